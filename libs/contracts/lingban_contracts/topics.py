@@ -1,0 +1,26 @@
+"""The topics, one per aggregate stream, plus the dead-letter topics."""
+
+from __future__ import annotations
+
+from lingban_contracts.registry import Topic
+
+PROJECTS = Topic(
+    name="lingban.projects.project.v1",
+    producer="projects",
+    description="Every state change of a secretary-led project (书记领办项目), keyed by project id.",
+)
+SUPERVISION = Topic(
+    name="lingban.supervision.v1",
+    producer="supervision",
+    description="Supervision groups, inspections, rectification and problem lists, keyed by aggregate id.",
+)
+NOTIFICATIONS = Topic(
+    name="lingban.notifications.notification.v1",
+    producer="notifications",
+    description="Delivery outcomes of reminders and notices, keyed by notification id.",
+)
+
+
+def dead_letter_topic(consumer_service: str) -> str:
+    """Where a consumer parks a message it cannot handle (with the error in headers)."""
+    return f"lingban.deadletter.{consumer_service}.v1"

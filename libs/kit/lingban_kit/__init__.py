@@ -1,0 +1,1 @@
+"""Lingban service kit: what every service shares besides the contracts."""

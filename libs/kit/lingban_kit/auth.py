@@ -1,0 +1,158 @@
+"""Bearer-token authentication (JWT with OIDC-compatible claims) and jurisdiction.
+
+Claims we read: `sub`, `name`, `roles` (list of Role values), `region` (the
+12-digit code of the user's unit). A user acts only inside their region's
+subtree. Tokens are verified against an HS256 secret (development), a PEM
+public key, or a JWKS URL (an OIDC provider), whichever is configured.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+
+import jwt
+from lingban_contracts import Actor
+from lingban_contracts.regions import in_subtree
+
+from lingban_kit.errors import Forbidden, Unauthenticated
+
+
+class Role(enum.StrEnum):
+    CITY_ORG = "city_org"  # 组织部 staff of the city/county
+    TOWNSHIP_SECRETARY = "township_secretary"
+    TOWNSHIP_STAFF = "township_staff"
+    VILLAGE_SECRETARY = "village_secretary"
+    SUPERVISOR = "supervisor"
+    LEADER = "leader"  # read-only
+    SUBSCRIBER = "subscriber"  # other government systems, read-only
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str
+    name: str
+    roles: frozenset[Role]
+    region_code: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.id, name=self.name)
+
+    def has_any(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def can_see(self, region_code: str) -> bool:
+        return in_subtree(region_code, self.region_code)
+
+    def require_any(self, *roles: Role) -> None:
+        if not self.has_any(*roles):
+            names = ", ".join(r.value for r in roles)
+            raise Forbidden(
+                message=f"此操作需要以下角色之一：{names}",
+                message_en=f"This action needs one of the roles: {names}",
+            )
+
+    def require_jurisdiction(self, region_code: str) -> None:
+        if not self.can_see(region_code):
+            raise Forbidden(
+                message=f"单位 {region_code} 不在您的管辖范围（{self.region_code}）内",
+                message_en=(
+                    f"Unit {region_code} is outside your jurisdiction ({self.region_code})"
+                ),
+            )
+
+
+@dataclass(frozen=True)
+class TokenVerifier:
+    issuer: str
+    audience: str
+    secret: str | None = None
+    public_key: str | None = None
+    jwks_url: str | None = None
+
+    @cached_property
+    def _jwks(self) -> jwt.PyJWKClient | None:
+        return jwt.PyJWKClient(self.jwks_url, cache_keys=True) if self.jwks_url else None
+
+    def verify(self, token: str) -> Principal:
+        try:
+            if self._jwks is not None:
+                key: object = self._jwks.get_signing_key_from_jwt(token).key
+                algorithms = ["RS256", "ES256"]
+            elif self.public_key:
+                key, algorithms = self.public_key, ["RS256", "ES256"]
+            elif self.secret:
+                key, algorithms = self.secret, ["HS256"]
+            else:
+                raise Unauthenticated(
+                    message="服务未配置令牌校验密钥",
+                    message_en="Token verification is not configured",
+                )
+            claims = jwt.decode(
+                token,
+                key,  # type: ignore[arg-type]
+                algorithms=algorithms,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["sub", "exp"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated(
+                message="令牌已过期，请重新登录", message_en="Token expired; sign in again"
+            ) from None
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(
+                message=f"令牌无效：{exc}", message_en=f"Invalid token: {exc}"
+            ) from None
+        try:
+            roles = frozenset(Role(r) for r in claims.get("roles", []))
+        except ValueError as exc:
+            raise Unauthenticated(
+                message=f"令牌角色无效：{exc}", message_en=f"Invalid role in token: {exc}"
+            ) from None
+        region = str(claims.get("region", ""))
+        if len(region) != 12 or not region.isdigit():
+            raise Unauthenticated(
+                message="令牌缺少有效的 region（12 位区划代码）",
+                message_en="Token lacks a valid region claim (12-digit division code)",
+            )
+        return Principal(
+            id=str(claims["sub"]),
+            name=str(claims.get("name", claims["sub"])),
+            roles=roles,
+            region_code=region,
+        )
+
+
+def issue_dev_token(
+    *,
+    secret: str,
+    sub: str,
+    name: str,
+    roles: list[Role],
+    region: str,
+    issuer: str = "lingban-dev",
+    audience: str = "lingban",
+    ttl_seconds: int = 12 * 3600,
+) -> str:
+    """Sign an HS256 token for development and tests (never in production)."""
+    now = int(time.time())
+    return jwt.encode(
+        {
+            "sub": sub,
+            "name": name,
+            "roles": [r.value for r in roles],
+            "region": region,
+            "iss": issuer,
+            "aud": audience,
+            "iat": now,
+            "exp": now + ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        },
+        secret,
+        algorithm="HS256",
+    )

@@ -1,0 +1,43 @@
+"""`Annotated[..., Depends()]` aliases shared by every service's routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from lingban_kit.auth import Principal
+from lingban_kit.errors import Unauthenticated
+from lingban_kit.http import request_language
+from lingban_kit.mongo import Database
+from lingban_kit.runtime import ServiceRuntime
+
+_bearer = HTTPBearer(auto_error=False, description="JWT issued by the identity provider")
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def get_db(runtime: Annotated[ServiceRuntime, Depends(get_runtime)]) -> Database:
+    return runtime.db
+
+
+def current_principal(
+    runtime: Annotated[ServiceRuntime, Depends(get_runtime)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthenticated(
+            message="请先登录：缺少 Authorization: Bearer 令牌",
+            message_en="Sign in first: the Authorization: Bearer token is missing",
+        )
+    return runtime.verifier.verify(credentials.credentials)
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+DatabaseDep = Annotated[Database, Depends(get_db)]
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+LanguageDep = Annotated[str, Depends(request_language)]

@@ -1,0 +1,134 @@
+"""The FastAPI app every service is built on: health, metrics, docs, errors."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from lingban_contracts.asyncapi import asyncapi_document
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from lingban_kit import metrics
+from lingban_kit.errors import FieldProblem, LingbanError, ValidationFailed
+from lingban_kit.logging import correlation_id
+from lingban_kit.runtime import ServiceRuntime
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+def request_language(request: Request) -> str:
+    """Chinese first; English when the client asks for it."""
+    accept = request.headers.get("accept-language", "").lower()
+    return "en" if accept.startswith("en") else "zh"
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_lingban_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LingbanError)
+        return JSONResponse(exc.render(request_language(request)), status_code=exc.status_code)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problems = [
+            FieldProblem(
+                field=_field_path(e.get("loc", ())),
+                message=str(e.get("msg")),
+                message_en=str(e.get("msg")),
+            )
+            for e in exc.errors()
+        ]
+        error = ValidationFailed(
+            message="提交的数据有误，请按提示修改后重试",
+            message_en="The submitted data is invalid; fix the listed fields and retry",
+            details=problems,
+        )
+        return await on_lingban_error(request, error)
+
+    app.add_exception_handler(LingbanError, on_lingban_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+
+
+def _install_observability(app: FastAPI, service: str) -> None:
+    @app.middleware("http")
+    async def observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        cid = request.headers.get(CORRELATION_HEADER) or uuid.uuid4().hex
+        token = correlation_id.set(cid)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.HTTP_REQUESTS.labels(service, request.method, template, response.status_code).inc()
+        metrics.HTTP_LATENCY.labels(service, request.method, template).observe(
+            time.perf_counter() - started
+        )
+        response.headers[CORRELATION_HEADER] = cid
+        return response
+
+
+def _ops_router(runtime: ServiceRuntime) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.service}
+
+    @router.get("/readyz", summary="Readiness: Kafka and the database are reachable")
+    async def readyz() -> JSONResponse:
+        checks = await runtime.readiness()
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's topics")
+    async def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(runtime.contract, runtime.settings.kafka_bootstrap_servers)
+
+    return router
+
+
+def create_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    version: str = "0.1.0",
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    _install_observability(app, runtime.service)
+    app.include_router(_ops_router(runtime))
+    for router in routers:
+        app.include_router(router)
+    return app

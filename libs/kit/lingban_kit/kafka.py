@@ -1,0 +1,56 @@
+"""Kafka plumbing: topic creation and the idempotent producer."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from lingban_contracts import KafkaRecord
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_topics(
+    bootstrap: str, topics: Iterable[tuple[str, int]], replication_factor: int
+) -> None:
+    """Create the topics we own (name, partitions); existing ones are left as they are."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(name=name, num_partitions=partitions, replication_factor=replication_factor)
+            for name, partitions in topics
+            if name not in existing
+        ]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another replica won the race
+                await admin.create_topics(wanted)
+            log.info("created topics", extra={"topics": [t.name for t in wanted]})
+    finally:
+        await admin.close()
+
+
+def new_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    # Idempotent producer with acks=all: broker-side dedupe of retried sends and
+    # per-partition ordering, which the per-aggregate event order relies on.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+    )
+
+
+async def send_records(producer: AIOKafkaProducer, records: list[KafkaRecord]) -> None:
+    """Send in order and wait for all acknowledgements."""
+    futures = [
+        await producer.send(r.topic, value=r.value, key=r.key, headers=r.headers) for r in records
+    ]
+    for future in futures:
+        await future

@@ -1,0 +1,49 @@
+"""MongoDB through PyMongo's async API (the official successor of Motor).
+
+Our code must run on real MongoDB 7/8 and on FerretDB: no multi-document
+transactions, no change streams, and aggregation kept to $match/$group/$sort/
+$project/$limit/$skip/$count/$unwind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+Document = dict[str, Any]
+Collection = AsyncCollection[Document]
+Database = AsyncDatabase[Document]
+
+
+def connect(uri: str) -> AsyncMongoClient[Document]:
+    return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000, appname="lingban")
+
+
+async def ping(client: AsyncMongoClient[Document]) -> None:
+    await client.admin.command("ping")
+
+
+async def apply_if_newer(
+    collection: Collection, doc_id: str, version: int, update: Document
+) -> bool:
+    """Apply `update` only if the stored version is older than `version`.
+
+    This is how consumers stay idempotent without transactions: a duplicate or
+    stale event matches no document, and its upsert collides with the existing
+    `_id`, which we read as "already applied". Returns whether it was applied.
+    """
+    update = dict(update)
+    sets = dict(update.get("$set", {}))
+    sets["version"] = version
+    update["$set"] = sets
+    try:
+        result = await collection.update_one(
+            {"_id": doc_id, "version": {"$lt": version}}, update, upsert=True
+        )
+    except DuplicateKeyError:
+        return False
+    return result.modified_count > 0 or result.upserted_id is not None

@@ -1,0 +1,121 @@
+"""Transactional outbox without transactions.
+
+A state change and the events it causes are written in ONE document update:
+the aggregate document carries an `outbox` array, and the repository `$push`es
+the new envelopes in the same `update_one` that changes the state. The relay
+publishes each document's pending events in order and then `$pull`s them. A
+crash between the two publishes them again (at-least-once); consumers drop the
+duplicates by event id / aggregate version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from lingban_contracts import Envelope, encode_record
+
+from lingban_kit import metrics
+from lingban_kit.kafka import send_records
+from lingban_kit.leases import Lease
+from lingban_kit.mongo import Collection, Database, Document
+
+log = logging.getLogger(__name__)
+
+OUTBOX_FIELD = "outbox"
+PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
+
+
+def push_events(envelopes: Sequence[Envelope]) -> Document:
+    """The `$push` part of an update that records events with a state change."""
+    return {OUTBOX_FIELD: {"$each": [e.model_dump(mode="json") for e in envelopes]}}
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        db: Database,
+        collections: Sequence[str],
+        producer: AIOKafkaProducer,
+        lease: Lease,
+        poll_seconds: float,
+        batch_size: int = 200,
+    ) -> None:
+        self.service = service
+        self.collections: list[Collection] = [db[name] for name in collections]
+        self.producer = producer
+        self.lease = lease
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Called after a local write so events go out at once, not at the next poll."""
+        self._wakeup.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"{self.service}-outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(Exception):
+            await self.lease.release()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                # Renew the lease between batches so a long backlog keeps it.
+                while await self.lease.acquire() and await self.drain_once():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                metrics.OUTBOX_ERRORS.labels(self.service).inc()
+                log.exception("outbox relay cycle failed; retrying")
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
+
+    async def drain_once(self) -> int:
+        """Publish one batch of pending events per collection; returns how many."""
+        published = 0
+        pending_total = 0
+        for collection in self.collections:
+            pending_total += await self._count_pending(collection)
+            docs = (
+                await collection.find(PENDING, {OUTBOX_FIELD: 1}).limit(self.batch_size).to_list()
+            )
+            for doc in docs:
+                published += await self._publish_document(collection, doc)
+        metrics.OUTBOX_PENDING.labels(self.service).set(max(pending_total - published, 0))
+        return published
+
+    async def _count_pending(self, collection: Collection) -> int:
+        return await collection.count_documents(PENDING)
+
+    async def _publish_document(self, collection: Collection, doc: Document) -> int:
+        entries: list[dict[str, Any]] = doc.get(OUTBOX_FIELD, [])
+        envelopes = [Envelope.model_validate(e) for e in entries]
+        await send_records(self.producer, [encode_record(e) for e in envelopes])
+        await collection.update_one(
+            {"_id": doc["_id"]},
+            {"$pull": {OUTBOX_FIELD: {"id": {"$in": [e.id for e in envelopes]}}}},
+        )
+        for e in envelopes:
+            metrics.EVENTS_PUBLISHED.labels(self.service, e.type).inc()
+        return len(envelopes)
+
+
+def relay_lease(db: Database, service: str, holder: str) -> Lease:
+    return Lease(db["leases"], f"{service}:outbox-relay", timedelta(seconds=15), holder)

@@ -1,0 +1,182 @@
+"""What a running service holds: database, broker, producer, relay, consumer.
+
+Start order matters: database and topics first, then the producer (the
+consumer's dead-letter path and the relay need it), then subscribers, then
+the relay. Stop runs in reverse.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.middlewares import AckPolicy
+from lingban_contracts import REGISTRY
+from lingban_contracts.asyncapi import ServiceContract
+from lingban_contracts.topics import dead_letter_topic
+from pymongo import AsyncMongoClient
+
+from lingban_kit import kafka, metrics, mongo
+from lingban_kit.auth import TokenVerifier
+from lingban_kit.consumer import EventConsumer, HandlerTable, IncomingRecord
+from lingban_kit.leases import holder_id
+from lingban_kit.outbox import OutboxRelay, relay_lease
+from lingban_kit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+StartHook = Callable[["ServiceRuntime"], Awaitable[None]]
+
+# FastStream's Prometheus middleware registers its metrics once per process;
+# tests may build several apps in one process, so share one per service name.
+_prometheus: dict[str, KafkaPrometheusMiddleware] = {}
+
+
+def _prometheus_middleware(service: str) -> KafkaPrometheusMiddleware:
+    if service not in _prometheus:
+        _prometheus[service] = KafkaPrometheusMiddleware(
+            registry=metrics.registry, app_name=f"lingban_{service}"
+        )
+    return _prometheus[service]
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        contract: ServiceContract,
+        *,
+        outbox_collections: Sequence[str] = (),
+        handlers: Callable[[mongo.Database], HandlerTable] | None = None,
+        on_start: Sequence[StartHook] = (),
+        replication_factor: int = 1,
+    ) -> None:
+        self.settings = settings
+        self.contract = contract
+        self.service = contract.service
+        self.outbox_collections = list(outbox_collections)
+        self.on_start = list(on_start)
+        self.replication_factor = replication_factor
+        self.holder = holder_id()
+        self.verifier = TokenVerifier(
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            secret=settings.auth_jwt_secret,
+            public_key=settings.auth_jwt_public_key,
+            jwks_url=settings.auth_jwks_url,
+        )
+        self.mongo_client: AsyncMongoClient[dict[str, Any]] = mongo.connect(settings.mongodb_uri)
+        self.db: mongo.Database = self.mongo_client[settings.mongodb_database]
+        # Handlers are built on the database they project into.
+        self.handlers = dict(handlers(self.db)) if handlers else {}
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            client_id=f"lingban-{self.service}",
+            middlewares=[_prometheus_middleware(self.service)],
+            logger=logging.getLogger(f"faststream.{self.service}"),
+        )
+        self._producer: AIOKafkaProducer | None = None
+        self._consumer: EventConsumer | None = None
+        self.relay: OutboxRelay | None = None
+        if self.handlers:
+            self._subscribe()
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("runtime not started")
+        return self._producer
+
+    def consumed_topics(self) -> list[str]:
+        return sorted({REGISTRY.for_type(t).topic.name for t in self.handlers})
+
+    def _subscribe(self) -> None:
+        subscriber = self.broker.subscriber(
+            *self.consumed_topics(),
+            group_id=f"lingban-{self.service}",
+            # Commit after handling; on an unhandled error seek back and retry.
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset="earliest",
+            title=f"{self.service}-events",
+        )
+
+        async def on_record(message: KafkaMessage) -> None:
+            record = message.raw_message
+            assert not isinstance(record, tuple)  # single-record subscriber
+            if self._consumer is None:
+                raise RuntimeError("consumer not ready")
+            await self._consumer.handle(
+                IncomingRecord(
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                    value=record.value,
+                    headers=list(record.headers),
+                )
+            )
+
+        subscriber(on_record)
+
+    async def start(self) -> None:
+        await mongo.ping(self.mongo_client)
+        owned = [(t.name, t.partitions) for t in self.contract.sends]
+        if self.handlers:
+            owned.append((dead_letter_topic(self.service), 1))
+        await kafka.ensure_topics(
+            self.settings.kafka_bootstrap_servers,
+            owned + [(name, 6) for name in self.consumed_topics()],
+            self.replication_factor,
+        )
+        for hook in self.on_start:
+            await hook(self)
+        self._producer = kafka.new_producer(
+            self.settings.kafka_bootstrap_servers, f"lingban-{self.service}"
+        )
+        await self._producer.start()
+        self._consumer = EventConsumer(
+            service=self.service,
+            handlers=self.handlers,
+            producer=self._producer,
+            max_attempts=self.settings.consumer_max_attempts,
+            backoff_seconds=self.settings.consumer_retry_backoff_seconds,
+        )
+        await self.broker.start()
+        if self.outbox_collections:
+            self.relay = OutboxRelay(
+                service=self.service,
+                db=self.db,
+                collections=self.outbox_collections,
+                producer=self._producer,
+                lease=relay_lease(self.db, self.service, self.holder),
+                poll_seconds=self.settings.outbox_poll_seconds,
+            )
+            self.relay.start()
+        log.info("service started", extra={"kafka": self.settings.kafka_bootstrap_servers})
+
+    async def stop(self) -> None:
+        if self.relay:
+            await self.relay.stop()
+        await self.broker.stop()
+        if self._producer:
+            await self._producer.stop()
+        await self.mongo_client.close()
+
+    def wake_relay(self) -> None:
+        if self.relay:
+            self.relay.wake()
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await mongo.ping(self.mongo_client)
+            checks["mongodb"] = "ok"
+        except Exception as exc:
+            checks["mongodb"] = f"error: {type(exc).__name__}"
+        checks["kafka"] = "ok" if await self.broker.ping(timeout=2.0) else "error: unreachable"
+        return checks

@@ -1,0 +1,20 @@
+"""Run a service with uvicorn, configured from its settings."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from lingban_kit.logging import configure_logging
+from lingban_kit.settings import ServiceSettings
+
+
+def serve(app_path: str, settings: ServiceSettings) -> None:
+    configure_logging(settings.service_name, settings.log_level)
+    uvicorn.run(
+        app_path,
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # keep our JSON logging
+        access_log=False,  # request metrics and JSON logs cover it
+    )

@@ -1,0 +1,57 @@
+"""Settings shared by every service; each service subclasses with its own env prefix.
+
+Infrastructure addresses and the auth keys are one per deployment, so they are
+read from unprefixed names (`KAFKA_BOOTSTRAP_SERVERS`, `MONGODB_URI`,
+`LINGBAN_AUTH_*`); everything else takes the service's prefix, e.g.
+`LINGBAN_PROJECTS_PORT`.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class ServiceSettings(BaseSettings):
+    """Subclass per service and set `model_config = service_config("LINGBAN_X_")`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "service"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+    mongodb_database: str = "lingban"
+    public_base_url: str | None = None
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    mongodb_uri: str = Field(
+        default="mongodb://127.0.0.1:27017/", validation_alias=_env("MONGODB_URI")
+    )
+
+    # Consumers: attempts before a message goes to the dead-letter topic.
+    consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    # Outbox relay: how often to look for events written by other replicas.
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+
+    # Authentication: an HS256 shared secret (dev), a PEM public key, or a JWKS URL.
+    auth_jwt_secret: str | None = Field(
+        default=None, validation_alias=_env("LINGBAN_AUTH_JWT_SECRET")
+    )
+    auth_jwt_public_key: str | None = Field(
+        default=None, validation_alias=_env("LINGBAN_AUTH_JWT_PUBLIC_KEY")
+    )
+    auth_jwks_url: str | None = Field(default=None, validation_alias=_env("LINGBAN_AUTH_JWKS_URL"))
+    auth_issuer: str = Field(default="lingban-dev", validation_alias=_env("LINGBAN_AUTH_ISSUER"))
+    auth_audience: str = Field(default="lingban", validation_alias=_env("LINGBAN_AUTH_AUDIENCE"))
+
+
+def service_config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, extra="ignore", populate_by_name=True)

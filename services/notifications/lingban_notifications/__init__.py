@@ -1,0 +1,1 @@
+"""Notifications service: reminder rules fanned out to inbox, email, webhooks and SMS."""

@@ -1,0 +1,1 @@
+"""Reminder subjects: the projects and stage deadlines reminders are about."""

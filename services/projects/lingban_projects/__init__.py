@@ -1,0 +1,1 @@
+"""Projects service: declaration, review, execution and evaluation of secretary-led projects."""

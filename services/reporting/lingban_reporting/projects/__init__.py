@@ -1,0 +1,1 @@
+"""Per-project read model (项目台账视图)."""

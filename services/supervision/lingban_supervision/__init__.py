@@ -1,0 +1,1 @@
+"""Supervision service: groups, inspections, rectification, problem lists, stationed contact."""

@@ -1,0 +1,1 @@
+"""What supervision knows of projects: which ones exist and may be inspected."""
