@@ -1,7 +1,7 @@
 """Write (or check) the published contract documents under docs/.
 
-    python scripts/export_contracts.py          # regenerate
-    python scripts/export_contracts.py --check  # exit 1 when the committed copies are stale
+python scripts/export_contracts.py          # regenerate
+python scripts/export_contracts.py --check  # exit 1 when the committed copies are stale
 """
 
 from __future__ import annotations

@@ -9,8 +9,11 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_committed_contract_docs_are_up_to_date() -> None:
-    spec = importlib.util.spec_from_file_location("export_contracts", ROOT / "scripts/export_contracts.py")
-    assert spec and spec.loader
+    spec = importlib.util.spec_from_file_location(
+        "export_contracts", ROOT / "scripts/export_contracts.py"
+    )
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     stale = module.stale_files()

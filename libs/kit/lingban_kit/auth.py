@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import jwt
+
 from lingban_contracts import Actor
 from lingban_contracts.regions import in_subtree
-
 from lingban_kit.errors import Forbidden, Unauthenticated
+
+# The secret `make up` and the tests sign development tokens with. Never use
+# it in production: configure LINGBAN_AUTH_JWKS_URL (or a public key) there.
+DEV_JWT_SECRET = "lingban-dev-secret-not-for-production"
 
 
 class Role(enum.StrEnum):

@@ -17,10 +17,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
+
 from lingban_contracts import DecodeError, Envelope, KafkaRecord, decode_record
 from lingban_contracts.codec import headers_to_dict
 from lingban_contracts.topics import dead_letter_topic
-
 from lingban_kit import metrics
 from lingban_kit.kafka import send_records
 from lingban_kit.logging import correlation_id

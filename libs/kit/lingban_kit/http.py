@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from lingban_contracts.asyncapi import asyncapi_document
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from lingban_contracts.asyncapi import asyncapi_document
 from lingban_kit import metrics
 from lingban_kit.errors import FieldProblem, LingbanError, ValidationFailed
 from lingban_kit.logging import correlation_id

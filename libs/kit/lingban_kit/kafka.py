@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
 from lingban_contracts import KafkaRecord
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from lingban_contracts import Envelope, encode_record
 
+from lingban_contracts import Envelope, encode_record
 from lingban_kit import metrics
 from lingban_kit.kafka import send_records
 from lingban_kit.leases import Lease

@@ -16,11 +16,11 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.middlewares import AckPolicy
+from pymongo import AsyncMongoClient
+
 from lingban_contracts import REGISTRY
 from lingban_contracts.asyncapi import ServiceContract
 from lingban_contracts.topics import dead_letter_topic
-from pymongo import AsyncMongoClient
-
 from lingban_kit import kafka, metrics, mongo
 from lingban_kit.auth import TokenVerifier
 from lingban_kit.consumer import EventConsumer, HandlerTable, IncomingRecord

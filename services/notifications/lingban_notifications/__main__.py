@@ -1,5 +1,4 @@
 from lingban_kit.serve import serve
-
 from lingban_notifications.settings import NotificationsSettings
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
 from lingban_kit.serve import serve
-
 from lingban_reporting.settings import ReportingSettings
 
 if __name__ == "__main__":

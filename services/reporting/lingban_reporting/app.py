@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from lingban_kit.http import create_app as create_service_app
 from lingban_kit.runtime import ServiceRuntime
-
 from lingban_reporting.contract import CONTRACT
 from lingban_reporting.projects.api import router as projects_router
 from lingban_reporting.projects.projection import ProjectProjection

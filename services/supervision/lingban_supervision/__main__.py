@@ -1,5 +1,4 @@
 from lingban_kit.serve import serve
-
 from lingban_supervision.settings import SupervisionSettings
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from lingban_kit.http import create_app as create_service_app
 from lingban_kit.runtime import ServiceRuntime
-
 from lingban_supervision.contract import CONTRACT
 from lingban_supervision.projects.inspectable import project_handlers
 from lingban_supervision.settings import SupervisionSettings

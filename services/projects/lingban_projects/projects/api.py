@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from lingban_kit.deps import DatabaseDep, PrincipalDep, RuntimeDep
 
+from lingban_kit.deps import DatabaseDep, PrincipalDep, RuntimeDep
 from lingban_projects.projects import service
 from lingban_projects.projects.repository import MongoProjectRepository, ProjectRepository
 from lingban_projects.projects.schemas import DeclarationIn, ProjectOut

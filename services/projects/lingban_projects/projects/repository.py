@@ -6,6 +6,9 @@ import abc
 from datetime import date, datetime
 from typing import Any
 
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
 from lingban_contracts import Actor
 from lingban_contracts.events.projects import StageTask
 from lingban_contracts.regions import region_prefix
@@ -13,9 +16,6 @@ from lingban_kit.errors import Conflict
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_kit.outbox import OUTBOX_FIELD, push_events
 from lingban_kit.runtime import ServiceRuntime
-from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
-
 from lingban_projects.projects.domain import Declaration, Project, ProjectStatus
 
 PROJECTS_COLLECTION = "projects"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from lingban_contracts import Actor
 from lingban_contracts.events.projects import StageTask
 from lingban_contracts.regions import RegionCode
-from pydantic import BaseModel, ConfigDict, Field
-
 from lingban_projects.projects.domain import Declaration, Project
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from lingban_kit.auth import Principal, Role
 from lingban_kit.errors import NotFound
 from lingban_kit.logging import correlation_id
-
 from lingban_projects.projects.domain import Declaration, Project
 from lingban_projects.projects.repository import ProjectRepository
 

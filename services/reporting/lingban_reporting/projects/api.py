@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
 from lingban_contracts.regions import region_prefix
 from lingban_kit.deps import DatabaseDep, PrincipalDep
 from lingban_kit.errors import NotFound
-from pydantic import BaseModel
-
 from lingban_reporting.projects.projection import VIEWS
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])

@@ -1,0 +1,55 @@
+# Lingban: the two commands of the README are `make up` and `make test`.
+# Everything they need is installed from PyPI, Maven Central and the Go module
+# proxy by the repo itself; see README "What each command needs".
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := $(PYTHON) -m uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: up down status test lint typecheck contracts contracts-check unit setup token
+
+## Run the platform: Kafka, the database, the four services, demo data.
+up: setup
+	$(UV) run --frozen python -m devstack up
+
+## Stop exactly what `make up` started.
+down: setup
+	$(UV) run --frozen python -m devstack down
+
+status: setup
+	$(UV) run --frozen python -m devstack status
+
+## Run every check: lint, types, contract docs, unit + integration + end-to-end tests.
+test: setup lint typecheck contracts-check
+	$(UV) run --frozen pytest
+
+unit: setup
+	$(UV) run --frozen pytest -m "not integration"
+
+lint: setup
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: setup
+	$(UV) run --frozen mypy .
+
+## Regenerate the published JSON Schemas and AsyncAPI documents under docs/.
+contracts: setup
+	$(UV) run --frozen python scripts/export_contracts.py
+
+contracts-check: setup
+	$(UV) run --frozen python scripts/export_contracts.py --check
+
+## Print a development token: make token ROLE=township_secretary REGION=340881100000
+token: setup
+	$(UV) run --frozen python -m lingban_kit.devtokens --role $(or $(ROLE),city_org) --region $(or $(REGION),340881000000)
+
+setup: .venv/.lingban-synced
+
+.venv/.lingban-synced: uv.lock pyproject.toml libs/*/pyproject.toml services/*/pyproject.toml tools/devstack/pyproject.toml
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) sync --frozen
+	@touch $@

@@ -1,0 +1,37 @@
+"""Session fixtures shared by every test folder: the real Kafka broker and database.
+
+`ensure_infra("test")` provisions and starts them (Kafka 4.1 in KRaft mode from
+Maven Central jars, and mongod or FerretDB) on the test ports, or uses the
+servers named by KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI when both are set.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from devstack.infra import Endpoints, ensure_infra, stop_infra
+from lingban_kit import mongo
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Endpoints]:
+    endpoints = ensure_infra("test")
+    yield endpoints
+    if endpoints.started and not os.environ.get("LINGBAN_KEEP_INFRA"):
+        stop_infra("test")
+
+
+@pytest.fixture
+async def database(infra: Endpoints) -> AsyncIterator[mongo.Database]:
+    """A fresh database per test, dropped afterwards."""
+    client = mongo.connect(infra.mongodb_uri)
+    name = f"lingban_test_{uuid.uuid4().hex[:10]}"
+    try:
+        yield client[name]
+    finally:
+        await client.drop_database(name)
+        await client.close()

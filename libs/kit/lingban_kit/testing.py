@@ -1,0 +1,79 @@
+"""Helpers for tests that talk to the real Kafka broker (used by every service's tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+
+@dataclass(frozen=True)
+class Record:
+    """A consumed record, typed (aiokafka ships no type hints)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    """Where each partition ends now: read from here to see only new records."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            await consumer.client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in partitions]
+        return dict(await consumer.end_offsets(tps)) if tps else {}
+    finally:
+        await consumer.stop()
+
+
+async def collect(
+    bootstrap: str,
+    topic: str,
+    since: dict[TopicPartition, int],
+    *,
+    until: Callable[[list[Record]], bool],
+    match: Callable[[Record], bool] = lambda r: True,
+    wait_seconds: float = 30.0,
+) -> list[Record]:
+    """Read records after `since` that satisfy `match` until `until(found)` or timeout."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    found: list[Record] = []
+    try:
+        partitions = consumer.partitions_for_topic(topic) or {tp.partition for tp in since}
+        tps = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(tps)
+        for tp in tps:
+            consumer.seek(tp, since.get(tp, 0))
+        deadline = time.monotonic() + wait_seconds
+        while not until(found) and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=300)
+            for records in batch.values():
+                for raw in records:
+                    record = Record(
+                        raw.topic, raw.partition, raw.offset, raw.key, raw.value, list(raw.headers)
+                    )
+                    if match(record):
+                        found.append(record)
+            await asyncio.sleep(0)
+        return found
+    finally:
+        await consumer.stop()
+
+
+def header(record: Record, name: str) -> str | None:
+    for key, value in record.headers:
+        if key == name:
+            return bytes(value).decode()
+    return None

@@ -1,0 +1,167 @@
+"""Consumers on the real broker: handler table, retries, dead letters, commit after handling."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from devstack.infra import Endpoints
+from lingban_contracts import Envelope, encode_record
+from lingban_contracts.asyncapi import ServiceContract
+from lingban_contracts.topics import PROJECTS, dead_letter_topic
+from lingban_kit.consumer import HandlerTable
+from lingban_kit.kafka import ensure_topics, new_producer, send_records
+from lingban_kit.mongo import Database
+from lingban_kit.runtime import ServiceRuntime
+from lingban_kit.settings import ServiceSettings
+from lingban_kit.testing import collect, end_offsets, header
+
+from .events import project_declared
+
+pytestmark = pytest.mark.integration
+DECLARED = "lingban.projects.project-declared.v1"
+
+
+@pytest.fixture
+async def producer(infra: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
+    await ensure_topics(infra.kafka_bootstrap_servers, [(PROJECTS.name, PROJECTS.partitions)], 1)
+    p = new_producer(infra.kafka_bootstrap_servers, "test")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+def runtime_for(
+    infra: Endpoints, service: str, database: Database, table: HandlerTable
+) -> ServiceRuntime:
+    settings = ServiceSettings(
+        service_name=service,
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        mongodb_uri=infra.mongodb_uri,
+        mongodb_database=database.name,
+        consumer_retry_backoff_seconds=0.01,
+    )
+    contract = ServiceContract(
+        service=service, title=service, description="test", receives=(DECLARED,)
+    )
+    return ServiceRuntime(settings, contract, handlers=lambda db: table)
+
+
+async def test_poison_and_failing_events_go_to_dead_letters_and_the_consumer_carries_on(
+    infra: Endpoints, database: Database, producer: AIOKafkaProducer
+) -> None:
+    service = f"t{uuid.uuid4().hex[:8]}"
+    handled: list[str] = []
+    attempts: dict[str, int] = {}
+
+    async def on_declared(event: Envelope) -> None:
+        attempts[event.id] = attempts.get(event.id, 0) + 1
+        if event.data["title"] == "always fails":
+            raise RuntimeError("database says no")
+        handled.append(event.data["title"])
+
+    # One partition key for all three so they arrive in this order.
+    key = uuid.uuid4().hex
+    good_1 = project_declared(key, title="first")
+    failing = project_declared(key, title="always fails", version=2)
+    good_2 = project_declared(key, title="second", version=3)
+    poison = encode_record(project_declared(key, title="poison", version=4))
+
+    runtime = runtime_for(infra, service, database, {DECLARED: on_declared})
+    await runtime.start()
+    try:
+        dlt_since = await end_offsets(infra.kafka_bootstrap_servers, dead_letter_topic(service))
+        await send_records(producer, [encode_record(good_1), encode_record(failing)])
+        await producer.send_and_wait(
+            poison.topic, b"{broken", key=poison.key, headers=poison.headers
+        )
+        await send_records(producer, [encode_record(good_2)])
+        for _ in range(200):
+            if "second" in handled:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await runtime.stop()
+
+    assert handled == ["first", "second"]
+    assert attempts[failing.id] == 3  # the configured attempts, then dead-lettered
+    dead = await collect(
+        infra.kafka_bootstrap_servers,
+        dead_letter_topic(service),
+        dlt_since,
+        until=lambda f: len(f) >= 2,
+    )
+    assert [header(r, "dlt_reason") for r in dead] == ["handler_failed", "poison"]
+    assert header(dead[0], "ce_id") == failing.id
+    assert "database says no" in (header(dead[0], "dlt_error") or "")
+    assert "not JSON" in (header(dead[1], "dlt_error") or "")
+    assert dead[1].value == b"{broken"  # the original bytes, for replay after a fix
+
+
+CRASHING_CONSUMER = """
+import asyncio, os, sys
+from lingban_contracts.asyncapi import ServiceContract
+from lingban_kit.runtime import ServiceRuntime
+from lingban_kit.settings import ServiceSettings
+
+service, bootstrap, mongo_uri, database, event_id = sys.argv[1:]
+
+async def crash_on_target(event):
+    if event.id == event_id:
+        os._exit(17)  # the process dies mid-handling: no commit, no cleanup
+
+async def main():
+    settings = ServiceSettings(service_name=service, kafka_bootstrap_servers=bootstrap,
+                               mongodb_uri=mongo_uri, mongodb_database=database)
+    contract = ServiceContract(service=service, title=service, description="crash",
+                               receives=("lingban.projects.project-declared.v1",))
+    runtime = ServiceRuntime(settings, contract, handlers=lambda db: {
+        "lingban.projects.project-declared.v1": crash_on_target})
+    await runtime.start()
+    await asyncio.sleep(120)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_crash_mid_handling_redelivers_the_event(
+    infra: Endpoints, database: Database, producer: AIOKafkaProducer
+) -> None:
+    """Offsets are committed only after handling: a killed consumer loses nothing."""
+    service = f"t{uuid.uuid4().hex[:8]}"
+    before = project_declared(title="before")
+    target = project_declared(title="target")
+    await send_records(producer, [encode_record(before), encode_record(target)])
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CRASHING_CONSUMER,
+        service,
+        infra.kafka_bootstrap_servers,
+        infra.mongodb_uri,
+        database.name,
+        target.id,
+    )
+    assert await asyncio.wait_for(process.wait(), timeout=90) == 17
+
+    seen: list[str] = []
+
+    async def record(e: Envelope) -> None:
+        seen.append(e.id)
+
+    survivor = runtime_for(infra, service, database, {DECLARED: record})
+    await survivor.start()
+    try:
+        for _ in range(300):
+            if target.id in seen:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await survivor.stop()
+    assert target.id in seen
