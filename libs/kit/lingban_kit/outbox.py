@@ -108,10 +108,10 @@ class OutboxRelay:
         entries: list[dict[str, Any]] = doc.get(OUTBOX_FIELD, [])
         envelopes = [Envelope.model_validate(e) for e in entries]
         await send_records(self.producer, [encode_record(e) for e in envelopes])
-        await collection.update_one(
-            {"_id": doc["_id"]},
-            {"$pull": {OUTBOX_FIELD: {"id": {"$in": [e.id for e in envelopes]}}}},
-        )
+        # `$pullAll` with the entries exactly as read, not `$pull` with a
+        # condition: FerretDB silently matches nothing for a conditional `$pull`.
+        # Entries pushed meanwhile by another write are different values and stay.
+        await collection.update_one({"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: entries}})
         for e in envelopes:
             metrics.EVENTS_PUBLISHED.labels(self.service, e.type).inc()
         return len(envelopes)

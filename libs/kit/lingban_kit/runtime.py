@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from pymongo import AsyncMongoClient
 
@@ -43,6 +44,10 @@ def _prometheus_middleware(service: str) -> KafkaPrometheusMiddleware:
             registry=metrics.registry, app_name=f"lingban_{service}"
         )
     return _prometheus[service]
+
+
+def _raw_body(message: StreamMessage[Any]) -> bytes:
+    return message.body
 
 
 class ServiceRuntime:
@@ -102,6 +107,10 @@ class ServiceRuntime:
             # Commit after handling; on an unhandled error seek back and retry.
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
+            # Keep the raw bytes: our codec validates them, and a body that is
+            # not JSON must reach the dead-letter path instead of failing in
+            # FastStream's decoder (which would retry it forever).
+            decoder=_raw_body,
             title=f"{self.service}-events",
         )
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 
 @dataclass(frozen=True)
@@ -22,16 +23,22 @@ class Record:
     headers: list[tuple[str, bytes]]
 
 
+async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [description] = await admin.describe_topics([topic])
+        return [TopicPartition(topic, p["partition"]) for p in description["partitions"]]
+    finally:
+        await admin.close()
+
+
 async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
     """Where each partition ends now: read from here to see only new records."""
+    tps = await partitions_of(bootstrap, topic)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            await consumer.client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in partitions]
         return dict(await consumer.end_offsets(tps)) if tps else {}
     finally:
         await consumer.stop()
@@ -47,12 +54,11 @@ async def collect(
     wait_seconds: float = 30.0,
 ) -> list[Record]:
     """Read records after `since` that satisfy `match` until `until(found)` or timeout."""
+    tps = await partitions_of(bootstrap, topic)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     found: list[Record] = []
     try:
-        partitions = consumer.partitions_for_topic(topic) or {tp.partition for tp in since}
-        tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
         for tp in tps:
             consumer.seek(tp, since.get(tp, 0))

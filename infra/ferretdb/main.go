@@ -1,0 +1,66 @@
+// Command lingban-ferretdb runs FerretDB v1 with its SQLite backend as a
+// MongoDB-wire database for local development and tests.
+//
+// We embed FerretDB as a library instead of `go install`-ing its own command
+// because that command panics without the version files its release build
+// generates; the embeddable package does not need them.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listenAddr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
+	sqliteDir := flag.String("sqlite-dir", "data", "directory holding one SQLite file per database")
+	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	flag.Parse()
+
+	if err := run(*listenAddr, *sqliteDir, *logLevel); err != nil {
+		fmt.Fprintln(os.Stderr, "lingban-ferretdb:", err)
+		os.Exit(1)
+	}
+}
+
+func run(listenAddr, sqliteDir, logLevel string) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("bad -log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	dir, err := filepath.Abs(sqliteDir)
+	if err != nil {
+		return err
+	}
+	if err = os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: listenAddr},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + dir + "/", // the trailing slash marks a directory for the SQLite backend
+	})
+	if err != nil {
+		return err
+	}
+
+	// Cancelling the context makes Run close the listener, the connections
+	// and the SQLite files, so SIGTERM is a clean shutdown.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	logger.Warn("lingban-ferretdb listening", "addr", listenAddr, "sqlite_dir", dir)
+	return f.Run(ctx)
+}

@@ -1,0 +1,29 @@
+"""The whole platform as separate processes, the way `make up` runs it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from devstack.infra import Endpoints
+from devstack.services import SERVICES, ServiceSpec, start_services, stop_services
+from lingban_kit.auth import DEV_JWT_SECRET
+
+# Test ports, away from `make up`'s 8001-8004 so both can run at once.
+TEST_SERVICES = tuple(ServiceSpec(s.name, s.module, s.port + 10000) for s in SERVICES)
+
+
+@pytest.fixture(scope="session")
+def platform(infra: Endpoints) -> Iterator[dict[str, str]]:
+    run = uuid.uuid4().hex[:8]
+    extra_env = {"LINGBAN_AUTH_JWT_SECRET": DEV_JWT_SECRET}
+    for spec in TEST_SERVICES:
+        # A fresh database per run; consumer groups are per service as in production.
+        extra_env[f"{spec.env_prefix}MONGODB_DATABASE"] = f"lingban_e2e_{run}_{spec.name}"
+    urls = start_services("test", infra, TEST_SERVICES, extra_env=extra_env)
+    try:
+        yield urls
+    finally:
+        stop_services("test", TEST_SERVICES)

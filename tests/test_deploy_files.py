@@ -1,0 +1,635 @@
+"""Static checks of the deployment files: Dockerfiles, docker-compose.yml, Prometheus,
+Grafana and the Kubernetes manifests.
+
+Nothing here needs Docker or a cluster: the files are parsed and cross-checked against
+each other and against the metrics the services export (lingban_kit/metrics.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
+GRAFANA_DIR = ROOT / "deploy" / "grafana"
+K8S_DIR = ROOT / "deploy" / "k8s"
+DASHBOARD_FILE = GRAFANA_DIR / "dashboards" / "lingban-overview.json"
+
+APP_SERVICES: dict[str, int] = {
+    "projects": 8001,
+    "supervision": 8002,
+    "notifications": 8003,
+    "reporting": 8004,
+}
+ALL_COMPOSE_SERVICES = {"kafka", "mongo", *APP_SERVICES, "prometheus", "grafana"}
+
+# What lingban_kit/metrics.py exports (the README's metric list).
+COUNTERS_AND_GAUGES = {
+    "lingban_http_requests_total",
+    "lingban_events_consumed_total",
+    "lingban_event_handler_failures_total",
+    "lingban_events_published_total",
+    "lingban_outbox_pending_events",
+    "lingban_outbox_relay_errors_total",
+}
+HISTOGRAMS = {
+    "lingban_http_request_duration_seconds",
+    "lingban_event_handler_duration_seconds",
+}
+LINGBAN_METRICS = (
+    COUNTERS_AND_GAUGES
+    | HISTOGRAMS
+    | {f"{h}{suffix}" for h in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")}
+)
+# FastStream's KafkaPrometheusMiddleware series (allowed on the dashboard).
+FASTSTREAM_METRICS = {
+    f"faststream_{name}"
+    for name in (
+        "received_messages_total",
+        "received_messages_size_bytes_bucket",
+        "received_messages_in_process",
+        "received_processed_messages_total",
+        "received_processed_messages_duration_seconds_bucket",
+        "received_processed_messages_exceptions_total",
+        "published_messages_total",
+        "published_messages_duration_seconds_bucket",
+        "published_messages_exceptions_total",
+    )
+}
+ALERT_METRICS = LINGBAN_METRICS | {"up"}
+DASHBOARD_METRICS = LINGBAN_METRICS | FASTSTREAM_METRICS | {"up"}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def load_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@cache
+def compose() -> dict[str, Any]:
+    data = load_yaml(COMPOSE_FILE)
+    assert isinstance(data, dict), "docker-compose.yml is not a mapping"
+    return data
+
+
+def compose_service(name: str) -> dict[str, Any]:
+    services = compose()["services"]
+    assert name in services, f"docker-compose.yml has no service {name!r}"
+    service = services[name]
+    assert isinstance(service, dict)
+    return service
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    """A compose `environment`, in mapping or list form, as a dict."""
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        return dict(str(item).partition("=")[::2] for item in env)
+    assert isinstance(env, dict)
+    return {str(k): str(v) for k, v in env.items()}
+
+
+def published_ports(service: dict[str, Any]) -> set[tuple[int, int]]:
+    """(host port, container port) pairs of a compose service's `ports`."""
+    pairs: set[tuple[int, int]] = set()
+    for entry in service.get("ports") or []:
+        if isinstance(entry, dict):
+            pairs.add((int(entry["published"]), int(entry["target"])))
+            continue
+        parts = str(entry).split("/")[0].split(":")
+        assert len(parts) >= 2, f"port {entry!r} is not published on the host"
+        pairs.add((int(parts[-2]), int(parts[-1])))
+    return pairs
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with comments dropped and continuations joined."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if pending and line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        full = (pending + line).strip()
+        pending = ""
+        if full:
+            keyword, _, args = full.partition(" ")
+            instructions.append((keyword.upper(), args.strip()))
+    assert not pending, f"{path}: dangling line continuation"
+    return instructions
+
+
+def exec_form(args: str) -> list[str]:
+    """A CMD/ENTRYPOINT/HEALTHCHECK CMD argument in exec (JSON) or shell form, as argv."""
+    if args.startswith("["):
+        argv = json.loads(args)
+        assert isinstance(argv, list)
+        return [str(a) for a in argv]
+    return shlex.split(args)
+
+
+_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|`[^`]*`")
+_LABEL_MATCHERS = re.compile(r"\{[^{}]*\}")
+_RANGES = re.compile(r"\[[^\[\]]*\]")
+_GROUPING = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)")
+_IDENTIFIER = re.compile(r"(?<![\w.$])[A-Za-z_:][A-Za-z0-9_:]*")
+_PROMQL_WORDS = {
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "and",
+    "or",
+    "unless",
+    "bool",
+    "offset",
+    "inf",
+    "nan",
+}
+
+
+def promql_metric_names(expr: str) -> set[str]:
+    """The metric names a PromQL expression selects (label names, functions, keywords,
+    durations and Grafana `$variables` are left out)."""
+    text = _STRING.sub('""', expr)
+    text = _LABEL_MATCHERS.sub("", text)
+    text = _RANGES.sub("", text)
+    text = _GROUPING.sub("", text)
+    names: set[str] = set()
+    for match in _IDENTIFIER.finditer(text):
+        word = match.group(0)
+        if text[match.end() :].lstrip().startswith("("):
+            continue  # a function or aggregation
+        if word.lower() in _PROMQL_WORDS:
+            continue
+        names.add(word)
+    return names
+
+
+def k8s_documents() -> list[tuple[Path, dict[str, Any]]]:
+    docs: list[tuple[Path, dict[str, Any]]] = []
+    for path in sorted(K8S_DIR.glob("*.yaml")):
+        if path.name == "kustomization.yaml":
+            continue
+        with path.open(encoding="utf-8") as f:
+            for doc in yaml.safe_load_all(f):
+                if doc is None:
+                    continue
+                assert isinstance(doc, dict), f"{path.name}: a document is not a mapping"
+                docs.append((path, doc))
+    return docs
+
+
+def k8s_objects(kind: str) -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for _, doc in k8s_documents() if doc.get("kind") == kind}
+
+
+def dashboard() -> dict[str, Any]:
+    data = json.loads(DASHBOARD_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def dashboard_panels() -> list[dict[str, Any]]:
+    """Every non-row panel, including those nested in collapsed rows."""
+    panels: list[dict[str, Any]] = []
+    for panel in dashboard()["panels"]:
+        if panel.get("type") == "row":
+            panels.extend(panel.get("panels") or [])
+        else:
+            panels.append(panel)
+    return panels
+
+
+# ------------------------------------------------------------------- the PromQL helper
+
+
+def test_promql_metric_names_finds_metrics_and_ignores_the_rest() -> None:
+    expr = (
+        "histogram_quantile(0.95, sum by (service, le) (rate(lingban_http_request_duration"
+        '_seconds_bucket{service=~"$service", route!="/metrics"}[$__rate_interval]))) > 1e3'
+        ' and on (service) up{job="x"} == 1 or sum(lingban_typo_total offset 5m) by (job)'
+    )
+    assert promql_metric_names(expr) == {
+        "lingban_http_request_duration_seconds_bucket",
+        "up",
+        "lingban_typo_total",
+    }
+
+
+def test_known_metrics_are_the_ones_the_kit_defines() -> None:
+    source = (ROOT / "libs" / "kit" / "lingban_kit" / "metrics.py").read_text(encoding="utf-8")
+    defined = set(re.findall(r"\"(lingban_[a-z0-9_]+)\"", source))
+    assert defined == COUNTERS_AND_GAUGES | HISTOGRAMS
+
+
+# ---------------------------------------------------------------------- Dockerfiles
+
+
+@pytest.mark.parametrize(("name", "port"), list(APP_SERVICES.items()))
+def test_dockerfile_builds_and_runs_the_service(name: str, port: int) -> None:
+    path = ROOT / "services" / name / "Dockerfile"
+    assert path.is_file(), f"missing {path.relative_to(ROOT)}"
+    instructions = dockerfile_instructions(path)
+    by_kind: dict[str, list[str]] = {}
+    for keyword, args in instructions:
+        by_kind.setdefault(keyword, []).append(args)
+
+    assert all(args.split()[0] == "python:3.11-slim" for args in by_kind["FROM"])
+    runs = " ".join(by_kind.get("RUN", []))
+    assert "uv==0.13.8" in runs
+    assert re.search(rf"uv sync [^&;]*--frozen[^&;]*--package lingban-{name}\b", runs)
+    assert "--no-dev" in runs
+
+    # Everything the build copies from the context exists (the context is the repo root).
+    for args in by_kind["COPY"]:
+        if args.startswith("--from"):
+            continue
+        *sources, _dest = args.split()
+        for source in sources:
+            assert (ROOT / source).exists(), f"{path.name}: COPY source {source} does not exist"
+    copied = " ".join(by_kind["COPY"])
+    assert "uv.lock" in copied
+    assert f"services/{name}/" in copied
+    members = (
+        "libs/contracts",
+        "libs/kit",
+        "tools/devstack",
+        *(f"services/{s}" for s in APP_SERVICES),
+    )
+    for member in members:
+        assert member in copied, f"{path.name} does not copy workspace member {member}"
+
+    user = by_kind["USER"][-1].split(":")[0]
+    assert user not in {"root", "0"}
+    assert str(port) in by_kind["EXPOSE"][-1].split()
+    env = " ".join(by_kind["ENV"])
+    assert f"LINGBAN_{name.upper()}_HOST=0.0.0.0" in env
+    assert "/app/.venv/bin" in env
+
+    healthcheck = by_kind["HEALTHCHECK"][-1]
+    assert "/healthz" in healthcheck
+    assert "urllib" in healthcheck
+    assert "curl" not in healthcheck
+
+    assert exec_form(by_kind["CMD"][-1]) == ["python", "-m", f"lingban_{name}"]
+    assert (ROOT / "services" / name / f"lingban_{name}" / "__main__.py").is_file()
+
+
+def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
+    entries = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".git", ".venv", ".devstack", "node_modules"} <= entries
+    for needed in ("libs", "services", "uv.lock", "pyproject.toml", "tools"):
+        assert needed not in entries
+
+
+# ------------------------------------------------------------------ docker-compose.yml
+
+
+def test_compose_has_every_service() -> None:
+    assert set(compose()["services"]) >= ALL_COMPOSE_SERVICES
+
+
+def test_compose_kafka_is_single_node_kraft_with_internal_and_external_listeners() -> None:
+    kafka = compose_service("kafka")
+    assert kafka["image"] == "apache/kafka:4.1.1"
+    env = environment(kafka)
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert env["KAFKA_NODE_ID"] == "1"
+    assert "kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+    assert "CONTROLLER" in env["KAFKA_CONTROLLER_LISTENER_NAMES"]
+    for key, value in env.items():
+        if "REPLICATION_FACTOR" in key:
+            assert value == "1", key
+    # The external listener is the one published on host port 9092.
+    (host, container), *_ = sorted(published_ports(kafka))
+    assert host == 9092
+    assert f"://0.0.0.0:{container}" in env["KAFKA_LISTENERS"]
+    assert "kafka-broker-api-versions.sh" in " ".join(kafka["healthcheck"]["test"])
+
+
+def test_compose_mongo_has_a_ping_healthcheck_and_a_volume() -> None:
+    mongo = compose_service("mongo")
+    assert mongo["image"] == "mongo:8.0"
+    test = " ".join(mongo["healthcheck"]["test"])
+    assert "mongosh" in test
+    assert "ping" in test
+    volumes = [str(v) for v in mongo["volumes"]]
+    assert any(v.endswith(":/data/db") for v in volumes)
+    named = volumes[0].split(":")[0]
+    assert named in compose()["volumes"]
+
+
+@pytest.mark.parametrize(("name", "port"), list(APP_SERVICES.items()))
+def test_compose_app_service(name: str, port: int) -> None:
+    service = compose_service(name)
+
+    build = service["build"]
+    context = ROOT / build["context"]
+    dockerfile = context / build["dockerfile"]
+    assert context.resolve() == ROOT
+    assert dockerfile.is_file()
+    cmd = [args for keyword, args in dockerfile_instructions(dockerfile) if keyword == "CMD"]
+    assert f"lingban_{name}" in exec_form(cmd[-1])
+
+    healthcheck = service["healthcheck"]
+    assert f"127.0.0.1:{port}/healthz" in " ".join(healthcheck["test"])
+
+    depends_on = service["depends_on"]
+    for infra in ("kafka", "mongo"):
+        assert depends_on[infra]["condition"] == "service_healthy"
+
+    assert published_ports(service) == {(port, port)}
+
+    env = environment(service)
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert env["MONGODB_URI"].startswith("mongodb://mongo:27017")
+    assert env["LINGBAN_AUTH_JWT_SECRET"].startswith("${LINGBAN_AUTH_JWT_SECRET:-")
+    assert env[f"LINGBAN_{name.upper()}_HOST"] == "0.0.0.0"
+    assert env.get(f"LINGBAN_{name.upper()}_PORT", str(port)) == str(port)
+
+
+def test_compose_published_app_ports_are_8001_to_8004() -> None:
+    ports = set()
+    for name in APP_SERVICES:
+        ports |= {host for host, _ in published_ports(compose_service(name))}
+    assert ports == {8001, 8002, 8003, 8004}
+
+
+def test_compose_bind_mounts_exist() -> None:
+    for name, service in compose()["services"].items():
+        for volume in service.get("volumes") or []:
+            source = str(volume).split(":")[0]
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), f"{name}: mounted path {source} does not exist"
+    prometheus_mounts = [str(v) for v in compose_service("prometheus")["volumes"]]
+    assert any(v.startswith("./deploy/prometheus") for v in prometheus_mounts)
+    grafana_mounts = [str(v) for v in compose_service("grafana")["volumes"]]
+    assert any(v.startswith("./deploy/grafana") for v in grafana_mounts)
+    assert (9090, 9090) in published_ports(compose_service("prometheus"))
+    assert (3000, 3000) in published_ports(compose_service("grafana"))
+
+
+# ------------------------------------------------------------------------ Prometheus
+
+
+def scrape_targets(config: dict[str, Any]) -> dict[str, list[str]]:
+    targets: dict[str, list[str]] = {}
+    for job in config["scrape_configs"]:
+        assert job.get("metrics_path", "/metrics") == "/metrics"
+        interval = job.get("scrape_interval", config["global"]["scrape_interval"])
+        assert interval == "15s"
+        targets[job["job_name"]] = [
+            str(t) for static in job["static_configs"] for t in static["targets"]
+        ]
+    return targets
+
+
+def test_prometheus_scrapes_every_service_by_compose_name() -> None:
+    config = load_yaml(PROMETHEUS_DIR / "prometheus.yml")
+    services = set(compose()["services"])
+    scraped: set[str] = set()
+    for job, targets in scrape_targets(config).items():
+        assert targets, f"job {job} has no targets"
+        for target in targets:
+            host, _, port = target.partition(":")
+            assert host in services, f"scrape target {target} is not a compose service"
+            if host in APP_SERVICES:
+                assert int(port) == APP_SERVICES[host]
+                scraped.add(host)
+    assert scraped == set(APP_SERVICES)
+    for rules in config["rule_files"]:
+        assert (PROMETHEUS_DIR / rules).is_file()
+    assert "alerts.yml" in config["rule_files"]
+
+
+def test_prometheus_local_config_scrapes_the_same_jobs_on_loopback() -> None:
+    compose_jobs = scrape_targets(load_yaml(PROMETHEUS_DIR / "prometheus.yml"))
+    local = load_yaml(PROMETHEUS_DIR / "prometheus.local.yml")
+    local_jobs = scrape_targets(local)
+    assert set(local_jobs) == set(compose_jobs)
+    for job, targets in compose_jobs.items():
+        expected = [f"127.0.0.1:{t.partition(':')[2]}" for t in targets]
+        assert local_jobs[job] == expected
+    for rules in local["rule_files"]:
+        assert (PROMETHEUS_DIR / rules).is_file()
+
+
+def alert_rules() -> dict[str, dict[str, Any]]:
+    data = load_yaml(PROMETHEUS_DIR / "alerts.yml")
+    rules: dict[str, dict[str, Any]] = {}
+    for group in data["groups"]:
+        for rule in group["rules"]:
+            assert rule["alert"] not in rules, f"duplicate alert {rule['alert']}"
+            rules[rule["alert"]] = rule
+    return rules
+
+
+def test_alert_expressions_use_only_exported_metrics() -> None:
+    rules = alert_rules()
+    assert rules
+    for name, rule in rules.items():
+        names = promql_metric_names(str(rule["expr"]))
+        assert names, f"{name}: expression selects no metric"
+        unknown = names - ALERT_METRICS
+        assert not unknown, f"{name}: unknown metrics {sorted(unknown)}"
+        assert rule["labels"]["severity"] in {"critical", "warning", "info"}
+        assert rule["annotations"]["summary"]
+
+
+def test_alerts_cover_the_operational_failure_modes() -> None:
+    def normalized(expr: str) -> str:
+        text = " ".join(expr.split())
+        return re.sub(r"\s+\)", ")", re.sub(r"\(\s+", "(", text))
+
+    exprs = {name: normalized(str(rule["expr"])) for name, rule in alert_rules().items()}
+    fors = {name: rule.get("for") for name, rule in alert_rules().items()}
+
+    def find(fragment: str) -> str:
+        matching = [name for name, expr in exprs.items() if fragment in expr]
+        assert matching, f"no alert on {fragment}"
+        return matching[0]
+
+    down = find("up{")
+    assert "== 0" in exprs[down]
+    assert fors[down] == "2m"
+    dead = find('lingban_events_consumed_total{outcome="dead_lettered"}[10m]')
+    assert "increase(" in exprs[dead]
+    assert exprs[dead].endswith("> 0")
+    backlog = find("lingban_outbox_pending_events")
+    assert exprs[backlog].endswith("> 100")
+    assert fors[backlog] == "5m"
+    find("lingban_outbox_relay_errors_total")
+    find('status=~"5.."')
+    latency = find("lingban_http_request_duration_seconds_bucket")
+    assert "histogram_quantile(0.95" in exprs[latency]
+    assert exprs[latency].endswith("> 1")
+
+
+# --------------------------------------------------------------------------- Grafana
+
+
+def test_grafana_provisioning_points_at_prometheus_and_the_dashboards() -> None:
+    datasources = load_yaml(GRAFANA_DIR / "provisioning" / "datasources" / "prometheus.yml")
+    (source,) = datasources["datasources"]
+    assert source["type"] == "prometheus"
+    assert source["url"] == "http://prometheus:9090"
+    assert "prometheus" in compose()["services"]
+
+    providers = load_yaml(GRAFANA_DIR / "provisioning" / "dashboards" / "lingban.yml")
+    (provider,) = providers["providers"]
+    mounts = dict(
+        str(v).split(":")[:2] for v in compose_service("grafana")["volumes"] if ":" in str(v)
+    )
+    assert mounts["./deploy/grafana/dashboards"] == provider["options"]["path"]
+    assert mounts["./deploy/grafana/provisioning"] == "/etc/grafana/provisioning"
+
+
+def test_dashboard_identity_and_service_variable() -> None:
+    board = dashboard()
+    assert board["uid"] == "lingban-overview"
+    assert board["title"] == "领办 Lingban — platform overview"
+    variables = {v["name"]: v for v in board["templating"]["list"]}
+    service = variables["service"]
+    assert "lingban_" in json.dumps(service["query"])
+    assert "service" in json.dumps(service["query"])
+
+
+def test_dashboard_panels_query_known_metrics() -> None:
+    panels = dashboard_panels()
+    rows = [p for p in dashboard()["panels"] if p.get("type") == "row"]
+    ids = [p["id"] for p in rows + panels]
+    assert len(ids) == len(set(ids)), "panel ids are not unique"
+    used: set[str] = set()
+    for panel in panels:
+        targets = panel.get("targets") or []
+        assert targets, f"panel {panel['title']!r} has no queries"
+        assert "gridPos" in panel
+        for target in targets:
+            expr = str(target["expr"])
+            names = promql_metric_names(expr)
+            assert names, f"panel {panel['title']!r}: {expr!r} selects no metric"
+            unknown = names - DASHBOARD_METRICS
+            assert not unknown, f"panel {panel['title']!r}: unknown metrics {sorted(unknown)}"
+            assert "$service" in expr, f"panel {panel['title']!r} ignores $service"
+            used |= names
+    # The panels the overview promises: HTTP rate, 5xx, p95, events, dead letters,
+    # handler failures, outbox, publishing.
+    assert {
+        "lingban_http_requests_total",
+        "lingban_http_request_duration_seconds_bucket",
+        "lingban_events_consumed_total",
+        "lingban_event_handler_failures_total",
+        "lingban_outbox_pending_events",
+        "lingban_events_published_total",
+    } <= used
+    exprs = " ".join(str(t["expr"]) for p in panels for t in p["targets"])
+    assert "histogram_quantile(0.95" in exprs
+    assert 'outcome="dead_lettered"' in exprs
+    assert 'status=~"5.."' in exprs
+
+
+# ------------------------------------------------------------------------ Kubernetes
+
+
+def test_kustomization_lists_every_manifest_and_they_exist() -> None:
+    kustomization = load_yaml(K8S_DIR / "kustomization.yaml")
+    resources = kustomization["resources"]
+    for resource in resources:
+        assert (K8S_DIR / resource).is_file(), f"kustomization lists missing {resource}"
+    manifests = {p.name for p in K8S_DIR.glob("*.yaml")} - {"kustomization.yaml"}
+    assert manifests == set(resources)
+
+
+def test_k8s_manifests_parse() -> None:
+    docs = k8s_documents()
+    assert docs
+    for path, doc in docs:
+        assert doc.get("apiVersion"), path.name
+        assert doc.get("kind"), path.name
+        assert doc["metadata"]["name"], path.name
+        if doc["kind"] != "Namespace":
+            assert doc["metadata"].get("namespace", "lingban") == "lingban"
+    assert "lingban" in k8s_objects("Namespace")
+
+
+def container_port(container: dict[str, Any], port: int | str) -> int:
+    """Resolve a probe's or Service's port (number or name) to the container's port."""
+    if isinstance(port, int):
+        declared = {int(p["containerPort"]) for p in container["ports"]}
+        assert port in declared, f"port {port} is not declared by the container"
+        return port
+    named = {p.get("name"): int(p["containerPort"]) for p in container["ports"]}
+    assert port in named, f"named port {port!r} is not declared by the container"
+    return named[port]
+
+
+@pytest.mark.parametrize(("name", "port"), list(APP_SERVICES.items()))
+def test_k8s_deployment_and_service(name: str, port: int) -> None:
+    deployment = k8s_objects("Deployment")[name]
+    spec = deployment["spec"]
+    assert spec["replicas"] == 2
+    pod = spec["template"]
+    assert spec["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    (container,) = pod["spec"]["containers"]
+    assert container["image"] == f"lingban/{name}:0.1.0"
+
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container_port(container, container[probe]["httpGet"]["port"]) == port
+
+    resources = container["resources"]
+    assert {"cpu", "memory"} <= set(resources["requests"])
+    assert {"cpu", "memory"} <= set(resources["limits"])
+
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == str(port)
+    assert annotations.get("prometheus.io/path", "/metrics") == "/metrics"
+
+    config_maps = k8s_objects("ConfigMap")
+    secrets = k8s_objects("Secret")
+    refs = container["envFrom"]
+    assert any(r.get("configMapRef", {}).get("name") in config_maps for r in refs)
+    assert any(r.get("secretRef", {}).get("name") in secrets for r in refs)
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    assert env.get(f"LINGBAN_{name.upper()}_HOST", "0.0.0.0") == "0.0.0.0"
+
+    service = k8s_objects("Service")[name]
+    assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+    (service_port,) = service["spec"]["ports"]
+    assert container_port(container, service_port["targetPort"]) == port
+
+
+def test_k8s_shared_config_and_secret_template() -> None:
+    (config,) = k8s_objects("ConfigMap").values()
+    assert "KAFKA_BOOTSTRAP_SERVERS" in config["data"]
+    (secret,) = k8s_objects("Secret").values()
+    assert "LINGBAN_AUTH_JWT_SECRET" in secret["stringData"]
+    assert "REPLACE" in secret["stringData"]["LINGBAN_AUTH_JWT_SECRET"]
+    comment = " ".join((K8S_DIR / "secret.yaml").read_text(encoding="utf-8").split())
+    assert "secret manager" in comment

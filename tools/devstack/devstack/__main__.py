@@ -1,0 +1,120 @@
+"""`python -m devstack up|down|infra-up|infra-down|status` (what `make up` / `make down` run)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+
+from devstack import infra, processes, services
+from devstack.errors import DevstackError
+from devstack.profiles import PROFILE_NAMES, get_profile
+
+INFRA_NAMES = ("kafka", "mongo")
+
+
+def _up(profile: str) -> None:
+    began = time.monotonic()
+    # Imported here: these need the project's packages, devstack itself does not.
+    from devstack import demo
+    from lingban_kit.auth import DEV_JWT_SECRET
+
+    # The services accept tokens signed with this secret, and the demo loader and
+    # `make token` sign with it: the same default on both sides.
+    secret = os.environ.get("LINGBAN_AUTH_JWT_SECRET") or DEV_JWT_SECRET
+    endpoints = infra.ensure_infra(profile)
+    urls = services.start_services(
+        profile, endpoints, extra_env={"LINGBAN_AUTH_JWT_SECRET": secret}
+    )
+    created = demo.seed(urls, secret=secret)
+    print(f"Lingban is up ({time.monotonic() - began:.1f} s); demo projects added: {created}")
+    print()
+    for spec in services.SERVICES:
+        print(f"  {spec.name:<14} {spec.base_url}/docs")
+    print(f"  {'dashboard':<14} {urls['reporting']}/")
+    print()
+    print(f"  Kafka          {endpoints.kafka_bootstrap_servers}")
+    print(f"  MongoDB        {endpoints.mongodb_uri}")
+    print()
+    print(f"Logs: {processes.log_path(profile, 'kafka').parent}/   Stop: make down")
+
+
+def _down(profile: str) -> None:
+    services.stop_services(profile)
+    infra.stop_infra(profile)
+    print(f"stopped everything devstack started for profile {profile!r}")
+
+
+def _infra_up(profile: str) -> None:
+    endpoints = infra.ensure_infra(profile)
+    print(f"KAFKA_BOOTSTRAP_SERVERS={shlex.quote(endpoints.kafka_bootstrap_servers)}")
+    print(f"MONGODB_URI={shlex.quote(endpoints.mongodb_uri)}")
+
+
+def _infra_down(profile: str) -> None:
+    infra.stop_infra(profile)
+    print(f"stopped Kafka and the database of profile {profile!r}")
+
+
+def _status(profile: str | None) -> None:
+    external = infra.external_endpoints()
+    if external is not None:
+        print(
+            "external servers from the environment: "
+            f"KAFKA_BOOTSTRAP_SERVERS={external.kafka_bootstrap_servers} "
+            f"MONGODB_URI={external.mongodb_uri}"
+        )
+    for name in [profile] if profile else list(PROFILE_NAMES):
+        get_profile(name)
+        print(f"profile {name}:")
+        known = [*INFRA_NAMES, *(spec.name for spec in services.SERVICES)]
+        for process in dict.fromkeys([*known, *processes.recorded_names(name)]):
+            record = processes.running(name, process)
+            state = f"running  pid {record.pid:<7} port {record.port}" if record else "stopped"
+            print(f"  {process:<14} {state}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m devstack",
+        description="Run Kafka, the MongoDB-wire database and the Lingban services locally.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for command, default, text in (
+        ("up", "dev", "start infrastructure and services, load demo data"),
+        ("down", "dev", "stop the services, then the infrastructure"),
+        ("infra-up", "test", "start Kafka and the database; print their addresses"),
+        ("infra-down", "test", "stop Kafka and the database"),
+    ):
+        sub = commands.add_parser(command, help=text)
+        sub.add_argument("--profile", choices=PROFILE_NAMES, default=default)
+    status = commands.add_parser("status", help="show what devstack is running")
+    status.add_argument("--profile", choices=PROFILE_NAMES, default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    actions = {
+        "up": _up,
+        "down": _down,
+        "infra-up": _infra_up,
+        "infra-down": _infra_down,
+    }
+    try:
+        if args.command == "status":
+            _status(args.profile)
+        else:
+            actions[args.command](args.profile)
+    except DevstackError as error:
+        print(f"devstack: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

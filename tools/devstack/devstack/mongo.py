@@ -1,0 +1,114 @@
+"""The MongoDB-wire database: `mongod` when it is on PATH, otherwise FerretDB.
+
+FerretDB 1.24 with its SQLite backend is a single Go binary and needs no other
+server. It cannot be `go install`-ed (its own command panics without the
+version files of a release build), so `infra/ferretdb/` wraps the embeddable
+package in a tiny `main`, built here once into `.devstack/cache/bin/`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from devstack import commands, paths, probes, processes
+from devstack.console import say
+from devstack.errors import DevstackError
+from devstack.locks import file_lock
+from devstack.profiles import Profile
+
+NAME = "mongo"
+HOST = "127.0.0.1"
+READY_TIMEOUT_SECONDS = 120.0
+FERRETDB_BINARY = "lingban-ferretdb"
+
+
+def _ferretdb_sources() -> Path:
+    return paths.infra_dir() / "ferretdb"
+
+
+def ensure_ferretdb_binary() -> Path:
+    """Our FerretDB binary, (re)built with Go when missing or older than its sources."""
+    source = _ferretdb_sources()
+    binary = paths.cache_dir() / "bin" / FERRETDB_BINARY
+    inputs = [source / "main.go", source / "go.mod", source / "go.sum"]
+    with file_lock(paths.cache_dir() / "locks" / f"{FERRETDB_BINARY}.lock"):
+        newest_input = max(path.stat().st_mtime for path in inputs)
+        if binary.is_file() and binary.stat().st_mtime >= newest_input:
+            return binary
+        go = commands.require_tool(
+            "go", "to build FerretDB (Go 1.24 or newer), unless `mongod` is on PATH"
+        )
+        say(
+            f"building FerretDB into {binary} with Go (only when missing or infra/ferretdb changed; 1-2 minutes cold)"
+        )
+        paths.created(binary.parent)
+        partial = binary.with_name(binary.name + ".partial")
+        # FerretDB's SQLite driver is pure Go: without cgo no C compiler is needed.
+        env = {**os.environ, "CGO_ENABLED": "0"}
+        commands.run_build(
+            # No VCS stamping: it needs git to trust the checkout, and adds nothing here.
+            [go, "build", "-buildvcs=false", "-o", str(partial), "."],
+            what="building FerretDB with Go",
+            cwd=source,
+            env=env,
+        )
+        partial.replace(binary)
+        return binary
+
+
+def _server_argv(profile: Profile) -> tuple[str, list[str]]:
+    """What to run, and a human name for it."""
+    run_dir = paths.created(paths.profile_dir(profile.name))
+    mongod = shutil.which("mongod")
+    if mongod is not None:
+        data_dir = run_dir / "mongo-data"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        argv = [mongod, "--dbpath", str(data_dir), "--bind_ip", HOST,
+                "--port", str(profile.mongo_port)]  # fmt: skip
+        return "mongod", argv
+    # Its own folder: SQLite files must never be mixed with a mongod data folder.
+    data_dir = run_dir / "ferretdb-data"
+    argv = [str(ensure_ferretdb_binary()), "-listen-addr", f"{HOST}:{profile.mongo_port}",
+            "-sqlite-dir", str(data_dir)]  # fmt: skip
+    return "FerretDB", argv
+
+
+def ensure_running(profile: Profile) -> tuple[processes.ProcessRecord, bool]:
+    """Start the database unless ours is already running; wait until it answers `ping`.
+
+    Returns its record and whether it was started by this call.
+    """
+    with file_lock(paths.locks_dir(profile.name) / f"{NAME}.lock"):
+        record = processes.running(profile.name, NAME)
+        started = record is None
+        if record is None:
+            if probes.port_open(HOST, profile.mongo_port):
+                raise DevstackError(
+                    f"port {profile.mongo_port} is taken by a process devstack did not start "
+                    f"for profile {profile.name!r}; stop it, or pick another port with "
+                    "DEVSTACK_MONGO_PORT"
+                )
+            kind, argv = _server_argv(profile)
+            say(f"starting {kind} on {HOST}:{profile.mongo_port}")
+            record = processes.launch(
+                profile.name,
+                NAME,
+                argv,
+                port=profile.mongo_port,
+                cwd=paths.profile_dir(profile.name),
+            )
+        port = record.port
+        processes.wait_ready(
+            profile.name,
+            record,
+            lambda: probes.mongo_answers(HOST, port),
+            what="the MongoDB-wire database",
+            timeout=READY_TIMEOUT_SECONDS,
+        )
+        return record, started
+
+
+def stop(profile_name: str) -> bool:
+    return processes.stop(profile_name, NAME, grace=15.0)

@@ -1,0 +1,54 @@
+"""The two port sets: `dev` for `make up`, `test` for the test suite, so both can run at once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from devstack.errors import DevstackError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    kafka_port: int
+    kafka_controller_port: int
+    mongo_port: int
+
+
+_DEFAULTS = {
+    "dev": Profile("dev", kafka_port=9092, kafka_controller_port=9093, mongo_port=27017),
+    "test": Profile("test", kafka_port=19092, kafka_controller_port=19093, mongo_port=27018),
+}
+PROFILE_NAMES = tuple(_DEFAULTS)
+
+
+def _port_from_env(variable: str, default: int) -> int:
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise DevstackError(f"{variable}={raw!r} is not a TCP port number")
+    return int(raw)
+
+
+def get_profile(name: str) -> Profile:
+    """The profile's ports, with DEVSTACK_KAFKA_PORT / DEVSTACK_MONGO_PORT overrides applied."""
+    try:
+        base = _DEFAULTS[name]
+    except KeyError:
+        raise DevstackError(
+            f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)}"
+        ) from None
+    kafka_port = _port_from_env("DEVSTACK_KAFKA_PORT", base.kafka_port)
+    # A moved broker port drags the controller port along, so that a single
+    # override is enough to run next to another Kafka.
+    controller_default = (
+        base.kafka_controller_port if kafka_port == base.kafka_port else kafka_port + 1
+    )
+    return Profile(
+        name=name,
+        kafka_port=kafka_port,
+        kafka_controller_port=_port_from_env("DEVSTACK_KAFKA_CONTROLLER_PORT", controller_default),
+        mongo_port=_port_from_env("DEVSTACK_MONGO_PORT", base.mongo_port),
+    )
