@@ -42,10 +42,12 @@ def state_dir() -> Path:
 def created(path: Path) -> Path:
     """`path` as a folder that exists; only writers call this, so `status` creates nothing."""
     state = state_dir()
-    if not state.is_dir():
-        state.mkdir(parents=True)
+    # exist_ok: Kafka and the database are provisioned from two threads at once.
+    state.mkdir(parents=True, exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
         # Belt and braces next to the root .gitignore: nothing in here is ever committed.
-        (state / ".gitignore").write_text("*\n", encoding="utf-8")
+        ignore.write_text("*\n", encoding="utf-8")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
