@@ -56,6 +56,12 @@ def ensure_infra(profile: str) -> Endpoints:
         mongo_record, mongo_started, mongo_error = _result(mongo_future)
     errors = [error for error in (kafka_error, mongo_error) if error]
     if errors or kafka_record is None or mongo_record is None:
+        # Leave nothing behind that this call started: the caller gets no
+        # Endpoints, so it could never stop them.
+        if kafka_started:
+            kafka.stop(profile)
+        if mongo_started:
+            mongo.stop(profile)
         raise DevstackError("\n\n".join(errors))
     return Endpoints(
         kafka_bootstrap_servers=f"{kafka.HOST}:{kafka_record.port}",
