@@ -1,42 +1,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 
-from lingban_contracts import Actor, DecodeError, decode_record, encode_record, new_envelope
-from lingban_contracts.events.projects import ProjectDeclared, StageTask
+from lingban_contracts import DecodeError, Envelope, decode_record, encode_record
 from lingban_contracts.topics import PROJECTS
+from tests.events import project_declared
 
 
-def declared() -> ProjectDeclared:
-    return ProjectDeclared(
-        project_id="p1",
-        unit_code="340881100201",
-        year=2026,
-        title="老旧小区加装电梯",
-        category="小区治理",
-        problem="老人上下楼难",
-        expected_goals="年内加装 3 部",
-        evaluation_criteria="电梯投用",
-        lead_secretary="张书记",
-        task_force=["李四"],
-        deadline=date(2026, 3, 31),
-        stage_tasks=[StageTask(month="2026-03", task="施工", deliverable="验收")],
-    )
-
-
-def envelope(version: int = 1):  # type: ignore[no-untyped-def]
-    return new_envelope(
-        data=declared(),
-        source_service="projects",
-        actor=Actor(id="u1", name="张三"),
-        region_code="340881100201",
-        aggregate_id="p1",
-        aggregate_version=version,
-        correlation_id="c-1",
-    )
+def envelope(version: int = 1) -> Envelope:
+    return project_declared("p1", title="老旧小区加装电梯", version=version, correlation_id="c-1")
 
 
 def test_encode_uses_binary_mode_headers_and_aggregate_key() -> None:
@@ -55,7 +29,9 @@ def test_encode_uses_binary_mode_headers_and_aggregate_key() -> None:
 def test_round_trip_keeps_every_attribute() -> None:
     original = envelope()
     record = encode_record(original)
-    assert decode_record(record.headers, record.value) == original
+    decoded = decode_record(record.headers, record.value)
+    assert decoded == original
+    assert decoded.correlation_id == "c-1"
 
 
 def test_missing_header_is_poison() -> None:

@@ -20,8 +20,7 @@ from lingban_kit.mongo import Database
 from lingban_kit.runtime import ServiceRuntime
 from lingban_kit.settings import ServiceSettings
 from lingban_kit.testing import collect, end_offsets, header
-
-from .events import project_declared
+from tests.events import project_declared
 
 pytestmark = pytest.mark.integration
 DECLARED = "lingban.projects.project-declared.v1"

@@ -17,8 +17,7 @@ from lingban_kit.leases import Lease
 from lingban_kit.mongo import Database, apply_if_newer
 from lingban_kit.outbox import OutboxRelay, push_events
 from lingban_kit.testing import collect, end_offsets, header
-
-from .events import project_declared
+from tests.events import project_declared
 
 pytestmark = pytest.mark.integration
 

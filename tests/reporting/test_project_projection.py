@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
-
 import pytest
 
-from lingban_contracts import Actor, Envelope, new_envelope
-from lingban_contracts.events.projects import ProjectDeclared, StageTask
+from lingban_contracts import Envelope
 from lingban_kit.mongo import Database
 from lingban_reporting.projects.projection import VIEWS, ProjectProjection
+from tests.events import project_declared
 
 pytestmark = pytest.mark.integration
 
 
 def declared(title: str, version: int = 1, project_id: str | None = None) -> Envelope:
-    pid = project_id or uuid.uuid4().hex
-    return new_envelope(
-        data=ProjectDeclared(
-            project_id=pid,
-            unit_code="340881105202",
-            year=2026,
-            title=title,
-            category="议事协商",
-            problem="p",
-            expected_goals="g",
-            evaluation_criteria="c",
-            lead_secretary="书记",
-            task_force=["甲"],
-            deadline=date(2026, 9, 30),
-            stage_tasks=[StageTask(month="2026-09", task="t", deliverable="d")],
-        ),
-        source_service="projects",
-        actor=Actor(id="u"),
-        region_code="340881105202",
-        aggregate_id=pid,
-        aggregate_version=version,
-    )
+    return project_declared(project_id, title=title, version=version, unit_code="340881105202")
 
 
 async def test_redelivered_declaration_is_applied_once(database: Database) -> None:

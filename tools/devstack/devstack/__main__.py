@@ -33,7 +33,6 @@ def _up(profile: str) -> None:
     print()
     for spec in services.SERVICES:
         print(f"  {spec.name:<14} {spec.base_url}/docs")
-    print(f"  {'dashboard':<14} {urls['reporting']}/")
     print()
     print(f"  Kafka          {endpoints.kafka_bootstrap_servers}")
     print(f"  MongoDB        {endpoints.mongodb_uri}")

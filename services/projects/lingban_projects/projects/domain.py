@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from lingban_contracts import Actor, Envelope, new_envelope
 from lingban_contracts.base import EventData
@@ -43,6 +45,10 @@ class Declaration:
     task_force: tuple[str, ...]
     deadline: date
     stage_tasks: tuple[StageTask, ...]
+
+    def fields(self) -> dict[str, Any]:
+        """The form's fields by name (shallow), to build payloads and responses from."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     def problems(self) -> list[FieldProblem]:
         """Field-level problems; empty when the plan holds together."""
@@ -129,22 +135,8 @@ class Project:
             declared_at=now,
             declared_by=actor,
         )
-        d = declaration
         project._record(
-            ProjectDeclared(
-                project_id=project.id,
-                unit_code=d.unit_code,
-                year=d.year,
-                title=d.title,
-                category=d.category,
-                problem=d.problem,
-                expected_goals=d.expected_goals,
-                evaluation_criteria=d.evaluation_criteria,
-                lead_secretary=d.lead_secretary,
-                task_force=list(d.task_force),
-                deadline=d.deadline,
-                stage_tasks=list(d.stage_tasks),
-            ),
+            ProjectDeclared(project_id=project.id, **declaration.fields()),
             actor,
             now,
             correlation_id,

@@ -28,19 +28,9 @@ class DeclarationIn(BaseModel):
     stage_tasks: list[StageTask] = Field(max_length=60)
 
     def to_domain(self) -> Declaration:
-        return Declaration(
-            unit_code=self.unit_code,
-            year=self.year,
-            title=self.title,
-            category=self.category,
-            problem=self.problem,
-            expected_goals=self.expected_goals,
-            evaluation_criteria=self.evaluation_criteria,
-            lead_secretary=self.lead_secretary,
-            task_force=tuple(self.task_force),
-            deadline=self.deadline,
-            stage_tasks=tuple(self.stage_tasks),
-        )
+        fields = dict(self)  # shallow: keeps the StageTask models
+        fields.update(task_force=tuple(self.task_force), stage_tasks=tuple(self.stage_tasks))
+        return Declaration(**fields)
 
 
 class ProjectOut(BaseModel):
@@ -63,22 +53,11 @@ class ProjectOut(BaseModel):
 
     @classmethod
     def of(cls, project: Project) -> ProjectOut:
-        d = project.declaration
         return cls(
             id=project.id,
             status=project.status.value,
             version=project.version,
             declared_at=project.declared_at,
             declared_by=project.declared_by,
-            unit_code=d.unit_code,
-            year=d.year,
-            title=d.title,
-            category=d.category,
-            problem=d.problem,
-            expected_goals=d.expected_goals,
-            evaluation_criteria=d.evaluation_criteria,
-            lead_secretary=d.lead_secretary,
-            task_force=list(d.task_force),
-            deadline=d.deadline,
-            stage_tasks=list(d.stage_tasks),
+            **project.declaration.fields(),
         )

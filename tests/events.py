@@ -1,4 +1,4 @@
-"""Builders of real contract events for the kit's tests."""
+"""Builders of real contract events, shared by the tests of every package."""
 
 from __future__ import annotations
 
@@ -10,13 +10,18 @@ from lingban_contracts.events.projects import ProjectDeclared, StageTask
 
 
 def project_declared(
-    project_id: str | None = None, *, title: str = "示范项目", version: int = 1
+    project_id: str | None = None,
+    *,
+    title: str = "示范项目",
+    version: int = 1,
+    unit_code: str = "340881100201",
+    correlation_id: str | None = None,
 ) -> Envelope:
     pid = project_id or uuid.uuid4().hex
     return new_envelope(
         data=ProjectDeclared(
             project_id=pid,
-            unit_code="340881100201",
+            unit_code=unit_code,
             year=2026,
             title=title,
             category="民生服务",
@@ -30,7 +35,8 @@ def project_declared(
         ),
         source_service="projects",
         actor=Actor(id="tester"),
-        region_code="340881100201",
+        region_code=unit_code,
         aggregate_id=pid,
         aggregate_version=version,
+        correlation_id=correlation_id,
     )
