@@ -11,7 +11,12 @@ from typing import Any
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
-_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+# `color_message` is uvicorn's ANSI-coloured copy of the message: noise in JSON.
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):
