@@ -1,11 +1,10 @@
-"""The explicit list of every published event type (one table, no magic)."""
+"""The explicit list of every published event type (one table per producing service)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lingban_contracts import topics
-from lingban_contracts.events import projects
+from lingban_contracts.events import notifications, projects, supervision
 
 if TYPE_CHECKING:
     from lingban_contracts.registry import Registry
@@ -14,12 +13,8 @@ if TYPE_CHECKING:
 def register_all(registry: Registry) -> None:
     from lingban_contracts.registry import EventSpec
 
-    for event_type, topic, model, summary in (
-        (
-            "lingban.projects.project-declared.v1",
-            topics.PROJECTS,
-            projects.ProjectDeclared,
-            "A unit declared a project (申报): the first version of its declaration form.",
-        ),
-    ):
-        registry.register(EventSpec(type=event_type, topic=topic, model=model, summary=summary))
+    for module in (projects, supervision, notifications):
+        for event_type, model, summary in module.EVENTS:
+            registry.register(
+                EventSpec(type=event_type, topic=module.TOPIC, model=model, summary=summary)
+            )
