@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -11,8 +12,9 @@ from devstack.infra import Endpoints
 from devstack.services import SERVICES, ServiceSpec, start_services, stop_services
 from lingban_kit.auth import DEV_JWT_SECRET
 
-# Test ports, away from `make up`'s 8001-8004 so both can run at once.
-TEST_SERVICES = tuple(ServiceSpec(s.name, s.module, s.port + 10000) for s in SERVICES)
+# Away from `make up`'s 8001-8004; LINGBAN_E2E_PORT_OFFSET moves them for parallel runs.
+PORT_OFFSET = int(os.environ.get("LINGBAN_E2E_PORT_OFFSET", "10000"))
+TEST_SERVICES = tuple(ServiceSpec(s.name, s.module, s.port + PORT_OFFSET) for s in SERVICES)
 
 
 @pytest.fixture(scope="session")
