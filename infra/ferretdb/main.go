@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -46,8 +47,12 @@ func run(listenAddr, sqliteDir, logLevel string) error {
 		return err
 	}
 
+	// FerretDB listens on a private socket; clients reach it through the
+	// write serializer on the public address (see write_serializer.go).
+	socket := filepath.Join(filepath.Dir(dir), "ferretdb.sock")
+	_ = os.Remove(socket)
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: listenAddr},
+		Listener:  ferretdb.ListenerConfig{Unix: socket},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/", // the trailing slash marks a directory for the SQLite backend
@@ -61,6 +66,17 @@ func run(listenAddr, sqliteDir, logLevel string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
+	listener, err := net.Listen("tcp", listenAddr)
+	if err != nil {
+		return err
+	}
+	serializer := &writeSerializer{backendSocket: socket, logger: logger}
+	errs := make(chan error, 2)
+	go func() { errs <- f.Run(ctx) }()
+	go func() { errs <- serializer.serve(ctx, listener) }()
+
 	logger.Warn("lingban-ferretdb listening", "addr", listenAddr, "sqlite_dir", dir)
-	return f.Run(ctx)
+	err = <-errs
+	stop()
+	return err
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,3 +35,25 @@ async def test_only_one_holder_has_a_lease_until_it_expires(database: Database) 
     assert not await a.acquire(now + timedelta(seconds=17))
     await b.release()
     assert await a.acquire(now + timedelta(seconds=18))
+
+
+async def test_concurrent_writes_to_one_document_are_each_applied(database: Database) -> None:
+    """Single-document atomicity: what the outbox, leases and version checks rely on.
+
+    MongoDB guarantees it; FerretDB v1 alone does not (it reads and writes an
+    update separately), which is why infra/ferretdb serializes write commands.
+    """
+    docs = database["atomic"]
+    await docs.insert_one({"_id": 1, "a": 0, "b": 0, "outbox": []})
+
+    async def increment(field: str) -> None:
+        for _ in range(100):
+            await docs.update_one({"_id": 1}, {"$inc": {field: 1}})
+
+    async def push_then_pull() -> None:
+        for i in range(50):
+            await docs.update_one({"_id": 1}, {"$push": {"outbox": {"i": i}}})
+            await docs.update_one({"_id": 1}, {"$pullAll": {"outbox": [{"i": i}]}})
+
+    await asyncio.gather(increment("a"), increment("b"), push_then_pull())
+    assert await docs.find_one({"_id": 1}) == {"_id": 1, "a": 100, "b": 100, "outbox": []}

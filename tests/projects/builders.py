@@ -8,15 +8,14 @@ from lingban_contracts.events.projects import StageTask
 from lingban_kit.auth import Principal, Role
 from lingban_projects.projects.domain import Declaration
 
-VILLAGE = "340881100201"
-TOWNSHIP = "340881100000"
-OTHER_TOWNSHIP = "340881101000"
+CITY = "340881000000"
+TOWNSHIP = "340881100000"  # 新渡镇
+VILLAGE = "340881100201"  # 北塘村, in 新渡镇
+OTHER_TOWNSHIP = "340881101000"  # 双港镇
 
 
 def declaration(**changes: Any) -> Declaration:
     base = Declaration(
-        unit_code=VILLAGE,
-        year=2026,
         title="老旧小区加装电梯",
         category="小区治理",
         problem="老人上下楼难",
@@ -33,5 +32,6 @@ def declaration(**changes: Any) -> Declaration:
     return replace(base, **changes)
 
 
-def principal(role: Role, region: str = VILLAGE, sub: str = "u1") -> Principal:
-    return Principal(id=sub, name=sub, roles=frozenset({role}), region_code=region)
+def principal(role: Role, region: str = VILLAGE, sub: str | None = None) -> Principal:
+    name = sub or f"{role.value}@{region}"
+    return Principal(id=name, name=name, roles=frozenset({role}), region_code=region)

@@ -2,34 +2,66 @@
 
 from __future__ import annotations
 
+import copy
+
 from lingban_contracts.regions import in_subtree
 from lingban_kit.errors import Conflict
-from lingban_projects.projects.domain import Project
+from lingban_projects.projects.domain import Project, Status
 from lingban_projects.projects.repository import ProjectRepository
 
 
 class FakeProjectRepository(ProjectRepository):
+    """Keeps snapshots, so a save against a stale version fails like the real one."""
+
     def __init__(self) -> None:
         self.projects: dict[str, Project] = {}
         self.published: list[str] = []  # event types, in the order they were stored
 
+    def _store(self, project: Project) -> None:
+        self.published += [e.type for e in project.pending_events]
+        project.pending_events.clear()
+        self.projects[project.id] = copy.deepcopy(project)
+
     async def add(self, project: Project) -> None:
         if project.id in self.projects:
             raise Conflict(message="项目已存在", message_en="exists")
-        self.published += [e.type for e in project.pending_events]
-        project.pending_events.clear()
-        self.projects[project.id] = project
+        self._store(project)
+
+    async def save(self, project: Project, expected_version: int) -> None:
+        if self.projects[project.id].version != expected_version:
+            raise Conflict(message="已被修改", message_en="changed meanwhile")
+        self._store(project)
 
     async def get(self, project_id: str) -> Project | None:
-        return self.projects.get(project_id)
+        stored = self.projects.get(project_id)
+        return copy.deepcopy(stored) if stored else None
 
-    async def list(
-        self, *, region_code: str, year: int | None, limit: int, offset: int
+    async def search(
+        self,
+        *,
+        region_code: str,
+        year: int | None = None,
+        status: str | None = None,
+        category: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
     ) -> list[Project]:
         found = [
             p
             for p in self.projects.values()
-            if in_subtree(p.declaration.unit_code, region_code)
-            and (year is None or p.declaration.year == year)
+            if in_subtree(p.unit_code, region_code)
+            and (year is None or p.year == year)
+            and (status is None or p.status.value == status)
+            and (category is None or p.declaration.category == category)
         ]
         return found[offset : offset + limit]
+
+    async def units_with_projects(self, region_code: str, year: int) -> set[str]:
+        return {
+            p.unit_code
+            for p in self.projects.values()
+            if in_subtree(p.unit_code, region_code) and p.year == year
+        }
+
+    async def ids_in_status(self, statuses: tuple[Status, ...]) -> list[str]:
+        return [p.id for p in self.projects.values() if p.status in statuses]

@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from devstack.infra import Endpoints
 from lingban_contracts import decode_record
 from lingban_contracts.topics import PROJECTS
-from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
-from lingban_kit.kafka import ensure_topics
+from lingban_kit.auth import Role
 from lingban_kit.testing import collect, end_offsets
-from lingban_projects.app import create_app
-from lingban_projects.settings import ProjectsSettings
 
 from .builders import OTHER_TOWNSHIP, TOWNSHIP, VILLAGE
+from .conftest import ProjectsApi, auth
 
 pytestmark = pytest.mark.integration
 
 
 def token(role: Role, region: str = VILLAGE) -> dict[str, str]:
-    jwt = issue_dev_token(
-        secret=DEV_JWT_SECRET, sub=f"{role}-{region}", name="测试", roles=[role], region=region
-    )
-    return {"Authorization": f"Bearer {jwt}"}
+    return auth(role, region)
 
 
 def body(**changes: Any) -> dict[str, Any]:
@@ -54,21 +46,8 @@ def body(**changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def client(infra: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
-    await ensure_topics(infra.kafka_bootstrap_servers, [(PROJECTS.name, PROJECTS.partitions)], 1)
-    settings = ProjectsSettings(
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        mongodb_uri=infra.mongodb_uri,
-        mongodb_database=f"lingban_test_{uuid.uuid4().hex[:10]}",
-        auth_jwt_secret=DEV_JWT_SECRET,
-        outbox_poll_seconds=0.2,
-    )
-    app: FastAPI = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://projects") as c:
-            yield c
-        await app.state.runtime.mongo_client.drop_database(settings.mongodb_database)
+def client(api: ProjectsApi) -> httpx.AsyncClient:
+    return api.http
 
 
 async def test_declared_project_is_stored_and_published(
@@ -78,12 +57,14 @@ async def test_declared_project_is_stored_and_published(
     created = await client.post("/v1/projects", json=body(), headers=token(Role.VILLAGE_SECRETARY))
     assert created.status_code == 201, created.text
     project = created.json()
-    assert project["status"] == "declared"
+    assert project["status"] == "draft"
     assert project["version"] == 1
+    assert project["unit_name"] == "北塘村"
+    assert created.headers["etag"] == '"1"'
 
     read = await client.get(f"/v1/projects/{project['id']}", headers=token(Role.LEADER, TOWNSHIP))
     assert read.status_code == 200
-    assert read.json()["title"] == "背街小巷环境整治"
+    assert read.json()["declaration"]["title"] == "背街小巷环境整治"
 
     [record] = await collect(
         infra.kafka_bootstrap_servers,
@@ -94,7 +75,7 @@ async def test_declared_project_is_stored_and_published(
     )
     event = decode_record(record.headers, record.value)
     assert event.type == "lingban.projects.project-declared.v1"
-    assert event.actor.id == f"{Role.VILLAGE_SECRETARY}-{VILLAGE}"
+    assert event.actor.id == f"{Role.VILLAGE_SECRETARY.value}@{VILLAGE}"
     assert event.region_code == VILLAGE
     assert event.aggregate_version == 1
     assert created.headers["x-correlation-id"] == event.correlation_id

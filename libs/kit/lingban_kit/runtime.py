@@ -7,8 +7,10 @@ the relay. Stop runs in reverse.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -32,6 +34,7 @@ from lingban_kit.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 StartHook = Callable[["ServiceRuntime"], Awaitable[None]]
+BackgroundLoop = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]
 
 # FastStream's Prometheus middleware registers its metrics once per process;
 # tests may build several apps in one process, so share one per service name.
@@ -59,6 +62,7 @@ class ServiceRuntime:
         outbox_collections: Sequence[str] = (),
         handlers: Callable[[mongo.Database], HandlerTable] | None = None,
         on_start: Sequence[StartHook] = (),
+        background: Sequence[BackgroundLoop] = (),
         replication_factor: int = 1,
     ) -> None:
         self.settings = settings
@@ -66,6 +70,9 @@ class ServiceRuntime:
         self.service = contract.service
         self.outbox_collections = list(outbox_collections)
         self.on_start = list(on_start)
+        # Long-running loops (schedulers); each is cancelled at stop.
+        self.background = list(background)
+        self._tasks: list[asyncio.Task[None]] = []
         self.replication_factor = replication_factor
         self.holder = holder_id()
         self.verifier = TokenVerifier(
@@ -166,9 +173,16 @@ class ServiceRuntime:
                 poll_seconds=self.settings.outbox_poll_seconds,
             )
             self.relay.start()
+        for loop in self.background:
+            self._tasks.append(asyncio.create_task(loop(self), name=f"{self.service}-background"))
         log.info("service started", extra={"kafka": self.settings.kafka_bootstrap_servers})
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self.relay:
             await self.relay.stop()
         await self.broker.stop()

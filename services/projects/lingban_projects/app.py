@@ -2,25 +2,33 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from lingban_kit.clock import Clock
 from lingban_kit.http import create_app as create_service_app
 from lingban_kit.runtime import ServiceRuntime
 from lingban_projects.contract import CONTRACT
 from lingban_projects.projects.api import router as projects_router
+from lingban_projects.projects.daily_checks import daily_checks_loop
+from lingban_projects.projects.daily_checks import router as operations_router
 from lingban_projects.projects.repository import PROJECTS_COLLECTION, ensure_indexes
 from lingban_projects.settings import ProjectsSettings
+from lingban_projects.units.api import router as units_router
 
 
-def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
+def create_app(settings: ProjectsSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or ProjectsSettings()
+    clock = clock or Clock()
     runtime = ServiceRuntime(
         settings,
         CONTRACT,
         outbox_collections=[PROJECTS_COLLECTION],
         on_start=[ensure_indexes],
+        background=[daily_checks_loop(clock)],
     )
-    return create_service_app(
+    app = create_service_app(
         runtime,
         title="领办 · 项目服务 (Lingban projects)",
         description="书记领办项目的申报、研判、备案、公示、进度、验收与年终评价。",
-        routers=[projects_router],
+        routers=[projects_router, units_router, operations_router],
     )
+    app.state.clock = clock
+    return app

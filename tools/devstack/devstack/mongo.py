@@ -32,7 +32,7 @@ def ensure_ferretdb_binary() -> Path:
     """Our FerretDB binary, (re)built with Go when missing or older than its sources."""
     source = _ferretdb_sources()
     binary = paths.cache_dir() / "bin" / FERRETDB_BINARY
-    inputs = [source / "main.go", source / "go.mod", source / "go.sum"]
+    inputs = [*source.glob("*.go"), source / "go.mod", source / "go.sum"]
     with file_lock(paths.cache_dir() / "locks" / f"{FERRETDB_BINARY}.lock"):
         newest_input = max(path.stat().st_mtime for path in inputs)
         if binary.is_file() and binary.stat().st_mtime >= newest_input:

@@ -1,50 +1,409 @@
-"""HTTP routes of the project API (thin: parse, call the use case, render)."""
+"""HTTP routes of the project year (thin: parse, call the use case, render)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, Response, status
 
-from lingban_kit.deps import DatabaseDep, PrincipalDep, RuntimeDep
-from lingban_projects.projects import service
-from lingban_projects.projects.repository import MongoProjectRepository, ProjectRepository
-from lingban_projects.projects.schemas import DeclarationIn, ProjectOut
+from lingban_kit.auth import Principal
+from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_projects.deps import ClockDep, CommandsDep, ExpectedVersionDep, TreeDep
+from lingban_projects.projects import schemas as s
+from lingban_projects.projects.domain import Project
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
+MonthPath = Annotated[str, "YYYY-MM"]
 
 
-def get_repository(db: DatabaseDep) -> ProjectRepository:
-    return MongoProjectRepository(db)
+def _render(project: Project, tree: TreeDep, response: Response) -> s.ProjectOut:
+    response.headers["ETag"] = f'"{project.version}"'
+    return s.ProjectOut.of(project, tree)
 
 
-RepositoryDep = Annotated[ProjectRepository, Depends(get_repository)]
-
-
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Declare a project (申报)")
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Declare a project (申报), as a draft"
+)
 async def declare(
-    body: DeclarationIn, principal: PrincipalDep, repo: RepositoryDep, runtime: RuntimeDep
-) -> ProjectOut:
-    project = await service.declare_project(repo, principal, body.to_domain())
+    body: s.DeclarationIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    project = await commands.declare(principal, body.unit_code, body.year, body.to_domain())
     runtime.wake_relay()
-    return ProjectOut.of(project)
-
-
-@router.get("/{project_id}", summary="Read one project")
-async def read(project_id: str, principal: PrincipalDep, repo: RepositoryDep) -> ProjectOut:
-    return ProjectOut.of(await service.get_project(repo, principal, project_id))
+    return _render(project, tree, response)
 
 
 @router.get("", summary="List projects in your jurisdiction")
 async def list_projects(
     principal: PrincipalDep,
-    repo: RepositoryDep,
+    commands: CommandsDep,
+    tree: TreeDep,
     year: int | None = None,
     region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    status: str | None = None,
+    category: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[ProjectOut]:
+) -> list[s.ProjectOut]:
     root = region or principal.region_code
     principal.require_jurisdiction(root)
-    projects = await repo.list(region_code=root, year=year, limit=limit, offset=offset)
-    return [ProjectOut.of(p) for p in projects]
+    found = await commands.repo.search(
+        region_code=root, year=year, status=status, category=category, limit=limit, offset=offset
+    )
+    return [s.ProjectOut.of(p, tree) for p in found]
+
+
+@router.get("/{project_id}", summary="Read one project")
+async def read(
+    project_id: str,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    return _render(await commands.load(principal, project_id), tree, response)
+
+
+@router.get("/{project_id}/history", summary="Every change, declaration version and review")
+async def history(project_id: str, principal: PrincipalDep, commands: CommandsDep) -> s.HistoryOut:
+    project = await commands.load(principal, project_id)
+    return s.HistoryOut(
+        project_id=project.id,
+        entries=project.history,
+        revisions=project.revisions,
+        reviews=project.reviews,
+    )
+
+
+async def _unit_side(
+    commands: CommandsDep,
+    principal: Principal,
+    project_id: str,
+    version: int | None,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+    change: Callable[[Project], None],
+) -> s.ProjectOut:
+    project = await commands.unit_side(principal, project_id, version, change)
+    runtime.wake_relay()
+    return _render(project, tree, response)
+
+
+async def _level_above(
+    commands: CommandsDep,
+    principal: Principal,
+    project_id: str,
+    version: int | None,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+    change: Callable[[Project], None],
+) -> s.ProjectOut:
+    project = await commands.level_above(principal, project_id, version, change)
+    runtime.wake_relay()
+    return _render(project, tree, response)
+
+
+@router.put(
+    "/{project_id}/declaration", summary="Revise the declaration (re-declare after a return)"
+)
+async def revise(
+    project_id: str,
+    body: s.DeclarationFormIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    form, now = body.to_domain(), commands.clock.now()
+    return await _unit_side(
+        commands,
+        principal,
+        project_id,
+        version,
+        runtime,
+        tree,
+        response,
+        lambda p: p.revise(form, principal.actor, now, commands.categories),
+    )
+
+
+@router.post("/{project_id}/submission", summary="Submit to the level above for review (上报)")
+async def submit(
+    project_id: str,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    now = commands.clock.now()
+
+    def change(p: Project) -> None:
+        p.submit(commands.reviewer_unit(commands.unit(p.unit_code)).code, principal.actor, now)
+
+    return await _unit_side(
+        commands, principal, project_id, version, runtime, tree, response, change
+    )
+
+
+@router.post("/{project_id}/review", summary="Review (研判): approve, or return for re-declaration")
+async def review(
+    project_id: str,
+    body: s.ReviewIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    now = commands.clock.now()
+    return await _level_above(
+        commands,
+        principal,
+        project_id,
+        version,
+        runtime,
+        tree,
+        response,
+        lambda p: p.review(
+            approve=body.decision == "approve",
+            scores=body.scores,
+            reasons=tuple(body.reasons),
+            comment=body.comment,
+            actor=principal.actor,
+            now=now,
+        ),
+    )
+
+
+@router.post("/{project_id}/filing", summary="File the approved project (备案)")
+async def file(
+    project_id: str,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    now = commands.clock.now()
+    return await _level_above(
+        commands,
+        principal,
+        project_id,
+        version,
+        runtime,
+        tree,
+        response,
+        lambda p: p.file(principal.actor, now),
+    )
+
+
+@router.post("/{project_id}/announcement", summary="Announce publicly for a period (公示)")
+async def announce(
+    project_id: str,
+    body: s.AnnouncementIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    now = commands.clock.now()
+    return await _level_above(
+        commands,
+        principal,
+        project_id,
+        version,
+        runtime,
+        tree,
+        response,
+        lambda p: p.announce(body.starts_on, body.ends_on, principal.actor, now),
+    )
+
+
+@router.post(
+    "/{project_id}/execution", summary="Start execution once the announcement period is over"
+)
+async def start_execution(
+    project_id: str,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+    clock: ClockDep,
+) -> s.ProjectOut:
+    today, now = clock.today(), clock.now()
+    return await _level_above(
+        commands,
+        principal,
+        project_id,
+        version,
+        runtime,
+        tree,
+        response,
+        lambda p: p.start_execution(today, principal.actor, now),
+    )
+
+
+@router.post("/{project_id}/stages/{month}/reports", summary="Monthly progress on a stage (月报告)")
+async def report_stage(
+    project_id: str,
+    month: MonthPath,
+    body: s.StageReportIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+    clock: ClockDep,
+) -> s.ProjectOut:
+    today, now = clock.today(), clock.now()
+    return await _unit_side(
+        commands,
+        principal,
+        project_id,
+        version,
+        runtime,
+        tree,
+        response,
+        lambda p: p.report_stage(
+            month,
+            status=body.status,
+            percent=body.percent,
+            narrative=body.narrative,
+            attachments=tuple(body.attachments),
+            today=today,
+            actor=principal.actor,
+            now=now,
+        ),
+    )
+
+
+@router.post("/{project_id}/weekly-reports", summary="Weekly report on key tasks (一周一报告)")
+async def weekly_report(
+    project_id: str,
+    body: s.WeeklyReportIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    now = commands.clock.now()
+    return await _unit_side(
+        commands,
+        principal,
+        project_id,
+        version,
+        runtime,
+        tree,
+        response,
+        lambda p: p.submit_weekly_report(
+            body.week, tuple(body.key_tasks), body.narrative, principal.actor, now
+        ),
+    )
+
+
+@router.post(
+    "/{project_id}/completion-request", summary="Request acceptance of the finished project"
+)
+async def request_completion(
+    project_id: str,
+    body: s.CompletionRequestIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    now = commands.clock.now()
+    return await _unit_side(
+        commands,
+        principal,
+        project_id,
+        version,
+        runtime,
+        tree,
+        response,
+        lambda p: p.request_completion(body.summary, principal.actor, now),
+    )
+
+
+@router.post("/{project_id}/completion-decision", summary="Accept the completion, or send it back")
+async def decide_completion(
+    project_id: str,
+    body: s.CompletionDecisionIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    now = commands.clock.now()
+    return await _level_above(
+        commands,
+        principal,
+        project_id,
+        version,
+        runtime,
+        tree,
+        response,
+        lambda p: p.decide_completion(
+            accept=body.accept,
+            reasons=tuple(body.reasons),
+            comment=body.comment,
+            actor=principal.actor,
+            now=now,
+        ),
+    )
+
+
+@router.post("/{project_id}/evaluation", summary="Year-end evaluation (年底评)")
+async def evaluate(
+    project_id: str,
+    body: s.EvaluationIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    now = commands.clock.now()
+    return await _level_above(
+        commands,
+        principal,
+        project_id,
+        version,
+        runtime,
+        tree,
+        response,
+        lambda p: p.evaluate(
+            governance_effect=body.governance_effect,
+            problem_solved=body.problem_solved,
+            plan_completed=body.plan_completed,
+            model_case=body.model_case,
+            comment=body.comment,
+            actor=principal.actor,
+            now=now,
+        ),
+    )

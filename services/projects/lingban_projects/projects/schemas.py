@@ -3,61 +3,211 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lingban_contracts import Actor
-from lingban_contracts.events.projects import StageTask
+from lingban_contracts.divisions import DivisionTree
+from lingban_contracts.events.projects import (
+    Attachment,
+    PreApprovalStep,
+    ReviewScores,
+    StageStatus,
+    StageTask,
+)
 from lingban_contracts.regions import RegionCode
-from lingban_projects.projects.domain import Declaration, Project
+from lingban_projects.projects.domain import (
+    STATUS_ZH,
+    CompletionDecision,
+    Declaration,
+    Evaluation,
+    HistoryEntry,
+    Project,
+    Review,
+    WeeklyReport,
+)
 
 
-class DeclarationIn(BaseModel):
+class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    unit_code: RegionCode = Field(description="12-digit division code of the declaring unit")
-    year: int = Field(ge=2000, le=2100)
+
+class DeclarationFormIn(_In):
     title: str = Field(min_length=2, max_length=200)
     category: str = Field(min_length=1, max_length=50)
     problem: str = Field(min_length=1, max_length=4000, description="难点、堵点、痛点")
     expected_goals: str = Field(min_length=1, max_length=4000)
     evaluation_criteria: str = Field(min_length=1, max_length=4000)
     lead_secretary: str = Field(min_length=1, max_length=100)
-    task_force: list[str] = Field(min_length=1, max_length=50)
+    task_force: list[str] = Field(min_length=1, max_length=50, description="工作专班成员")
     deadline: date
     stage_tasks: list[StageTask] = Field(max_length=60)
+    responsibility_statement: str | None = Field(
+        default=None, max_length=4000, description="责任书"
+    )
+    topic_source: Literal["assigned", "chosen"] | None = Field(
+        default=None, description="点题 / 选题"
+    )
+    pre_approval_steps: list[PreApprovalStep] = Field(default_factory=list, max_length=10)
 
     def to_domain(self) -> Declaration:
-        fields = dict(self)  # shallow: keeps the StageTask models
-        fields.update(task_force=tuple(self.task_force), stage_tasks=tuple(self.stage_tasks))
+        fields = dict(self)  # shallow: keeps the nested models
+        fields.update(
+            task_force=tuple(self.task_force),
+            stage_tasks=tuple(self.stage_tasks),
+            pre_approval_steps=tuple(self.pre_approval_steps),
+        )
         return Declaration(**fields)
+
+
+class DeclarationIn(DeclarationFormIn):
+    unit_code: RegionCode = Field(description="12-digit division code of the declaring unit")
+    year: int = Field(ge=2000, le=2100)
+
+    def to_domain(self) -> Declaration:
+        fields = dict(self)
+        fields.pop("unit_code")
+        fields.pop("year")
+        return DeclarationFormIn(**fields).to_domain()
+
+
+class SubmitIn(_In):
+    pass
+
+
+class ReviewIn(_In):
+    decision: Literal["approve", "return"]
+    scores: ReviewScores
+    reasons: list[str] = Field(default_factory=list, max_length=20)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class AnnouncementIn(_In):
+    starts_on: date
+    ends_on: date
+
+
+class StageReportIn(_In):
+    status: StageStatus
+    percent: int = Field(ge=0, le=100)
+    narrative: str = Field(min_length=1, max_length=4000)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+
+
+class WeeklyReportIn(_In):
+    week: str = Field(
+        pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", description="ISO week, e.g. 2026-W14"
+    )
+    key_tasks: list[str] = Field(min_length=1, max_length=20)
+    narrative: str = Field(min_length=1, max_length=4000)
+
+
+class CompletionRequestIn(_In):
+    summary: str = Field(min_length=1, max_length=4000)
+
+
+class CompletionDecisionIn(_In):
+    accept: bool
+    reasons: list[str] = Field(default_factory=list, max_length=20)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class EvaluationIn(_In):
+    governance_effect: int = Field(ge=0, le=100, description="治理成效")
+    problem_solved: int = Field(ge=0, le=100, description="难点问题解决")
+    plan_completed: int = Field(ge=0, le=100, description="既定计划完成")
+    model_case: bool = False
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class StageOut(BaseModel):
+    month: str
+    tasks: list[StageTask]
+    status: str
+    percent: int
+    reports: int
+    completed_on: date | None
+    overdue_since: date | None
 
 
 class ProjectOut(BaseModel):
     id: str
-    status: str
-    version: int
-    declared_at: datetime
-    declared_by: Actor
     unit_code: str
+    unit_name: str | None
     year: int
-    title: str
-    category: str
-    problem: str
-    expected_goals: str
-    evaluation_criteria: str
-    lead_secretary: str
-    task_force: list[str]
-    deadline: date
-    stage_tasks: list[StageTask]
+    status: str
+    status_label: str
+    version: int
+    revision: int
+    created_at: datetime
+    declaration: Declaration
+    reviews: list[Review]
+    filing_number: str | None
+    announcement: tuple[date, date] | None
+    stages: list[StageOut]
+    weekly_reports: list[WeeklyReport]
+    completion_summary: str | None
+    completion_decisions: list[CompletionDecision]
+    evaluation: Evaluation | None
 
     @classmethod
-    def of(cls, project: Project) -> ProjectOut:
+    def of(cls, project: Project, tree: DivisionTree) -> ProjectOut:
+        unit = tree.get(project.unit_code)
         return cls(
             id=project.id,
+            unit_code=project.unit_code,
+            unit_name=unit.name if unit else None,
+            year=project.year,
             status=project.status.value,
+            status_label=STATUS_ZH[project.status],
             version=project.version,
-            declared_at=project.declared_at,
-            declared_by=project.declared_by,
-            **project.declaration.fields(),
+            revision=project.revision,
+            created_at=project.created_at,
+            declaration=project.declaration,
+            reviews=project.reviews,
+            filing_number=project.filing_number,
+            announcement=project.announcement,
+            stages=[
+                StageOut(
+                    month=s.month,
+                    tasks=list(s.tasks),
+                    status=s.status,
+                    percent=s.percent,
+                    reports=len(s.reports),
+                    completed_on=s.completed_on,
+                    overdue_since=s.overdue_since,
+                )
+                for s in project.stages
+            ],
+            weekly_reports=project.weekly_reports,
+            completion_summary=project.completion_summary,
+            completion_decisions=project.completion_decisions,
+            evaluation=project.evaluation,
         )
+
+
+class HistoryOut(BaseModel):
+    """Everything that happened, every declaration version and every review."""
+
+    project_id: str
+    entries: list[HistoryEntry]
+    revisions: list[Declaration]
+    reviews: list[Review]
+
+
+class UnitOut(BaseModel):
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    secretary: str
+
+
+class CoverageOut(BaseModel):
+    """项目申报领办全覆盖: units of the subtree and those still without a project."""
+
+    region: str
+    year: int
+    units: int
+    covered: int
+    missing: list[UnitOut]

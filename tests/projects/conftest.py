@@ -1,0 +1,56 @@
+"""An in-process projects app on the real database and broker, with a clock the test controls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from devstack.infra import Endpoints
+from lingban_contracts.topics import PROJECTS
+from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
+from lingban_kit.clock import FixedClock
+from lingban_kit.kafka import ensure_topics
+from lingban_projects.app import create_app
+from lingban_projects.settings import ProjectsSettings
+
+
+def auth(role: Role, region: str) -> dict[str, str]:
+    token = issue_dev_token(
+        secret=DEV_JWT_SECRET,
+        sub=f"{role.value}@{region}",
+        name="测试",
+        roles=[role],
+        region=region,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class ProjectsApi:
+    http: httpx.AsyncClient
+    clock: FixedClock
+
+
+@pytest.fixture
+async def api(infra: Endpoints) -> AsyncIterator[ProjectsApi]:
+    await ensure_topics(infra.kafka_bootstrap_servers, [(PROJECTS.name, PROJECTS.partitions)], 1)
+    settings = ProjectsSettings(
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        mongodb_uri=infra.mongodb_uri,
+        mongodb_database=f"lingban_test_{uuid.uuid4().hex[:10]}",
+        auth_jwt_secret=DEV_JWT_SECRET,
+        outbox_poll_seconds=0.2,
+    )
+    clock = FixedClock(datetime(2026, 1, 5, 2, tzinfo=UTC))
+    app: FastAPI = create_app(settings, clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://projects") as http:
+            yield ProjectsApi(http, clock)
+        await app.state.runtime.mongo_client.drop_database(settings.mongodb_database)
