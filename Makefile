@@ -43,9 +43,9 @@ contracts: setup
 contracts-check: setup
 	$(UV) run --frozen python scripts/export_contracts.py --check
 
-## Print a development token: make token ROLE=township_secretary REGION=340881100000
+## Development tokens: `make token` (one per demo user) or make token ROLE=township_secretary REGION=340881100000
 token: setup
-	$(UV) run --frozen python -m lingban_kit.devtokens --role $(or $(ROLE),city_org) --region $(or $(REGION),340881000000)
+	$(UV) run --frozen python -m lingban_kit.devtokens $(if $(ROLE),--role $(ROLE) --region $(or $(REGION),340881000000),--demo)
 
 setup: .venv/.lingban-synced
 

@@ -15,7 +15,7 @@ from lingban_contracts.topics import PROJECTS
 from lingban_kit.kafka import ensure_topics, new_producer
 from lingban_kit.leases import Lease
 from lingban_kit.mongo import Database, apply_if_newer
-from lingban_kit.outbox import OutboxRelay, push_events
+from lingban_kit.outbox import OutboxRelay, outbox_fields, push_events, with_events
 from lingban_kit.testing import collect, end_offsets, header
 from tests.events import project_declared
 
@@ -49,7 +49,7 @@ async def test_relay_publishes_in_order_with_aggregate_key_then_clears(
     first = project_declared(title="v1")
     second = project_declared(first.aggregate_id, title="v2", version=2)
     await database["projects"].insert_one(
-        {"_id": first.aggregate_id, "outbox": push_events([first, second])["outbox"]["$each"]}
+        {"_id": first.aggregate_id, **outbox_fields([first, second])}
     )
     since = await end_offsets(infra.kafka_bootstrap_servers, PROJECTS.name)
 
@@ -77,9 +77,7 @@ async def test_crash_after_publish_republishes_and_consumers_apply_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     event = project_declared(title="crash")
-    await database["projects"].insert_one(
-        {"_id": event.aggregate_id, "outbox": push_events([event])["outbox"]["$each"]}
-    )
+    await database["projects"].insert_one({"_id": event.aggregate_id, **outbox_fields([event])})
     since = await end_offsets(infra.kafka_bootstrap_servers, PROJECTS.name)
     relay = relay_for(database, producer)
 
@@ -111,3 +109,25 @@ async def test_crash_after_publish_republishes_and_consumers_apply_once(
     view = await views.find_one({"_id": event.aggregate_id})
     assert view is not None
     assert view["applied"] == 1
+
+
+async def test_the_flag_finds_new_events_and_the_full_scan_finds_unflagged_ones(
+    infra: Endpoints, database: Database, producer: AIOKafkaProducer
+) -> None:
+    relay = relay_for(database, producer)
+    flagged = project_declared(title="flagged")
+    await database["projects"].insert_one({"_id": flagged.aggregate_id, "state": 0})
+    await database["projects"].update_one(
+        {"_id": flagged.aggregate_id}, with_events({"$set": {"state": 1}}, [flagged])
+    )
+    # A writer that pushed events but forgot the flag.
+    unflagged = project_declared(title="unflagged")
+    await database["projects"].insert_one(
+        {"_id": unflagged.aggregate_id, "outbox": push_events([unflagged])["outbox"]["$each"]}
+    )
+    assert await relay.drain_once() == 1
+    assert await relay.drain_once(full_scan=True) == 1
+    assert await relay.drain_once(full_scan=True) == 0
+    doc = await database["projects"].find_one({"_id": flagged.aggregate_id})
+    assert doc is not None
+    assert doc["state"] == 1

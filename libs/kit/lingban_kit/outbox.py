@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -28,12 +29,38 @@ from lingban_kit.mongo import Collection, Database, Document
 log = logging.getLogger(__name__)
 
 OUTBOX_FIELD = "outbox"
-PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
+# Set in the same write that pushes events, so the relay finds pending documents
+# through an index instead of scanning every document's array.
+PENDING_FLAG = "outbox_pending"
+PENDING = {PENDING_FLAG: True}
+# The unindexed form, for the occasional safety-net scan.
+ANY_PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
+FULL_SCAN_EVERY_SECONDS = 30.0
 
 
 def push_events(envelopes: Sequence[Envelope]) -> Document:
     """The `$push` part of an update that records events with a state change."""
     return {OUTBOX_FIELD: {"$each": [e.model_dump(mode="json") for e in envelopes]}}
+
+
+def outbox_fields(envelopes: Sequence[Envelope]) -> Document:
+    """The outbox fields of a new document (for `insert_one`)."""
+    return {
+        OUTBOX_FIELD: [e.model_dump(mode="json") for e in envelopes],
+        PENDING_FLAG: bool(envelopes),
+    }
+
+
+def with_events(update: Document, envelopes: Sequence[Envelope]) -> Document:
+    """`update` plus the events it causes: `$push` them and raise the pending flag."""
+    combined = dict(update)
+    combined["$push"] = {**combined.get("$push", {}), **push_events(envelopes)}
+    combined["$set"] = {**combined.get("$set", {}), PENDING_FLAG: True}
+    return combined
+
+
+async def ensure_outbox_index(collection: Collection) -> None:
+    await collection.create_index(PENDING_FLAG)
 
 
 class OutboxRelay:
@@ -73,10 +100,18 @@ class OutboxRelay:
             await self.lease.release()
 
     async def _run(self) -> None:
+        for collection in self.collections:
+            await ensure_outbox_index(collection)
+        last_full_scan = -FULL_SCAN_EVERY_SECONDS
         while True:
             try:
+                # Now and then also look without the flag, for writers that
+                # pushed events without raising it.
+                full = time.monotonic() - last_full_scan >= FULL_SCAN_EVERY_SECONDS
+                if full:
+                    last_full_scan = time.monotonic()
                 # Renew the lease between batches so a long backlog keeps it.
-                while await self.lease.acquire() and await self.drain_once():
+                while await self.lease.acquire() and await self.drain_once(full_scan=full):
                     pass
             except asyncio.CancelledError:
                 raise
@@ -87,34 +122,43 @@ class OutboxRelay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
 
-    async def drain_once(self) -> int:
+    async def drain_once(self, full_scan: bool = False) -> int:
         """Publish one batch of pending events per collection; returns how many."""
         published = 0
-        pending_total = 0
+        backlog = 0
+        query = ANY_PENDING if full_scan else PENDING
         for collection in self.collections:
-            pending_total += await self._count_pending(collection)
-            docs = (
-                await collection.find(PENDING, {OUTBOX_FIELD: 1}).limit(self.batch_size).to_list()
-            )
+            backlog += await collection.count_documents(PENDING)  # indexed: cheap
+            docs = await collection.find(query, {OUTBOX_FIELD: 1}).limit(self.batch_size).to_list()
             for doc in docs:
                 published += await self._publish_document(collection, doc)
-        metrics.OUTBOX_PENDING.labels(self.service).set(max(pending_total - published, 0))
+        # Documents with unpublished events, as seen before this batch went out.
+        metrics.OUTBOX_PENDING.labels(self.service).set(backlog)
         return published
-
-    async def _count_pending(self, collection: Collection) -> int:
-        return await collection.count_documents(PENDING)
 
     async def _publish_document(self, collection: Collection, doc: Document) -> int:
         entries: list[dict[str, Any]] = doc.get(OUTBOX_FIELD, [])
+        if not entries:
+            await self._lower_flag(collection, doc["_id"])
+            return 0
         envelopes = [Envelope.model_validate(e) for e in entries]
         await send_records(self.producer, [encode_record(e) for e in envelopes])
         # `$pullAll` with the entries exactly as read, not `$pull` with a
         # condition: FerretDB silently matches nothing for a conditional `$pull`.
         # Entries pushed meanwhile by another write are different values and stay.
         await collection.update_one({"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: entries}})
+        await self._lower_flag(collection, doc["_id"])
         for e in envelopes:
             metrics.EVENTS_PUBLISHED.labels(self.service, e.type).inc()
         return len(envelopes)
+
+    async def _lower_flag(self, collection: Collection, doc_id: Any) -> None:
+        # Only when nothing new was pushed meanwhile: a concurrent writer's
+        # events keep the flag up (single-document writes are atomic).
+        await collection.update_one(
+            {"_id": doc_id, f"{OUTBOX_FIELD}.0": {"$exists": False}},
+            {"$set": {PENDING_FLAG: False}},
+        )
 
 
 def relay_lease(db: Database, service: str, holder: str) -> Lease:

@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from lingban_contracts.regions import region_prefix
 from lingban_kit.errors import Conflict
 from lingban_kit.mongo import Collection, Database, Document
-from lingban_kit.outbox import OUTBOX_FIELD, push_events
+from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
 from lingban_kit.runtime import ServiceRuntime
 from lingban_projects.projects.domain import Project, Status
 
@@ -74,7 +74,11 @@ def to_document(project: Project) -> Document:
 
 
 def from_document(doc: Document) -> Project:
-    fields = {k: v for k, v in doc.items() if k not in ("_id", OUTBOX_FIELD, "title", "category")}
+    fields = {
+        k: v
+        for k, v in doc.items()
+        if k not in ("_id", OUTBOX_FIELD, PENDING_FLAG, "title", "category")
+    }
     return _ADAPTER.validate_python({**fields, "id": doc["_id"]})
 
 
@@ -83,8 +87,7 @@ class MongoProjectRepository(ProjectRepository):
         self.collection: Collection = db[PROJECTS_COLLECTION]
 
     async def add(self, project: Project) -> None:
-        doc = to_document(project)
-        doc[OUTBOX_FIELD] = push_events(project.pending_events)[OUTBOX_FIELD]["$each"]
+        doc = to_document(project) | outbox_fields(project.pending_events)
         try:
             await self.collection.insert_one(doc)
         except DuplicateKeyError:
@@ -98,7 +101,7 @@ class MongoProjectRepository(ProjectRepository):
         state.pop("_id")
         result = await self.collection.update_one(
             {"_id": project.id, "version": expected_version},
-            {"$set": state, "$push": push_events(project.pending_events)},
+            with_events({"$set": state}, project.pending_events),
         )
         if result.matched_count == 0:
             raise Conflict(
@@ -109,7 +112,9 @@ class MongoProjectRepository(ProjectRepository):
         project.pending_events.clear()
 
     async def get(self, project_id: str) -> Project | None:
-        doc = await self.collection.find_one({"_id": project_id}, {OUTBOX_FIELD: 0})
+        doc = await self.collection.find_one(
+            {"_id": project_id}, {OUTBOX_FIELD: 0, PENDING_FLAG: 0}
+        )
         return from_document(doc) if doc else None
 
     async def search(
@@ -127,7 +132,7 @@ class MongoProjectRepository(ProjectRepository):
             if value is not None:
                 query[key] = value
         cursor = (
-            self.collection.find(query, {OUTBOX_FIELD: 0})
+            self.collection.find(query, {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
             .sort([("unit_code", ASCENDING), ("_id", ASCENDING)])
             .skip(offset)
             .limit(limit)
