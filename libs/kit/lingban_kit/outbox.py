@@ -81,11 +81,20 @@ class OutboxRelay:
         self.lease = lease
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
+        self._by_name = {c.name: c for c in self.collections}
+        self._hints: set[tuple[str, Any]] = set()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        """Called after a local write so events go out at once, not at the next poll."""
+    def wake(self, collection: str | None = None, doc_id: Any = None) -> None:
+        """Called after a local write so events go out at once, not at the next poll.
+
+        Naming the written document lets the relay fetch it by `_id` instead of
+        querying for pending documents (a full scan on FerretDB, which pushes
+        down only `_id` lookups); the poll still finds everything else.
+        """
+        if collection is not None and doc_id is not None:
+            self._hints.add((collection, doc_id))
         self._wakeup.set()
 
     def start(self) -> None:
@@ -110,17 +119,37 @@ class OutboxRelay:
                 full = time.monotonic() - last_full_scan >= FULL_SCAN_EVERY_SECONDS
                 if full:
                     last_full_scan = time.monotonic()
-                # Renew the lease between batches so a long backlog keeps it.
-                while await self.lease.acquire() and await self.drain_once(full_scan=full):
-                    pass
+                hinted = self._wakeup.is_set() and self._hints and not full
+                if hinted and await self.lease.acquire():
+                    await self.drain_hinted()
+                else:
+                    # Renew the lease between batches so a long backlog keeps it.
+                    while await self.lease.acquire() and await self.drain_once(full_scan=full):
+                        pass
             except asyncio.CancelledError:
                 raise
             except Exception:
                 metrics.OUTBOX_ERRORS.labels(self.service).inc()
                 log.exception("outbox relay cycle failed; retrying")
-            self._wakeup.clear()
+            if not self._hints:
+                self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
+
+    async def drain_hinted(self) -> int:
+        """Publish the documents local writes named, each fetched by `_id`."""
+        hints, self._hints = self._hints, set()
+        published = 0
+        try:
+            for name, doc_id in hints:
+                collection = self._by_name[name]
+                doc = await collection.find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+                if doc is not None:
+                    published += await self._publish_document(collection, doc)
+        except BaseException:
+            self._hints |= hints  # retried at the next cycle; the poll would find them too
+            raise
+        return published
 
     async def drain_once(self, full_scan: bool = False) -> int:
         """Publish one batch of pending events per collection; returns how many."""

@@ -190,9 +190,10 @@ class ServiceRuntime:
             await self._producer.stop()
         await self.mongo_client.close()
 
-    def wake_relay(self) -> None:
+    def wake_relay(self, collection: str | None = None, doc_id: Any = None) -> None:
+        """After a local write: publish its events now (naming the document makes it cheap)."""
         if self.relay:
-            self.relay.wake()
+            self.relay.wake(collection, doc_id)
 
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}

@@ -12,6 +12,7 @@ from lingban_kit.deps import PrincipalDep, RuntimeDep
 from lingban_projects.deps import ClockDep, CommandsDep, ExpectedVersionDep, TreeDep
 from lingban_projects.projects import schemas as s
 from lingban_projects.projects.domain import Project
+from lingban_projects.projects.repository import PROJECTS_COLLECTION
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 MonthPath = Annotated[str, "YYYY-MM"]
@@ -34,7 +35,7 @@ async def declare(
     response: Response,
 ) -> s.ProjectOut:
     project = await commands.declare(principal, body.unit_code, body.year, body.to_domain())
-    runtime.wake_relay()
+    runtime.wake_relay(PROJECTS_COLLECTION, project.id)
     return _render(project, tree, response)
 
 
@@ -91,7 +92,7 @@ async def _unit_side(
     change: Callable[[Project], None],
 ) -> s.ProjectOut:
     project = await commands.unit_side(principal, project_id, version, change)
-    runtime.wake_relay()
+    runtime.wake_relay(PROJECTS_COLLECTION, project.id)
     return _render(project, tree, response)
 
 
@@ -106,7 +107,7 @@ async def _level_above(
     change: Callable[[Project], None],
 ) -> s.ProjectOut:
     project = await commands.level_above(principal, project_id, version, change)
-    runtime.wake_relay()
+    runtime.wake_relay(PROJECTS_COLLECTION, project.id)
     return _render(project, tree, response)
 
 
