@@ -110,7 +110,7 @@ class ServiceRuntime:
     def _subscribe(self) -> None:
         subscriber = self.broker.subscriber(
             *self.consumed_topics(),
-            group_id=f"lingban-{self.service}",
+            group_id=self.settings.consumer_group or f"lingban-{self.service}",
             # Commit after handling; on an unhandled error seek back and retry.
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",

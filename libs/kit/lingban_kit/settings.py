@@ -35,7 +35,10 @@ class ServiceSettings(BaseSettings):
         default="mongodb://127.0.0.1:27017/", validation_alias=_env("MONGODB_URI")
     )
 
-    # Consumers: attempts before a message goes to the dead-letter topic.
+    # Consumers: the Kafka consumer group (default `lingban-<service>`; tests and
+    # side-by-side rebuilds use their own), and attempts before a message goes
+    # to the dead-letter topic.
+    consumer_group: str | None = None
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
     # Outbox relay: how often to look for events written by other replicas.
