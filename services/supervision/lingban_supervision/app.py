@@ -14,6 +14,7 @@ from lingban_supervision.handlers import handlers
 from lingban_supervision.indexes import ensure_indexes
 from lingban_supervision.inspections.api import router as inspections_router
 from lingban_supervision.problems.api import router as problems_router
+from lingban_supervision.projects.api import router as inspectable_router
 from lingban_supervision.sampling.api import router as samples_router
 from lingban_supervision.settings import SupervisionSettings
 from lingban_supervision.visits.api import router as visits_router
@@ -37,6 +38,7 @@ def create_app(settings: SupervisionSettings | None = None, clock: Clock | None 
         routers=[
             groups_router,
             samples_router,
+            inspectable_router,
             inspections_router,
             problems_router,
             visits_router,

@@ -22,7 +22,7 @@ class Composition:
 
     @property
     def departments(self) -> list[str]:
-        return sorted({m.department for m in self.members})
+        return list(dict.fromkeys(m.department for m in self.members))
 
     def problems(self, region_code: str) -> list[FieldProblem]:
         found: list[FieldProblem] = []
