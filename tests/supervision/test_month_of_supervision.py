@@ -11,15 +11,13 @@ enter the problem list, and the month's figures come out right.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from devstack.infra import Endpoints
 from lingban_contracts import Envelope, decode_record
 from lingban_contracts.topics import SUPERVISION
 from lingban_kit.auth import Role
-from lingban_kit.testing import collect, end_offsets
+from lingban_kit.testing import Record, collect, end_offsets
 
 from .builders import CITY, TOWNSHIP, VILLAGE, VILLAGE_2, checklist_json
 from .conftest import PublishProject, SupervisionApi, auth
@@ -343,8 +341,8 @@ async def test_a_month_of_supervision(
     assert counts["by_status"] == {"open": 2, "resolved": 1}
 
     # On Kafka: the failed inspection's whole story, in order, hidden until recorded.
-    def ours(record: Any) -> bool:
-        return record.key == unannounced["id"].encode()
+    def ours(record: Record) -> bool:
+        return record.key == str(unannounced["id"]).encode()
 
     expected = [
         "inspection-planned",
