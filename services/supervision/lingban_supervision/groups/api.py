@@ -33,8 +33,9 @@ class GroupIn(CompositionIn):
     year: int = Field(ge=2000, le=2100)
 
 
-def _render(group: Group, response: Response) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{group.version}"'
+def _render(group: Group, response: Response | None = None) -> dict[str, Any]:
+    if response is not None:
+        response.headers["ETag"] = f'"{group.version}"'
     body = public(group)
     body["departments"] = group.composition.departments
     return body
@@ -57,7 +58,7 @@ async def form(
 async def list_groups(
     principal: PrincipalDep, commands: CommandsDep, year: int | None = None
 ) -> list[dict[str, Any]]:
-    return [public(g) for g in await commands.groups.list(principal, year)]
+    return [_render(g) for g in await commands.groups.list(principal, year)]
 
 
 @router.get("/{group_id}", summary="Read one group")
