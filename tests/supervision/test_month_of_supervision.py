@@ -194,6 +194,8 @@ async def test_a_month_of_supervision(
     assert failed["result"]["deductions"] == 100
     rectification = failed["rectification"]
     assert rectification["deadline"] == "2026-03-27"
+    metrics = (await api.http.get("/metrics")).text
+    assert 'lingban_supervision_inspections_recorded_total{outcome="failed"}' in metrics
     assert rectification["status"] == "open"
     assert (await call("GET", hidden, unit_secretary))["status"] == "failed"
     api.at(3, 20)

@@ -217,3 +217,42 @@ def test_a_submitted_rectification_is_not_overdue_while_it_waits_for_verificatio
         measures=["m"], narrative="n", photos=[], today=date(2026, 3, 24), actor=ACTOR, now=NOW
     )
     assert not inspection.detect_overdue(date(2026, 4, 30), SYSTEM_ACTOR, NOW)
+
+
+def test_the_group_may_set_measures_and_its_own_deadline() -> None:
+    inspection = planned()
+    inspection.record_result(
+        inspected_on=date(2026, 3, 10),
+        checklist=checklist(25, 25),
+        team_absent=False,
+        findings=[],
+        photos=[],
+        pass_mark=60,
+        rectification_days=15,
+        actor=ACTOR,
+        now=NOW,
+        measures=["建立专班 AB 岗"],
+        deadline=date(2026, 3, 17),
+    )
+    opened = inspection.pending_events[-1].data
+    assert opened["measures"] == ["建立专班 AB 岗"]
+    assert opened["deadline"] == "2026-03-17"
+
+
+def test_a_deadline_before_the_inspection_is_refused() -> None:
+    inspection = planned()
+    with pytest.raises(ValidationFailed) as error:
+        inspection.record_result(
+            inspected_on=date(2026, 3, 10),
+            checklist=checklist(25, 25),
+            team_absent=False,
+            findings=[],
+            photos=[],
+            pass_mark=60,
+            rectification_days=15,
+            actor=ACTOR,
+            now=NOW,
+            deadline=date(2026, 3, 10),
+        )
+    assert error.value.details[0].field == "rectification_deadline"
+    assert inspection.status is InspectionStatus.PLANNED

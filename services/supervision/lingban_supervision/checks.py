@@ -15,6 +15,7 @@ from lingban_kit.deps import PrincipalDep, RuntimeDep
 from lingban_kit.leases import Lease
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
 from lingban_supervision.deps import Commands, CommandsDep
+from lingban_supervision.metrics import RECTIFICATIONS_OVERDUE
 from lingban_supervision.settings import SupervisionSettings
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ async def run_now(
 ) -> dict[str, list[str]]:
     principal.require_any(Role.CITY_ORG, Role.SUPERVISOR)
     result = await commands.inspections.run_checks()
+    RECTIFICATIONS_OVERDUE.inc(len(result["rectifications_overdue"]))
     runtime.wake_relay()
     return result
 
@@ -47,6 +49,7 @@ def checks_loop(clock: Clock) -> BackgroundLoop:
             try:
                 if await lease.acquire():
                     result = await commands.inspections.run_checks()
+                    RECTIFICATIONS_OVERDUE.inc(len(result["rectifications_overdue"]))
                     runtime.wake_relay()
                     log.info("checks done", extra={k: len(v) for k, v in result.items()})
             except asyncio.CancelledError:

@@ -19,6 +19,7 @@ from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_supervision.deps import CommandsDep, ExpectedVersionDep, public
 from lingban_supervision.inspections.domain import Inspection
 from lingban_supervision.inspections.service import INSPECTIONS_COLLECTION
+from lingban_supervision.metrics import INSPECTIONS_RECORDED
 
 router = APIRouter(prefix="/v1/inspections", tags=["inspections"])
 
@@ -42,6 +43,12 @@ class RecordIn(_In):
     team_absent: bool = Field(default=False, description="专班不在岗: all points lost")
     findings: list[str] = Field(default_factory=list, max_length=50)
     photos: list[Photo] = Field(default_factory=list, max_length=50)
+    rectification_measures: list[str] = Field(
+        default_factory=list, max_length=20, description="Measures required if it fails"
+    )
+    rectification_deadline: date | None = Field(
+        default=None, description="Deadline if it fails (default: RECTIFICATION_DAYS later)"
+    )
 
 
 class SubmissionIn(_In):
@@ -133,7 +140,11 @@ async def record(
         findings=body.findings,
         photos=body.photos,
         expected=version,
+        measures=body.rectification_measures,
+        deadline=body.rectification_deadline,
     )
+    if inspection.result is not None:
+        INSPECTIONS_RECORDED.labels("passed" if inspection.result.passed else "failed").inc()
     runtime.wake_relay(INSPECTIONS_COLLECTION, inspection.id)
     return _render(inspection, response)
 

@@ -192,8 +192,18 @@ class Inspection(Aggregate):
         rectification_days: int,
         actor: Actor,
         now: datetime,
+        measures: list[str] | None = None,
+        deadline: date | None = None,
     ) -> None:
+        """Score it; on failure open the rectification with the required measures and a
+        deadline (`rectification_days` after the inspection unless the group sets one)."""
         self._require(InspectionStatus.PLANNED, action="记录检查结果", action_en="record")
+        if deadline is not None and deadline <= inspected_on:
+            raise ValidationFailed(
+                message="整改时限须晚于检查日期",
+                message_en="The rectification deadline must be after the inspection",
+                details=[FieldProblem("rectification_deadline", "早于检查日期", "too early")],
+            )
         if inspected_on.year != self.year:
             raise ValidationFailed(
                 message=f"检查日期须在 {self.year} 年内",
@@ -247,8 +257,8 @@ class Inspection(Aggregate):
         rectification = Rectification(
             id=f"{self.id}-r",
             items=items,
-            measures=[],
-            deadline=inspected_on + timedelta(days=rectification_days),
+            measures=list(measures or []),
+            deadline=deadline or inspected_on + timedelta(days=rectification_days),
         )
         self.rectification = rectification
         self.open_deadline = rectification.deadline
@@ -271,7 +281,9 @@ class Inspection(Aggregate):
             self.unit_code,
         )
         self.record(
-            ev.RectificationOpened(**self._rect_ids(), items=items, measures=[]),
+            ev.RectificationOpened(
+                **self._rect_ids(), items=items, measures=rectification.measures
+            ),
             actor,
             now,
             self.unit_code,

@@ -137,7 +137,7 @@ class InspectionCommands:
                 )
             else:
                 unit_code = project.unit_code
-        if unit_code is None:
+        if unit_code is None and project_id is None:
             problems.append(
                 FieldProblem("unit_code", "请指定受检单位或项目", "name a unit or project")
             )
@@ -147,7 +147,12 @@ class InspectionCommands:
                 message_en="The inspection plan has problems to fix",
                 details=problems,
             )
-        assert unit_code is not None
+        if unit_code is None:
+            raise ValidationFailed(
+                message="督导计划有误，请按提示修改",
+                message_en="The inspection plan has problems to fix",
+                details=problems,
+            )
         unit = unit_or_invalid(self.tree, unit_code)
         if not group.covers(unit.code):
             raise ValidationFailed(
@@ -183,6 +188,8 @@ class InspectionCommands:
         findings: list[str],
         photos: list[Photo],
         expected: int | None,
+        measures: list[str] | None = None,
+        deadline: date | None = None,
     ) -> Inspection:
         inspection = await self.load(principal, inspection_id)
         require_group_side(principal, inspection.region_code)
@@ -199,6 +206,8 @@ class InspectionCommands:
                 rectification_days=self.rules.rectification_days,
                 actor=principal.actor,
                 now=self.clock.now(),
+                measures=measures,
+                deadline=deadline,
             ),
         )
 
