@@ -281,3 +281,29 @@ async def test_a_project_not_drawn_cannot_be_planned_from_the_draw() -> None:
             sample_id=sample.id,
         )
     assert [d.field for d in error.value.details] == ["project_id"]
+
+
+async def test_an_unannounced_inspection_cannot_come_from_an_open_draw() -> None:
+    world = World()
+    group = await world.groups.form(
+        CITY_ORG, CITY, 2026, Composition("市督导组", COMPOSITION.members, (TOWNSHIP,))
+    )
+    sample = await world.samples.draw(
+        SUPERVISOR,
+        group_id=group.id,
+        half_month="2026-03-H1",
+        per_stratum=1,
+        sealed=False,
+        seed="open-draw-seed",
+    )
+    with pytest.raises(ValidationFailed) as error:
+        await world.inspections.plan(
+            SUPERVISOR,
+            group_id=group.id,
+            planned_on=date(2026, 3, 12),
+            method=InspectionMethod.UNANNOUNCED,
+            unit_code=None,
+            project_id=sample.drawn_project_ids[0],
+            sample_id=sample.id,
+        )
+    assert [d.field for d in error.value.details] == ["sample_id"]

@@ -123,6 +123,15 @@ class InspectionCommands:
                 problems.append(
                     FieldProblem("project_id", "该项目未被本次抽中", "not drawn in that sample")
                 )
+            elif method is InspectionMethod.UNANNOUNCED and not sample.sealed:
+                # An open draw has published its projects: the visit would not be a surprise.
+                problems.append(
+                    FieldProblem(
+                        "sample_id",
+                        "暗访须使用密封的抽查结果",
+                        "An unannounced inspection needs a sealed draw",
+                    )
+                )
         if project_id is not None:
             project = await self.inspectable.get(project_id)
             if project is None:
