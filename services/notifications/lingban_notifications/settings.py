@@ -17,6 +17,8 @@ class NotificationsSettings(ServiceSettings):
     rules_file: Path | None = None
     # Scheduler: how often the rules are evaluated; dispatcher: how often due
     # deliveries are looked for (a local write wakes it at once too).
+    # Run the scheduler and dispatcher loops in this replica (off: API and consumer only).
+    background: bool = True
     tick_seconds: float = Field(default=60, gt=0)
     dispatch_seconds: float = Field(default=5, gt=0)
     # Retries: attempts per delivery before it is dead-lettered, first delay (doubles).

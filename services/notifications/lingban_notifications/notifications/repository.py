@@ -221,7 +221,7 @@ class MongoNotificationRepository(NotificationRepository):
                     "$or": [{"claim_until": None}, {"claim_until": {"$lte": now}}],
                 },
                 {"$set": {"claim": holder, "claim_until": now + hold}},
-                projection=_NO_OUTBOX,
+                # No projection: FerretDB's findAndModify does not implement one.
                 return_document=ReturnDocument.AFTER,
             )
             if doc is not None and doc.get("claim") == holder:
