@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 import pytest
+from aiokafka import AIOKafkaConsumer
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 

@@ -36,7 +36,9 @@ def create_app(
         outbox_collections=[NOTIFICATIONS],
         handlers=wiring.handlers,
         on_start=[wiring.ensure_indexes],
-        background=[wiring.scheduler_loop(), wiring.dispatcher_loop()] if settings.background else [],
+        background=[wiring.scheduler_loop(), wiring.dispatcher_loop()]
+        if settings.background
+        else [],
     )
     wiring.on_write = runtime.wake_relay
     app = create_service_app(
