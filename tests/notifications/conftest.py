@@ -5,6 +5,7 @@ and an SMS gateway stand-in, all on 127.0.0.1 ephemeral ports."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -29,6 +30,7 @@ from devstack.infra import Endpoints
 from lingban_contracts import Envelope, encode_record
 from lingban_contracts.divisions import default_tree
 from lingban_contracts.topics import NOTIFICATIONS, PROJECTS
+from lingban_kit import mongo
 from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
 from lingban_kit.clock import FixedClock
 from lingban_kit.kafka import ensure_topics, send_records
@@ -217,9 +219,9 @@ def channel_directory(smtp: SmtpServer, receivers: dict[str, Receiver]) -> list[
 
 
 @pytest.fixture
-async def notif(
+async def notif_settings(
     infra: Endpoints, smtp: SmtpServer, receivers: dict[str, Receiver]
-) -> AsyncIterator[NotificationsApi]:
+) -> AsyncIterator[NotificationsSettings]:
     await ensure_topics(
         infra.kafka_bootstrap_servers,
         [(PROJECTS.name, PROJECTS.partitions), (NOTIFICATIONS.name, NOTIFICATIONS.partitions)],
@@ -243,15 +245,37 @@ async def notif(
         retry_backoff_seconds=60,
         public_base_url="https://lingban.example.cn",
     )
-    clock = FixedClock(local(2026, 4, 1, 8))
+    yield settings
+    client = mongo.connect(infra.mongodb_uri)
+    await client.drop_database(settings.mongodb_database)
+    await client.close()
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: NotificationsSettings, clock: FixedClock, directory: list[Recipient] | None = None
+) -> AsyncIterator[NotificationsApi]:
+    """One replica of the service, in process, on the settings' database."""
     app = create_app(settings, clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://notifications") as http:
             api = NotificationsApi(app, http, clock, settings)
-            await api.wiring.directory.put(channel_directory(smtp, receivers))
-            yield api
-        await app.state.runtime.mongo_client.drop_database(settings.mongodb_database)
+            if directory is not None:
+                await api.wiring.directory.put(directory)
+            try:
+                yield api
+            finally:
+                await api.wiring.release_leases()  # as the scheduler loop does on stop
+
+
+@pytest.fixture
+async def notif(
+    notif_settings: NotificationsSettings, smtp: SmtpServer, receivers: dict[str, Receiver]
+) -> AsyncIterator[NotificationsApi]:
+    clock = FixedClock(local(2026, 4, 1, 8))
+    async with running(notif_settings, clock, channel_directory(smtp, receivers)) as api:
+        yield api
 
 
 def at(api: NotificationsApi, when: datetime) -> None:

@@ -178,6 +178,11 @@ class Wiring:
         await ensure_notification_indexes(runtime.db)
         await ensure_directory_indexes(runtime.db)
 
+    async def release_leases(self) -> None:
+        """On a clean stop: let another replica take the scheduler over at once."""
+        with contextlib.suppress(Exception):
+            await self.scheduler().lease.release()
+
     def scheduler_loop(self) -> BackgroundLoop:
         async def loop(runtime: ServiceRuntime) -> None:
             scheduler = self.scheduler()
@@ -186,6 +191,7 @@ class Wiring:
                     if await scheduler.tick():
                         self.created()
                 except asyncio.CancelledError:
+                    await self.release_leases()
                     raise
                 except Exception:
                     log.exception("scheduler tick failed; retrying at the next tick")
