@@ -29,6 +29,7 @@ from fastapi import FastAPI
 from devstack.infra import Endpoints
 from lingban_contracts import Envelope, encode_record
 from lingban_contracts.divisions import default_tree
+from lingban_contracts.regions import in_subtree
 from lingban_contracts.topics import NOTIFICATIONS, PROJECTS
 from lingban_kit import mongo
 from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
@@ -40,7 +41,7 @@ from lingban_notifications.directory.demo import demo_directory
 from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.settings import NotificationsSettings
 from lingban_notifications.wiring import Wiring
-from tests.notifications.builders import VILLAGE, local
+from tests.notifications.builders import CITY, TOWNSHIP, VILLAGE, local
 
 
 def auth(role: Role, region: str, sub: str | None = None) -> dict[str, str]:
@@ -204,11 +205,18 @@ def channel_directory(smtp: SmtpServer, receivers: dict[str, Receiver]) -> list[
     """The demo directory, with the village secretary on e-mail + SMS and task forces on a
     signed DingTalk robot (all pointing at the local test servers)."""
     entries = []
+    # The city and 文昌街道 only: a smaller directory keeps the ticks quick.
     for r in demo_directory(default_tree()):
+        if not (r.unit_code == CITY or in_subtree(r.unit_code, TOWNSHIP)):
+            continue
         if r.id == f"secretary:{VILLAGE}":
-            r = r.model_copy(update={"channels": ["inbox", "email", "sms"], "quiet_hours": None})
+            r = Recipient.model_validate(
+                {**r.model_dump(), "channels": ["inbox", "email", "sms"], "quiet_hours": None}
+            )
         elif r.id == f"secretary:{r.unit_code}" and r.unit_code.endswith("000"):
-            r = r.model_copy(update={"channels": ["inbox", "email"], "quiet_hours": None})
+            r = Recipient.model_validate(
+                {**r.model_dump(), "channels": ["inbox", "email"], "quiet_hours": None}
+            )
         elif r.kind == "task_force" and r.unit_code == VILLAGE:
             hook = {"url": receivers["webhook"].url, "flavor": "dingtalk", "secret": "s3cret"}
             r = Recipient.model_validate(

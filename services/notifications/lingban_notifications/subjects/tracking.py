@@ -43,7 +43,7 @@ def _declaration(form: ev.DeclarationForm | ev.ProjectDeclared) -> dict[str, Any
     }
 
 
-def _update(event: Envelope) -> dict[str, Any] | None:
+def _update(event: Envelope) -> dict[str, Any]:
     """The `$set`/`$addToSet` a project event makes to its subject document."""
     t = event.type.removeprefix("lingban.projects.").removesuffix(".v1")
     d = event.data
@@ -77,8 +77,7 @@ def _update(event: Envelope) -> dict[str, Any] | None:
         sets["status"] = "in_execution"
     elif t == "project-evaluated":
         sets["status"] = "evaluated"
-    else:
-        return None
+    # Anything else (stage-overdue …) changes nothing here but the version.
     return {"$set": sets}
 
 
@@ -86,9 +85,7 @@ def project_projection(db: Database) -> Projection:
     subjects = db[SUBJECTS]
 
     async def apply(event: Envelope) -> None:
-        update = _update(event)
-        if update is not None:
-            await apply_if_newer(subjects, event.aggregate_id, event.aggregate_version, update)
+        await apply_if_newer(subjects, event.aggregate_id, event.aggregate_version, _update(event))
 
     return apply
 
