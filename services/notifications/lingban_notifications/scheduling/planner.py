@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from lingban_contracts.events.notifications import Channel
 from lingban_notifications.metrics import CREATED
 from lingban_notifications.notifications.domain import Notification
 from lingban_notifications.notifications.repository import NotificationRepository
@@ -27,6 +28,8 @@ class Planner:
             done.add(intent.dedupe_key)
             rule, r = intent.rule, intent.recipient
             channels = [c for c in rule.channels if r.accepts(c, rule.id)]
+            if channels and rule.requires_acknowledgement and Channel.INBOX not in channels:
+                channels.insert(0, Channel.INBOX)  # signing (签收) happens in the inbox
             if not channels:
                 continue  # the recipient opted out of every channel of this rule
             link = self.link_base.rstrip("/") + intent.link_path
