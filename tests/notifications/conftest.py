@@ -30,7 +30,7 @@ from devstack.infra import Endpoints
 from lingban_contracts import Envelope, encode_record
 from lingban_contracts.divisions import default_tree
 from lingban_contracts.regions import in_subtree
-from lingban_contracts.topics import NOTIFICATIONS, PROJECTS
+from lingban_contracts.topics import NOTIFICATIONS, PROJECTS, SUPERVISION
 from lingban_kit import mongo
 from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
 from lingban_kit.clock import FixedClock
@@ -147,9 +147,11 @@ def receivers() -> Iterator[dict[str, Receiver]]:
         server.server_close()
 
 
-async def start_group_at_end(bootstrap: str, group: str, topic: str) -> None:
-    """Commit the group at the topic's end, so the app skips other tests' old events."""
-    offsets = await end_offsets(bootstrap, topic)
+async def start_group_at_end(bootstrap: str, group: str, *topics: str) -> None:
+    """Commit the group at the topics' ends, so the app skips other tests' old events."""
+    offsets = {}
+    for topic in topics:
+        offsets |= await end_offsets(bootstrap, topic)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
     )
@@ -232,11 +234,11 @@ async def notif_settings(
 ) -> AsyncIterator[NotificationsSettings]:
     await ensure_topics(
         infra.kafka_bootstrap_servers,
-        [(PROJECTS.name, PROJECTS.partitions), (NOTIFICATIONS.name, NOTIFICATIONS.partitions)],
+        [(t.name, t.partitions) for t in (PROJECTS, SUPERVISION, NOTIFICATIONS)],
         1,
     )
     group = f"test-notifications-{uuid.uuid4().hex[:8]}"
-    await start_group_at_end(infra.kafka_bootstrap_servers, group, PROJECTS.name)
+    await start_group_at_end(infra.kafka_bootstrap_servers, group, PROJECTS.name, SUPERVISION.name)
     settings = NotificationsSettings(
         kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         mongodb_uri=infra.mongodb_uri,

@@ -26,5 +26,11 @@ CONTRACT = ServiceContract(
         "lingban.projects.completion-requested.v1",
         "lingban.projects.completion-accepted.v1",
         "lingban.projects.completion-rejected.v1",
+        "lingban.supervision.inspection-failed.v1",
+        "lingban.supervision.rectification-opened.v1",
+        "lingban.supervision.rectification-submitted.v1",
+        "lingban.supervision.rectification-verified.v1",
+        "lingban.supervision.rectification-reopened.v1",
+        "lingban.supervision.rectification-overdue.v1",
     ),
 )

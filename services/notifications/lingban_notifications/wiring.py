@@ -44,6 +44,7 @@ from lingban_notifications.scheduling.notices import event_notice_intents
 from lingban_notifications.scheduling.planner import Planner
 from lingban_notifications.scheduling.scheduler import Scheduler
 from lingban_notifications.settings import NotificationsSettings
+from lingban_notifications.subjects.rectifications import rectification_projection
 from lingban_notifications.subjects.tracking import SUBJECTS, project_projection
 
 log = logging.getLogger(__name__)
@@ -150,11 +151,14 @@ class Wiring:
     def handlers(self, db: Database) -> HandlerTable:
         self.bind(db)
         project = project_projection(db)
+        rectification = rectification_projection(db)
 
         def handler(event_type: str) -> Callable[[Envelope], Awaitable[None]]:
             async def handle(event: Envelope) -> None:
                 if event_type.startswith("lingban.projects."):
                     await project(event)
+                else:
+                    await rectification(event)
                 await self.notices(event)
 
             return handle
@@ -166,7 +170,8 @@ class Wiring:
         matching = [r for r in rules.enabled(Kind.EVENT_NOTICE) if r.event == event.type]
         if not matching:
             return
-        doc = await self._db()[SUBJECTS].find_one({"_id": event.aggregate_id})
+        project_id = event.data.get("project_id") or event.aggregate_id
+        doc = await self._db()[SUBJECTS].find_one({"_id": project_id})
         project = ProjectSubject.from_document(doc) if doc else None
         evaluator = Evaluator(rules, self.tree, await self.directory.all())
         intents = [i for r in matching for i in event_notice_intents(evaluator, r, event, project)]

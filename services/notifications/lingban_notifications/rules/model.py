@@ -112,6 +112,9 @@ class Rule(_Strict):
     at: time = Field(default=time(9, 0), description="Local time (Asia/Shanghai) it fires")
     weekday: int | None = Field(default=None, ge=1, le=7, description="ISO weekday, 1 = Monday")
     card_level: Literal["township", "task_force", "member_department"] | None = None
+    target: Literal["stage", "rectification"] = Field(
+        default="stage", description="What a deadline rule watches: stage tasks or rectifications"
+    )
     days_before: list[int] = Field(default_factory=list)
     daily_while_overdue: bool = True
     overdue_days: int | None = Field(default=None, ge=1)

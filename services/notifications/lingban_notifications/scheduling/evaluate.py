@@ -100,6 +100,27 @@ class ProjectSubject:
 
 
 @dataclass(frozen=True)
+class RectificationSubject:
+    """An open rectification (整改) with its deadline, from supervision events."""
+
+    id: str
+    unit_code: str
+    deadline: date
+    items: tuple[str, ...]
+    project_id: str | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> RectificationSubject:
+        return cls(
+            id=doc["_id"],
+            unit_code=doc["unit_code"],
+            deadline=date.fromisoformat(doc["deadline"]),
+            items=tuple(doc.get("items", [])),
+            project_id=doc.get("project_id"),
+        )
+
+
+@dataclass(frozen=True)
 class Intent:
     """One reminder for one recipient: becomes a notification unless its key exists."""
 
@@ -175,9 +196,15 @@ class Evaluator:
         return unit.name if unit else code
 
     # ---- evaluation ----------------------------------------------------------------
-    def evaluate(self, now: datetime, subjects: Iterable[ProjectSubject]) -> list[Intent]:
+    def evaluate(
+        self,
+        now: datetime,
+        subjects: Iterable[ProjectSubject],
+        rectifications: Iterable[RectificationSubject] = (),
+    ) -> list[Intent]:
         local = now.astimezone(LOCAL_ZONE)
         projects = list(subjects)
+        open_rectifications = list(rectifications)
         intents: list[Intent] = []
         for rule in self.rules.enabled():
             if not self._fired_today(rule, local):
@@ -187,7 +214,10 @@ class Evaluator:
             elif rule.kind in (Kind.WEEKLY_REPORT_REMINDER, Kind.REPORT_MISSING):
                 intents += self._weekly(rule, local.date(), projects)
             elif rule.kind in (Kind.DEADLINE_WARNING, Kind.ESCALATION):
-                intents += self._deadlines(rule, local.date(), projects)
+                if rule.target == "rectification":
+                    intents += self._rectifications(rule, local.date(), open_rectifications)
+                else:
+                    intents += self._deadlines(rule, local.date(), projects)
             elif rule.kind is Kind.REVIEW_WAITING:
                 intents += self._review_waiting(rule, local.date(), projects)
         return intents
@@ -318,6 +348,49 @@ class Evaluator:
             )
         return intents
 
+    @staticmethod
+    def deadline_period(rule: Rule, deadline: date, today: date, prefix: str) -> str | None:
+        """`<prefix>/D-3` (nearest threshold), `<prefix>/<today>` (overdue, daily) or
+        `<prefix>` (escalation, once), or None when nothing is due today."""
+        days_left = (deadline - today).days
+        if rule.kind is Kind.ESCALATION:
+            assert rule.overdue_days is not None
+            return prefix if -days_left >= rule.overdue_days else None
+        if days_left >= 0:
+            near = [d for d in rule.days_before if days_left <= d]
+            return f"{prefix}/D-{min(near)}" if near else None
+        return f"{prefix}/{today.isoformat()}" if rule.daily_while_overdue else None
+
+    def _rectifications(
+        self, rule: Rule, today: date, rectifications: list[RectificationSubject]
+    ) -> list[Intent]:
+        intents: list[Intent] = []
+        for r in rectifications:
+            # The deadline is part of the period: a reopened rectification's new
+            # deadline gets its own warnings.
+            period = self.deadline_period(rule, r.deadline, today, r.deadline.isoformat())
+            if period is None:
+                continue
+            days_left = (r.deadline - today).days
+            intents += self.intents_for(
+                rule,
+                "rectification",
+                r.id,
+                r.unit_code,
+                period,
+                {
+                    "month": r.deadline.strftime("%Y-%m"),
+                    "task": "；".join(r.items),
+                    "owner": self.unit_name(r.unit_code),
+                    "deadline": r.deadline.isoformat(),
+                    "days_left": str(max(days_left, 0)),
+                    "days_overdue": str(max(-days_left, 0)),
+                    "project_title": "",
+                },
+                f"/rectifications/{r.id}",
+            )
+        return intents
+
     def _deadlines(self, rule: Rule, today: date, projects: list[ProjectSubject]) -> list[Intent]:
         intents: list[Intent] = []
         for p in projects:
@@ -327,17 +400,7 @@ class Evaluator:
                 if s.reported or s.completed:
                     continue
                 days_left = (s.deadline - today).days
-                period: str | None = None
-                if rule.kind is Kind.ESCALATION:
-                    assert rule.overdue_days is not None
-                    if -days_left >= rule.overdue_days:
-                        period = s.month
-                elif days_left >= 0:
-                    near = [d for d in rule.days_before if days_left <= d]
-                    if near:
-                        period = f"{s.month}/D-{min(near)}"
-                elif rule.daily_while_overdue:
-                    period = f"{s.month}/{today.isoformat()}"
+                period = self.deadline_period(rule, s.deadline, today, s.month)
                 if period is None:
                     continue
                 intents += self.intents_for(

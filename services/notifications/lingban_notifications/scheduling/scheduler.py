@@ -22,9 +22,14 @@ from lingban_notifications.notifications.domain import Notification
 from lingban_notifications.notifications.repository import NotificationRepository
 from lingban_notifications.rules.model import Kind
 from lingban_notifications.rules.source import RuleSource
-from lingban_notifications.scheduling.evaluate import Evaluator, ProjectSubject
+from lingban_notifications.scheduling.evaluate import (
+    Evaluator,
+    ProjectSubject,
+    RectificationSubject,
+)
 from lingban_notifications.scheduling.notices import ack_escalation_intents
 from lingban_notifications.scheduling.planner import Planner
+from lingban_notifications.subjects.rectifications import RECTIFICATIONS
 from lingban_notifications.subjects.tracking import SUBJECTS
 
 log = logging.getLogger(__name__)
@@ -52,7 +57,10 @@ class Scheduler:
         evaluator = Evaluator(rules, self.tree, await self.directory.all())
         cursor = self.db[SUBJECTS].find({"status": {"$in": LIVE}})
         subjects = [ProjectSubject.from_document(d) async for d in cursor]
-        created = await self.planner.create(evaluator.evaluate(now, subjects), now)
+        cursor = self.db[RECTIFICATIONS].find({"status": "open"})
+        rectifications = [RectificationSubject.from_document(d) async for d in cursor]
+        intents = evaluator.evaluate(now, subjects, rectifications)
+        created = await self.planner.create(intents, now)
         for rule in rules.enabled(Kind.ACKNOWLEDGEMENT_ESCALATION):
             assert rule.after_hours is not None
             waiting = await self.repo.awaiting_ack(now - timedelta(hours=rule.after_hours))
