@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
@@ -149,7 +149,7 @@ def receivers() -> Iterator[dict[str, Receiver]]:
 
 async def start_group_at_end(bootstrap: str, group: str, *topics: str) -> None:
     """Commit the group at the topics' ends, so the app skips other tests' old events."""
-    offsets = {}
+    offsets: dict[TopicPartition, int] = {}
     for topic in topics:
         offsets |= await end_offsets(bootstrap, topic)
     consumer = AIOKafkaConsumer(
