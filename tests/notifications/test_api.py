@@ -112,3 +112,31 @@ async def test_operators_can_tick_now(notif: NotificationsApi) -> None:
     assert r.status_code == 200
     assert r.json()["created"] > 0
     assert r.json()["dispatched"] > 0
+
+
+async def test_the_demo_directory_loads_through_the_api_and_maps_tokens_to_inboxes(
+    notif: NotificationsApi,
+) -> None:
+    from lingban_contracts.divisions import default_tree
+    from lingban_notifications.directory.demo import demo_directory
+
+    entries = [r.model_dump(mode="json") for r in demo_directory(default_tree())]
+    for start in range(0, len(entries), 200):
+        r = await notif.http.put("/v1/contacts", json=entries[start : start + 200], headers=ORG)
+        assert r.status_code == 200, r.text
+    directory = notif.wiring.directory
+
+    async def reads(role: Role, region: str, sub: str | None = None) -> list[str]:
+        from lingban_kit.auth import Principal
+
+        principal = Principal(sub or f"{role.value}@{region}", "x", frozenset({role}), region)
+        return sorted(await directory.readable_ids(principal))
+
+    assert await reads(Role.TOWNSHIP_SECRETARY, TOWNSHIP) == [f"secretary:{TOWNSHIP}"]
+    assert await reads(Role.TOWNSHIP_STAFF, TOWNSHIP) == [f"township-staff:{TOWNSHIP}"]
+    assert await reads(Role.VILLAGE_SECRETARY, VILLAGE) == [f"secretary:{VILLAGE}"]
+    assert await reads(Role.CITY_ORG, CITY) == [f"secretary:{CITY}"]
+    assert await reads(Role.LEADER, CITY, sub="member-department@housing") == [
+        "member-department:housing"
+    ]
+    assert await reads(Role.VILLAGE_SECRETARY, TOWNSHIP) == []
