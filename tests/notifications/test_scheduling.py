@@ -113,3 +113,35 @@ async def test_restart_after_downtime_catches_up_once_not_once_per_missed_tick(
     # April's card went out late on the 23rd (first run), May's once on the 6th.
     assert periods("monthly-card-township", f"secretary:{TOWNSHIP}") == ["2026-04", "2026-05"]
     assert all(d["status"] in ("sent", "skipped") for n in found for d in n["deliveries"].values())
+
+
+async def test_the_database_refuses_a_second_copy_of_a_reminder(
+    notif: NotificationsApi,
+) -> None:
+    from lingban_contracts.events.notifications import Channel
+    from lingban_notifications.notifications.domain import Notification
+
+    def copy() -> Notification:
+        return Notification.create(
+            rule_id="r",
+            kind="deadline_warning",
+            recipient_id=f"secretary:{VILLAGE}",
+            recipient_kind="secretary",
+            recipient_name="n",
+            unit_code=VILLAGE,
+            subject_type="stage",
+            subject_id="p1/2026-04",
+            subject_unit_code=VILLAGE,
+            period="2026-04/D-3",
+            title={"zh": "t", "en": "t"},
+            body={"zh": "b", "en": "b"},
+            link="l",
+            requires_ack=False,
+            channels=[Channel.INBOX],
+            now=local(2026, 4, 27, 9),
+        )
+
+    repo = notif.wiring.repo
+    results = await asyncio.gather(*(repo.add(copy()) for _ in range(4)))
+    assert sorted(results) == [False, False, False, True]
+    assert len(await notif.notifications()) == 1

@@ -2,9 +2,10 @@
 
 The contact directory derived from the demo division tree (every unit's
 secretary and task force, every township's staff, five member departments of
-the city; inbox only, so nothing leaves the machine), then one scheduler tick
-so today's cards, reminders and warnings for the demo projects and
-rectifications are in the inboxes right away. The rules are the bundled
+the city; inbox only, so nothing leaves the machine), and the service's
+own scheduler (every `TICK_SECONDS`, first at start) fills the inboxes with
+today's cards, reminders and warnings for the demo projects and
+rectifications. The rules are the bundled
 `default_rules.yaml`. Idempotent: an existing directory is left as it is.
 """
 
@@ -19,7 +20,7 @@ BATCH = 200
 
 
 def seed(service_urls: dict[str, str], secret: str = DEV_JWT_SECRET) -> int:
-    """Store the demo directory (unless one exists) and tick once; returns contacts stored."""
+    """Store the demo directory unless one exists; returns how many contacts it stored."""
     api = Api(service_urls["notifications"], secret)
     tree = default_tree()
     city = next(u for u in tree if u.level is Level.CITY)
@@ -29,5 +30,4 @@ def seed(service_urls: dict[str, str], secret: str = DEV_JWT_SECRET) -> int:
         entries = [r.model_dump(mode="json") for r in demo_directory(tree)]
         for start in range(0, len(entries), BATCH):
             stored += api.call("PUT", "/v1/contacts", org, entries[start : start + BATCH])["stored"]
-    api.call("POST", "/v1/operations/scheduler/tick", org)
     return stored

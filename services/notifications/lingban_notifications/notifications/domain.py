@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import uuid
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,6 +65,12 @@ def dedupe_key(
     return f"{rule_id}|{subject_type}:{subject_id}|{recipient}|{period}"
 
 
+def notification_id(key: str) -> str:
+    """Derived from the dedupe key, so the `_id` itself refuses a second copy
+    (and is the same whichever replica creates it)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 @dataclass
 class Notification:
     id: str
@@ -113,9 +119,10 @@ class Notification:
         channels: list[Channel],
         now: datetime,
     ) -> Notification:
+        key = dedupe_key(rule_id, subject_type, subject_id, recipient_id, period)
         return cls(
-            id=uuid.uuid4().hex,
-            dedupe_key=dedupe_key(rule_id, subject_type, subject_id, recipient_id, period),
+            id=notification_id(key),
+            dedupe_key=key,
             rule_id=rule_id,
             kind=kind,
             recipient_id=recipient_id,

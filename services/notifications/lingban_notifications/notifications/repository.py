@@ -1,7 +1,8 @@
 """Every notification query; state and its events are written in one update.
 
-`dedupe_key` has a unique index: two replicas (or a replayed event) that
-create the same reminder collide, and the second insert is dropped. Saves are
+The `_id` is derived from the dedupe key (and `dedupe_key` has a unique index
+too): two replicas (or a replayed event) that create the same reminder
+collide, and the second insert is dropped. Saves are
 conditional on `rev`, bumped by every write, so concurrent changes (the
 dispatcher recording a delivery while the recipient acknowledges) never
 overwrite each other: the loser reloads and re-applies. Dispatch claims are a
@@ -21,7 +22,12 @@ from pymongo.errors import DuplicateKeyError
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
-from lingban_notifications.notifications.domain import Delivery, DeliveryStatus, Notification
+from lingban_notifications.notifications.domain import (
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    notification_id,
+)
 
 NOTIFICATIONS = "notifications"
 
@@ -177,7 +183,8 @@ class MongoNotificationRepository(NotificationRepository):
     async def existing_keys(self, keys: list[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(keys), 500):
-            query = {"dedupe_key": {"$in": keys[start : start + 500]}}
+            ids = [notification_id(k) for k in keys[start : start + 500]]
+            query = {"_id": {"$in": ids}}
             found |= {d["dedupe_key"] async for d in self.collection.find(query, {"dedupe_key": 1})}
         return found
 
