@@ -86,6 +86,7 @@ class Wiring:
     db: Database | None = None
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     on_write: Callable[[], None] = lambda: None
+    _planner: Planner | None = None
 
     def bind(self, db: Database) -> None:
         self.db = db
@@ -109,7 +110,10 @@ class Wiring:
 
     @property
     def planner(self) -> Planner:
-        return Planner(self.repo, self.settings.link_base())
+        """One per replica: it remembers which dedupe keys exist."""
+        if self._planner is None:
+            self._planner = Planner(self.repo, self.settings.link_base())
+        return self._planner
 
     def scheduler(self, holder: str | None = None) -> Scheduler:
         holder = holder or self.holder

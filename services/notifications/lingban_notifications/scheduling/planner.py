@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from lingban_contracts.events.notifications import Channel
@@ -12,15 +12,24 @@ from lingban_notifications.notifications.repository import NotificationRepositor
 from lingban_notifications.notifications.templates import render
 from lingban_notifications.scheduling.evaluate import Intent
 
+KNOWN_KEYS_LIMIT = 500_000
+
 
 @dataclass
 class Planner:
     repo: NotificationRepository
     link_base: str
+    # Keys known to exist (notifications are never deleted), so a steady tick
+    # asks the database only about keys it has not seen; the unique `_id`
+    # stays the guarantee.
+    known: set[str] = field(default_factory=set)
 
     async def create(self, intents: list[Intent], now: datetime) -> list[Notification]:
-        keys = sorted({i.dedupe_key for i in intents})
-        done = await self.repo.existing_keys(keys) if keys else set()
+        if len(self.known) > KNOWN_KEYS_LIMIT:
+            self.known.clear()
+        keys = sorted({i.dedupe_key for i in intents} - self.known)
+        self.known |= await self.repo.existing_keys(keys) if keys else set()
+        done = set(self.known)
         created: list[Notification] = []
         for intent in intents:
             if intent.dedupe_key in done:
@@ -56,4 +65,5 @@ class Planner:
             if await self.repo.add(n):
                 created.append(n)
                 CREATED.labels(rule.id).inc()
+            self.known.add(intent.dedupe_key)
         return created
