@@ -241,4 +241,7 @@ def seed(service_urls: dict[str, str], secret: str = DEV_JWT_SECRET) -> int:
     from devstack import demo_supervision  # after the projects: it draws from them
 
     demo_supervision.seed(service_urls, secret)
+    from devstack import demo_notifications  # after both: it reminds about their data
+
+    demo_notifications.seed(service_urls, secret)
     return len(todo)
