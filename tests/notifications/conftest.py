@@ -22,7 +22,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
@@ -35,7 +34,7 @@ from lingban_kit import mongo
 from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
 from lingban_kit.clock import FixedClock
 from lingban_kit.kafka import ensure_topics, send_records
-from lingban_kit.testing import end_offsets
+from lingban_kit.testing import group_at_end
 from lingban_notifications.app import create_app
 from lingban_notifications.directory.demo import demo_directory
 from lingban_notifications.directory.domain import Recipient
@@ -147,22 +146,6 @@ def receivers() -> Iterator[dict[str, Receiver]]:
         server.server_close()
 
 
-async def start_group_at_end(bootstrap: str, group: str, *topics: str) -> None:
-    """Commit the group at the topics' ends, so the app skips other tests' old events."""
-    offsets: dict[TopicPartition, int] = {}
-    for topic in topics:
-        offsets |= await end_offsets(bootstrap, topic)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        consumer.assign(list(offsets))
-        await consumer.commit({tp: offset for tp, offset in offsets.items()})
-    finally:
-        await consumer.stop()
-
-
 # ---- the app ---------------------------------------------------------------------------
 @dataclass
 class NotificationsApi:
@@ -238,7 +221,7 @@ async def notif_settings(
         1,
     )
     group = f"test-notifications-{uuid.uuid4().hex[:8]}"
-    await start_group_at_end(infra.kafka_bootstrap_servers, group, PROJECTS.name, SUPERVISION.name)
+    await group_at_end(infra.kafka_bootstrap_servers, group, [PROJECTS.name, SUPERVISION.name])
     settings = NotificationsSettings(
         kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         mongodb_uri=infra.mongodb_uri,

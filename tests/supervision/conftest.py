@@ -24,6 +24,7 @@ from lingban_contracts.topics import PROJECTS, SUPERVISION
 from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
 from lingban_kit.clock import FixedClock
 from lingban_kit.kafka import ensure_topics, new_producer, send_records
+from lingban_kit.testing import group_at_end
 from lingban_supervision.app import create_app
 from lingban_supervision.settings import SupervisionSettings
 
@@ -136,7 +137,10 @@ async def api(infra: Endpoints) -> AsyncIterator[SupervisionApi]:
         mongodb_database=f"lingban_test_{uuid.uuid4().hex[:10]}",
         auth_jwt_secret=DEV_JWT_SECRET,
         outbox_poll_seconds=0.2,
-        consumer_group=f"supervision-test-{uuid.uuid4().hex[:8]}",
+        # Only the project events this test publishes, not earlier tests' ones.
+        consumer_group=await group_at_end(
+            bootstrap, f"supervision-test-{uuid.uuid4().hex[:8]}", [PROJECTS.name]
+        ),
     )
     clock = FixedClock(datetime(2026, 3, 2, 2, tzinfo=UTC))
     app: FastAPI = create_app(settings, clock)

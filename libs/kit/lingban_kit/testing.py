@@ -83,3 +83,24 @@ def header(record: Record, name: str) -> str | None:
         if key == name:
             return bytes(value).decode()
     return None
+
+
+async def group_at_end(bootstrap: str, group: str, topics: list[str]) -> str:
+    """Commit `group`'s offsets at the current end of `topics` and return `group`.
+
+    A fresh consumer group starts at the earliest offset and would first read
+    every event earlier tests left on the shared topics; a test that only cares
+    about the events it publishes itself starts its service's group here.
+    """
+    tps = [tp for topic in topics for tp in await partitions_of(bootstrap, topic)]
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        await consumer.commit(dict(ends))
+    finally:
+        await consumer.stop()
+    return group
