@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from datetime import timedelta
-
 from fastapi import APIRouter
 
 from lingban_contracts.divisions import default_tree
 from lingban_kit.auth import Role
 from lingban_kit.clock import Clock
 from lingban_kit.deps import PrincipalDep, RuntimeDep
-from lingban_kit.leases import Lease
+from lingban_kit.periodic import leased_loop
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
 from lingban_supervision.deps import Commands, CommandsDep
 from lingban_supervision.metrics import RECTIFICATIONS_OVERDUE
 from lingban_supervision.settings import SupervisionSettings
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/operations", tags=["operations"])
 
 
@@ -34,28 +29,17 @@ async def run_now(
 
 
 def checks_loop(clock: Clock) -> BackgroundLoop:
-    async def loop(runtime: ServiceRuntime) -> None:
+    def interval(runtime: ServiceRuntime) -> float:
         settings = runtime.settings
         assert isinstance(settings, SupervisionSettings)
-        interval = settings.checks_interval_seconds
-        lease = Lease(
-            runtime.db["leases"],
-            "supervision:checks",
-            timedelta(seconds=interval * 2),
-            runtime.holder,
-        )
-        commands = Commands(runtime.db, settings, clock, default_tree())
-        while True:
-            try:
-                if await lease.acquire():
-                    result = await commands.inspections.run_checks()
-                    RECTIFICATIONS_OVERDUE.inc(len(result["rectifications_overdue"]))
-                    runtime.wake_relay()
-                    log.info("checks done", extra={k: len(v) for k, v in result.items()})
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("checks failed; retrying at the next interval")
-            await asyncio.sleep(interval)
+        return settings.checks_interval_seconds
 
-    return loop
+    async def run(runtime: ServiceRuntime) -> dict[str, list[str]]:
+        settings = runtime.settings
+        assert isinstance(settings, SupervisionSettings)
+        commands = Commands(runtime.db, settings, clock, default_tree())
+        result = await commands.inspections.run_checks()
+        RECTIFICATIONS_OVERDUE.inc(len(result["rectifications_overdue"]))
+        return result
+
+    return leased_loop("checks", interval, run)

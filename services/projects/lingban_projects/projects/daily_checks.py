@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from datetime import timedelta
-
 from fastapi import APIRouter
 
 from lingban_contracts.divisions import default_tree
 from lingban_kit.auth import Role
 from lingban_kit.clock import Clock
 from lingban_kit.deps import PrincipalDep, RuntimeDep
-from lingban_kit.leases import Lease
+from lingban_kit.periodic import leased_loop
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
 from lingban_projects.deps import CommandsDep
 from lingban_projects.projects.repository import MongoProjectRepository
 from lingban_projects.projects.service import ProjectCommands
 from lingban_projects.settings import ProjectsSettings
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/operations", tags=["operations"])
 
 
@@ -35,29 +30,17 @@ async def run_now(
 
 
 def daily_checks_loop(clock: Clock) -> BackgroundLoop:
-    async def loop(runtime: ServiceRuntime) -> None:
+    def interval(runtime: ServiceRuntime) -> float:
         settings = runtime.settings
         assert isinstance(settings, ProjectsSettings)
-        interval = settings.daily_checks_interval_seconds
-        lease = Lease(
-            runtime.db["leases"],
-            "projects:daily-checks",
-            timedelta(seconds=interval * 2),
-            runtime.holder,
-        )
+        return settings.daily_checks_interval_seconds
+
+    async def run(runtime: ServiceRuntime) -> dict[str, list[str]]:
+        settings = runtime.settings
+        assert isinstance(settings, ProjectsSettings)
         commands = ProjectCommands(
             MongoProjectRepository(runtime.db), default_tree(), clock, settings.categories
         )
-        while True:
-            try:
-                if await lease.acquire():
-                    result = await commands.run_daily_checks()
-                    runtime.wake_relay()
-                    log.info("daily checks done", extra={k: len(v) for k, v in result.items()})
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("daily checks failed; retrying at the next interval")
-            await asyncio.sleep(interval)
+        return await commands.run_daily_checks()
 
-    return loop
+    return leased_loop("daily-checks", interval, run)
