@@ -134,3 +134,18 @@ async def test_ops_endpoints(client: httpx.AsyncClient) -> None:
     assert asyncapi["asyncapi"] == "3.0.0"
     assert "lingban.projects.project-declared.v1" in json.dumps(asyncapi["components"]["messages"])
     assert (await client.get("/openapi.json")).status_code == 200
+
+
+async def test_an_if_match_that_is_not_a_version_is_a_clear_422(client: httpx.AsyncClient) -> None:
+    created = await client.post("/v1/projects", json=body(), headers=token(Role.VILLAGE_SECRETARY))
+    project_id = created.json()["id"]
+    answer = await client.post(
+        f"/v1/projects/{project_id}/submission",
+        headers={**token(Role.VILLAGE_SECRETARY), "If-Match": '"latest"', "Accept-Language": "en"},
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["message"] == (
+        "If-Match must be the version number (the ETag you last read)"
+    )
+    fresh = await client.get(f"/v1/projects/{project_id}", headers=token(Role.VILLAGE_SECRETARY))
+    assert fresh.json()["status"] == "draft"  # nothing was submitted

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from lingban_kit.auth import Principal
-from lingban_kit.errors import Unauthenticated
+from lingban_kit.errors import Unauthenticated, ValidationFailed
 from lingban_kit.http import request_language
 from lingban_kit.mongo import Database
 from lingban_kit.runtime import ServiceRuntime
@@ -37,7 +37,25 @@ def current_principal(
     return runtime.verifier.verify(credentials.credentials)
 
 
+def expected_version(
+    if_match: Annotated[
+        str | None, Header(description="The version you read (ETag); 409 if it changed")
+    ] = None,
+) -> int | None:
+    """The version in `If-Match` (optimistic concurrency), or None to skip the check."""
+    if if_match is None:
+        return None
+    value = if_match.strip().strip('"').removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ValidationFailed(
+            message="If-Match 须为版本号（上次读取时的 ETag）",
+            message_en="If-Match must be the version number (the ETag you last read)",
+        )
+    return int(value)
+
+
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 LanguageDep = Annotated[str, Depends(request_language)]
+ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from lingban_contracts.divisions import DivisionTree, default_tree
 from lingban_kit.clock import Clock
 from lingban_kit.deps import DatabaseDep, RuntimeDep
-from lingban_kit.errors import ValidationFailed
 from lingban_projects.projects.repository import MongoProjectRepository
 from lingban_projects.projects.service import ProjectCommands
 from lingban_projects.settings import ProjectsSettings
@@ -35,23 +34,6 @@ def get_commands(
     return ProjectCommands(MongoProjectRepository(db), tree, clock, categories)
 
 
-def expected_version(
-    if_match: Annotated[
-        str | None, Header(description="The version you read (ETag); 409 if it changed")
-    ] = None,
-) -> int | None:
-    if if_match is None:
-        return None
-    value = if_match.strip().strip('"').removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise ValidationFailed(
-            message="If-Match 须为项目版本号",
-            message_en="If-Match must be the project version number",
-        )
-    return int(value)
-
-
 CommandsDep = Annotated[ProjectCommands, Depends(get_commands)]
 TreeDep = Annotated[DivisionTree, Depends(get_tree)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
-ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from pydantic import TypeAdapter
 
 from lingban_contracts.divisions import DivisionTree, default_tree
 from lingban_kit.clock import Clock
 from lingban_kit.deps import DatabaseDep, RuntimeDep
-from lingban_kit.errors import ValidationFailed
 from lingban_kit.mongo import Database
 from lingban_supervision.aggregate import Aggregate
 from lingban_supervision.groups.domain import Group
@@ -85,21 +84,6 @@ def get_commands(
     return Commands(db, settings, clock, default_tree())
 
 
-def expected_version(
-    if_match: Annotated[
-        str | None, Header(description="The version you read (ETag); 409 if it changed")
-    ] = None,
-) -> int | None:
-    if if_match is None:
-        return None
-    value = if_match.strip().strip('"').removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise ValidationFailed(
-            message="If-Match 须为版本号", message_en="If-Match must be the version number"
-        )
-    return int(value)
-
-
 _ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
 
 
@@ -116,4 +100,3 @@ def public(aggregate: Aggregate) -> dict[str, Any]:
 
 CommandsDep = Annotated[Commands, Depends(get_commands)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
-ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]

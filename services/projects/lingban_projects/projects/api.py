@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from lingban_kit.auth import Principal
-from lingban_kit.deps import PrincipalDep, RuntimeDep
-from lingban_projects.deps import ClockDep, CommandsDep, ExpectedVersionDep, TreeDep
+from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
+from lingban_projects.deps import ClockDep, CommandsDep, TreeDep
 from lingban_projects.projects import schemas as s
 from lingban_projects.projects.domain import Project
 from lingban_projects.projects.repository import PROJECTS_COLLECTION

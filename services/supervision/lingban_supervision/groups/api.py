@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lingban_contracts.events.supervision import GroupMember
 from lingban_contracts.regions import RegionCode
-from lingban_kit.deps import PrincipalDep, RuntimeDep
-from lingban_supervision.deps import CommandsDep, ExpectedVersionDep, public
+from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
+from lingban_supervision.deps import CommandsDep, public
 from lingban_supervision.groups.domain import Composition, Group
 from lingban_supervision.groups.service import GROUPS_COLLECTION
 

@@ -14,9 +14,9 @@ from lingban_contracts.events.supervision import (
     InspectionMethod,
     Photo,
 )
-from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
 from lingban_kit.errors import FieldProblem, ValidationFailed
-from lingban_supervision.deps import CommandsDep, ExpectedVersionDep, public
+from lingban_supervision.deps import CommandsDep, public
 from lingban_supervision.inspections.domain import Inspection
 from lingban_supervision.inspections.service import INSPECTIONS_COLLECTION
 from lingban_supervision.metrics import INSPECTIONS_RECORDED

@@ -15,9 +15,9 @@ from lingban_contracts.events.supervision import (
     ProblemStatus,
 )
 from lingban_contracts.regions import RegionCode
-from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
 from lingban_supervision.aggregate import township_code
-from lingban_supervision.deps import CommandsDep, ExpectedVersionDep, public
+from lingban_supervision.deps import CommandsDep, public
 from lingban_supervision.problems.domain import Facts, Problem
 from lingban_supervision.problems.service import PROBLEMS_COLLECTION, counts
 
