@@ -33,6 +33,9 @@ Fold = Callable[[Doc, Envelope], None]
 DUPLICATE_KEY = 11000
 MAX_CONFLICT_ROUNDS = 10
 COMMAND_CHUNK = 1000
+# FerretDB 1.24 stalls (the write never returns) on an `update` command of about
+# 100 large documents; 50 per command is well inside what it handles.
+FERRETDB_UPDATE_CHUNK = 50
 
 
 class EntityProjection:
@@ -116,8 +119,9 @@ class EntityProjection:
             # lost (rev changed) collides with the existing `_id`: a conflict.
             ops.append({"q": where, "u": {"$set": fields}, "upsert": True})
             ids.append(doc_id)
-        conflicts = await _run(collection, "insert", "documents", inserts, new_ids)
-        conflicts += await _run(collection, "update", "updates", ops, ids)
+        chunk = COMMAND_CHUNK if exact else FERRETDB_UPDATE_CHUNK
+        conflicts = await _run(collection, "insert", "documents", inserts, new_ids, COMMAND_CHUNK)
+        conflicts += await _run(collection, "update", "updates", ops, ids, chunk)
         for doc_id, doc in folded.items():
             if doc_id not in conflicts:
                 cache[doc_id] = doc
@@ -140,7 +144,7 @@ class EntityProjection:
 
 
 async def _run(
-    collection: Collection, command: str, field: str, items: list[Doc], ids: list[str]
+    collection: Collection, command: str, field: str, items: list[Doc], ids: list[str], size: int
 ) -> list[str]:
     """One unordered bulk command per chunk; returns the ids whose write collided.
 
@@ -149,8 +153,8 @@ async def _run(
     cannot read; the command's `writeErrors` work on both servers.
     """
     conflicts: list[str] = []
-    for start in range(0, len(items), COMMAND_CHUNK):
-        chunk = items[start : start + COMMAND_CHUNK]
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
         result = await collection.database.command(
             {command: collection.name, field: chunk, "ordered": False}
         )
