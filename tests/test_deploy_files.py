@@ -45,10 +45,17 @@ HISTOGRAMS = {
     "lingban_http_request_duration_seconds",
     "lingban_event_handler_duration_seconds",
 }
+# What each service defines on the shared registry (`lingban_<service>/metrics.py`).
+SERVICE_METRICS = {
+    name
+    for path in sorted((ROOT / "services").glob("*/lingban_*/metrics.py"))
+    for name in re.findall(r"\"(lingban_[a-z0-9_]+)\"", path.read_text(encoding="utf-8"))
+}
 LINGBAN_METRICS = (
     COUNTERS_AND_GAUGES
     | HISTOGRAMS
     | {f"{h}{suffix}" for h in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")}
+    | SERVICE_METRICS
 )
 # FastStream's KafkaPrometheusMiddleware series (allowed on the dashboard).
 FASTSTREAM_METRICS = {

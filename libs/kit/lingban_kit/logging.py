@@ -50,7 +50,12 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Uvicorn installs its own handlers; route them through ours.
+    # FastStream creates its "faststream" logger with a coloured stderr handler
+    # (and propagation off) when first imported: import it now so that the
+    # reset below is not undone by the app's import later.
+    import faststream  # noqa: F401
+
+    # Uvicorn and FastStream install their own handlers; route them through ours.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "aiokafka", "faststream"):
         lg = logging.getLogger(name)
         lg.handlers[:] = []

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
+
 from lingban_kit.settings import ServiceSettings, service_config
 
 
@@ -8,3 +12,35 @@ class NotificationsSettings(ServiceSettings):
 
     service_name: str = "notifications"
     port: int = 8003
+
+    # Reminder rules: a YAML file replacing the bundled default_rules.yaml.
+    rules_file: Path | None = None
+    # Scheduler: how often the rules are evaluated; dispatcher: how often due
+    # deliveries are looked for (a local write wakes it at once too).
+    # Run the scheduler and dispatcher loops in this replica (off: API and consumer only).
+    background: bool = True
+    tick_seconds: float = Field(default=60, gt=0)
+    dispatch_seconds: float = Field(default=5, gt=0)
+    # Retries: attempts per delivery before it is dead-lettered, first delay (doubles).
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    retry_backoff_seconds: float = Field(default=60, ge=0)
+    # How long a replica's claim on a notification lasts if it dies mid-send.
+    claim_seconds: float = Field(default=120, gt=0)
+
+    # E-mail (SMTP); unset host = e-mail deliveries are skipped.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "lingban-notifications@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    # SMS over the HTTP provider; unset URL = SMS deliveries are skipped.
+    sms_url: str | None = None
+    sms_api_key: str | None = None
+    sms_sign_name: str = "领办"
+    # Timeout of webhook, SMS and SMTP calls.
+    channel_timeout_seconds: float = Field(default=10, gt=0)
+
+    def link_base(self) -> str:
+        """Links in messages: `PUBLIC_BASE_URL`, else this service's own address."""
+        return self.public_base_url or f"http://{self.host}:{self.port}"

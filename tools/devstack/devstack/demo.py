@@ -55,7 +55,9 @@ class Api:
             region=unit,
         )
 
-    def call(self, method: str, path: str, token: str, body: Any = None) -> Any:
+    def call(
+        self, method: str, path: str, token: str, body: Any = None, timeout: float = 30
+    ) -> Any:
         request = urllib.request.Request(
             f"{self.base}{path}",
             method=method,
@@ -63,7 +65,7 @@ class Api:
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as error:
             raise RuntimeError(
@@ -234,8 +236,12 @@ def seed(service_urls: dict[str, str], secret: str = DEV_JWT_SECRET) -> int:
         for future in [pool.submit(run_year, api, tree, u, int(u.code), today) for u in todo]:
             future.result()
     if todo:
-        api.call("POST", "/v1/operations/daily-checks", org)  # flags the unreported months
+        # Flags the unreported months: one pass over every project, so give it time.
+        api.call("POST", "/v1/operations/daily-checks", org, timeout=600)
     from devstack import demo_supervision  # after the projects: it draws from them
 
     demo_supervision.seed(service_urls, secret)
+    from devstack import demo_notifications  # after both: it reminds about their data
+
+    demo_notifications.seed(service_urls, secret)
     return len(todo)

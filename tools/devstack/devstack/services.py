@@ -44,6 +44,10 @@ def _environment(
     spec: ServiceSpec, endpoints: Endpoints, extra_env: Mapping[str, str]
 ) -> dict[str, str]:
     return {
+        # Each service runs as one replica here, so its own writes wake its relay
+        # at once; the poll only backs up other replicas' writes and would keep
+        # FerretDB (which scans whole collections for it) busy every second.
+        f"{spec.env_prefix}OUTBOX_POLL_SECONDS": "10",
         **os.environ,
         **extra_env,
         "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,

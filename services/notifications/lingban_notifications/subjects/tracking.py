@@ -1,34 +1,94 @@
-"""Project events -> `reminder_subjects`: whom to remind of which stage deadline."""
+"""Project events -> `reminder_subjects`: what each project owes, and when.
+
+One document per project, updated with a version guard, so a redelivered or
+stale event changes nothing. The scheduler evaluates the rules on these.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
 from lingban_contracts import Envelope
-from lingban_contracts.events.projects import ProjectDeclared
-from lingban_kit.consumer import HandlerTable
+from lingban_contracts.events import projects as ev
+from lingban_kit.clock import LOCAL_ZONE
 from lingban_kit.mongo import Database, apply_if_newer
 
 SUBJECTS = "reminder_subjects"
+Projection = Callable[[Envelope], Awaitable[None]]
 
 
-def subject_handlers(db: Database) -> HandlerTable:
+def _stages(tasks: list[ev.StageTask]) -> dict[str, Any]:
+    stages: dict[str, Any] = {}
+    for t in tasks:
+        stage = stages.setdefault(t.month, {"tasks": [], "reported": False, "completed": False})
+        stage["tasks"].append(
+            {"task": t.task, "owner": t.owner or "", "deliverable": t.deliverable}
+        )
+    return stages
+
+
+def _local_day(event: Envelope) -> str:
+    return event.time.astimezone(LOCAL_ZONE).date().isoformat()
+
+
+def _declaration(form: ev.DeclarationForm | ev.ProjectDeclared) -> dict[str, Any]:
+    return {
+        "title": form.title,
+        "lead_secretary": form.lead_secretary,
+        "task_force": list(form.task_force),
+        "deadline": form.deadline.isoformat(),
+        "stages": _stages(list(form.stage_tasks)),
+    }
+
+
+def _update(event: Envelope) -> dict[str, Any]:
+    """The `$set`/`$addToSet` a project event makes to its subject document."""
+    t = event.type.removeprefix("lingban.projects.").removesuffix(".v1")
+    d = event.data
+    sets: dict[str, Any] = {"unit_code": d["unit_code"], "year": d["year"]}
+    if t == "project-declared":
+        sets |= _declaration(ev.ProjectDeclared.model_validate(d)) | {"status": "draft"}
+    elif t == "project-revised":
+        sets |= _declaration(ev.ProjectRevised.model_validate(d).form) | {"status": "draft"}
+    elif t == "project-submitted":
+        sets |= {
+            "status": "submitted",
+            "submitted_on": _local_day(event),
+            "reviewer_unit": d["reviewer_unit"],
+            "revision": d["revision"],
+        }
+    elif t in ("project-returned", "project-approved", "project-filed", "project-announced"):
+        sets["status"] = {"project-returned": "returned"}.get(t, "approved")
+    elif t == "project-execution-started":
+        sets |= {"status": "in_execution", "execution_started_on": _local_day(event)}
+    elif t == "stage-reported":
+        sets[f"stages.{d['month']}.reported"] = True
+    elif t == "stage-completed":
+        sets[f"stages.{d['month']}.completed"] = True
+    elif t == "weekly-report-submitted":
+        return {"$set": sets, "$addToSet": {"weeks": d["week"]}}
+    elif t == "completion-requested":
+        sets["status"] = "completion_requested"
+    elif t == "completion-accepted":
+        sets["status"] = "completed"
+    elif t == "completion-rejected":
+        sets["status"] = "in_execution"
+    elif t == "project-evaluated":
+        sets["status"] = "evaluated"
+    # Anything else (stage-overdue …) changes nothing here but the version.
+    return {"$set": sets}
+
+
+def project_projection(db: Database) -> Projection:
     subjects = db[SUBJECTS]
 
-    async def on_declared(event: Envelope) -> None:
-        data = ProjectDeclared.model_validate(event.data)
-        months = sorted({s.month for s in data.stage_tasks})
-        await apply_if_newer(
-            subjects,
-            data.project_id,
-            event.aggregate_version,
-            {
-                "$set": {
-                    "unit_code": data.unit_code,
-                    "owner": data.lead_secretary,
-                    "deadline": data.deadline.isoformat(),
-                    "stage_months": months,
-                    "title": data.title,
-                }
-            },
-        )
+    async def apply(event: Envelope) -> None:
+        await apply_if_newer(subjects, event.aggregate_id, event.aggregate_version, _update(event))
 
-    return {"lingban.projects.project-declared.v1": on_declared}
+    return apply
+
+
+def days_since(day: str | None, today: date) -> int | None:
+    return (today - date.fromisoformat(day)).days if day else None

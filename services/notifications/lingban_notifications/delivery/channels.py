@@ -1,0 +1,59 @@
+"""One interface for every channel, and the message a channel sends."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+from lingban_contracts.events.notifications import Channel
+from lingban_notifications.directory.domain import Recipient
+from lingban_notifications.notifications.domain import Notification
+
+
+class DeliveryError(Exception):
+    """The channel did not accept the message; the dispatcher retries with backoff."""
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    link: str | None
+    count: int = 1
+
+
+def compose(items: list[Notification]) -> Message:
+    """One notice, or a digest of several for one recipient on one channel."""
+    if len(items) == 1:
+        n = items[0]
+        text = f"{n.body['zh']}\n\n{n.title['en']}\n{n.body['en']}"
+        return Message(subject=n.title["zh"], text=text, link=n.link)
+    lines = [f"{i}. {n.title['zh']}\n   {n.link}" for i, n in enumerate(items, 1)]
+    return Message(
+        subject=f"【汇总提醒】共 {len(items)} 条待办提醒 ({len(items)} reminders)",
+        text="\n".join(lines),
+        link=None,
+        count=len(items),
+    )
+
+
+class ChannelSender(abc.ABC):
+    channel: Channel
+
+    @property
+    def configured(self) -> bool:
+        """False when the deployment did not set this channel up (deliveries are skipped)."""
+        return True
+
+    @abc.abstractmethod
+    async def send(self, recipient: Recipient, message: Message) -> None:
+        """Deliver or raise DeliveryError."""
+
+
+class InboxSender(ChannelSender):
+    """The notification document is the inbox entry: delivering it makes it visible."""
+
+    channel = Channel.INBOX
+
+    async def send(self, recipient: Recipient, message: Message) -> None:
+        return None

@@ -1,0 +1,70 @@
+"""SMS through a provider interface; the bundled provider speaks a simple JSON-over-HTTP API.
+
+Real gateways (Aliyun, Tencent Cloud …) fit behind `SmsProvider`; the HTTP
+provider posts `{"to", "sign_name", "text"}` with a bearer key and treats any
+2xx answer with `{"ok": true}` (or no body) as accepted.
+"""
+
+from __future__ import annotations
+
+import abc
+
+import httpx
+
+from lingban_contracts.events.notifications import Channel
+from lingban_notifications.delivery.channels import ChannelSender, DeliveryError, Message
+from lingban_notifications.directory.domain import Recipient
+
+SMS_MAX_CHARS = 300
+
+
+class SmsProvider(abc.ABC):
+    @abc.abstractmethod
+    async def send(self, phone: str, text: str) -> None:
+        """Hand the text to the gateway or raise DeliveryError."""
+
+
+class HttpSmsProvider(SmsProvider):
+    def __init__(
+        self, url: str, api_key: str | None, sign_name: str, timeout_seconds: float = 10.0
+    ) -> None:
+        self.url, self.api_key, self.sign_name = url, api_key, sign_name
+        self.timeout_seconds = timeout_seconds
+
+    async def send(self, phone: str, text: str) -> None:
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        body = {"to": phone, "sign_name": self.sign_name, "text": text}
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout_seconds) as client:
+                response = await client.post(self.url, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"sms: {type(exc).__name__}") from exc
+        if response.status_code >= 300:
+            raise DeliveryError(f"sms: HTTP {response.status_code}")
+        if response.content:
+            try:
+                ok = response.json().get("ok", True)
+            except (ValueError, AttributeError):
+                ok = True
+            if ok is False:
+                raise DeliveryError("sms: provider refused the message")
+
+
+class SmsSender(ChannelSender):
+    channel = Channel.SMS
+
+    def __init__(self, provider: SmsProvider | None) -> None:
+        self.provider = provider
+
+    @property
+    def configured(self) -> bool:
+        return self.provider is not None
+
+    async def send(self, recipient: Recipient, message: Message) -> None:
+        if not recipient.phone:
+            raise DeliveryError("no phone number")
+        assert self.provider is not None
+        text = message.subject if message.count > 1 else f"{message.subject}：{message.text}"
+        if message.link:
+            text = f"{text} {message.link}"
+        await self.provider.send(recipient.phone, text[:SMS_MAX_CHARS])

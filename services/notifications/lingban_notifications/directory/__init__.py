@@ -1,0 +1,1 @@
+"""The contact directory: recipients, their channels, preferences and quiet hours."""

@@ -1,0 +1,1 @@
+"""Notifications: one per (rule, subject, recipient, period), with per-channel delivery status."""

@@ -1,0 +1,101 @@
+"""Inbox and operator use cases: who may read, sign for, list and replay what."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lingban_contracts.events.notifications import Channel
+from lingban_kit.auth import Principal, Role
+from lingban_kit.clock import Clock
+from lingban_kit.errors import Conflict, NotFound
+from lingban_notifications.directory.repository import Directory
+from lingban_notifications.notifications.domain import Notification
+from lingban_notifications.notifications.repository import NotificationRepository
+
+OPERATOR_ROLES = (Role.CITY_ORG,)
+
+
+@dataclass
+class InboxCommands:
+    repo: NotificationRepository
+    directory: Directory
+    clock: Clock
+
+    async def mine(self, principal: Principal) -> list[str]:
+        return await self.directory.readable_ids(principal)
+
+    async def list(
+        self, principal: Principal, *, unread_only: bool, limit: int, offset: int
+    ) -> list[Notification]:
+        ids = await self.mine(principal)
+        if not ids:
+            return []
+        return await self.repo.inbox(ids, unread_only=unread_only, limit=limit, offset=offset)
+
+    async def unread(self, principal: Principal) -> int:
+        ids = await self.mine(principal)
+        return await self.repo.unread_count(ids) if ids else 0
+
+    async def _change(
+        self, principal: Principal, notification_id: str, change: Callable[[Notification], bool]
+    ) -> Notification:
+        ids = set(await self.mine(principal))
+        for _ in range(5):
+            found = await self.repo.get(notification_id)
+            # Someone else's notice looks the same as a missing one.
+            if found is None or found[0].recipient_id not in ids or not found[0].in_inbox:
+                raise NotFound(
+                    message=f"未找到通知 {notification_id}",
+                    message_en=f"Notification {notification_id} not found",
+                )
+            n, rev = found
+            if not change(n) or await self.repo.save(n, rev):
+                return n
+        raise Conflict(message="通知正在更新，请重试", message_en="The notice is busy; retry")
+
+    async def mark_read(self, principal: Principal, notification_id: str) -> Notification:
+        return await self._change(
+            principal, notification_id, lambda n: n.mark_read(self.clock.now())
+        )
+
+    async def acknowledge(self, principal: Principal, notification_id: str) -> Notification:
+        def sign(n: Notification) -> bool:
+            n.acknowledge(principal.actor, self.clock.now())
+            return True
+
+        return await self._change(principal, notification_id, sign)
+
+
+@dataclass
+class OperatorCommands:
+    repo: NotificationRepository
+    clock: Clock
+
+    async def dead_letters(self, principal: Principal, limit: int) -> list[Notification]:
+        principal.require_any(*OPERATOR_ROLES)
+        return [n for n in await self.repo.dead_letters(limit) if principal.can_see(n.unit_code)]
+
+    async def replay(
+        self, principal: Principal, notification_id: str, channel: Channel | None
+    ) -> Notification:
+        principal.require_any(*OPERATOR_ROLES)
+        for _ in range(5):
+            found = await self.repo.get(notification_id)
+            if found is None or not principal.can_see(found[0].unit_code):
+                raise NotFound(
+                    message=f"未找到通知 {notification_id}",
+                    message_en=f"Notification {notification_id} not found",
+                )
+            n, rev = found
+            now = self.clock.now()
+            channels = (
+                [channel]
+                if channel
+                else [c for c in n.deliveries if n.deliveries[c].status == "dead"]
+            )
+            for c in channels or [Channel.INBOX]:
+                n.replay(c, now)
+            if await self.repo.save(n, rev):
+                return n
+        raise Conflict(message="通知正在更新，请重试", message_en="The notice is busy; retry")

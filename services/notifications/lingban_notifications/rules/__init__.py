@@ -1,0 +1,1 @@
+"""Reminder rules as data: a validated YAML file, overridable by path or through the API."""

@@ -1,0 +1,179 @@
+"""The shape of a reminder rule set, validated when it is loaded (pure: pydantic only).
+
+A rule says *what* is due (its kind and parameters), *to whom* (audience terms
+relative to the subject's unit), *how* (channels) and *what it says* (a zh-CN
+and an English template). Validation names the rule and the field at fault.
+"""
+
+from __future__ import annotations
+
+import enum
+import string
+from datetime import date, time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from lingban_contracts import REGISTRY
+from lingban_contracts.events.notifications import Channel
+
+
+class Kind(enum.StrEnum):
+    MONTHLY_CARD = "monthly_card"  # 提醒卡, first working day of the month
+    WEEKLY_REPORT_REMINDER = "weekly_report_reminder"  # 一周一报告
+    REPORT_MISSING = "report_missing"  # last week's report was not submitted
+    DEADLINE_WARNING = "deadline_warning"  # 7/3/1 days before, then daily while overdue
+    ESCALATION = "escalation"  # overdue beyond N days: the level above's secretary
+    REVIEW_WAITING = "review_waiting"  # submitted beyond N days: remind the reviewer
+    EVENT_NOTICE = "event_notice"  # returned, rejected, inspection failed …
+    ACKNOWLEDGEMENT_ESCALATION = "acknowledgement_escalation"  # not signed (签收) in time
+
+
+class Audience(enum.StrEnum):
+    """Who, relative to the subject's unit."""
+
+    SECRETARY = "secretary"  # the unit's own secretary
+    TOWNSHIP_STAFF = "township_staff"  # staff of the unit's township
+    TASK_FORCE = "task_force"  # the project's task force (工作专班)
+    MEMBER_DEPARTMENTS = "member_departments"  # the city's member departments (成员单位)
+    PARENT_SECRETARY = "parent_secretary"  # the secretary of the level above
+    REVIEWER = "reviewer"  # the secretary of the reviewing unit
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Text(_Strict):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class Template(_Strict):
+    zh: Text
+    en: Text
+
+
+class EventSubject(_Strict):
+    """Where an event-triggered notice finds its subject in the event payload."""
+
+    type: str = Field(min_length=1, description="project | rectification | inspection …")
+    id_field: str = "project_id"
+    unit_field: str = "unit_code"
+
+
+COMMON_VARS = frozenset(
+    {"unit_name", "unit_code", "recipient_name", "link", "period", "rule_id", "subject_id"}
+)
+KIND_VARS: dict[Kind, frozenset[str]] = {
+    Kind.MONTHLY_CARD: frozenset({"month", "items", "count"}),
+    Kind.WEEKLY_REPORT_REMINDER: frozenset({"week", "project_title"}),
+    Kind.REPORT_MISSING: frozenset({"week", "project_title"}),
+    Kind.DEADLINE_WARNING: frozenset(
+        {"month", "task", "owner", "deadline", "days_left", "days_overdue", "project_title"}
+    ),
+    Kind.ESCALATION: frozenset(
+        {"month", "task", "owner", "deadline", "days_overdue", "project_title"}
+    ),
+    Kind.REVIEW_WAITING: frozenset({"project_title", "submitted_on", "days_waiting"}),
+    Kind.EVENT_NOTICE: frozenset({"project_title", "event_type"}),
+    Kind.ACKNOWLEDGEMENT_ESCALATION: frozenset(
+        {"original_title", "original_recipient", "sent_at", "hours"}
+    ),
+}
+
+_REQUIRED: dict[Kind, tuple[str, ...]] = {
+    Kind.MONTHLY_CARD: ("card_level",),
+    Kind.WEEKLY_REPORT_REMINDER: ("weekday",),
+    Kind.REPORT_MISSING: ("weekday",),
+    Kind.DEADLINE_WARNING: ("days_before",),
+    Kind.ESCALATION: ("overdue_days",),
+    Kind.REVIEW_WAITING: ("waiting_days",),
+    Kind.EVENT_NOTICE: ("event", "subject"),
+    Kind.ACKNOWLEDGEMENT_ESCALATION: ("after_hours",),
+}
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def event_fields(event_type: str) -> frozenset[str]:
+    spec = REGISTRY.find(event_type)
+    return frozenset(spec.model.model_fields) if spec else frozenset()
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    kind: Kind
+    enabled: bool = True
+    audience: list[Audience] = Field(min_length=1)
+    channels: list[Channel] = Field(min_length=1)
+    at: time = Field(default=time(9, 0), description="Local time (Asia/Shanghai) it fires")
+    weekday: int | None = Field(default=None, ge=1, le=7, description="ISO weekday, 1 = Monday")
+    card_level: Literal["township", "task_force", "member_department"] | None = None
+    target: Literal["stage", "rectification"] = Field(
+        default="stage", description="What a deadline rule watches: stage tasks or rectifications"
+    )
+    days_before: list[int] = Field(default_factory=list)
+    daily_while_overdue: bool = True
+    overdue_days: int | None = Field(default=None, ge=1)
+    waiting_days: int | None = Field(default=None, ge=1)
+    after_hours: int | None = Field(default=None, ge=1)
+    event: str | None = Field(default=None, description="The event type that triggers a notice")
+    subject: EventSubject | None = None
+    requires_acknowledgement: bool = False
+    template: Template
+
+    @model_validator(mode="after")
+    def _check(self) -> Rule:
+        missing = [name for name in _REQUIRED[self.kind] if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"rule {self.id} ({self.kind.value}) needs: {', '.join(missing)}")
+        if any(d < 1 for d in self.days_before):
+            raise ValueError(f"rule {self.id}: days_before must be positive day counts")
+        if self.event is not None and REGISTRY.find(self.event) is None:
+            raise ValueError(f"rule {self.id}: unknown event type {self.event}")
+        known = COMMON_VARS | KIND_VARS[self.kind]
+        if self.event:
+            known |= event_fields(self.event)
+        for lang in ("zh", "en"):
+            text: Text = getattr(self.template, lang)
+            for part in ("title", "body"):
+                unknown = placeholders(getattr(text, part)) - known
+                if unknown:
+                    raise ValueError(
+                        f"rule {self.id}: template {lang}.{part} uses unknown placeholder(s) "
+                        f"{', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
+                    )
+        return self
+
+
+class RuleSet(_Strict):
+    non_working_days: list[date] = Field(
+        default_factory=list, description="Public holidays that fall on weekdays"
+    )
+    extra_working_days: list[date] = Field(
+        default_factory=list, description="Weekend days worked in exchange (调休)"
+    )
+    rules: list[Rule] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> RuleSet:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id} appears twice")
+            seen.add(rule.id)
+        return self
+
+    def enabled(self, *kinds: Kind) -> list[Rule]:
+        return [r for r in self.rules if r.enabled and (not kinds or r.kind in kinds)]
+
+    def by_id(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
+        return day.isoweekday() <= 5 and day not in self.non_working_days

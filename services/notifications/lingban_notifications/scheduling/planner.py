@@ -1,0 +1,69 @@
+"""Intents -> notifications: pick channels, render templates, insert once per dedupe key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lingban_contracts.events.notifications import Channel
+from lingban_notifications.metrics import CREATED
+from lingban_notifications.notifications.domain import Notification
+from lingban_notifications.notifications.repository import NotificationRepository
+from lingban_notifications.notifications.templates import render
+from lingban_notifications.scheduling.evaluate import Intent
+
+KNOWN_KEYS_LIMIT = 500_000
+
+
+@dataclass
+class Planner:
+    repo: NotificationRepository
+    link_base: str
+    # Keys known to exist (notifications are never deleted), so a steady tick
+    # asks the database only about keys it has not seen; the unique `_id`
+    # stays the guarantee.
+    known: set[str] = field(default_factory=set)
+
+    async def create(self, intents: list[Intent], now: datetime) -> list[Notification]:
+        if len(self.known) > KNOWN_KEYS_LIMIT:
+            self.known.clear()
+        keys = sorted({i.dedupe_key for i in intents} - self.known)
+        self.known |= await self.repo.existing_keys(keys) if keys else set()
+        done = set(self.known)
+        created: list[Notification] = []
+        for intent in intents:
+            if intent.dedupe_key in done:
+                continue
+            done.add(intent.dedupe_key)
+            rule, r = intent.rule, intent.recipient
+            channels = [c for c in rule.channels if r.accepts(c, rule.id)]
+            if channels and rule.requires_acknowledgement and Channel.INBOX not in channels:
+                channels.insert(0, Channel.INBOX)  # signing (签收) happens in the inbox
+            if not channels:
+                continue  # the recipient opted out of every channel of this rule
+            link = self.link_base.rstrip("/") + intent.link_path
+            title, body = render(rule.template, {**intent.vars, "link": link})
+            n = Notification.create(
+                rule_id=rule.id,
+                kind=rule.kind.value,
+                recipient_id=r.id,
+                recipient_kind=r.kind.value,
+                recipient_name=r.name,
+                unit_code=r.unit_code,
+                subject_type=intent.subject_type,
+                subject_id=intent.subject_id,
+                subject_unit_code=intent.subject_unit_code,
+                period=intent.period,
+                title=title,
+                body=body,
+                link=link,
+                requires_ack=rule.requires_acknowledgement,
+                channels=channels,
+                now=now,
+            )
+            # Another replica may have inserted the same key since we looked.
+            if await self.repo.add(n):
+                created.append(n)
+                CREATED.labels(rule.id).inc()
+            self.known.add(intent.dedupe_key)
+        return created

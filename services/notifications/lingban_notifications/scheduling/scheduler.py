@@ -1,0 +1,89 @@
+"""The scheduler tick: evaluate the rules once per tick, on one replica at a time.
+
+A lease in the database makes one replica evaluate; should two evaluate
+anyway (a lease handed over mid-tick), the unique dedupe key still lets each
+reminder through once. Evaluation is "as of now", so the first tick after
+downtime catches up once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from lingban_contracts.divisions import DivisionTree
+from lingban_kit.clock import Clock
+from lingban_kit.leases import Lease
+from lingban_kit.mongo import Database
+from lingban_notifications.directory.repository import Directory
+from lingban_notifications.metrics import LAST_TICK
+from lingban_notifications.notifications.domain import Notification
+from lingban_notifications.notifications.repository import NotificationRepository
+from lingban_notifications.rules.model import Kind
+from lingban_notifications.rules.source import RuleSource
+from lingban_notifications.scheduling.evaluate import (
+    Evaluator,
+    ProjectSubject,
+    RectificationSubject,
+)
+from lingban_notifications.scheduling.notices import ack_escalation_intents
+from lingban_notifications.scheduling.planner import Planner
+from lingban_notifications.subjects.rectifications import RECTIFICATIONS
+from lingban_notifications.subjects.tracking import SUBJECTS
+
+log = logging.getLogger(__name__)
+STATE = "scheduler_state"
+LIVE = ["submitted", "approved", "in_execution"]
+
+
+@dataclass
+class Scheduler:
+    db: Database
+    rules: RuleSource
+    directory: Directory
+    repo: NotificationRepository
+    planner: Planner
+    tree: DivisionTree
+    clock: Clock
+    lease: Lease
+
+    async def tick(self) -> list[Notification]:
+        """Evaluate once if this replica holds the lease; returns what it created."""
+        if not await self.lease.acquire():
+            return []
+        now = self.clock.now()
+        rules = await self.rules.current()
+        evaluator = Evaluator(rules, self.tree, await self.directory.all())
+        cursor = self.db[SUBJECTS].find({"status": {"$in": LIVE}})
+        subjects = [ProjectSubject.from_document(d) async for d in cursor]
+        cursor = self.db[RECTIFICATIONS].find({"status": "open"})
+        rectifications = [RectificationSubject.from_document(d) async for d in cursor]
+        intents = evaluator.evaluate(now, subjects, rectifications)
+        created = await self.planner.create(intents, now)
+        for rule in rules.enabled(Kind.ACKNOWLEDGEMENT_ESCALATION):
+            assert rule.after_hours is not None
+            waiting = await self.repo.awaiting_ack(now - timedelta(hours=rule.after_hours))
+            pairs = ack_escalation_intents(evaluator, rule, now, waiting)
+            created += await self.planner.create([i for i, _ in pairs], now)
+            for original in {n.id: n for _, n in pairs}.values():
+                await self._mark_escalated(original.id)
+        await self.db[STATE].update_one(
+            {"_id": "scheduler"},
+            {"$set": {"last_tick_at": now, "holder": self.lease.holder}},
+            upsert=True,
+        )
+        LAST_TICK.set(now.timestamp())
+        if created:
+            log.info("reminders created", extra={"count": len(created)})
+        return created
+
+    async def _mark_escalated(self, notification_id: str) -> None:
+        for _ in range(5):  # the recipient may be acknowledging right now
+            found = await self.repo.get(notification_id)
+            if found is None:
+                return
+            n, rev = found
+            n.mark_ack_escalated()
+            if await self.repo.save(n, rev):
+                return

@@ -1,0 +1,64 @@
+"""Supervision events -> `reminder_rectifications`: open rectifications and their deadlines.
+
+One document per rectification (整改), version-guarded by the inspection's
+aggregate version (a rectification belongs to one inspection), so duplicates
+and stale events change nothing. A reopened rectification gets its new
+deadline and is open again; submitted ones wait for verification.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lingban_contracts import Envelope
+from lingban_kit.mongo import Database, apply_if_newer
+from lingban_notifications.subjects.tracking import Projection
+
+RECTIFICATIONS = "reminder_rectifications"
+STATUS_AFTER = {
+    "rectification-opened": "open",
+    "rectification-reopened": "open",
+    "rectification-submitted": "submitted",
+    "rectification-verified": "closed",
+}
+
+
+def _update(event: Envelope) -> tuple[str, dict[str, Any]] | None:
+    name = event.type.split(".")[2]
+    d = event.data
+    if name == "inspection-failed":
+        return d["rectification_id"], {
+            "$set": {
+                "inspection_id": d["inspection_id"],
+                "unit_code": d["unit_code"],
+                "project_id": d.get("project_id"),
+                "deadline": d["rectification_deadline"],
+                "items": list(d["failed_items"]),
+                "status": "open",
+            }
+        }
+    if not name.startswith("rectification-"):
+        return None
+    sets: dict[str, Any] = {
+        "inspection_id": d["inspection_id"],
+        "unit_code": d["unit_code"],
+        "project_id": d.get("project_id"),
+        "deadline": d["deadline"],
+    }
+    if name in STATUS_AFTER:
+        sets["status"] = STATUS_AFTER[name]
+    if name == "rectification-opened":
+        sets["items"] = list(d["items"])
+    return d["rectification_id"], {"$set": sets}
+
+
+def rectification_projection(db: Database) -> Projection:
+    rectifications = db[RECTIFICATIONS]
+
+    async def apply(event: Envelope) -> None:
+        found = _update(event)
+        if found is not None:
+            doc_id, update = found
+            await apply_if_newer(rectifications, doc_id, event.aggregate_version, update)
+
+    return apply

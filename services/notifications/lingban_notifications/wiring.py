@@ -1,0 +1,227 @@
+"""The service's parts, built once on the runtime's database.
+
+Event handlers (project projection + event-triggered notices), the scheduler
+and dispatcher loops, and the HTTP dependencies all share these objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from lingban_contracts import Envelope
+from lingban_contracts.divisions import DivisionTree
+from lingban_contracts.events.notifications import Channel
+from lingban_kit.clock import Clock
+from lingban_kit.consumer import HandlerTable
+from lingban_kit.leases import Lease, holder_id
+from lingban_kit.mongo import Database
+from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
+from lingban_notifications.contract import CONTRACT
+from lingban_notifications.delivery.channels import ChannelSender, InboxSender
+from lingban_notifications.delivery.dispatcher import Dispatcher
+from lingban_notifications.delivery.email import EmailSender, SmtpConfig
+from lingban_notifications.delivery.sms import HttpSmsProvider, SmsProvider, SmsSender
+from lingban_notifications.delivery.webhook import WebhookSender
+from lingban_notifications.directory.repository import (
+    MongoDirectory,
+    ensure_directory_indexes,
+)
+from lingban_notifications.notifications.domain import Retry
+from lingban_notifications.notifications.repository import (
+    NOTIFICATIONS,
+    MongoNotificationRepository,
+    ensure_notification_indexes,
+)
+from lingban_notifications.rules.model import Kind, RuleSet
+from lingban_notifications.rules.source import RuleSource
+from lingban_notifications.scheduling.evaluate import Evaluator, ProjectSubject
+from lingban_notifications.scheduling.notices import event_notice_intents
+from lingban_notifications.scheduling.planner import Planner
+from lingban_notifications.scheduling.scheduler import Scheduler
+from lingban_notifications.settings import NotificationsSettings
+from lingban_notifications.subjects.rectifications import rectification_projection
+from lingban_notifications.subjects.tracking import SUBJECTS, project_projection
+
+log = logging.getLogger(__name__)
+
+
+def channel_senders(
+    settings: NotificationsSettings, sms_provider: SmsProvider | None = None
+) -> dict[Channel, ChannelSender]:
+    timeout = settings.channel_timeout_seconds
+    if sms_provider is None and settings.sms_url:
+        sms_provider = HttpSmsProvider(
+            settings.sms_url, settings.sms_api_key, settings.sms_sign_name, timeout
+        )
+    smtp = SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_sender,
+        starttls=settings.smtp_starttls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        timeout_seconds=timeout,
+    )
+    return {
+        Channel.INBOX: InboxSender(),
+        Channel.EMAIL: EmailSender(smtp),
+        Channel.WEBHOOK: WebhookSender(timeout),
+        Channel.SMS: SmsSender(sms_provider),
+    }
+
+
+@dataclass
+class Wiring:
+    settings: NotificationsSettings
+    clock: Clock
+    tree: DivisionTree
+    file_rules: RuleSet
+    senders: dict[Channel, ChannelSender]
+    holder: str = field(default_factory=holder_id)
+    db: Database | None = None
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    on_write: Callable[[], None] = lambda: None
+    _planner: Planner | None = None
+
+    def bind(self, db: Database) -> None:
+        self.db = db
+
+    def _db(self) -> Database:
+        if self.db is None:
+            raise RuntimeError("wiring not bound to a database")
+        return self.db
+
+    @property
+    def rules(self) -> RuleSource:
+        return RuleSource(self._db(), self.file_rules)
+
+    @property
+    def repo(self) -> MongoNotificationRepository:
+        return MongoNotificationRepository(self._db())
+
+    @property
+    def directory(self) -> MongoDirectory:
+        return MongoDirectory(self._db())
+
+    @property
+    def planner(self) -> Planner:
+        """One per replica: it remembers which dedupe keys exist."""
+        if self._planner is None:
+            self._planner = Planner(self.repo, self.settings.link_base())
+        return self._planner
+
+    def scheduler(self, holder: str | None = None) -> Scheduler:
+        holder = holder or self.holder
+        lease = Lease(
+            self._db()["leases"],
+            "notifications:scheduler",
+            timedelta(seconds=max(self.settings.tick_seconds * 2, 30)),
+            holder,
+        )
+        return Scheduler(
+            self._db(),
+            self.rules,
+            self.directory,
+            self.repo,
+            self.planner,
+            self.tree,
+            self.clock,
+            lease,
+        )
+
+    def dispatcher(self, holder: str | None = None) -> Dispatcher:
+        s = self.settings
+        return Dispatcher(
+            self.repo,
+            self.directory,
+            self.senders,
+            Retry(s.max_attempts, timedelta(seconds=s.retry_backoff_seconds)),
+            self.clock,
+            holder or self.holder,
+            timedelta(seconds=s.claim_seconds),
+        )
+
+    def created(self) -> None:
+        """New notifications or deliveries: dispatch now, publish their events now."""
+        self.wakeup.set()
+        self.on_write()
+
+    # ---- consuming ----------------------------------------------------------
+    def handlers(self, db: Database) -> HandlerTable:
+        self.bind(db)
+        project = project_projection(db)
+        rectification = rectification_projection(db)
+
+        def handler(event_type: str) -> Callable[[Envelope], Awaitable[None]]:
+            async def handle(event: Envelope) -> None:
+                if event_type.startswith("lingban.projects."):
+                    await project(event)
+                else:
+                    await rectification(event)
+                await self.notices(event)
+
+            return handle
+
+        return {t: handler(t) for t in CONTRACT.receives}
+
+    async def notices(self, event: Envelope) -> None:
+        rules = await self.rules.current()
+        matching = [r for r in rules.enabled(Kind.EVENT_NOTICE) if r.event == event.type]
+        if not matching:
+            return
+        project_id = event.data.get("project_id") or event.aggregate_id
+        doc = await self._db()[SUBJECTS].find_one({"_id": project_id})
+        project = ProjectSubject.from_document(doc) if doc else None
+        evaluator = Evaluator(rules, self.tree, await self.directory.all())
+        intents = [i for r in matching for i in event_notice_intents(evaluator, r, event, project)]
+        if await self.planner.create(intents, self.clock.now()):
+            self.created()
+
+    # ---- background loops ------------------------------------------------------
+    async def ensure_indexes(self, runtime: ServiceRuntime) -> None:
+        await ensure_notification_indexes(runtime.db)
+        await ensure_directory_indexes(runtime.db)
+
+    async def release_leases(self) -> None:
+        """On a clean stop: let another replica take the scheduler over at once."""
+        with contextlib.suppress(Exception):
+            await self.scheduler().lease.release()
+
+    def scheduler_loop(self) -> BackgroundLoop:
+        async def loop(runtime: ServiceRuntime) -> None:
+            scheduler = self.scheduler()
+            while True:
+                try:
+                    if await scheduler.tick():
+                        self.created()
+                except asyncio.CancelledError:
+                    await self.release_leases()
+                    raise
+                except Exception:
+                    log.exception("scheduler tick failed; retrying at the next tick")
+                await asyncio.sleep(self.settings.tick_seconds)
+
+        return loop
+
+    def dispatcher_loop(self) -> BackgroundLoop:
+        async def loop(runtime: ServiceRuntime) -> None:
+            dispatcher = self.dispatcher()
+            while True:
+                self.wakeup.clear()
+                try:
+                    if await dispatcher.run_once():
+                        runtime.wake_relay(NOTIFICATIONS)
+                        continue  # maybe more due
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("dispatch failed; retrying")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), self.settings.dispatch_seconds)
+
+        return loop
