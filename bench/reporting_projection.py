@@ -1,0 +1,150 @@
+"""Benchmark: the reporting projections vs the raw bulk-upsert rate of the same database.
+
+    .venv/bin/python bench/reporting_projection.py --scale 1.0   # province-sized year
+    .venv/bin/python bench/reporting_projection.py --scale 0.05  # a quick run
+
+Replays a generated year (scale 1.0 = 25,000 projects with their monthly
+stage reports and weekly reports, plus inspections, rectifications, problems
+and visits) through `Projector.apply` in batches, exactly as the live batch
+consumer does (decoding excluded), into a scratch database. Then, in the same
+run and on the same server, it bulk-upserts documents of the same size by
+`_id` (the fastest a read model could possibly be written, one write per
+record) and prints both rates side by side. Not a test: speed goals live here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+import uuid
+from typing import Any
+
+from lingban_contracts import Envelope
+from lingban_kit import mongo
+from lingban_reporting.projector import Projector
+from lingban_reporting.read_models.entities import (
+    FERRETDB_UPDATE_CHUNK,
+    compare_and_set_supported,
+)
+from lingban_reporting.read_models.generations import ReadModels
+from lingban_reporting.synthetic import events_by_week, plan_year
+from lingban_reporting.synthetic_supervision import supervision_year_events
+
+PROVINCE_PROJECTS = 25_000
+
+
+async def project(
+    db: mongo.Database, weeks: list[list[Envelope]], batch_size: int
+) -> tuple[int, float, int]:
+    """Apply every week's events in batches; returns (events, seconds, documents written)."""
+    projector = Projector(db)
+    models = ReadModels(db, "bench")
+    events = written = 0
+    elapsed = 0.0
+    for week in weeks:
+        for i in range(0, len(week), batch_size):
+            batch = week[i : i + batch_size]
+            started = time.perf_counter()
+            written += await projector.apply(batch, models)
+            elapsed += time.perf_counter() - started
+            events += len(batch)
+        print(
+            f"\r  projected {events:,} events in {elapsed:.1f} s",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+    print(file=sys.stderr)
+    return events, elapsed, written
+
+
+async def raw_upserts(
+    db: mongo.Database, sample: list[dict[str, Any]], total: int, batch_size: int
+) -> tuple[int, float]:
+    # The same per-command limit the projections use on FerretDB (see entities.py).
+    if not await compare_and_set_supported(db["raw_upserts"]):
+        batch_size = min(batch_size, FERRETDB_UPDATE_CHUNK)
+    """Bulk upserts by `_id` of documents like the read model's, `total` of them."""
+    collection = db["raw_upserts"]
+    done = 0
+    elapsed = 0.0
+    round_no = 0
+    while done < total:
+        for i in range(0, len(sample), batch_size):
+            chunk = sample[i : i + batch_size][: total - done]
+            if not chunk:
+                break
+            updates = [
+                {
+                    "q": {"_id": doc["_id"]},
+                    "u": {"$set": {**{k: v for k, v in doc.items() if k != "_id"}, "n": round_no}},
+                    "upsert": True,
+                }
+                for doc in chunk
+            ]
+            started = time.perf_counter()
+            await db.command({"update": collection.name, "updates": updates, "ordered": False})
+            elapsed += time.perf_counter() - started
+            done += len(chunk)
+        round_no += 1
+        print(f"\r  raw upserts {done:,} in {elapsed:.1f} s", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return done, elapsed
+
+
+def generate(scale: float, weekly: float) -> list[list[Envelope]]:
+    projects = max(1, round(PROVINCE_PROJECTS * scale))
+    print(f"generating a year of {projects:,} projects ...", file=sys.stderr)
+    weeks = list(events_by_week(plan_year(projects, weekly=weekly)))
+    copies = max(1, round(25 * scale))
+    supervision = [e for seed in range(copies) for e in supervision_year_events(seed=1000 + seed)]
+    # Supervision events join the weeks they happened in.
+    for event in supervision:
+        week = min(len(weeks) - 1, max(0, (event.time.timetuple().tm_yday - 1) // 7))
+        weeks[week].append(event)
+    return weeks
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 25,000 projects")
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument(
+        "--weekly", type=float, default=1.0, help="share of projects reporting weekly"
+    )
+    parser.add_argument(
+        "--mongodb-uri",
+        default=os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27018/"),
+    )
+    args = parser.parse_args()
+    weeks = generate(args.scale, args.weekly)
+    total = sum(len(w) for w in weeks)
+    print(f"{total:,} events; batch size {args.batch_size}", file=sys.stderr)
+    client = mongo.connect(args.mongodb_uri)
+    db = client[f"lingban_bench_{uuid.uuid4().hex[:8]}"]
+    try:
+        info = await client.admin.command("buildInfo")
+        server = "FerretDB (SQLite)" if "ferretdbVersion" in info else f"MongoDB {info['version']}"
+        events, seconds, written = await project(db, weeks, args.batch_size)
+        sample = [
+            d async for d in ReadModels(db, "bench").projects.find({}).limit(args.batch_size * 5)
+        ]
+        raw, raw_seconds = await raw_upserts(db, sample, min(written, 200_000), args.batch_size)
+        projection_rate = events / seconds
+        raw_rate = raw / raw_seconds
+        print()
+        print(f"server:            {server} at {args.mongodb_uri}")
+        print(f"scale:             {args.scale} ({events:,} events, {written:,} document writes)")
+        print(f"projections:       {projection_rate:12,.0f} events/s   ({seconds:.1f} s)")
+        print(f"raw bulk upserts:  {raw_rate:12,.0f} upserts/s  ({raw:,} in {raw_seconds:.1f} s)")
+        print(f"ratio:             {projection_rate / raw_rate:12.0%} of the raw rate")
+    finally:
+        await client.drop_database(db.name)
+        await client.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
