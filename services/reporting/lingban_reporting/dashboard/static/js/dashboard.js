@@ -11,7 +11,8 @@ const pageParams = new URLSearchParams(location.search);
 const POLL_SECONDS = Math.max(1, Number(pageParams.get("poll")) || 10);
 
 const state = {
-  year: null,
+  year: Number(pageParams.get("year")) || null, // ?year= opens another year; default: the API's
+
   path: [], // Units from the viewer's own region down to the one shown
   project: null, // the project shown, when drilled down to one
   metric: "completion_rate",
@@ -191,6 +192,7 @@ function renderUnits(unit, units) {
   const items = units.items;
   const childLevel = unit.level === "city" ? "township" : "village";
   $("#units-section").hidden = items.length === 0;
+  $("#units-table-section").hidden = items.length === 0;
   $("#units-title").textContent = t(childLevel === "township" ? "by_unit_township" : "by_unit_village");
   if (items.length === 0) return;
   renderUnitsChart($("#chart-units"), items, drillTo);
