@@ -3,6 +3,9 @@ import { t } from "./i18n.js";
 
 const PALETTE = ["#c0392b", "#2e86de", "#27ae60", "#f39c12", "#8e44ad", "#16a085", "#d35400", "#7f8c8d"];
 
+// Viewers who ask their system for less motion get charts without animation.
+const animation = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
 function instance(node) {
   const echarts = window.echarts;
   if (!echarts) throw new Error(t("err_echarts"));
@@ -26,6 +29,7 @@ export function renderUnitsChart(node, items, onPick) {
   }));
   chart.setOption(
     {
+      animation,
       color: PALETTE,
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0 },
@@ -49,6 +53,7 @@ export function renderCategoriesChart(node, items) {
   const chart = instance(node);
   chart.setOption(
     {
+      animation,
       color: PALETTE,
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
       legend: { type: "scroll", bottom: 0 },

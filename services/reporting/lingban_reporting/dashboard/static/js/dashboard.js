@@ -42,7 +42,13 @@ function setStatus(status) {
 
 // ------------------------------------------------------------------ loading
 
+function freshnessKey(fresh) {
+  return `${fresh.applied_events}|${fresh.as_of}`;
+}
+
 async function load() {
+  // Read first: an event applied while the figures load then shows as a change.
+  const fresh = freshnessKey(await getJson("/v1/freshness"));
   const unit = region();
   const base = { year: state.year ?? undefined, region: unit?.code };
   const overview = await getJson("/v1/overview", base);
@@ -64,7 +70,7 @@ async function load() {
     level === "city" ? optional(getJson("/v1/rankings/townships", { year: params.year, metric: state.metric })) : null,
   ]);
   const project = state.project ? await getJson(`/v1/projects/${encodeURIComponent(state.project)}`) : null;
-  return { overview, units, categories, coverage, overdue, rectifications, projects, ranking, project };
+  return { fresh, overview, units, categories, coverage, overdue, rectifications, projects, ranking, project };
 }
 
 async function refresh() {
@@ -78,6 +84,7 @@ async function refresh() {
     try {
       const data = await load();
       render(data);
+      state.freshness = data.fresh;
       showMessage("");
       state.reloads += 1;
       setStatus("ready");
@@ -99,10 +106,8 @@ async function refresh() {
 async function poll() {
   if (!token() || document.hidden) return;
   try {
-    const fresh = await getJson("/v1/freshness");
-    const key = `${fresh.applied_events}|${fresh.as_of}`;
+    const key = freshnessKey(await getJson("/v1/freshness"));
     if (state.freshness !== null && key !== state.freshness) await refresh();
-    state.freshness = key;
     $("#live").classList.add("on");
   } catch {
     $("#live").classList.remove("on");
