@@ -114,12 +114,12 @@ async def served(infra: Endpoints) -> AsyncIterator[Served]:
 
     producer = new_producer(infra.kafka_bootstrap_servers, "test-dashboard")
     await producer.start()
-    world = build_world(await an_unused_year(base_url))
 
     async def publish(events: list[Envelope]) -> None:
         await send_records(producer, [encode_record(e) for e in events])
 
     try:
+        world = build_world(await an_unused_year(base_url))
         await publish(world.events())
         await wait_for_declared(base_url, world.year, len(world.projects))
         yield Served(base_url, world, publish)
@@ -143,8 +143,9 @@ async def an_unused_year(base_url: str) -> int:
                 break
             await asyncio.sleep(0.25)
         for year in random.sample(range(2040, 2100), 20):
-            overview = (await http.get("/v1/overview", params={"year": year})).json()
-            if overview["projects"]["declared"] == 0:
+            response = await http.get("/v1/overview", params={"year": year})
+            assert response.status_code == 200, response.text
+            if response.json()["projects"]["declared"] == 0:
                 return year
     raise AssertionError("every year tried already has projects")
 
@@ -299,6 +300,38 @@ async def test_city_leader_sees_the_figures_charts_and_drills_down_to_a_project(
     await page.locator("#breadcrumb a", has_text="桐城市").click()
     await shown(page, CITY)
     assert (await figures(page)).items() >= as_text(city).items()
+
+
+async def test_ranking_language_and_excel_bulletin(served: Served, page: Page) -> None:
+    await open_dashboard(page, served, token(Role.LEADER, CITY))
+    await shown(page, CITY)
+    townships = len(default_tree().children(CITY))
+    ranks = await page.locator("#ranking-table tbody tr td:first-child").all_inner_texts()
+    assert ranks == [str(n) for n in range(1, townships + 1)]
+    await page.select_option("#metric", "overdue_rate")
+    await page.wait_for_function(
+        "() => window.lingbanDashboard.metric === 'overdue_rate'"
+        " && document.body.dataset.state === 'ready'",
+        timeout=WAIT_MS,
+    )
+    assert await page.locator("#ranking-table tbody tr").count() == townships
+
+    # The Excel bulletin downloads with the token (a plain link could not send it).
+    async with page.expect_download(timeout=WAIT_MS) as started:
+        await page.click("#bulletin-xlsx")
+    download = await started.value
+    assert download.suggested_filename.endswith(".xlsx")
+    path = await download.path()
+    assert path.read_bytes().startswith(b"PK")  # an OOXML zip
+
+    # English on request; the figures stay.
+    await page.click("#lang")
+    await page.wait_for_function(
+        "() => document.documentElement.lang === 'en' && document.body.dataset.state === 'ready'",
+        timeout=WAIT_MS,
+    )
+    assert await page.inner_text("h1") == "Lingban · Leaders' dashboard"
+    assert await page.inner_text("[data-figure=declared] .label") == "Declared"
 
 
 async def test_a_village_secretary_sees_only_the_village(served: Served, page: Page) -> None:
