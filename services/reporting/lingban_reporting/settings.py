@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from lingban_kit.settings import ServiceSettings, service_config
 
 
@@ -8,3 +10,7 @@ class ReportingSettings(ServiceSettings):
 
     service_name: str = "reporting"
     port: int = 8004
+    # Batch consumption: up to this many records per poll, applied in one bulk write.
+    consumer_batch_size: int = Field(default=1000, ge=1, le=50_000)
+    # How long a poll waits for records before handling what it has.
+    consumer_poll_ms: int = Field(default=200, ge=1, le=60_000)

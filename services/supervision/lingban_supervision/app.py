@@ -2,18 +2,48 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from lingban_kit.clock import Clock
 from lingban_kit.http import create_app as create_service_app
 from lingban_kit.runtime import ServiceRuntime
+from lingban_supervision.checks import checks_loop
+from lingban_supervision.checks import router as operations_router
 from lingban_supervision.contract import CONTRACT
-from lingban_supervision.projects.inspectable import project_handlers
+from lingban_supervision.deps import OUTBOX_COLLECTIONS
+from lingban_supervision.groups.api import router as groups_router
+from lingban_supervision.handlers import handlers
+from lingban_supervision.indexes import ensure_indexes
+from lingban_supervision.inspections.api import router as inspections_router
+from lingban_supervision.problems.api import router as problems_router
+from lingban_supervision.projects.api import router as inspectable_router
+from lingban_supervision.sampling.api import router as samples_router
 from lingban_supervision.settings import SupervisionSettings
+from lingban_supervision.visits.api import router as visits_router
 
 
-def create_app(settings: SupervisionSettings | None = None) -> FastAPI:
+def create_app(settings: SupervisionSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or SupervisionSettings()
-    runtime = ServiceRuntime(settings, CONTRACT, handlers=project_handlers)
-    return create_service_app(
+    clock = clock or Clock()
+    runtime = ServiceRuntime(
+        settings,
+        CONTRACT,
+        outbox_collections=OUTBOX_COLLECTIONS,
+        handlers=handlers,
+        on_start=[ensure_indexes],
+        background=[checks_loop(clock)],
+    )
+    app = create_service_app(
         runtime,
         title="领办 · 督导服务 (Lingban supervision)",
-        description="督导组、督导计划、现场与暗访检查、扣分、整改、问题清单、驻点联系。",
+        description="督导组、督导计划、随机抽查、现场与暗访检查、扣分、整改、问题清单、驻点联系。",
+        routers=[
+            groups_router,
+            samples_router,
+            inspectable_router,
+            inspections_router,
+            problems_router,
+            visits_router,
+            operations_router,
+        ],
     )
+    app.state.clock = clock
+    return app

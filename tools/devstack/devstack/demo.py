@@ -235,4 +235,7 @@ def seed(service_urls: dict[str, str], secret: str = DEV_JWT_SECRET) -> int:
             future.result()
     if todo:
         api.call("POST", "/v1/operations/daily-checks", org)  # flags the unreported months
+    from devstack import demo_supervision  # after the projects: it draws from them
+
+    demo_supervision.seed(service_urls, secret)
     return len(todo)

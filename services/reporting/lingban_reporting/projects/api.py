@@ -1,4 +1,4 @@
-"""Query API over the project read model."""
+"""Query API over the per-project read model."""
 
 from __future__ import annotations
 
@@ -8,59 +8,104 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from lingban_contracts.regions import region_prefix
-from lingban_kit.deps import DatabaseDep, PrincipalDep
+from lingban_contracts.divisions import DivisionTree
+from lingban_kit.deps import PrincipalDep
 from lingban_kit.errors import NotFound
-from lingban_reporting.projects.projection import VIEWS
+from lingban_reporting.deps import ClockDep, ModelsDep, TreeDep
+from lingban_reporting.overview.service import resolve_region
+from lingban_reporting.projects.repository import MongoProjectReadRepository, ProjectFilter
+from lingban_reporting.projects.state import STATUS_ZH
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
 
 class ProjectView(BaseModel):
     id: str
-    version: int
     unit_code: str
+    unit_name: str
+    township_code: str | None
     year: int
     title: str
     category: str
-    lead_secretary: str
-    deadline: str
-    stage_count: int
     status: str
-    declared_at: datetime
-    updated_at: datetime
+    status_zh: str
+    lead_secretary: str
+    deadline: str | None
+    stages_total: int
+    stages_done: int
+    overdue_months: list[str]
+    rating: str | None
+    model_case: bool
+    completed: bool
+    weekly_reports: int
+    version: int
+    updated_at: datetime | None
 
     @classmethod
-    def of(cls, doc: dict[str, Any]) -> ProjectView:
-        return cls.model_validate({**doc, "id": doc["_id"]})
+    def of(cls, doc: dict[str, Any], tree: DivisionTree) -> ProjectView:
+        unit = tree.get(str(doc["unit_code"]))
+        return cls(
+            id=str(doc["_id"]),
+            unit_code=doc["unit_code"],
+            unit_name=unit.name if unit else "",
+            township_code=doc.get("township_code"),
+            year=doc["year"],
+            title=doc.get("title", ""),
+            category=doc.get("category", ""),
+            status=doc["status"],
+            status_zh=STATUS_ZH.get(doc["status"], doc["status"]),
+            lead_secretary=doc.get("lead_secretary", ""),
+            deadline=doc.get("deadline"),
+            stages_total=doc.get("stages_total", 0),
+            stages_done=doc.get("stages_done", 0),
+            overdue_months=doc.get("overdue_months", []),
+            rating=doc.get("rating"),
+            model_case=bool(doc.get("model_case")),
+            completed=bool(doc.get("completed")),
+            weekly_reports=len(doc.get("weeks", [])),
+            version=doc.get("version", 0),
+            updated_at=doc.get("updated_at"),
+        )
+
+
+class ProjectPage(BaseModel):
+    total: int
+    items: list[ProjectView]
 
 
 @router.get("/{project_id}", summary="One project as the read model sees it")
-async def read(project_id: str, principal: PrincipalDep, db: DatabaseDep) -> ProjectView:
-    doc = await db[VIEWS].find_one({"_id": project_id})
+async def read(
+    project_id: str, principal: PrincipalDep, models: ModelsDep, tree: TreeDep
+) -> ProjectView:
+    doc = await MongoProjectReadRepository(models).get(project_id)
     if doc is None or not principal.can_see(doc["unit_code"]):
         raise NotFound(
             message=f"未找到项目 {project_id}", message_en=f"Project {project_id} not found"
         )
-    return ProjectView.of(doc)
+    return ProjectView.of(doc, tree)
 
 
-@router.get("", summary="Projects in a region subtree")
+@router.get("", summary="Projects of a region subtree, filtered and paginated")
 async def list_views(
     principal: PrincipalDep,
-    db: DatabaseDep,
-    year: int | None = None,
+    models: ModelsDep,
+    tree: TreeDep,
+    clock: ClockDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     category: str | None = None,
     status: str | None = None,
+    overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[ProjectView]:
-    root = region or principal.region_code
-    principal.require_jurisdiction(root)
-    query: dict[str, Any] = {"unit_code": {"$regex": f"^{region_prefix(root)}"}}
-    for key, value in (("year", year), ("category", category), ("status", status)):
-        if value is not None:
-            query[key] = value
-    cursor = db[VIEWS].find(query).sort([("declared_at", 1), ("_id", 1)]).skip(offset).limit(limit)
-    return [ProjectView.of(d) async for d in cursor]
+) -> ProjectPage:
+    root = resolve_region(tree, principal, region)
+    where = ProjectFilter(
+        year=year or clock.today().year,
+        region=root.code,
+        category=category,
+        status=status,
+        overdue=overdue,
+    )
+    total, docs = await MongoProjectReadRepository(models).page(where, limit, offset)
+    return ProjectPage(total=total, items=[ProjectView.of(d, tree) for d in docs])

@@ -1,44 +1,26 @@
-"""Project events -> the `project_views` read model.
+"""Project events -> the per-project read model (`rpt_projects_<generation>`).
 
-Each event is applied only if it is newer than the stored view (aggregate
-version guard), so redelivered and stale events change nothing.
+One document per project, folded from its events by `state.fold` (idempotent
+and order-independent), written in bulk with a per-document compare-and-set.
 """
 
 from __future__ import annotations
 
 from lingban_contracts import Envelope
-from lingban_contracts.events.projects import ProjectDeclared
-from lingban_kit.consumer import HandlerTable
-from lingban_kit.mongo import Database, apply_if_newer
+from lingban_contracts.divisions import DivisionTree, default_tree
+from lingban_reporting.projects import state
+from lingban_reporting.read_models.entities import Doc, EntityProjection
+from lingban_reporting.read_models.generations import PROJECTS
 
-VIEWS = "project_views"
 
+def project_projection(tree: DivisionTree | None = None) -> EntityProjection:
+    tree = tree or default_tree()
 
-class ProjectProjection:
-    def __init__(self, db: Database) -> None:
-        self.views = db[VIEWS]
+    def new_doc(event: Envelope) -> Doc:
+        unit_code = str(event.data["unit_code"])
+        township = tree.township_of(unit_code)
+        return state.new_doc(event, township.code if township else None)
 
-    async def on_declared(self, event: Envelope) -> None:
-        data = ProjectDeclared.model_validate(event.data)
-        await apply_if_newer(
-            self.views,
-            data.project_id,
-            event.aggregate_version,
-            {
-                "$set": {
-                    "unit_code": data.unit_code,
-                    "year": data.year,
-                    "title": data.title,
-                    "category": data.category,
-                    "lead_secretary": data.lead_secretary,
-                    "deadline": data.deadline.isoformat(),
-                    "stage_count": len(data.stage_tasks),
-                    "status": "declared",
-                    "declared_at": event.time,
-                    "updated_at": event.time,
-                }
-            },
-        )
-
-    def handlers(self) -> HandlerTable:
-        return {"lingban.projects.project-declared.v1": self.on_declared}
+    return EntityProjection(
+        base=PROJECTS, event_types=state.EVENT_TYPES, new_doc=new_doc, fold=state.fold
+    )

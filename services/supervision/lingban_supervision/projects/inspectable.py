@@ -1,35 +1,115 @@
-"""Project events -> `inspectable_projects`, the pool random samples are drawn from."""
+"""Project events -> `inspectable_projects`, the pool random samples are drawn from.
+
+A project is inspectable while it is in execution (including while its
+completion awaits acceptance); accepted and evaluated projects leave the pool.
+Each handler is idempotent: `apply_if_newer` drops duplicates and stale events.
+"""
 
 from __future__ import annotations
 
+import abc
+from typing import Any
+
 from lingban_contracts import Envelope
-from lingban_contracts.events.projects import ProjectDeclared
-from lingban_kit.consumer import HandlerTable
-from lingban_kit.mongo import Database, apply_if_newer
+from lingban_contracts.events import projects as pev
+from lingban_contracts.events.supervision import PooledProject
+from lingban_contracts.regions import region_prefix
+from lingban_kit.consumer import Handler, HandlerTable
+from lingban_kit.mongo import Collection, Database, Document, apply_if_newer
 
 INSPECTABLE = "inspectable_projects"
+
+
+def _township(unit_code: str) -> str | None:
+    """The township of a village or a township itself (codes: county 6, township 3, village 3)."""
+    if unit_code[6:9] == "000":
+        return None  # the city (county) itself
+    return unit_code[:9] + "000"
 
 
 def project_handlers(db: Database) -> HandlerTable:
     pool = db[INSPECTABLE]
 
-    async def on_declared(event: Envelope) -> None:
-        data = ProjectDeclared.model_validate(event.data)
-        township = data.unit_code[:9] + "000"
-        await apply_if_newer(
-            pool,
-            data.project_id,
-            event.aggregate_version,
-            {
-                "$set": {
-                    "unit_code": data.unit_code,
-                    "township_code": township,
-                    "year": data.year,
-                    "category": data.category,
-                    "title": data.title,
-                    "stage": "declared",
-                }
-            },
-        )
+    def handler(model: type[pev.ProjectEvent], extra: Any) -> Handler:
+        async def handle(event: Envelope) -> None:
+            data = model.model_validate(event.data)
+            fields: Document = {
+                "unit_code": data.unit_code,
+                "township_code": _township(data.unit_code),
+                "year": data.year,
+            }
+            fields.update(extra(data))
+            await apply_if_newer(pool, data.project_id, event.aggregate_version, {"$set": fields})
 
-    return {"lingban.projects.project-declared.v1": on_declared}
+        return handle
+
+    def declared(d: Any) -> Document:
+        return {"category": d.category, "title": d.title, "stage": "declared", "inspectable": False}
+
+    def revised(d: Any) -> Document:
+        return {"category": d.form.category, "title": d.form.title}
+
+    def stage(name: str, inspectable: bool) -> Any:
+        return lambda d: {"stage": name, "inspectable": inspectable}
+
+    return {
+        "lingban.projects.project-declared.v1": handler(pev.ProjectDeclared, declared),
+        "lingban.projects.project-revised.v1": handler(pev.ProjectRevised, revised),
+        "lingban.projects.project-execution-started.v1": handler(
+            pev.ProjectExecutionStarted, stage("in_execution", True)
+        ),
+        "lingban.projects.completion-requested.v1": handler(
+            pev.CompletionRequested, stage("completion_requested", True)
+        ),
+        "lingban.projects.completion-rejected.v1": handler(
+            pev.CompletionRejected, stage("in_execution", True)
+        ),
+        "lingban.projects.completion-accepted.v1": handler(
+            pev.CompletionAccepted, stage("completed", False)
+        ),
+        "lingban.projects.project-evaluated.v1": handler(
+            pev.ProjectEvaluated, stage("evaluated", False)
+        ),
+    }
+
+
+class InspectableProjects(abc.ABC):
+    """The port: which projects may be inspected now."""
+
+    @abc.abstractmethod
+    async def get(self, project_id: str) -> PooledProject | None:
+        """The project if it is inspectable now."""
+
+    @abc.abstractmethod
+    async def pool(self, covered_units: list[str], year: int) -> list[PooledProject]:
+        """Inspectable projects of that year in the subtrees of the covered units."""
+
+
+def _pooled(doc: Document) -> PooledProject:
+    return PooledProject(
+        project_id=doc["_id"],
+        unit_code=doc["unit_code"],
+        township_code=doc.get("township_code"),
+        category=doc.get("category") or "未分类",
+    )
+
+
+class MongoInspectableProjects(InspectableProjects):
+    def __init__(self, db: Database) -> None:
+        self.collection: Collection = db[INSPECTABLE]
+
+    async def get(self, project_id: str) -> PooledProject | None:
+        doc = await self.collection.find_one({"_id": project_id, "inspectable": True})
+        return _pooled(doc) if doc else None
+
+    async def pool(self, covered_units: list[str], year: int) -> list[PooledProject]:
+        found: dict[str, PooledProject] = {}
+        for unit in covered_units:
+            query = {
+                "unit_code": {"$regex": f"^{region_prefix(unit)}"},
+                "year": year,
+                "inspectable": True,
+            }
+            async for doc in self.collection.find(query):
+                found[doc["_id"]] = _pooled(doc)
+        return sorted(found.values(), key=lambda p: p.project_id)

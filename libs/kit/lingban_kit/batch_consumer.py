@@ -1,0 +1,161 @@
+"""Consuming in batches: one handler call per polled batch, commit after handling.
+
+For read models that write in bulk (reporting). A dedicated aiokafka consumer
+polls up to `max_records`, decodes every record (poison goes straight to the
+dead-letter topic, exactly like `EventConsumer`), hands the decoded events of
+known types to the batch handler in one call, and commits the batch's
+offsets only after the handler returned. If the batch handler keeps failing,
+the batch is replayed record by record through `EventConsumer`, so only the
+record that really fails is dead-lettered after `max_attempts` and the rest
+are applied. Any other error (e.g. the dead-letter send itself failing) seeks
+back to the last committed offsets: the batch is read again, nothing is lost.
+The single-record `EventConsumer` stays the default for the other services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Collection, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from lingban_contracts import DecodeError, Envelope, decode_record
+from lingban_kit import metrics
+from lingban_kit.consumer import EventConsumer, IncomingRecord
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[Sequence[Envelope]], Awaitable[None]]
+
+
+class BatchEventConsumer:
+    def __init__(
+        self,
+        *,
+        service: str,
+        handler: BatchHandler,
+        event_types: Collection[str],
+        producer: AIOKafkaProducer,
+        max_attempts: int,
+        backoff_seconds: float,
+    ) -> None:
+        self.service = service
+        self.handler = handler
+        self.event_types = frozenset(event_types)
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+
+        async def one(event: Envelope) -> None:
+            await handler([event])
+
+        # The per-record path: same retries and dead letters as every other service.
+        self.single = EventConsumer(
+            service=service,
+            handlers=dict.fromkeys(self.event_types, one),
+            producer=producer,
+            max_attempts=max_attempts,
+            backoff_seconds=backoff_seconds,
+        )
+
+    async def handle_batch(self, records: Sequence[IncomingRecord]) -> None:
+        """Handle a polled batch; returns once every record is applied or dead-lettered."""
+        events: list[Envelope] = []
+        decoded: list[IncomingRecord] = []
+        for record in records:
+            try:
+                envelope = decode_record(record.headers, record.value)
+            except DecodeError as exc:
+                await self.single._dead_letter(record, "poison", str(exc), event_type="unknown")
+                continue
+            if envelope.type not in self.event_types:
+                metrics.EVENTS_CONSUMED.labels(self.service, envelope.type, "skipped").inc()
+                continue
+            events.append(envelope)
+            decoded.append(record)
+        if not events:
+            return
+        for attempt in range(1, self.max_attempts + 1):
+            started = time.perf_counter()
+            try:
+                await self.handler(events)
+            except Exception as exc:
+                log.warning(
+                    "batch handler failed",
+                    extra={"events": len(events), "attempt": attempt, "error": repr(exc)},
+                )
+                if attempt < self.max_attempts:
+                    await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+                continue
+            elapsed = time.perf_counter() - started
+            for event in events:
+                metrics.EVENTS_CONSUMED.labels(self.service, event.type, "handled").inc()
+                metrics.HANDLER_LATENCY.labels(self.service, event.type).observe(
+                    elapsed / len(events)
+                )
+            return
+        # Isolate the failing record(s): one by one, with retries and dead letters.
+        for record in decoded:
+            await self.single.handle(record)
+
+
+def incoming(raw: object) -> IncomingRecord:
+    return IncomingRecord(
+        topic=raw.topic,  # type: ignore[attr-defined]
+        partition=raw.partition,  # type: ignore[attr-defined]
+        offset=raw.offset,  # type: ignore[attr-defined]
+        key=raw.key,  # type: ignore[attr-defined]
+        value=raw.value,  # type: ignore[attr-defined]
+        headers=list(raw.headers),  # type: ignore[attr-defined]
+    )
+
+
+async def run_batch_consumer(
+    consumer: BatchEventConsumer,
+    *,
+    bootstrap: str,
+    topics: Sequence[str],
+    group_id: str,
+    max_records: int = 1000,
+    poll_timeout_ms: int = 200,
+    on_batch_done: Callable[[int], None] | None = None,
+) -> None:
+    """Poll, handle, commit, until cancelled."""
+    kafka = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        client_id=f"lingban-{consumer.service}-batch",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=max_records,
+    )
+    await kafka.start()
+    try:
+        while True:
+            polled = await kafka.getmany(timeout_ms=poll_timeout_ms, max_records=max_records)
+            if not polled:
+                continue
+            records = [incoming(r) for batch in polled.values() for r in batch]
+            try:
+                await consumer.handle_batch(records)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("batch not handled; reading it again", extra={"error": repr(exc)})
+                for tp in polled:
+                    committed = await kafka.committed(tp)
+                    kafka.seek(tp, committed or 0)
+                await asyncio.sleep(consumer.backoff_seconds)
+                continue
+            offsets = {
+                TopicPartition(tp.topic, tp.partition): batch[-1].offset + 1
+                for tp, batch in polled.items()
+                if batch
+            }
+            await kafka.commit(offsets)
+            if on_batch_done is not None:
+                on_batch_done(len(records))
+    finally:
+        await kafka.stop()

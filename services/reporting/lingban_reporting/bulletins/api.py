@@ -1,0 +1,74 @@
+"""`GET /v1/bulletins/{year}-Q{quarter}`: JSON, CSV or XLSX."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+
+from lingban_kit.deps import PrincipalDep
+from lingban_kit.errors import FieldProblem, ValidationFailed
+from lingban_reporting.bulletins.domain import Quarter, Sources, bulletin
+from lingban_reporting.bulletins.export import filename, to_csv, to_xlsx
+from lingban_reporting.deps import ModelsDep, TreeDep
+from lingban_reporting.freshness import freshness
+from lingban_reporting.overview.service import resolve_region
+from lingban_reporting.projects.repository import MongoProjectReadRepository, ProjectFilter
+from lingban_reporting.supervision.repository import SupervisionReads
+
+router = APIRouter(prefix="/v1/bulletins", tags=["bulletins"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def parse_quarter(period: str) -> Quarter:
+    match = re.fullmatch(r"(\d{4})-Q([1-4])", period)
+    if not match:
+        raise ValidationFailed(
+            message="季度须写作 YYYY-Qn，例如 2026-Q1",
+            message_en="The quarter must look like YYYY-Qn, e.g. 2026-Q1",
+            details=[FieldProblem("period", "格式为 YYYY-Qn", "format YYYY-Qn")],
+        )
+    return Quarter(int(match.group(1)), int(match.group(2)))
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+
+
+@router.get("/{period}", summary="The quarterly bulletin (季度通报) as JSON, CSV or XLSX")
+async def read_bulletin(
+    period: str,
+    principal: PrincipalDep,
+    models: ModelsDep,
+    tree: TreeDep,
+    region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
+    q = parse_quarter(period)
+    root = resolve_region(tree, principal, region)
+    reads = SupervisionReads(models)
+    sources = Sources(
+        projects=await MongoProjectReadRepository(models).for_figures(
+            ProjectFilter(year=q.year, region=root.code)
+        ),
+        inspections=await reads.inspections(root.code, q.year),
+        rectifications=await reads.rectifications(root.code),
+        problems=await reads.problems(root.code, q.year),
+        visits=await reads.visits(root.code, q.year),
+    )
+    body: dict[str, Any] = bulletin(tree, root, q, sources)
+    body["as_of"] = (await freshness(models))["as_of"]
+    if format == "csv":
+        return Response(
+            to_csv(body),
+            media_type="text/csv; charset=utf-8",
+            headers=_attachment(filename(body, "csv")),
+        )
+    if format == "xlsx":
+        return Response(to_xlsx(body), media_type=XLSX, headers=_attachment(filename(body, "xlsx")))
+    return JSONResponse(jsonable_encoder(body))

@@ -1,0 +1,56 @@
+"""The live batch consumer: the topics into the active generation of the read models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lingban_contracts import REGISTRY, Envelope
+from lingban_contracts.topics import dead_letter_topic
+from lingban_kit import kafka
+from lingban_kit.batch_consumer import BatchEventConsumer, run_batch_consumer
+from lingban_kit.runtime import ServiceRuntime
+from lingban_reporting.projector import Projector
+from lingban_reporting.read_models.generations import active_models, ensure_indexes
+from lingban_reporting.settings import ReportingSettings
+
+
+def topics_of(event_types: list[str]) -> list[str]:
+    return sorted({REGISTRY.for_type(t).topic.name for t in event_types})
+
+
+async def prepare(runtime: ServiceRuntime) -> None:
+    """Topics and indexes exist before anything reads or writes."""
+    projector = Projector(runtime.db)
+    await kafka.ensure_topics(
+        runtime.settings.kafka_bootstrap_servers,
+        [(dead_letter_topic(runtime.service), 1)]
+        + [(name, 6) for name in topics_of(projector.event_types())],
+        runtime.replication_factor,
+    )
+    await ensure_indexes(await active_models(runtime.db))
+
+
+async def consume(runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, ReportingSettings)
+    projector = Projector(runtime.db)
+
+    async def apply(events: Sequence[Envelope]) -> None:
+        await projector.apply(events)
+
+    consumer = BatchEventConsumer(
+        service=runtime.service,
+        handler=apply,
+        event_types=projector.event_types(),
+        producer=runtime.producer,
+        max_attempts=settings.consumer_max_attempts,
+        backoff_seconds=settings.consumer_retry_backoff_seconds,
+    )
+    await run_batch_consumer(
+        consumer,
+        bootstrap=settings.kafka_bootstrap_servers,
+        topics=topics_of(projector.event_types()),
+        group_id=settings.consumer_group or f"lingban-{runtime.service}",
+        max_records=settings.consumer_batch_size,
+        poll_timeout_ms=settings.consumer_poll_ms,
+    )

@@ -1,0 +1,1 @@
+"""Notification read model: deliveries and acknowledgements (签收)."""

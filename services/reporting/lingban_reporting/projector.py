@@ -1,0 +1,64 @@
+"""Routes batches of events to the read models of each concept.
+
+The live consumer (batch path), the single-record handler table and the
+rebuild all go through `Projector.apply`, so they build identical documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lingban_contracts import Envelope
+from lingban_contracts.divisions import DivisionTree
+from lingban_kit.consumer import HandlerTable
+from lingban_kit.mongo import Database
+from lingban_reporting.notifications.projection import notification_projections
+from lingban_reporting.projects.projection import project_projection
+from lingban_reporting.read_models.entities import EntityProjection
+from lingban_reporting.read_models.generations import PointerCache, ReadModels
+from lingban_reporting.supervision.projection import supervision_projections
+
+
+class Projector:
+    def __init__(self, db: Database, tree: DivisionTree | None = None) -> None:
+        self.db = db
+        self.pointer = PointerCache(db)
+        self.projections: list[EntityProjection] = [
+            project_projection(tree),
+            *supervision_projections(),
+            *notification_projections(),
+        ]
+        self._route: dict[str, EntityProjection] = {}
+        for projection in self.projections:
+            for event_type in projection.event_types:
+                self._route[event_type] = projection
+
+    def event_types(self) -> list[str]:
+        return sorted(self._route)
+
+    def forget(self) -> None:
+        for projection in self.projections:
+            projection.forget()
+
+    async def apply(self, events: Sequence[Envelope], models: ReadModels | None = None) -> int:
+        """Apply a batch (events of other types are ignored); returns documents changed."""
+        target = models or await self.pointer.get()
+        by_projection: dict[int, list[Envelope]] = {}
+        for event in events:
+            projection = self._route.get(event.type)
+            if projection is not None:
+                by_projection.setdefault(id(projection), []).append(event)
+        changed = 0
+        for projection in self.projections:
+            batch = by_projection.get(id(projection))
+            if batch:
+                changed += await projection.apply(target, batch)
+        return changed
+
+    def handlers(self) -> HandlerTable:
+        """The single-record handler table (same projections, a batch of one)."""
+
+        async def handle(event: Envelope) -> None:
+            await self.apply([event])
+
+        return dict.fromkeys(self._route, handle)

@@ -1,0 +1,184 @@
+"""A project's read-model document folded from its events (pure: no driver imports).
+
+The fold is idempotent and order-independent, so duplicated, late and
+shuffled deliveries all converge on the same document:
+- fields that an event *replaces* (status, the declaration form, the
+  evaluation) carry the version of the event that set them and are only
+  replaced by a newer one (a per-field aggregate version guard);
+- facts that only accumulate (stages struck off, stages flagged overdue,
+  weekly reports, versions seen) are sets, so applying one twice is a no-op;
+- derived figures (stages done, overdue months, ...) are recomputed from
+  those sets after every fold, never incremented.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from lingban_contracts import Envelope
+
+P = "lingban.projects."
+DECLARED = P + "project-declared.v1"
+REVISED = P + "project-revised.v1"
+SUBMITTED = P + "project-submitted.v1"
+RETURNED = P + "project-returned.v1"
+APPROVED = P + "project-approved.v1"
+FILED = P + "project-filed.v1"
+ANNOUNCED = P + "project-announced.v1"
+EXECUTION_STARTED = P + "project-execution-started.v1"
+STAGE_REPORTED = P + "stage-reported.v1"
+STAGE_COMPLETED = P + "stage-completed.v1"
+STAGE_OVERDUE = P + "stage-overdue.v1"
+WEEKLY_REPORT = P + "weekly-report-submitted.v1"
+COMPLETION_REQUESTED = P + "completion-requested.v1"
+COMPLETION_ACCEPTED = P + "completion-accepted.v1"
+COMPLETION_REJECTED = P + "completion-rejected.v1"
+EVALUATED = P + "project-evaluated.v1"
+
+# The status each event leaves the project in (events not listed leave it alone).
+STATUS_AFTER = {
+    DECLARED: "draft",
+    REVISED: "draft",
+    SUBMITTED: "submitted",
+    RETURNED: "returned",
+    APPROVED: "approved",
+    FILED: "filed",
+    ANNOUNCED: "announced",
+    EXECUTION_STARTED: "in_execution",
+    COMPLETION_REQUESTED: "completion_requested",
+    COMPLETION_ACCEPTED: "completed",
+    COMPLETION_REJECTED: "in_execution",
+    EVALUATED: "evaluated",
+}
+EVENT_TYPES = (*STATUS_AFTER, STAGE_REPORTED, STAGE_COMPLETED, STAGE_OVERDUE, WEEKLY_REPORT)
+
+STATUS_ZH = {
+    "draft": "草稿",
+    "submitted": "待研判",
+    "returned": "已退回",
+    "approved": "研判通过",
+    "filed": "已备案",
+    "announced": "公示中",
+    "in_execution": "实施中",
+    "completion_requested": "待验收",
+    "completed": "已验收",
+    "evaluated": "已评价",
+}
+
+Doc = dict[str, Any]
+
+
+def _months(stage_tasks: list[dict[str, Any]]) -> list[str]:
+    return sorted({str(t["month"]) for t in stage_tasks})
+
+
+def _set_form(doc: Doc, version: int, form: dict[str, Any]) -> None:
+    if version > doc.get("form_version", 0):
+        doc["form_version"] = version
+        doc["title"] = form["title"]
+        doc["category"] = form["category"]
+    _set_plan(doc, version, _months(form["stage_tasks"]), form["lead_secretary"], form["deadline"])
+
+
+def _set_plan(doc: Doc, version: int, months: list[str], lead: str, deadline: Any) -> None:
+    """The plan is also restated when execution starts (a later version)."""
+    if version > doc.get("plan_version", 0):
+        doc["plan_version"] = version
+        doc["stage_months"] = sorted(set(months))
+        doc["lead_secretary"] = lead
+        doc["deadline"] = str(deadline)
+
+
+def _add(doc: Doc, key: str, value: Any) -> None:
+    values = set(doc.get(key, []))
+    values.add(value)
+    doc[key] = sorted(values)
+
+
+def new_doc(event: Envelope, township_code: str | None) -> Doc:
+    data = event.data
+    return {
+        "_id": event.aggregate_id,
+        "unit_code": data["unit_code"],
+        "township_code": township_code,
+        "year": int(data["year"]),
+        "title": "",
+        "category": "",
+        "lead_secretary": "",
+        "deadline": None,
+        "stage_months": [],
+        "form_version": 0,
+        "plan_version": 0,
+        "status": "draft",
+        "status_version": 0,
+        "done_months": [],
+        "flagged_months": [],
+        "reported_months": [],
+        "weeks": [],
+        "rating": None,
+        "total": None,
+        "model_case": False,
+        "evaluation_version": 0,
+        "completed_at": None,
+        "declared_at": None,
+        "updated_at": None,
+        "version": 0,
+        "seen": [],
+    }
+
+
+def fold(doc: Doc, event: Envelope) -> None:
+    """Apply one event to the document in place (idempotent, order-independent)."""
+    data, version, kind = event.data, event.aggregate_version, event.type
+    if kind == DECLARED:
+        _set_form(doc, version, data)
+        doc["declared_at"] = event.time
+    elif kind == REVISED:
+        _set_form(doc, version, data["form"])
+    elif kind == EXECUTION_STARTED:
+        _set_plan(doc, version, data["stage_months"], data["lead_secretary"], data["deadline"])
+    elif kind == STAGE_COMPLETED:
+        _add(doc, "done_months", data["month"])
+    elif kind == STAGE_OVERDUE:
+        _add(doc, "flagged_months", data["month"])
+    elif kind == STAGE_REPORTED:
+        _add(doc, "reported_months", data["month"])
+    elif kind == WEEKLY_REPORT:
+        _add(doc, "weeks", data["week"])
+    elif kind == COMPLETION_ACCEPTED:
+        # Accepted is final (only evaluation follows), so the first time is the time.
+        if doc.get("completed_at") is None or event.time < doc["completed_at"]:
+            doc["completed_at"] = event.time
+    elif kind == EVALUATED and version > doc.get("evaluation_version", 0):
+        doc["evaluation_version"] = version
+        doc["rating"] = data["rating"]
+        doc["total"] = data["total"]
+        doc["model_case"] = bool(data["model_case"])
+    status = STATUS_AFTER.get(kind)
+    if status is not None and version > doc.get("status_version", 0):
+        doc["status"] = status
+        doc["status_version"] = version
+    if version not in doc["seen"]:
+        _add(doc, "seen", version)
+    doc["version"] = max(doc.get("version", 0), version)
+    if doc.get("updated_at") is None or event.time > doc["updated_at"]:
+        doc["updated_at"] = event.time
+    _derive(doc)
+
+
+def _derive(doc: Doc) -> None:
+    done = set(doc["done_months"])
+    overdue = sorted(set(doc["flagged_months"]) - done)
+    doc["stages_total"] = len(doc["stage_months"])
+    doc["stages_done"] = len(done.intersection(doc["stage_months"]) or done)
+    doc["overdue_months"] = overdue
+    doc["overdue_stages"] = len(overdue)
+    doc["overdue"] = bool(overdue)
+    doc["completed"] = doc.get("completed_at") is not None
+    doc["applied_events"] = len(doc["seen"])
+
+
+def as_of(doc: Doc) -> datetime | None:
+    value = doc.get("updated_at")
+    return value if isinstance(value, datetime) else None

@@ -1,0 +1,1 @@
+"""Where the read models live: one generation of collections, swapped in by a pointer."""

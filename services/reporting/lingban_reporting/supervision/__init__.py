@@ -1,0 +1,1 @@
+"""Supervision read models: inspections, rectifications, problems, stationed-contact visits."""

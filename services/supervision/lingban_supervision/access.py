@@ -1,0 +1,61 @@
+"""Who may do what in supervision (roles from `lingban_kit.auth.Role`, jurisdiction by region).
+
+- The *group side*: supervisors, the city organisation department, and for a
+  township group the township's secretary and staff, whose jurisdiction holds
+  the group's region. They form groups (city org; township secretary for a
+  township group), plan, draw, record, verify and reopen.
+- The *inspected unit*: its secretary (or, for a village, the township's
+  secretary and staff) submits the rectification. Nobody verifies their own unit.
+- Everyone reads only inside their region subtree; outside it, 404. A planned
+  unannounced inspection is visible only to the group side.
+"""
+
+from __future__ import annotations
+
+from lingban_contracts.divisions import DivisionTree, Unit
+from lingban_kit.auth import Principal, Role
+from lingban_kit.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
+
+GROUP_SIDE_ROLES = (Role.SUPERVISOR, Role.CITY_ORG, Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF)
+GROUP_FORMING_ROLES = (Role.CITY_ORG, Role.TOWNSHIP_SECRETARY)
+RECTIFYING_ROLES = (Role.VILLAGE_SECRETARY, Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF)
+UNIT_SIDE_ROLES = (
+    Role.VILLAGE_SECRETARY,
+    Role.TOWNSHIP_SECRETARY,
+    Role.TOWNSHIP_STAFF,
+    Role.CITY_ORG,
+    Role.SUPERVISOR,
+)
+VISITING_ROLES = (Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF, Role.CITY_ORG)
+
+
+def unit_or_invalid(tree: DivisionTree, code: str, field: str = "unit_code") -> Unit:
+    unit = tree.get(code)
+    if unit is None:
+        raise ValidationFailed(
+            message=f"区划代码 {code} 不是已登记的单位",
+            message_en=f"{code} is not a registered unit",
+            details=[FieldProblem(field, "未登记的单位", "unknown unit")],
+        )
+    return unit
+
+
+def is_group_side(principal: Principal, group_region: str) -> bool:
+    return principal.has_any(*GROUP_SIDE_ROLES) and principal.can_see(group_region)
+
+
+def require_group_side(principal: Principal, group_region: str) -> None:
+    principal.require_any(*GROUP_SIDE_ROLES)
+    principal.require_jurisdiction(group_region)
+
+
+def not_found(kind: str, kind_en: str, ident: str) -> NotFound:
+    return NotFound(message=f"未找到{kind} {ident}", message_en=f"{kind_en} {ident} not found")
+
+
+def require_not_own_unit(principal: Principal, unit_code: str) -> None:
+    if principal.region_code == unit_code:
+        raise Forbidden(
+            message="不能核验本单位的整改",
+            message_en="Nobody verifies their own unit's rectification",
+        )

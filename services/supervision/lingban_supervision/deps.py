@@ -1,0 +1,119 @@
+"""`Annotated[..., Depends()]` aliases of the supervision service."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from pydantic import TypeAdapter
+
+from lingban_contracts.divisions import DivisionTree, default_tree
+from lingban_kit.clock import Clock
+from lingban_kit.deps import DatabaseDep, RuntimeDep
+from lingban_kit.errors import ValidationFailed
+from lingban_kit.mongo import Database
+from lingban_supervision.aggregate import Aggregate
+from lingban_supervision.groups.domain import Group
+from lingban_supervision.groups.service import GROUPS_COLLECTION, GroupCommands
+from lingban_supervision.inspections.domain import Inspection
+from lingban_supervision.inspections.service import (
+    INSPECTIONS_COLLECTION,
+    InspectionCommands,
+    Rules,
+)
+from lingban_supervision.problems.domain import Problem
+from lingban_supervision.problems.service import PROBLEMS_COLLECTION, ProblemCommands
+from lingban_supervision.projects.inspectable import MongoInspectableProjects
+from lingban_supervision.sampling.domain import Sample
+from lingban_supervision.sampling.service import SAMPLES_COLLECTION, SampleCommands
+from lingban_supervision.settings import SupervisionSettings
+from lingban_supervision.store import MongoStore
+from lingban_supervision.visits.domain import Visit
+from lingban_supervision.visits.service import VISITS_COLLECTION, VisitCommands
+
+OUTBOX_COLLECTIONS = (
+    GROUPS_COLLECTION,
+    SAMPLES_COLLECTION,
+    INSPECTIONS_COLLECTION,
+    PROBLEMS_COLLECTION,
+    VISITS_COLLECTION,
+)
+
+
+class Commands:
+    """Every use case of the service, built on one database."""
+
+    def __init__(
+        self, db: Database, settings: SupervisionSettings, clock: Clock, tree: DivisionTree
+    ) -> None:
+        groups = MongoStore(db, GROUPS_COLLECTION, Group)
+        samples = MongoStore(db, SAMPLES_COLLECTION, Sample)
+        inspections = MongoStore(db, INSPECTIONS_COLLECTION, Inspection)
+        problems = MongoStore(db, PROBLEMS_COLLECTION, Problem)
+        inspectable = MongoInspectableProjects(db)
+        self.groups = GroupCommands(groups, tree, clock)
+        self.samples = SampleCommands(samples, groups, inspections, inspectable, clock)
+        self.inspections = InspectionCommands(
+            inspections,
+            groups,
+            samples,
+            inspectable,
+            tree,
+            clock,
+            Rules(settings.pass_mark, settings.rectification_days, settings.min_on_site_per_month),
+        )
+        self.problems = ProblemCommands(problems, tree, clock, settings.problem_categories)
+        self.visits = VisitCommands(
+            MongoStore(db, VISITS_COLLECTION, Visit),
+            problems,
+            tree,
+            clock,
+            settings.problem_categories,
+        )
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_commands(
+    db: DatabaseDep, runtime: RuntimeDep, clock: Annotated[Clock, Depends(get_clock)]
+) -> Commands:
+    settings = runtime.settings
+    assert isinstance(settings, SupervisionSettings)
+    return Commands(db, settings, clock, default_tree())
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None, Header(description="The version you read (ETag); 409 if it changed")
+    ] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    value = if_match.strip().strip('"').removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ValidationFailed(
+            message="If-Match 须为版本号", message_en="If-Match must be the version number"
+        )
+    return int(value)
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def public(aggregate: Aggregate) -> dict[str, Any]:
+    """The aggregate as JSON, without the transient outbox fields."""
+    kind = type(aggregate)
+    if kind not in _ADAPTERS:
+        _ADAPTERS[kind] = TypeAdapter(kind)
+    body: dict[str, Any] = _ADAPTERS[kind].dump_python(
+        aggregate, mode="json", exclude={"pending_events", "correlation_id"}
+    )
+    return body
+
+
+CommandsDep = Annotated[Commands, Depends(get_commands)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]

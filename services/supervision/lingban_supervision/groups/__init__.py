@@ -1,0 +1,1 @@
+"""Supervision groups (督导组) at city and township level."""

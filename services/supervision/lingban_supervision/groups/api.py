@@ -1,0 +1,106 @@
+"""HTTP routes of supervision groups."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from lingban_contracts.events.supervision import GroupMember
+from lingban_contracts.regions import RegionCode
+from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_supervision.deps import CommandsDep, ExpectedVersionDep, public
+from lingban_supervision.groups.domain import Composition, Group
+from lingban_supervision.groups.service import GROUPS_COLLECTION
+
+router = APIRouter(prefix="/v1/groups", tags=["groups"])
+
+
+class CompositionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    members: list[GroupMember] = Field(max_length=100)
+    covered_units: list[RegionCode] = Field(max_length=1000)
+
+    def to_domain(self) -> Composition:
+        return Composition(self.name, tuple(self.members), tuple(self.covered_units))
+
+
+class GroupIn(CompositionIn):
+    region_code: RegionCode = Field(description="The city or township the group belongs to")
+    year: int = Field(ge=2000, le=2100)
+
+
+def _render(group: Group, response: Response | None = None) -> dict[str, Any]:
+    if response is not None:
+        response.headers["ETag"] = f'"{group.version}"'
+    body = public(group)
+    body["departments"] = group.composition.departments
+    return body
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Form a supervision group (督导组)")
+async def form(
+    body: GroupIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    runtime: RuntimeDep,
+    response: Response,
+) -> dict[str, Any]:
+    group = await commands.groups.form(principal, body.region_code, body.year, body.to_domain())
+    runtime.wake_relay(GROUPS_COLLECTION, group.id)
+    return _render(group, response)
+
+
+@router.get("", summary="Groups at your level and above you")
+async def list_groups(
+    principal: PrincipalDep, commands: CommandsDep, year: int | None = None
+) -> list[dict[str, Any]]:
+    return [_render(g) for g in await commands.groups.list(principal, year)]
+
+
+@router.get("/{group_id}", summary="Read one group")
+async def read(
+    group_id: str, principal: PrincipalDep, commands: CommandsDep, response: Response
+) -> dict[str, Any]:
+    return _render(await commands.groups.load(principal, group_id), response)
+
+
+@router.put("/{group_id}/composition", summary="Change members or covered units")
+async def change(
+    group_id: str,
+    body: CompositionIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    response: Response,
+) -> dict[str, Any]:
+    group = await commands.groups.change(principal, group_id, body.to_domain(), version)
+    runtime.wake_relay(GROUPS_COLLECTION, group.id)
+    return _render(group, response)
+
+
+@router.get("/{group_id}/cadence", summary="Half-monthly cadence and ≥ 2 on-site a month check")
+async def cadence(
+    group_id: str,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+) -> dict[str, Any]:
+    group = await commands.groups.load(principal, group_id)
+    result = await commands.inspections.cadence(principal, group, month)
+    return {
+        "group_id": result.group_id,
+        "month": result.month,
+        "half_months": [h.__dict__ for h in result.halves],
+        "on_site_recorded": result.on_site_recorded,
+        "on_site_planned": result.on_site_planned,
+        "min_on_site": result.min_on_site,
+        "every_half_month_covered": result.every_half_month_covered,
+        "on_site_met": result.on_site_met,
+        "on_site_on_track": result.on_site_on_track,
+        "met": result.met,
+    }

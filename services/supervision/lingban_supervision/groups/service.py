@@ -1,0 +1,85 @@
+"""Use cases of supervision groups: form, change composition, read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lingban_contracts.divisions import DivisionTree, Level
+from lingban_contracts.events.supervision import GroupLevel
+from lingban_contracts.regions import in_subtree
+from lingban_kit.auth import Principal
+from lingban_kit.clock import Clock
+from lingban_kit.errors import FieldProblem, ValidationFailed
+from lingban_kit.logging import correlation_id
+from lingban_supervision.access import GROUP_FORMING_ROLES, not_found, unit_or_invalid
+from lingban_supervision.groups.domain import Composition, Group
+from lingban_supervision.store import AggregateStore, Criteria, changed_meanwhile
+
+GROUPS_COLLECTION = "supervision_groups"
+
+
+def may_read(principal: Principal, group: Group) -> bool:
+    """The group's own level and above, and the units it supervises."""
+    return principal.can_see(group.region_code) or in_subtree(
+        principal.region_code, group.region_code
+    )
+
+
+@dataclass
+class GroupCommands:
+    store: AggregateStore[Group]
+    tree: DivisionTree
+    clock: Clock
+
+    async def form(
+        self, principal: Principal, region_code: str, year: int, composition: Composition
+    ) -> Group:
+        unit = unit_or_invalid(self.tree, region_code, "region_code")
+        if unit.level is Level.VILLAGE:
+            raise ValidationFailed(
+                message="督导组设在市级或镇级",
+                message_en="Groups are formed at city or township level",
+                details=[FieldProblem("region_code", "不能是村级单位", "not a village")],
+            )
+        principal.require_any(*GROUP_FORMING_ROLES)
+        principal.require_jurisdiction(unit.code)
+        for i, code in enumerate(composition.covered_units):
+            unit_or_invalid(self.tree, code, f"covered_units.{i}")
+        group = Group.form(
+            region_code=unit.code,
+            level=GroupLevel.CITY if unit.level is Level.CITY else GroupLevel.TOWNSHIP,
+            year=year,
+            composition=composition,
+            actor=principal.actor,
+            now=self.clock.now(),
+            correlation_id=correlation_id.get(),
+        )
+        await self.store.add(group)
+        return group
+
+    async def change(
+        self, principal: Principal, group_id: str, composition: Composition, expected: int | None
+    ) -> Group:
+        group = await self.load(principal, group_id)
+        principal.require_any(*GROUP_FORMING_ROLES)
+        principal.require_jurisdiction(group.region_code)
+        for i, code in enumerate(composition.covered_units):
+            unit_or_invalid(self.tree, code, f"covered_units.{i}")
+        loaded = group.version
+        if expected is not None and expected != loaded:
+            raise changed_meanwhile(expected)
+        group.correlation_id = correlation_id.get()
+        group.change(composition, principal.actor, self.clock.now())
+        await self.store.save(group, loaded)
+        return group
+
+    async def load(self, principal: Principal, group_id: str) -> Group:
+        group = await self.store.get(group_id)
+        if group is None or not may_read(principal, group):
+            raise not_found("督导组", "Group", group_id)
+        return group
+
+    async def list(self, principal: Principal, year: int | None) -> list[Group]:
+        equal = {"year": year} if year is not None else {}
+        found = await self.store.find(Criteria(equal=equal), sort="region_code")
+        return [g for g in found if may_read(principal, g)]

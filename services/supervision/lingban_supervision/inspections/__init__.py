@@ -1,0 +1,1 @@
+"""Inspections (检查) with scored checklists, and their rectification (整改)."""

@@ -1,0 +1,205 @@
+"""HTTP routes of inspections and their rectification (thin: parse, call, render)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from lingban_contracts.events.supervision import (
+    HALF_MONTH_PATTERN,
+    ChecklistScore,
+    InspectionMethod,
+    Photo,
+)
+from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_kit.errors import FieldProblem, ValidationFailed
+from lingban_supervision.deps import CommandsDep, ExpectedVersionDep, public
+from lingban_supervision.inspections.domain import Inspection
+from lingban_supervision.inspections.service import INSPECTIONS_COLLECTION
+from lingban_supervision.metrics import INSPECTIONS_RECORDED
+
+router = APIRouter(prefix="/v1/inspections", tags=["inspections"])
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanIn(_In):
+    group_id: str
+    planned_on: date
+    method: InspectionMethod
+    unit_code: str | None = Field(default=None, pattern=r"^\d{12}$")
+    project_id: str | None = None
+    sample_id: str | None = Field(default=None, description="The draw the project came from")
+
+
+class RecordIn(_In):
+    inspected_on: date
+    checklist: list[ChecklistScore] = Field(min_length=1, max_length=50)
+    team_absent: bool = Field(default=False, description="专班不在岗: all points lost")
+    findings: list[str] = Field(default_factory=list, max_length=50)
+    photos: list[Photo] = Field(default_factory=list, max_length=50)
+    rectification_measures: list[str] = Field(
+        default_factory=list, max_length=20, description="Measures required if it fails"
+    )
+    rectification_deadline: date | None = Field(
+        default=None, description="Deadline if it fails (default: RECTIFICATION_DAYS later)"
+    )
+
+
+class SubmissionIn(_In):
+    measures: list[str] = Field(min_length=1, max_length=50)
+    narrative: str = Field(min_length=1, max_length=4000)
+    photos: list[Photo] = Field(default_factory=list, max_length=50)
+
+
+class VerificationIn(_In):
+    decision: str = Field(pattern="^(close|reopen)$", description="close (销号) or reopen")
+    comment: str | None = Field(default=None, max_length=2000)
+    reasons: list[str] = Field(default_factory=list, max_length=20)
+    deadline: date | None = Field(default=None, description="The new deadline when reopening")
+
+
+def _render(inspection: Inspection, response: Response | None = None) -> dict[str, Any]:
+    if response is not None:
+        response.headers["ETag"] = f'"{inspection.version}"'
+    body = public(inspection)
+    body.update(
+        announced=inspection.announced,
+        on_site=inspection.on_site,
+        rectification_overdue=bool(inspection.rectification and inspection.rectification.overdue),
+    )
+    return body
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Plan an inspection")
+async def plan(
+    body: PlanIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    runtime: RuntimeDep,
+    response: Response,
+) -> dict[str, Any]:
+    inspection = await commands.inspections.plan(
+        principal,
+        group_id=body.group_id,
+        planned_on=body.planned_on,
+        method=body.method,
+        unit_code=body.unit_code,
+        project_id=body.project_id,
+        sample_id=body.sample_id,
+    )
+    runtime.wake_relay(INSPECTIONS_COLLECTION, inspection.id)
+    return _render(inspection, response)
+
+
+@router.get("", summary="Inspections you may see (unannounced ones only for the group side)")
+async def list_inspections(
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    group_id: str | None = None,
+    year: int | None = None,
+    half_month: Annotated[str | None, Query(pattern=HALF_MONTH_PATTERN)] = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    found = await commands.inspections.search(
+        principal, group_id=group_id, year=year, half_month=half_month, status=status
+    )
+    return [_render(i) for i in found]
+
+
+@router.get("/{inspection_id}", summary="Read one inspection")
+async def read(
+    inspection_id: str, principal: PrincipalDep, commands: CommandsDep, response: Response
+) -> dict[str, Any]:
+    return _render(await commands.inspections.load(principal, inspection_id), response)
+
+
+@router.post(
+    "/{inspection_id}/result", summary="Record the result: checklist, deductions, findings"
+)
+async def record(
+    inspection_id: str,
+    body: RecordIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    response: Response,
+) -> dict[str, Any]:
+    inspection = await commands.inspections.record(
+        principal,
+        inspection_id,
+        inspected_on=body.inspected_on,
+        checklist=body.checklist,
+        team_absent=body.team_absent,
+        findings=body.findings,
+        photos=body.photos,
+        expected=version,
+        measures=body.rectification_measures,
+        deadline=body.rectification_deadline,
+    )
+    if inspection.result is not None:
+        INSPECTIONS_RECORDED.labels("passed" if inspection.result.passed else "failed").inc()
+    runtime.wake_relay(INSPECTIONS_COLLECTION, inspection.id)
+    return _render(inspection, response)
+
+
+@router.post(
+    "/{inspection_id}/rectification/submission",
+    summary="The inspected unit submits its rectification (整改报告)",
+)
+async def submit(
+    inspection_id: str,
+    body: SubmissionIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    response: Response,
+) -> dict[str, Any]:
+    inspection = await commands.inspections.submit(
+        principal,
+        inspection_id,
+        measures=body.measures,
+        narrative=body.narrative,
+        photos=body.photos,
+        expected=version,
+    )
+    runtime.wake_relay(INSPECTIONS_COLLECTION, inspection.id)
+    return _render(inspection, response)
+
+
+@router.post(
+    "/{inspection_id}/rectification/verification",
+    summary="The group verifies (close, 销号) or reopens the rectification",
+)
+async def verify(
+    inspection_id: str,
+    body: VerificationIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    runtime: RuntimeDep,
+    response: Response,
+) -> dict[str, Any]:
+    if body.decision == "close":
+        inspection = await commands.inspections.verify(
+            principal, inspection_id, body.comment, version
+        )
+    else:
+        if body.deadline is None:
+            raise ValidationFailed(
+                message="退回整改须给出新的整改时限",
+                message_en="Reopening needs a new deadline",
+                details=[FieldProblem("deadline", "必填", "required")],
+            )
+        inspection = await commands.inspections.reopen(
+            principal, inspection_id, body.reasons, body.deadline, version
+        )
+    runtime.wake_relay(INSPECTIONS_COLLECTION, inspection.id)
+    return _render(inspection, response)

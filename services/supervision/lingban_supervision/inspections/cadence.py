@@ -1,0 +1,69 @@
+"""The half-monthly cadence rule (半月一督导, ≥ 2 on-site inspections a month), pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lingban_supervision.inspections.domain import Inspection, InspectionStatus
+
+
+@dataclass(frozen=True)
+class HalfMonth:
+    half_month: str
+    planned: int
+    recorded: int
+    on_site_recorded: int
+
+
+@dataclass(frozen=True)
+class Cadence:
+    group_id: str
+    month: str
+    halves: list[HalfMonth]
+    on_site_recorded: int
+    on_site_planned: int
+    min_on_site: int
+
+    @property
+    def every_half_month_covered(self) -> bool:
+        """Each half month has at least one inspection planned or done."""
+        return all(h.planned + h.recorded > 0 for h in self.halves)
+
+    @property
+    def on_site_met(self) -> bool:
+        return self.on_site_recorded >= self.min_on_site
+
+    @property
+    def on_site_on_track(self) -> bool:
+        """Enough on-site inspections done or still planned to meet the rule."""
+        return self.on_site_recorded + self.on_site_planned >= self.min_on_site
+
+    @property
+    def met(self) -> bool:
+        return self.every_half_month_covered and self.on_site_met
+
+
+def cadence(group_id: str, month: str, inspections: list[Inspection], min_on_site: int) -> Cadence:
+    halves: list[HalfMonth] = []
+    for half in (f"{month}-H1", f"{month}-H2"):
+        mine = [i for i in inspections if i.half_month == half]
+        done = [i for i in mine if i.status is not InspectionStatus.PLANNED]
+        halves.append(
+            HalfMonth(
+                half_month=half,
+                planned=len(mine) - len(done),
+                recorded=len(done),
+                on_site_recorded=sum(1 for i in done if i.on_site),
+            )
+        )
+    in_month = [i for i in inspections if i.half_month.startswith(month)]
+    return Cadence(
+        group_id=group_id,
+        month=month,
+        halves=halves,
+        on_site_recorded=sum(h.on_site_recorded for h in halves),
+        on_site_planned=sum(
+            1 for i in in_month if i.status is InspectionStatus.PLANNED and i.on_site
+        ),
+        min_on_site=min_on_site,
+    )

@@ -1,0 +1,92 @@
+"""HTTP routes of random draws (随机抽查) and their audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from lingban_contracts.events.supervision import HALF_MONTH_PATTERN
+from lingban_kit.auth import Principal
+from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_supervision.access import is_group_side
+from lingban_supervision.deps import CommandsDep, public
+from lingban_supervision.sampling.domain import Sample
+from lingban_supervision.sampling.service import SAMPLES_COLLECTION
+
+router = APIRouter(prefix="/v1/samples", tags=["random draws"])
+
+
+class DrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    group_id: str
+    half_month: str = Field(pattern=HALF_MONTH_PATTERN, examples=["2026-03-H1"])
+    per_stratum: int = Field(default=1, ge=1, le=50, description="Projects per township × category")
+    sealed: bool = Field(
+        default=False, description="For unannounced inspections: withhold seed and result"
+    )
+    seed: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=200,
+        description="Leave out for a fresh random seed; give one to draw from a public number",
+    )
+
+
+def render(sample: Sample, principal: Principal) -> dict[str, Any]:
+    body = public(sample)
+    body["drawn_project_ids"] = sample.drawn_project_ids
+    if sample.sealed and not is_group_side(principal, sample.region_code):
+        body.update(seed=None, pool=[], strata=[s.model_dump() for s in sample.public_strata()])
+        body["drawn_project_ids"] = []
+    return body
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Draw projects to inspect")
+async def draw(
+    body: DrawIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    sample = await commands.samples.draw(
+        principal,
+        group_id=body.group_id,
+        half_month=body.half_month,
+        per_stratum=body.per_stratum,
+        sealed=body.sealed,
+        seed=body.seed,
+    )
+    runtime.wake_relay(SAMPLES_COLLECTION, sample.id)
+    return render(sample, principal)
+
+
+@router.get("/{sample_id}", summary="Read one draw (seed and result withheld while sealed)")
+async def read(sample_id: str, principal: PrincipalDep, commands: CommandsDep) -> dict[str, Any]:
+    return render(await commands.samples.load(principal, sample_id), principal)
+
+
+@router.post(
+    "/{sample_id}/disclosure", summary="Disclose a sealed draw once its inspections are recorded"
+)
+async def disclose(
+    sample_id: str, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    sample = await commands.samples.disclose(principal, sample_id)
+    runtime.wake_relay(SAMPLES_COLLECTION, sample.id)
+    return render(sample, principal)
+
+
+@router.get("/{sample_id}/audit", summary="Re-draw from the recorded seed and pool and compare")
+async def audit(sample_id: str, principal: PrincipalDep, commands: CommandsDep) -> dict[str, Any]:
+    result = await commands.samples.audit(principal, sample_id)
+    return {
+        "sample_id": sample_id,
+        "algorithm": result.algorithm,
+        "seed": result.seed,
+        "pool_size": result.pool_size,
+        "pool_sha256_matches": result.pool_sha256_matches,
+        "seed_sha256_matches": result.seed_sha256_matches,
+        "recorded": result.recorded,
+        "redrawn": result.redrawn,
+        "matches": result.matches,
+    }

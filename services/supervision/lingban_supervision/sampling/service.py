@@ -1,0 +1,98 @@
+"""Use cases of random draws: draw from the inspectable pool, disclose, audit."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from lingban_kit.auth import Principal
+from lingban_kit.clock import Clock
+from lingban_kit.errors import FieldProblem, InvalidTransition, ValidationFailed
+from lingban_kit.logging import correlation_id
+from lingban_supervision.access import is_group_side, not_found, require_group_side
+from lingban_supervision.groups.domain import Group
+from lingban_supervision.inspections.domain import Inspection, InspectionStatus
+from lingban_supervision.projects.inspectable import InspectableProjects
+from lingban_supervision.sampling.domain import Audit, Sample
+from lingban_supervision.store import AggregateStore, Criteria
+
+SAMPLES_COLLECTION = "samples"
+
+
+@dataclass
+class SampleCommands:
+    store: AggregateStore[Sample]
+    groups: AggregateStore[Group]
+    inspections: AggregateStore[Inspection]
+    inspectable: InspectableProjects
+    clock: Clock
+
+    async def draw(
+        self,
+        principal: Principal,
+        *,
+        group_id: str,
+        half_month: str,
+        per_stratum: int,
+        sealed: bool,
+        seed: str | None,
+    ) -> Sample:
+        group = await self.groups.get(group_id)
+        if group is None or not principal.can_see(group.region_code):
+            raise not_found("督导组", "Group", group_id)
+        require_group_side(principal, group.region_code)
+        if int(half_month[:4]) != group.year:
+            raise ValidationFailed(
+                message=f"抽查时段须在督导组年度 {group.year} 年内",
+                message_en=f"The half month must fall in the group's year {group.year}",
+                details=[FieldProblem("half_month", "年份不符", "wrong year")],
+            )
+        pool = await self.inspectable.pool(list(group.composition.covered_units), group.year)
+        sample = Sample.take(
+            group_id=group.id,
+            region_code=group.region_code,
+            year=group.year,
+            half_month=half_month,
+            seed=seed or secrets.token_hex(16),
+            per_stratum=per_stratum,
+            pool=pool,
+            sealed=sealed,
+            actor=principal.actor,
+            now=self.clock.now(),
+            correlation_id=correlation_id.get(),
+        )
+        await self.store.add(sample)
+        return sample
+
+    async def load(self, principal: Principal, sample_id: str) -> Sample:
+        sample = await self.store.get(sample_id)
+        if sample is None or not principal.can_see(sample.region_code):
+            raise not_found("抽查", "Sample", sample_id)
+        return sample
+
+    async def disclose(self, principal: Principal, sample_id: str) -> Sample:
+        sample = await self.load(principal, sample_id)
+        require_group_side(principal, sample.region_code)
+        pending = await self.inspections.find(
+            Criteria(equal={"sample_id": sample.id, "status": InspectionStatus.PLANNED.value})
+        )
+        if pending:
+            raise InvalidTransition(
+                message=f"尚有 {len(pending)} 次抽查检查未记录，记录后方可公开",
+                message_en=f"{len(pending)} inspections of this draw are not recorded yet",
+                extra={"pending_inspections": [i.id for i in pending]},
+            )
+        loaded = sample.version
+        sample.correlation_id = correlation_id.get()
+        sample.disclose(principal.actor, self.clock.now())
+        await self.store.save(sample, loaded)
+        return sample
+
+    async def audit(self, principal: Principal, sample_id: str) -> Audit:
+        sample = await self.load(principal, sample_id)
+        if sample.sealed and not is_group_side(principal, sample.region_code):
+            raise InvalidTransition(
+                message="抽查结果密封中，公开后可审计",
+                message_en="The draw is sealed; it can be audited once disclosed",
+            )
+        return sample.audit()

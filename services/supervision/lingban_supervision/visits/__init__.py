@@ -1,0 +1,1 @@
+"""Stationed-contact visits (驻点联系): visit logs and monthly figures."""

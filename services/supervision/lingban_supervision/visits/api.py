@@ -1,0 +1,94 @@
+"""HTTP routes of stationed-contact visits (驻点联系) and their monthly figures."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from lingban_contracts.events.supervision import (
+    MONTH_PATTERN,
+    HouseholdVisit,
+    ProblemChannel,
+    ProblemLevel,
+    ProblemSource,
+    VisitorRole,
+)
+from lingban_contracts.regions import RegionCode
+from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_supervision.deps import CommandsDep, public
+from lingban_supervision.visits.domain import Opinion, Visit
+from lingban_supervision.visits.service import VISITS_COLLECTION
+
+router = APIRouter(prefix="/v1/visits", tags=["stationed contact"])
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OpinionIn(_In):
+    description: str = Field(min_length=1, max_length=4000)
+    category: str = Field(min_length=1, max_length=50)
+    level: ProblemLevel = ProblemLevel.ORGANISATION
+    source: ProblemSource = ProblemSource.RESIDENTS
+    channel: ProblemChannel = ProblemChannel.VISIT
+
+
+class VisitIn(_In):
+    unit_code: RegionCode = Field(description="The village or community visited")
+    visited_on: date
+    visitor: str = Field(min_length=1, max_length=100)
+    visitor_role: VisitorRole
+    team: list[str] = Field(default_factory=list, max_length=50)
+    households: list[HouseholdVisit] = Field(default_factory=list, max_length=500)
+    opinions: list[OpinionIn] = Field(default_factory=list, max_length=100)
+    notes: str | None = Field(default=None, max_length=4000)
+
+
+def _render(visit: Visit) -> dict[str, Any]:
+    body = public(visit)
+    body.update(four_must_visits=visit.four_must_visits, problem_ids=visit.problem_ids)
+    return body
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Log a visit (opinions enter the problem list)"
+)
+async def log_visit(
+    body: VisitIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    visit = await commands.visits.log(
+        principal,
+        unit_code=body.unit_code,
+        visited_on=body.visited_on,
+        visitor=body.visitor,
+        visitor_role=body.visitor_role,
+        team=body.team,
+        households=body.households,
+        opinions=[Opinion(**o.model_dump()) for o in body.opinions],
+        notes=body.notes,
+    )
+    runtime.wake_relay(VISITS_COLLECTION, visit.id)
+    return _render(visit)
+
+
+@router.get("/figures", summary="Monthly visit rate and resolution rate per township")
+async def figures(
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    month: Annotated[str, Query(pattern=MONTH_PATTERN)],
+    region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> list[dict[str, Any]]:
+    result = await commands.visits.figures(principal, region or principal.region_code, month)
+    return [
+        {**f.__dict__, "visit_rate": f.visit_rate, "resolution_rate": f.resolution_rate}
+        for f in result
+    ]
+
+
+@router.get("/{visit_id}", summary="Read one visit log")
+async def read(visit_id: str, principal: PrincipalDep, commands: CommandsDep) -> dict[str, Any]:
+    return _render(await commands.visits.load(principal, visit_id))

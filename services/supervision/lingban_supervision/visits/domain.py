@@ -1,0 +1,170 @@
+"""A stationed-contact visit (驻点联系走访) and the monthly figures of a township."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from lingban_contracts import Actor
+from lingban_contracts.events import supervision as ev
+from lingban_contracts.events.supervision import (
+    HouseholdKind,
+    HouseholdVisit,
+    ProblemChannel,
+    ProblemLevel,
+    ProblemSource,
+    VisitorRole,
+)
+from lingban_supervision.aggregate import Aggregate, month_of
+
+FOUR_MUST_VISITS = (
+    HouseholdKind.VETERAN_PARTY_MEMBER,
+    HouseholdKind.LIFTED_OUT_OF_POVERTY,
+    HouseholdKind.PETITIONER,
+    HouseholdKind.IN_DIFFICULTY,
+)
+
+
+@dataclass(frozen=True)
+class Opinion:
+    """An opinion raised on the visit; it enters the problem list."""
+
+    description: str
+    category: str
+    level: ProblemLevel
+    source: ProblemSource = ProblemSource.RESIDENTS
+    channel: ProblemChannel = ProblemChannel.VISIT
+
+
+@dataclass(kw_only=True)
+class Visit(Aggregate):
+    unit_code: str
+    township_code: str | None
+    year: int
+    month: str
+    visited_on: date
+    visitor: str
+    visitor_role: VisitorRole
+    team: list[str]
+    households: list[HouseholdVisit]
+    opinions: list[Opinion]
+    notes: str | None
+    logged_at: datetime
+
+    @property
+    def four_must_visits(self) -> list[HouseholdKind]:
+        kinds = {h.kind for h in self.households}
+        return [k for k in FOUR_MUST_VISITS if k in kinds]
+
+    @property
+    def problem_ids(self) -> list[str]:
+        """Deterministic, so registering them again after a redelivery is a no-op."""
+        return [f"{self.id}-p{i}" for i in range(1, len(self.opinions) + 1)]
+
+    @classmethod
+    def log(
+        cls,
+        *,
+        unit_code: str,
+        township_code: str | None,
+        visited_on: date,
+        visitor: str,
+        visitor_role: VisitorRole,
+        team: list[str],
+        households: list[HouseholdVisit],
+        opinions: list[Opinion],
+        notes: str | None,
+        actor: Actor,
+        now: datetime,
+        correlation_id: str | None = None,
+    ) -> Visit:
+        visit = cls(
+            id=uuid.uuid4().hex,
+            unit_code=unit_code,
+            township_code=township_code,
+            year=visited_on.year,
+            month=month_of(visited_on),
+            visited_on=visited_on,
+            visitor=visitor,
+            visitor_role=visitor_role,
+            team=team,
+            households=households,
+            opinions=opinions,
+            notes=notes,
+            logged_at=now,
+            correlation_id=correlation_id,
+        )
+        visit.record(
+            ev.VisitLogged(
+                visit_id=visit.id,
+                unit_code=unit_code,
+                township_code=township_code,
+                year=visit.year,
+                month=visit.month,
+                visited_on=visited_on,
+                visitor=visitor,
+                visitor_role=visitor_role,
+                team=team,
+                households=households,
+                households_visited=len(households),
+                four_must_visits=visit.four_must_visits,
+                opinions=len(opinions),
+                problem_ids=visit.problem_ids,
+                notes=notes,
+            ),
+            actor,
+            now,
+            unit_code,
+        )
+        return visit
+
+
+@dataclass(frozen=True)
+class MonthlyFigures:
+    """走访率 and 办结率 of one township for one month."""
+
+    township_code: str
+    month: str
+    units: int
+    units_visited: int
+    visits: int
+    households_visited: int
+    four_must_visit_households: int
+    problems_raised: int
+    problems_resolved: int
+
+    @property
+    def visit_rate(self) -> float:
+        return round(self.units_visited / self.units, 4) if self.units else 0.0
+
+    @property
+    def resolution_rate(self) -> float:
+        return (
+            round(self.problems_resolved / self.problems_raised, 4) if self.problems_raised else 0.0
+        )
+
+
+def monthly_figures(
+    township_code: str,
+    month: str,
+    units: list[str],
+    visits: list[Visit],
+    raised: int,
+    resolved: int,
+) -> MonthlyFigures:
+    """Visit rate over the township's villages; resolution over the problems raised on visits."""
+    in_month = [v for v in visits if v.month == month]
+    visited = {v.unit_code for v in in_month} & set(units)
+    households = [h for v in in_month for h in v.households]
+    return MonthlyFigures(
+        township_code=township_code,
+        month=month,
+        units=len(units),
+        units_visited=len(visited),
+        visits=len(in_month),
+        households_visited=len(households),
+        four_must_visit_households=sum(1 for h in households if h.kind in FOUR_MUST_VISITS),
+        problems_raised=raised,
+        problems_resolved=resolved,
+    )

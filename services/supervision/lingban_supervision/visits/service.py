@@ -1,0 +1,154 @@
+"""Use cases of stationed-contact visits: log, monthly figures per township, and
+the opinions raised entering the problem list (from our own `visit-logged` event)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from lingban_contracts import Envelope
+from lingban_contracts.divisions import DivisionTree, Level
+from lingban_contracts.events.supervision import HouseholdVisit, ProblemStatus, VisitorRole
+from lingban_kit.auth import Principal
+from lingban_kit.clock import Clock
+from lingban_kit.errors import FieldProblem, ValidationFailed
+from lingban_kit.logging import correlation_id
+from lingban_supervision.access import VISITING_ROLES, not_found, unit_or_invalid
+from lingban_supervision.aggregate import township_code
+from lingban_supervision.problems.domain import Facts, Problem
+from lingban_supervision.store import AggregateStore, Criteria
+from lingban_supervision.visits.domain import MonthlyFigures, Opinion, Visit, monthly_figures
+
+VISITS_COLLECTION = "visits"
+
+
+@dataclass
+class VisitCommands:
+    store: AggregateStore[Visit]
+    problems: AggregateStore[Problem]
+    tree: DivisionTree
+    clock: Clock
+    categories: tuple[str, ...]
+
+    async def log(
+        self,
+        principal: Principal,
+        *,
+        unit_code: str,
+        visited_on: date,
+        visitor: str,
+        visitor_role: VisitorRole,
+        team: list[str],
+        households: list[HouseholdVisit],
+        opinions: list[Opinion],
+        notes: str | None,
+    ) -> Visit:
+        unit = unit_or_invalid(self.tree, unit_code)
+        principal.require_any(*VISITING_ROLES)
+        principal.require_jurisdiction(unit.code)
+        problems = [
+            FieldProblem(
+                f"opinions.{i}.category",
+                f"可选：{'、'.join(self.categories)}",
+                f"one of: {', '.join(self.categories)}",
+            )
+            for i, o in enumerate(opinions)
+            if self.categories and o.category not in self.categories
+        ]
+        if visited_on > self.clock.today():
+            problems.append(
+                FieldProblem("visited_on", "不能是将来的日期", "cannot be in the future")
+            )
+        if problems:
+            raise ValidationFailed(
+                message="走访记录有误，请按提示修改",
+                message_en="The visit log has problems to fix",
+                details=problems,
+            )
+        visit = Visit.log(
+            unit_code=unit.code,
+            township_code=township_code(self.tree, unit.code),
+            visited_on=visited_on,
+            visitor=visitor,
+            visitor_role=visitor_role,
+            team=team,
+            households=households,
+            opinions=opinions,
+            notes=notes,
+            actor=principal.actor,
+            now=self.clock.now(),
+            correlation_id=correlation_id.get(),
+        )
+        await self.store.add(visit)
+        return visit
+
+    async def load(self, principal: Principal, visit_id: str) -> Visit:
+        visit = await self.store.get(visit_id)
+        if visit is None or not principal.can_see(visit.unit_code):
+            raise not_found("走访记录", "Visit", visit_id)
+        return visit
+
+    async def register_problems(self, event: Envelope) -> int:
+        """Each opinion of a logged visit becomes a problem; idempotent by problem id."""
+        visit = await self.store.get(event.aggregate_id)
+        if visit is None:
+            # The visit and its event are written together, so ours is always
+            # stored; an unknown one was written to another database.
+            return 0
+        added = 0
+        for problem_id, opinion in zip(visit.problem_ids, visit.opinions, strict=True):
+            problem = Problem.register(
+                problem_id=problem_id,
+                facts=Facts(
+                    unit_code=visit.unit_code,
+                    township_code=visit.township_code,
+                    project_id=None,
+                    year=visit.year,
+                    source=opinion.source,
+                    channel=opinion.channel,
+                    category=opinion.category,
+                    level=opinion.level,
+                    description=opinion.description,
+                    visit_id=visit.id,
+                ),
+                measures=[],
+                categories=(),
+                today=visit.visited_on,
+                actor=event.actor,
+                now=event.time,
+                correlation_id=event.correlation_id or event.id,
+            )
+            added += await self.problems.add(problem)
+        return added
+
+    async def figures(self, principal: Principal, region: str, month: str) -> list[MonthlyFigures]:
+        """走访率 and 办结率 for each township in `region` (or the township itself)."""
+        principal.require_jurisdiction(region)
+        townships = [u for u in self.tree.subtree(region) if u.level is Level.TOWNSHIP]
+        if not townships:
+            raise not_found("乡镇", "Township", region)
+        visits = await self.store.find(
+            Criteria(equal={"month": month}, within=("unit_code", region)), limit=100_000
+        )
+        problems = await self.problems.find(
+            Criteria(equal={"month": month}, within=("unit_code", region)), limit=100_000
+        )
+        result: list[MonthlyFigures] = []
+        for township in sorted(townships, key=lambda u: u.code):
+            villages = [u.code for u in self.tree.children(township.code)]
+            raised = [
+                p
+                for p in problems
+                if p.facts.township_code == township.code and p.facts.visit_id is not None
+            ]
+            result.append(
+                monthly_figures(
+                    township.code,
+                    month,
+                    villages,
+                    [v for v in visits if v.township_code == township.code],
+                    raised=len(raised),
+                    resolved=sum(1 for p in raised if p.status is ProblemStatus.RESOLVED),
+                )
+            )
+        return result

@@ -1,0 +1,61 @@
+"""An in-process reporting app on the real broker and database, with a fixed clock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from devstack.infra import Endpoints
+from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
+from lingban_kit.clock import FixedClock
+from lingban_kit.mongo import Database
+from lingban_reporting.app import create_app
+from lingban_reporting.settings import ReportingSettings
+
+CITY = "340881000000"
+TOWNSHIP = "340881100000"  # 新渡镇
+VILLAGE = "340881100201"  # 北塘村, in 新渡镇
+OTHER_TOWNSHIP = "340881101000"  # 双港镇
+
+
+def auth(role: Role, region: str) -> dict[str, str]:
+    token = issue_dev_token(
+        secret=DEV_JWT_SECRET,
+        sub=f"{role.value}@{region}",
+        name="测试",
+        roles=[role],
+        region=region,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class ReportingApi:
+    http: httpx.AsyncClient
+    db: Database
+    settings: ReportingSettings
+
+
+@pytest.fixture
+async def reporting(infra: Endpoints) -> AsyncIterator[ReportingApi]:
+    settings = ReportingSettings(
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        mongodb_uri=infra.mongodb_uri,
+        mongodb_database=f"lingban_test_{uuid.uuid4().hex[:10]}",
+        consumer_group=f"reporting-test-{uuid.uuid4().hex[:8]}",
+        auth_jwt_secret=DEV_JWT_SECRET,
+        consumer_retry_backoff_seconds=0.01,
+        consumer_poll_ms=100,
+    )
+    app: FastAPI = create_app(settings, FixedClock(datetime(2026, 7, 15, 2, tzinfo=UTC)))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://reporting") as http:
+            yield ReportingApi(http, app.state.runtime.db, settings)
+        await app.state.runtime.mongo_client.drop_database(settings.mongodb_database)

@@ -1,0 +1,169 @@
+"""An in-process supervision app on the real database and broker, with a clock the test controls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from devstack.infra import Endpoints
+from lingban_contracts import Actor, Envelope, encode_record, new_envelope
+from lingban_contracts.events.projects import (
+    CompletionAccepted,
+    ProjectDeclared,
+    ProjectExecutionStarted,
+    StageTask,
+)
+from lingban_contracts.topics import PROJECTS, SUPERVISION
+from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
+from lingban_kit.clock import FixedClock
+from lingban_kit.kafka import ensure_topics, new_producer, send_records
+from lingban_supervision.app import create_app
+from lingban_supervision.settings import SupervisionSettings
+
+
+def auth(role: Role, region: str, lang: str | None = None) -> dict[str, str]:
+    token = issue_dev_token(
+        secret=DEV_JWT_SECRET,
+        sub=f"{role.value}@{region}",
+        name="测试",
+        roles=[role],
+        region=region,
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    if lang:
+        headers["Accept-Language"] = lang
+    return headers
+
+
+@dataclass
+class SupervisionApi:
+    http: httpx.AsyncClient
+    clock: FixedClock
+    bootstrap: str
+
+    def at(self, month: int, day: int) -> None:
+        self.clock.set(datetime(2026, month, day, 2, tzinfo=UTC))
+
+    async def call(
+        self, method: str, url: str, headers: dict[str, str], body: Any = None, expect: int = 200
+    ) -> Any:
+        answer = await self.http.request(method, url, json=body, headers=headers)
+        assert answer.status_code == expect, answer.text
+        return answer.json()
+
+    async def eventually(self, probe: Callable[[], Awaitable[bool]], what: str) -> None:
+        """Wait for a consumer to catch up (bounded; the broker is real)."""
+        import asyncio
+
+        for _ in range(150):
+            if await probe():
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}")
+
+
+def _project_events(
+    project_id: str, unit_code: str, category: str, *, in_execution: bool, completed: bool
+) -> list[Envelope]:
+    actor = Actor(id="projects-test")
+
+    def wrap(data: Any, version: int) -> Envelope:
+        return new_envelope(
+            data=data,
+            source_service="projects",
+            actor=actor,
+            region_code=unit_code,
+            aggregate_id=project_id,
+            aggregate_version=version,
+        )
+
+    ids = {"project_id": project_id, "unit_code": unit_code, "year": 2026}
+    events = [
+        wrap(
+            ProjectDeclared(
+                **ids,
+                title=f"{category}项目",
+                category=category,
+                problem="p",
+                expected_goals="g",
+                evaluation_criteria="c",
+                lead_secretary="书记",
+                task_force=["甲"],
+                deadline=date(2026, 12, 31),
+                stage_tasks=[StageTask(month="2026-03", task="t", deliverable="d")],
+            ),
+            1,
+        )
+    ]
+    if in_execution:
+        events.append(
+            wrap(
+                ProjectExecutionStarted(
+                    **ids,
+                    stage_months=["2026-03"],
+                    lead_secretary="书记",
+                    deadline=date(2026, 12, 31),
+                ),
+                6,
+            )
+        )
+    if completed:
+        events.append(wrap(CompletionAccepted(**ids), 9))
+    return events
+
+
+PublishProject = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+async def api(infra: Endpoints) -> AsyncIterator[SupervisionApi]:
+    bootstrap = infra.kafka_bootstrap_servers
+    await ensure_topics(
+        bootstrap,
+        [(PROJECTS.name, PROJECTS.partitions), (SUPERVISION.name, SUPERVISION.partitions)],
+        1,
+    )
+    settings = SupervisionSettings(
+        kafka_bootstrap_servers=bootstrap,
+        mongodb_uri=infra.mongodb_uri,
+        mongodb_database=f"lingban_test_{uuid.uuid4().hex[:10]}",
+        auth_jwt_secret=DEV_JWT_SECRET,
+        outbox_poll_seconds=0.2,
+        consumer_group=f"supervision-test-{uuid.uuid4().hex[:8]}",
+    )
+    clock = FixedClock(datetime(2026, 3, 2, 2, tzinfo=UTC))
+    app: FastAPI = create_app(settings, clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://supervision") as http:
+            yield SupervisionApi(http, clock, bootstrap)
+        await app.state.runtime.mongo_client.drop_database(settings.mongodb_database)
+
+
+@pytest.fixture
+async def publish_project(infra: Endpoints) -> AsyncIterator[PublishProject]:
+    """Put a project's events on the projects topic as the projects service would."""
+    producer = new_producer(infra.kafka_bootstrap_servers, "supervision-tests")
+    await producer.start()
+
+    async def publish(
+        unit_code: str, category: str, *, in_execution: bool = True, completed: bool = False
+    ) -> str:
+        project_id = uuid.uuid4().hex
+        events = _project_events(
+            project_id, unit_code, category, in_execution=in_execution, completed=completed
+        )
+        await send_records(producer, [encode_record(e) for e in events])
+        return project_id
+
+    try:
+        yield publish
+    finally:
+        await producer.stop()
