@@ -99,14 +99,14 @@ async def test_declared_project_flows_to_every_service(
         assert view, "reporting never showed the declared project"
         assert view["title"] == "“一老一小”助餐服务"
         assert view["unit_code"] == VILLAGE
-        assert view["status"] == "declared"
+        assert view["status"] == "draft"
         assert view["version"] == 1
         listed = await http.get(
             f"{platform['reporting']}/v1/projects",
             params={"region": "340881103000", "year": 2026},
             headers=leader,
         )
-        assert project_id in [p["id"] for p in listed.json()]
+        assert project_id in [p["id"] for p in listed.json()["items"]]
 
         # Supervision and notifications consumed it too (their metrics say so).
         for name in ("supervision", "notifications"):

@@ -28,10 +28,12 @@ class Projector:
             *supervision_projections(),
             *notification_projections(),
         ]
-        self._route: dict[str, EntityProjection] = {}
+        # One event type may feed several read models (an inspection failing
+        # is both an inspection's result and a rectification's opening).
+        self._route: dict[str, list[EntityProjection]] = {}
         for projection in self.projections:
             for event_type in projection.event_types:
-                self._route[event_type] = projection
+                self._route.setdefault(event_type, []).append(projection)
 
     def event_types(self) -> list[str]:
         return sorted(self._route)
@@ -45,8 +47,7 @@ class Projector:
         target = models or await self.pointer.get()
         by_projection: dict[int, list[Envelope]] = {}
         for event in events:
-            projection = self._route.get(event.type)
-            if projection is not None:
+            for projection in self._route.get(event.type, ()):
                 by_projection.setdefault(id(projection), []).append(event)
         changed = 0
         for projection in self.projections:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lingban_contracts.divisions import DivisionTree, Unit
+from lingban_contracts.divisions import DivisionTree, Level, Unit
 from lingban_contracts.regions import in_subtree
 from lingban_kit.clock import LOCAL_ZONE
 from lingban_reporting.overview.figures import rank, unit_json
-from lingban_reporting.supervision.figures import in_period, rate
+from lingban_reporting.supervision.figures import in_period, rate, visit_figures
 
 Doc = dict[str, Any]
 
@@ -63,7 +63,7 @@ def _within(docs: list[Doc], code: str) -> list[Doc]:
     return [d for d in docs if in_subtree(str(d.get("unit_code")), code)]
 
 
-def unit_row(unit: Unit, q: Quarter, s: Sources) -> dict[str, Any]:
+def unit_row(tree: DivisionTree, unit: Unit, q: Quarter, s: Sources) -> dict[str, Any]:
     projects = _within(s.projects, unit.code)
     completed = sum(
         1
@@ -89,9 +89,8 @@ def unit_row(unit: Unit, q: Quarter, s: Sources) -> dict[str, Any]:
     )
     problems = _within(s.problems, unit.code)
     resolved = sum(1 for p in problems if p.get("resolved"))
-    visits = [v for v in _within(s.visits, unit.code) if v.get("month") in quarter_months]
-    done = sum(int(v.get("visits", 0)) for v in visits)
-    planned = sum(int(v.get("planned", 0)) for v in visits)
+    villages = [u.code for u in tree.subtree(unit.code) if u.level is Level.VILLAGE]
+    visits = visit_figures(_within(s.visits, unit.code), problems, villages, q.months)
     return {
         "unit": unit_json(unit),
         "declared": len(projects),
@@ -107,13 +106,13 @@ def unit_row(unit: Unit, q: Quarter, s: Sources) -> dict[str, Any]:
         "problems": len(problems),
         "problems_resolved": resolved,
         "problem_resolution_rate": rate(resolved, len(problems)),
-        "visits": done,
-        "visit_rate": rate(done, planned),
+        "visits": visits["visits"],
+        "visit_rate": visits["visit_rate"],
     }
 
 
 def bulletin(tree: DivisionTree, root: Unit, q: Quarter, s: Sources) -> dict[str, Any]:
-    rows = [unit_row(u, q, s) for u in sorted(tree.children(root.code), key=lambda u: u.code)]
+    rows = [unit_row(tree, u, q, s) for u in sorted(tree.children(root.code), key=lambda u: u.code)]
     by_code = {r["unit"]["code"]: r for r in rows}
     for metric, field in (
         ("completion_rate", "rank"),
@@ -123,7 +122,7 @@ def bulletin(tree: DivisionTree, root: Unit, q: Quarter, s: Sources) -> dict[str
         for ranked in rank(rows, metric):
             by_code[ranked["unit"]["code"]][field] = ranked["rank"]
     rows.sort(key=lambda r: r["rank"])
-    totals = unit_row(root, q, s)
+    totals = unit_row(tree, root, q, s)
     totals.pop("unit")
     return {
         "year": q.year,

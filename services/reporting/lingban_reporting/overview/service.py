@@ -15,6 +15,7 @@ from lingban_reporting.projects.repository import MongoProjectReadRepository, Pr
 from lingban_reporting.read_models.generations import ReadModels
 from lingban_reporting.supervision.figures import (
     problem_figures,
+    recorded,
     rectification_status,
     supervision_figures,
     visit_figures,
@@ -36,10 +37,20 @@ def resolve_region(tree: DivisionTree, principal: Principal, region: str | None)
 
 def deductions_by_unit(inspections: list[Doc]) -> dict[str, float]:
     totals: dict[str, float] = {}
-    for i in inspections:
+    for i in recorded(inspections):
         code = str(i.get("unit_code"))
         totals[code] = totals.get(code, 0.0) + float(i.get("deduction", 0) or 0)
     return totals
+
+
+def villages_of(tree: DivisionTree, root: str) -> list[str]:
+    return [u.code for u in tree.subtree(root) if u.level is Level.VILLAGE]
+
+
+def months_so_far(year: int, today: date) -> list[str]:
+    """The months of `year` that have begun (all twelve for a past year)."""
+    last = 12 if year < today.year else (today.month if year == today.year else 0)
+    return [f"{year}-{m:02d}" for m in range(1, last + 1)]
 
 
 class Reports:
@@ -56,6 +67,7 @@ class Reports:
     async def overview(self, year: int, root: Unit) -> dict[str, Any]:
         projects = await self._projects(year, root)
         reads = self.supervision
+        problems = await reads.problems(root.code, year)
         return {
             "year": year,
             "region": f.unit_json(root),
@@ -66,8 +78,13 @@ class Reports:
                 await reads.rectifications(root.code, year),
                 self.today,
             ),
-            "problems": problem_figures(await reads.problems(root.code, year)),
-            "visits": visit_figures(await reads.visits(root.code, year)),
+            "problems": problem_figures(problems),
+            "visits": visit_figures(
+                await reads.visits(root.code, year),
+                problems,
+                villages_of(self.tree, root.code),
+                months_so_far(year, self.today),
+            ),
             "notifications": notification_figures(await reads.notifications(root.code, year)),
             "as_of": (await freshness(self.models))["as_of"],
         }

@@ -103,7 +103,9 @@ class PointerCache:
     into the new one (projections are idempotent, so overlap is harmless).
     """
 
-    def __init__(self, db: Database, ttl: float = 2.0) -> None:
+    DEFAULT_TTL = 2.0
+
+    def __init__(self, db: Database, ttl: float = DEFAULT_TTL) -> None:
         self.db = db
         self.ttl = ttl
         self._value: ReadModels | None = None

@@ -1,19 +1,13 @@
 """Supervision figures computed from per-entity documents (pure).
 
-Documents (one per entity, folded from supervision events, each with
-`unit_code`, `township_code`, `year`, `updated_at`, `applied_events`):
-- inspection: `passed` (bool), `deduction` (points lost), `at` (datetime);
-- rectification: `status` open|closed, `deadline` (YYYY-MM-DD), `closed_at`,
-  `project_id`, `title`; open past its deadline counts as overdue;
-- problem: `source`, `category`, `level`, `resolved` (bool);
-- visit (one per township and month): `visits`, `planned`,
-  `problems_raised`, `problems_resolved`.
-Until the supervision contracts exist the collections are empty and every
-figure here is 0 (rates null), by the same code that will compute them.
+Documents are those of `supervision/state.py`. Every figure is recomputed
+from them on each query; with no supervision events yet, every count is 0
+and every rate null.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -25,10 +19,11 @@ def rate(part: float, whole: float) -> float | None:
 
 
 def rectification_status(doc: Doc, today: date) -> str:
+    """closed, overdue (flagged, or open past its deadline) or open."""
     if doc.get("status") == "closed":
         return "closed"
     deadline = doc.get("deadline")
-    if deadline and str(deadline) < today.isoformat():
+    if doc.get("flagged_overdue") or (deadline and str(deadline) < today.isoformat()):
         return "overdue"
     return "open"
 
@@ -39,6 +34,11 @@ def in_period(value: Any, start: datetime | None, end: datetime | None) -> bool:
     return isinstance(value, datetime) and start <= value < end
 
 
+def recorded(inspections: Iterable[Doc]) -> list[Doc]:
+    """Planned inspections that have not taken place yet count for nothing."""
+    return [i for i in inspections if i.get("recorded")]
+
+
 def supervision_figures(
     inspections: list[Doc],
     rectifications: list[Doc],
@@ -46,7 +46,7 @@ def supervision_figures(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> dict[str, Any]:
-    chosen = [i for i in inspections if in_period(i.get("at"), start, end)]
+    chosen = [i for i in recorded(inspections) if in_period(i.get("at"), start, end)]
     failed = sum(1 for i in chosen if not i.get("passed", True))
     deductions = round(sum(float(i.get("deduction", 0) or 0) for i in chosen), 2)
     statuses = [rectification_status(r, today) for r in rectifications]
@@ -72,14 +72,24 @@ def problem_figures(problems: list[Doc]) -> dict[str, Any]:
     }
 
 
-def visit_figures(visits: list[Doc]) -> dict[str, Any]:
-    done = sum(int(v.get("visits", 0)) for v in visits)
-    planned = sum(int(v.get("planned", 0)) for v in visits)
-    raised = sum(int(v.get("problems_raised", 0)) for v in visits)
-    resolved = sum(int(v.get("problems_resolved", 0)) for v in visits)
+def visit_figures(
+    visits: list[Doc], problems: list[Doc], villages: list[str], months: list[str]
+) -> dict[str, Any]:
+    """Stationed contact (驻点联系): visit rate = (village, month) pairs visited out of
+    every village of the subtree in every month asked about; problems raised are the
+    opinions logged on visits, resolved those problems of the list that came from a
+    visit and are struck off."""
+    wanted = set(villages)
+    pairs = {
+        (str(v.get("unit_code")), str(v.get("month")))
+        for v in visits
+        if v.get("unit_code") in wanted and v.get("month") in months
+    }
+    raised = sum(int(v.get("opinions", 0)) for v in visits if v.get("month") in months)
+    resolved = sum(1 for p in problems if p.get("visit_id") and p.get("resolved"))
     return {
-        "visits": done,
-        "visit_rate": rate(done, planned),
+        "visits": sum(1 for v in visits if v.get("month") in months),
+        "visit_rate": rate(len(pairs), len(wanted) * len(months)),
         "problems_raised": raised,
         "problems_resolved": resolved,
         "resolution_rate": rate(resolved, raised),
