@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: up down status test lint typecheck contracts contracts-check unit setup token
+.PHONY: up down status test lint typecheck contracts contracts-check unit setup token web browser
 
 ## Run the platform: Kafka, the database, the four services, demo data.
 up: setup
@@ -23,7 +23,7 @@ status: setup
 	$(UV) run --frozen python -m devstack status
 
 ## Run every check: lint, types, contract docs, unit + integration + end-to-end tests.
-test: setup lint typecheck contracts-check
+test: setup lint typecheck contracts-check browser
 	$(UV) run --frozen pytest
 
 unit: setup
@@ -47,9 +47,29 @@ contracts-check: setup
 token: setup
 	$(UV) run --frozen python -m lingban_kit.devtokens $(if $(ROLE),--role $(ROLE) --region $(or $(REGION),340881000000),--demo)
 
-setup: .venv/.lingban-synced
+setup: .venv/.lingban-synced web
 
 .venv/.lingban-synced: uv.lock pyproject.toml libs/*/pyproject.toml services/*/pyproject.toml tools/devstack/pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(UV) sync --frozen
 	@touch $@
+
+## The dashboard's front-end packages (Apache ECharts) from the npm registry, locked by
+## services/reporting/web/package-lock.json and copied into the reporting service's static
+## folder; served by the service itself, nothing is fetched from the internet at run time.
+REPORTING_WEB := services/reporting/web
+ECHARTS_JS := services/reporting/lingban_reporting/dashboard/static/vendor/echarts.min.js
+web: $(ECHARTS_JS)
+
+$(ECHARTS_JS): $(REPORTING_WEB)/package.json $(REPORTING_WEB)/package-lock.json
+	cd $(REPORTING_WEB) && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $@)
+	cp $(REPORTING_WEB)/node_modules/echarts/dist/echarts.min.js $@
+
+## Debian's Chromium (and a CJK font) for the dashboard's headless-browser tests; `make up`
+## does not need it. Playwright drives this binary; it never downloads a browser of its own.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q \
+	    --no-install-recommends chromium fonts-wqy-microhei; }

@@ -261,7 +261,12 @@ def test_dockerfile_builds_and_runs_the_service(name: str, port: int) -> None:
     for keyword, args in instructions:
         by_kind.setdefault(keyword, []).append(args)
 
-    assert all(args.split()[0] == "python:3.11-slim" for args in by_kind["FROM"])
+    bases = [args.split()[0] for args in by_kind["FROM"]]
+    assert bases[-1] == "python:3.11-slim"
+    # Node only in a build stage: the reporting dashboard's npm-locked ECharts bundle.
+    assert set(bases) <= {"python:3.11-slim", "node:20-slim"}
+    if "node:20-slim" in bases:
+        assert "npm ci" in " ".join(by_kind.get("RUN", []))
     runs = " ".join(by_kind.get("RUN", []))
     assert "uv==0.13.8" in runs
     assert re.search(rf"uv sync [^&;]*--frozen[^&;]*--package lingban-{name}\b", runs)

@@ -7,6 +7,7 @@ from lingban_kit.http import create_app as create_service_app
 from lingban_kit.runtime import ServiceRuntime
 from lingban_reporting.bulletins.api import router as bulletins_router
 from lingban_reporting.contract import CONTRACT
+from lingban_reporting.dashboard.api import router as dashboard_router
 from lingban_reporting.live_consumer import consume, prepare
 from lingban_reporting.overview.api import router as figures_router
 from lingban_reporting.projects.api import router as projects_router
@@ -21,7 +22,7 @@ def create_app(settings: ReportingSettings | None = None, clock: Clock | None = 
         runtime,
         title="领办 · 统计报表服务 (Lingban reporting)",
         description="由事件构建的读模型、查询、通报导出与领导驾驶舱。",
-        routers=[figures_router, projects_router, bulletins_router],
+        routers=[figures_router, projects_router, bulletins_router, dashboard_router],
     )
     app.state.clock = clock or Clock()
     return app
