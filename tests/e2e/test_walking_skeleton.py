@@ -17,20 +17,14 @@ import pytest
 from devstack.infra import Endpoints
 from lingban_contracts import decode_record
 from lingban_contracts.topics import PROJECTS
-from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
+from lingban_kit.auth import Role
 from lingban_kit.testing import collect, end_offsets
+from tests.auth import auth
 
 pytestmark = pytest.mark.integration
 
 VILLAGE = "340881103201"
 DECLARED = "lingban.projects.project-declared.v1"
-
-
-def auth(role: Role, region: str) -> dict[str, str]:
-    token = issue_dev_token(
-        secret=DEV_JWT_SECRET, sub=f"e2e-{role}", name="端到端", roles=[role], region=region
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def eventually(probe: Callable[[], Awaitable[Any]], seconds: float = 30.0) -> Any:

@@ -31,7 +31,7 @@ from lingban_contracts.divisions import default_tree
 from lingban_contracts.regions import in_subtree
 from lingban_contracts.topics import NOTIFICATIONS, PROJECTS, SUPERVISION
 from lingban_kit import mongo
-from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
+from lingban_kit.auth import DEV_JWT_SECRET
 from lingban_kit.clock import FixedClock
 from lingban_kit.kafka import ensure_topics, send_records
 from lingban_kit.testing import group_at_end
@@ -41,17 +41,6 @@ from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.settings import NotificationsSettings
 from lingban_notifications.wiring import Wiring
 from tests.notifications.builders import CITY, TOWNSHIP, VILLAGE, local
-
-
-def auth(role: Role, region: str, sub: str | None = None) -> dict[str, str]:
-    token = issue_dev_token(
-        secret=DEV_JWT_SECRET,
-        sub=sub or f"{role.value}@{region}",
-        name="测试",
-        roles=[role],
-        region=region,
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 # ---- SMTP ------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from lingban_kit.auth import Role
+from tests.auth import auth
 from tests.notifications.builders import CITY, TOWNSHIP, VILLAGE, local, subject_doc
-from tests.notifications.conftest import NotificationsApi, auth
+from tests.notifications.conftest import NotificationsApi
 
 pytestmark = pytest.mark.integration
 

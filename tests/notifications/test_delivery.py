@@ -18,9 +18,10 @@ from lingban_contracts.events.projects import ProjectReturned, ReviewScores
 from lingban_contracts.topics import NOTIFICATIONS
 from lingban_kit.auth import Role
 from lingban_kit.testing import collect, end_offsets
+from tests.auth import auth
 from tests.events import project_declared
 from tests.notifications.builders import TOWNSHIP, VILLAGE, local
-from tests.notifications.conftest import NotificationsApi, Receiver, SmtpServer, auth, subject_of
+from tests.notifications.conftest import NotificationsApi, Receiver, SmtpServer, subject_of
 
 pytestmark = pytest.mark.integration
 

@@ -25,8 +25,9 @@ from lingban_contracts import Actor, Envelope, new_envelope
 from lingban_contracts.base import EventData
 from lingban_contracts.events import projects as ev
 from lingban_kit.auth import Role
+from tests.auth import auth
 from tests.notifications.builders import CITY, TOWNSHIP, VILLAGE, VILLAGE_2, local
-from tests.notifications.conftest import NotificationsApi, Receiver, SmtpServer, auth, subject_of
+from tests.notifications.conftest import NotificationsApi, Receiver, SmtpServer, subject_of
 
 pytestmark = pytest.mark.integration
 

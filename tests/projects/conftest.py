@@ -13,22 +13,11 @@ from fastapi import FastAPI
 
 from devstack.infra import Endpoints
 from lingban_contracts.topics import PROJECTS
-from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
+from lingban_kit.auth import DEV_JWT_SECRET
 from lingban_kit.clock import FixedClock
 from lingban_kit.kafka import ensure_topics
 from lingban_projects.app import create_app
 from lingban_projects.settings import ProjectsSettings
-
-
-def auth(role: Role, region: str) -> dict[str, str]:
-    token = issue_dev_token(
-        secret=DEV_JWT_SECRET,
-        sub=f"{role.value}@{region}",
-        name="测试",
-        roles=[role],
-        region=region,
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass

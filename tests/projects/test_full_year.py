@@ -18,9 +18,10 @@ from lingban_contracts import decode_record
 from lingban_contracts.topics import PROJECTS
 from lingban_kit.auth import Role
 from lingban_kit.testing import collect, end_offsets
+from tests.auth import auth
 
 from .builders import CITY, TOWNSHIP, VILLAGE
-from .conftest import ProjectsApi, auth
+from .conftest import ProjectsApi
 
 pytestmark = pytest.mark.integration
 

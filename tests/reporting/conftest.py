@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from devstack.infra import Endpoints
-from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
+from lingban_kit.auth import DEV_JWT_SECRET
 from lingban_kit.clock import FixedClock
 from lingban_kit.mongo import Database
 from lingban_reporting.app import create_app
@@ -22,17 +22,6 @@ CITY = "340881000000"
 TOWNSHIP = "340881100000"  # 新渡镇
 VILLAGE = "340881100201"  # 北塘村, in 新渡镇
 OTHER_TOWNSHIP = "340881101000"  # 双港镇
-
-
-def auth(role: Role, region: str) -> dict[str, str]:
-    token = issue_dev_token(
-        secret=DEV_JWT_SECRET,
-        sub=f"{role.value}@{region}",
-        name="测试",
-        roles=[role],
-        region=region,
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass

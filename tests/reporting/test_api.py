@@ -15,13 +15,13 @@ from lingban_kit.auth import Role
 from lingban_reporting.projector import Projector
 from lingban_reporting.read_models.generations import active_models
 from lingban_reporting.synthetic import project_year_events
+from tests.auth import auth
 from tests.reporting.conftest import (
     CITY,
     OTHER_TOWNSHIP,
     TOWNSHIP,
     VILLAGE,
     ReportingApi,
-    auth,
 )
 from tests.reporting.reference import reference_figures, replay
 

@@ -29,10 +29,11 @@ from playwright.async_api import Browser, Page, async_playwright
 from devstack.infra import Endpoints
 from lingban_contracts import Envelope, encode_record
 from lingban_contracts.divisions import default_tree
-from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
+from lingban_kit.auth import DEV_JWT_SECRET, Role
 from lingban_kit.kafka import new_producer, send_records
 from lingban_reporting.app import create_app
 from lingban_reporting.settings import ReportingSettings
+from tests.auth import token
 from tests.reporting.project_world import World
 
 pytestmark = pytest.mark.integration
@@ -59,16 +60,6 @@ FANJI = "340881001002"  # 畈集社区, in 文昌街道
 LONGTENG = "340881002000"  # 龙腾街道
 FANBA = "340881002001"  # 畈坝社区, in 龙腾街道
 LONGMIAN_VILLAGE = "340881003001"  # 金铺社区, in 龙眠街道
-
-
-def token(role: Role, region: str) -> str:
-    return issue_dev_token(
-        secret=DEV_JWT_SECRET,
-        sub=f"{role.value}@{region}",
-        name="测试",
-        roles=[role],
-        region=region,
-    )
 
 
 def build_world(year: int) -> World:

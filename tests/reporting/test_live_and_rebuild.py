@@ -18,7 +18,8 @@ from lingban_reporting.read_models.generations import active_generation, active_
 from lingban_reporting.rebuild import rebuild
 from lingban_reporting.synthetic import project_year_events
 from lingban_reporting.synthetic_supervision import supervision_year_events
-from tests.reporting.conftest import CITY, ReportingApi, auth
+from tests.auth import auth
+from tests.reporting.conftest import CITY, ReportingApi
 from tests.reporting.reference import reference_figures, replay
 
 pytestmark = pytest.mark.integration

@@ -21,26 +21,12 @@ from lingban_contracts.events.projects import (
     StageTask,
 )
 from lingban_contracts.topics import PROJECTS, SUPERVISION
-from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
+from lingban_kit.auth import DEV_JWT_SECRET
 from lingban_kit.clock import FixedClock
 from lingban_kit.kafka import ensure_topics, new_producer, send_records
 from lingban_kit.testing import group_at_end
 from lingban_supervision.app import create_app
 from lingban_supervision.settings import SupervisionSettings
-
-
-def auth(role: Role, region: str, lang: str | None = None) -> dict[str, str]:
-    token = issue_dev_token(
-        secret=DEV_JWT_SECRET,
-        sub=f"{role.value}@{region}",
-        name="测试",
-        roles=[role],
-        region=region,
-    )
-    headers = {"Authorization": f"Bearer {token}"}
-    if lang:
-        headers["Accept-Language"] = lang
-    return headers
 
 
 @dataclass

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from lingban_kit.auth import Role
+from tests.auth import auth
 
 from .builders import CITY, OTHER_VILLAGE, TOWNSHIP, VILLAGE, checklist_json
-from .conftest import SupervisionApi, auth
+from .conftest import SupervisionApi
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +55,9 @@ async def test_roles_and_jurisdiction_answer_403_with_the_reason(api: Supervisio
         "members": MEMBERS,
         "covered_units": [TOWNSHIP],
     }
-    answer = await api.http.post("/v1/groups", json=body, headers=auth(Role.SUPERVISOR, CITY, "en"))
+    answer = await api.http.post(
+        "/v1/groups", json=body, headers=auth(Role.SUPERVISOR, CITY, lang="en")
+    )
     assert answer.status_code == 403
     assert "city_org" in answer.json()["error"]["message"]
     answer = await api.http.post(
@@ -91,7 +94,7 @@ async def test_invalid_data_answers_422_with_fields_in_chinese_or_english(
     assert zh.json()["error"]["details"][0]["field"] == "covered_units.0"
     assert "不在督导组所属区域" in zh.json()["error"]["details"][0]["message"]
     en = await api.http.post(
-        "/v1/groups", json=body, headers=auth(Role.TOWNSHIP_SECRETARY, TOWNSHIP, "en")
+        "/v1/groups", json=body, headers=auth(Role.TOWNSHIP_SECRETARY, TOWNSHIP, lang="en")
     )
     assert "outside the group's region" in en.json()["error"]["details"][0]["message"]
 

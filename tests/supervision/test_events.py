@@ -20,9 +20,10 @@ from lingban_supervision.problems.domain import Problem
 from lingban_supervision.store import Criteria, MongoStore
 from lingban_supervision.visits.domain import Opinion, Visit
 from lingban_supervision.visits.service import VisitCommands
+from tests.auth import auth
 
 from .builders import CITY, TOWNSHIP, VILLAGE
-from .conftest import SupervisionApi, auth
+from .conftest import SupervisionApi
 
 pytestmark = pytest.mark.integration
 

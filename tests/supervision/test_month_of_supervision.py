@@ -18,9 +18,10 @@ from lingban_contracts import Envelope, decode_record
 from lingban_contracts.topics import SUPERVISION
 from lingban_kit.auth import Role
 from lingban_kit.testing import Record, collect, end_offsets
+from tests.auth import auth
 
 from .builders import CITY, TOWNSHIP, VILLAGE, VILLAGE_2, checklist_json
-from .conftest import PublishProject, SupervisionApi, auth
+from .conftest import PublishProject, SupervisionApi
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,26 @@
+"""Development bearer tokens for the tests of every service (signed with the dev secret)."""
+
+from __future__ import annotations
+
+from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
+
+
+def token(role: Role, region: str, sub: str | None = None) -> str:
+    """A token of one role at one unit; `sub` defaults to `<role>@<region>`."""
+    return issue_dev_token(
+        secret=DEV_JWT_SECRET,
+        sub=sub or f"{role.value}@{region}",
+        name="测试",
+        roles=[role],
+        region=region,
+    )
+
+
+def auth(
+    role: Role, region: str, *, sub: str | None = None, lang: str | None = None
+) -> dict[str, str]:
+    """Request headers: the bearer token, and `Accept-Language` when `lang` is given."""
+    headers = {"Authorization": f"Bearer {token(role, region, sub)}"}
+    if lang:
+        headers["Accept-Language"] = lang
+    return headers
