@@ -136,6 +136,9 @@ class World:
         return {
             "declared": len(mine),
             "in_execution": by_status["in_execution"],
-            "completed": by_status["completed"],
+            # Cumulative, as leaders read them: past approval, accepted as complete.
+            "approved": len(mine)
+            - sum(by_status[s] for s in ("declared", "submitted", "returned")),
+            "completed": by_status["completed"] + by_status["evaluated"],
             "overdue_stages": sum(len(p.overdue_months) for p in mine),
         }

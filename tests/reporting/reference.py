@@ -84,6 +84,19 @@ def reference_figures(projects: dict[str, RefProject], prefix: str = "") -> dict
         "completion_requested": statuses["completion_requested"],
         "completed": statuses["completed"],
         "evaluated": statuses["evaluated"],
+        "passed_review": sum(
+            statuses[s]
+            for s in (
+                "approved",
+                "filed",
+                "announced",
+                "in_execution",
+                "completion_requested",
+                "completed",
+                "evaluated",
+            )
+        ),
+        "accepted": completed,
         "overdue_projects": sum(1 for p in chosen if p.overdue_months),
         "overdue_stages": sum(len(p.overdue_months) for p in chosen),
         "completion_rate": round(completed / len(chosen), 4) if chosen else None,

@@ -25,6 +25,16 @@ STATUS_GROUPS = {
     "completed": ("completed",),
     "evaluated": ("evaluated",),
 }
+# Every status a project can have once the level above approved it.
+PASSED_REVIEW = (
+    "approved",
+    "filed",
+    "announced",
+    "in_execution",
+    "completion_requested",
+    "completed",
+    "evaluated",
+)
 
 
 def unit_json(unit: Unit) -> dict[str, str]:
@@ -37,6 +47,10 @@ def project_figures(projects: list[Doc]) -> dict[str, Any]:
     for name, members in STATUS_GROUPS.items():
         figures[name] = sum(statuses[s] for s in members)
     completed = sum(1 for p in projects if p.get("completed"))
+    # Cumulative figures (what leaders read as "passed review" and "completed"),
+    # beside the counts by current status above.
+    figures["passed_review"] = sum(statuses[s] for s in PASSED_REVIEW)
+    figures["accepted"] = completed
     figures["overdue_projects"] = sum(1 for p in projects if p.get("overdue"))
     figures["overdue_stages"] = sum(int(p.get("overdue_stages", 0)) for p in projects)
     figures["completion_rate"] = rate(completed, len(projects))

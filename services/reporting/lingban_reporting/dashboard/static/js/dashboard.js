@@ -179,9 +179,9 @@ function renderOverview(o) {
   const s = o.supervision;
   $("#figures").replaceChildren(
     figure("declared", num(p.declared)),
-    figure("approved", num(p.approved)),
+    figure("approved", num(p.passed_review)),
     figure("in_execution", num(p.in_execution)),
-    figure("completed", num(p.completed)),
+    figure("completed", num(p.accepted)),
     figure("completion_rate", pct(p.completion_rate)),
     figure("overdue_projects", num(p.overdue_projects), `${t("overdue_stages")} ${num(p.overdue_stages)}`, p.overdue_projects > 0),
     figure("coverage", `${num(o.coverage.covered)}/${num(o.coverage.units)}`, `${t("uncovered_units")} ${num(o.coverage.uncovered)}`, o.coverage.uncovered > 0),

@@ -16,7 +16,7 @@ const TEXT = {
     declared: "申报项目",
     approved: "已审核通过",
     in_execution: "实施中",
-    completed: "已完成",
+    completed: "已完成验收",
     completion_rate: "完成率",
     overdue_projects: "逾期项目",
     overdue_stages: "逾期阶段任务",
