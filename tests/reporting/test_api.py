@@ -192,6 +192,7 @@ async def test_quarterly_bulletin_as_json_csv_and_xlsx(
     expected = replay(year_events)
     body = await get(reporting, f"/v1/bulletins/{YEAR}-Q2", LEADER)
     assert body["title"] == f"{YEAR}年第2季度书记领办项目工作通报"
+    assert body["period"] == {"start": f"{YEAR}-04-01", "end": f"{YEAR}-06-30"}
     assert [r["rank"] for r in body["rows"]] == list(range(1, 16))
     at_city = sum(1 for p in expected.values() if p.unit_code == CITY)
     assert sum(r["declared"] for r in body["rows"]) == len(expected) - at_city

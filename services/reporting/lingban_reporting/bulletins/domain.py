@@ -9,7 +9,7 @@ problems of the year; stationed-contact visits of the quarter's months.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lingban_contracts.divisions import DivisionTree, Level, Unit
@@ -128,7 +128,11 @@ def bulletin(tree: DivisionTree, root: Unit, q: Quarter, s: Sources) -> dict[str
         "year": q.year,
         "quarter": q.quarter,
         "title": q.title,
-        "period": {"start": q.start.date().isoformat(), "end": q.end.date().isoformat()},
+        # Both days inclusive, as a printed bulletin states its period.
+        "period": {
+            "start": q.start.date().isoformat(),
+            "end": (q.end - timedelta(days=1)).date().isoformat(),
+        },
         "region": unit_json(root),
         "rows": rows,
         "totals": totals,
