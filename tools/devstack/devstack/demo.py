@@ -88,7 +88,7 @@ def form(unit: Unit, rng: random.Random, revised: bool = False) -> dict[str, Any
     category, title, problem = rng.choice(IDEAS)
     first, last = rng.randint(3, 4), rng.randint(10, 12)
     return {
-        "title": f"{unit.name}{title}" + ("（修订）" if revised else ""),
+        "title": title + ("（修订）" if revised else ""),
         "category": category,
         "problem": problem,
         "expected_goals": "年底前问题实质性解决，群众满意度 90% 以上",
