@@ -7,81 +7,40 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from lingban_kit.deps import PrincipalDep
-from lingban_reporting.deps import ClockDep, ModelsDep, ReportsDep, TreeDep
+from lingban_reporting.deps import ClockDep, ModelsDep, Region, ReportsDep, ScopeDep, TreeDep, Year
 from lingban_reporting.freshness import freshness
 from lingban_reporting.overview.service import resolve_region
 
 router = APIRouter(prefix="/v1", tags=["figures"])
 
-Region = Annotated[str | None, Query(pattern=r"^\d{12}$", description="12-digit unit code")]
-Year = Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 @router.get("/overview", summary="Figures of a region subtree for a year (驾驶舱总览)")
-async def overview(
-    principal: PrincipalDep,
-    reports: ReportsDep,
-    tree: TreeDep,
-    clock: ClockDep,
-    year: Year = None,
-    region: Region = None,
-) -> dict[str, Any]:
-    root = resolve_region(tree, principal, region)
-    return await reports.overview(year or clock.today().year, root)
+async def overview(reports: ReportsDep, scope: ScopeDep) -> dict[str, Any]:
+    return await reports.overview(scope.year, scope.region)
 
 
 @router.get("/breakdown/units", summary="Figures per direct child unit (drill-down)")
-async def breakdown_units(
-    principal: PrincipalDep,
-    reports: ReportsDep,
-    tree: TreeDep,
-    clock: ClockDep,
-    year: Year = None,
-    region: Region = None,
-) -> dict[str, Any]:
-    root = resolve_region(tree, principal, region)
-    return await reports.units(year or clock.today().year, root)
+async def breakdown_units(reports: ReportsDep, scope: ScopeDep) -> dict[str, Any]:
+    return await reports.units(scope.year, scope.region)
 
 
 @router.get("/breakdown/categories", summary="Figures per project category")
-async def breakdown_categories(
-    principal: PrincipalDep,
-    reports: ReportsDep,
-    tree: TreeDep,
-    clock: ClockDep,
-    year: Year = None,
-    region: Region = None,
-) -> dict[str, Any]:
-    root = resolve_region(tree, principal, region)
-    return await reports.categories(year or clock.today().year, root)
+async def breakdown_categories(reports: ReportsDep, scope: ScopeDep) -> dict[str, Any]:
+    return await reports.categories(scope.year, scope.region)
 
 
 @router.get("/coverage", summary="Units with and without a project (申报领办全覆盖)")
-async def coverage(
-    principal: PrincipalDep,
-    reports: ReportsDep,
-    tree: TreeDep,
-    clock: ClockDep,
-    year: Year = None,
-    region: Region = None,
-) -> dict[str, Any]:
-    root = resolve_region(tree, principal, region)
-    return await reports.coverage(year or clock.today().year, root)
+async def coverage(reports: ReportsDep, scope: ScopeDep) -> dict[str, Any]:
+    return await reports.coverage(scope.year, scope.region)
 
 
 @router.get("/overdue-stages", summary="Stages whose month passed without being struck off")
 async def overdue_stages(
-    principal: PrincipalDep,
-    reports: ReportsDep,
-    tree: TreeDep,
-    clock: ClockDep,
-    year: Year = None,
-    region: Region = None,
-    limit: Limit = 100,
+    reports: ReportsDep, scope: ScopeDep, limit: Limit = 100
 ) -> dict[str, Any]:
-    root = resolve_region(tree, principal, region)
-    return await reports.overdue_stages(year or clock.today().year, root, limit)
+    return await reports.overdue_stages(scope.year, scope.region, limit)
 
 
 @router.get("/rectifications", summary="Rectifications (整改) by status")

@@ -11,8 +11,7 @@ from pydantic import BaseModel
 from lingban_contracts.divisions import DivisionTree
 from lingban_kit.deps import PrincipalDep
 from lingban_kit.errors import NotFound
-from lingban_reporting.deps import ClockDep, ModelsDep, TreeDep
-from lingban_reporting.overview.service import resolve_region
+from lingban_reporting.deps import ModelsDep, ScopeDep, TreeDep
 from lingban_reporting.projects.repository import MongoProjectReadRepository, ProjectFilter
 from lingban_reporting.projects.state import STATUS_ZH
 
@@ -87,22 +86,18 @@ async def read(
 
 @router.get("", summary="Projects of a region subtree, filtered and paginated")
 async def list_views(
-    principal: PrincipalDep,
     models: ModelsDep,
     tree: TreeDep,
-    clock: ClockDep,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    scope: ScopeDep,
     category: str | None = None,
     status: str | None = None,
     overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ProjectPage:
-    root = resolve_region(tree, principal, region)
     where = ProjectFilter(
-        year=year or clock.today().year,
-        region=root.code,
+        year=scope.year,
+        region=scope.region.code,
         category=category,
         status=status,
         overdue=overdue,
