@@ -83,7 +83,6 @@ class OutboxRelay:
         self.batch_size = batch_size
         self._by_name = {c.name: c for c in self.collections}
         self._hints: set[tuple[str, Any]] = set()
-        self._backlog_left = False
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -128,8 +127,8 @@ class OutboxRelay:
                     # stop as soon as a batch came back short (no more backlog),
                     # instead of paying for one more empty query.
                     while await self.lease.acquire():
-                        await self.drain_once(full_scan=full)
-                        if not self._backlog_left:
+                        _, more = await self._drain_batch(full_scan=full)
+                        if not more:
                             break
             except asyncio.CancelledError:
                 raise
@@ -158,9 +157,14 @@ class OutboxRelay:
 
     async def drain_once(self, full_scan: bool = False) -> int:
         """Publish one batch of pending events per collection; returns how many."""
+        published, _ = await self._drain_batch(full_scan)
+        return published
+
+    async def _drain_batch(self, full_scan: bool) -> tuple[int, bool]:
+        """One batch per collection: (events published, whether a batch came back full)."""
         published = 0
         pending = 0
-        self._backlog_left = False
+        more = False
         query = ANY_PENDING if full_scan else PENDING
         for collection in self.collections:
             # One query per collection and cycle: on FerretDB every query on a
@@ -168,12 +172,12 @@ class OutboxRelay:
             # count for the metric.
             docs = await collection.find(query, {OUTBOX_FIELD: 1}).limit(self.batch_size).to_list()
             pending += sum(len(doc.get(OUTBOX_FIELD, [])) for doc in docs)
-            self._backlog_left |= len(docs) >= self.batch_size
+            more |= len(docs) >= self.batch_size
             for doc in docs:
                 published += await self._publish_document(collection, doc)
         # Unpublished events this poll found (in at most a batch of documents each).
         metrics.OUTBOX_PENDING.labels(self.service).set(pending)
-        return published
+        return published, more
 
     async def _publish_document(self, collection: Collection, doc: Document) -> int:
         entries: list[dict[str, Any]] = doc.get(OUTBOX_FIELD, [])
