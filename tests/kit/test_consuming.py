@@ -19,7 +19,7 @@ from lingban_kit.kafka import ensure_topics, new_producer, send_records
 from lingban_kit.mongo import Database
 from lingban_kit.runtime import ServiceRuntime
 from lingban_kit.settings import ServiceSettings
-from lingban_kit.testing import collect, end_offsets, header
+from lingban_kit.testing import collect, end_offsets, group_at_end, header
 from tests.events import project_declared
 
 pytestmark = pytest.mark.integration
@@ -73,6 +73,8 @@ async def test_poison_and_failing_events_go_to_dead_letters_and_the_consumer_car
     good_2 = project_declared(key, title="second", version=3)
     poison = encode_record(project_declared(key, title="poison", version=4))
 
+    # The service's group starts here, not at the topic's beginning: only this test's events.
+    await group_at_end(infra.kafka_bootstrap_servers, f"lingban-{service}", [PROJECTS.name])
     runtime = runtime_for(infra, service, database, {DECLARED: on_declared})
     await runtime.start()
     try:
@@ -138,6 +140,7 @@ async def test_a_crash_mid_handling_redelivers_the_event(
     service = f"t{uuid.uuid4().hex[:8]}"
     before = project_declared(title="before")
     target = project_declared(title="target")
+    await group_at_end(infra.kafka_bootstrap_servers, f"lingban-{service}", [PROJECTS.name])
     await send_records(producer, [encode_record(before), encode_record(target)])
 
     process = await asyncio.create_subprocess_exec(
