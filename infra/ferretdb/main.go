@@ -1,5 +1,6 @@
-// Command lingban-ferretdb runs FerretDB v1 with its SQLite backend as a
-// MongoDB-wire database for local development and tests.
+// Command lingban-ferretdb runs FerretDB v1 as a MongoDB-wire database for
+// local development and tests, on PostgreSQL (-postgresql-url, the default
+// devstack provisions) or on SQLite (-sqlite-dir).
 //
 // We embed FerretDB as a library instead of `go install`-ing its own command
 // because that command panics without the version files its release build
@@ -22,17 +23,18 @@ import (
 
 func main() {
 	listenAddr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
-	sqliteDir := flag.String("sqlite-dir", "data", "directory holding one SQLite file per database")
+	sqliteDir := flag.String("sqlite-dir", "data", "directory holding one SQLite file per database (SQLite backend)")
+	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL connection string; when set, the PostgreSQL backend is used instead of SQLite")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
 	flag.Parse()
 
-	if err := run(*listenAddr, *sqliteDir, *logLevel); err != nil {
+	if err := run(*listenAddr, *sqliteDir, *postgresqlURL, *logLevel); err != nil {
 		fmt.Fprintln(os.Stderr, "lingban-ferretdb:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listenAddr, sqliteDir, logLevel string) error {
+func run(listenAddr, sqliteDir, postgresqlURL, logLevel string) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("bad -log-level: %w", err)
@@ -51,12 +53,18 @@ func run(listenAddr, sqliteDir, logLevel string) error {
 	// write serializer on the public address (see write_serializer.go).
 	socket := filepath.Join(filepath.Dir(dir), "ferretdb.sock")
 	_ = os.Remove(socket)
-	f, err := ferretdb.New(&ferretdb.Config{
+	config := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: socket},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/", // the trailing slash marks a directory for the SQLite backend
-	})
+	}
+	if postgresqlURL != "" {
+		config.Handler = "postgresql"
+		config.PostgreSQLURL = postgresqlURL
+		config.SQLiteURL = ""
+	}
+	f, err := ferretdb.New(config)
 	if err != nil {
 		return err
 	}
@@ -75,7 +83,7 @@ func run(listenAddr, sqliteDir, logLevel string) error {
 	go func() { errs <- f.Run(ctx) }()
 	go func() { errs <- serializer.serve(ctx, listener) }()
 
-	logger.Warn("lingban-ferretdb listening", "addr", listenAddr, "sqlite_dir", dir)
+	logger.Warn("lingban-ferretdb listening", "addr", listenAddr, "backend", config.Handler)
 	err = <-errs
 	stop()
 	return err

@@ -1,9 +1,12 @@
 """The MongoDB-wire database: `mongod` when it is on PATH, otherwise FerretDB.
 
-FerretDB 1.24 with its SQLite backend is a single Go binary and needs no other
-server. It cannot be `go install`-ed (its own command panics without the
-version files of a release build), so `infra/ferretdb/` wraps the embeddable
-package in a tiny `main`, built here once into `.devstack/cache/bin/`.
+FerretDB 1.24 runs on PostgreSQL (`devstack.postgres`) by default; its SQLite
+backend (DEVSTACK_FERRETDB_BACKEND=sqlite) needs no other server but uses no
+secondary index, so every filter scans its collection. FerretDB cannot be
+`go install`-ed (its own command panics without the version files of a release
+build), so `infra/ferretdb/` wraps the embeddable package in a tiny `main`.
+The build vendors the modules and applies `infra/ferretdb/patches/` (indexed
+equality filters on PostgreSQL), once, into `.devstack/cache/bin/`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
-from devstack import commands, paths, probes, processes
+from devstack import commands, paths, postgres, probes, processes
 from devstack.console import say
 from devstack.errors import DevstackError
 from devstack.locks import file_lock
@@ -22,17 +25,46 @@ NAME = "mongo"
 HOST = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 120.0
 FERRETDB_BINARY = "lingban-ferretdb"
+FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
+BACKENDS = ("postgresql", "sqlite")
+
+
+def ferretdb_backend() -> str:
+    backend = os.environ.get("DEVSTACK_FERRETDB_BACKEND", "").strip() or "postgresql"
+    if backend not in BACKENDS:
+        raise DevstackError(
+            f"DEVSTACK_FERRETDB_BACKEND={backend!r}: choose one of {', '.join(BACKENDS)}"
+        )
+    return backend
 
 
 def _ferretdb_sources() -> Path:
     return paths.infra_dir() / "ferretdb"
 
 
+def _patches() -> list[Path]:
+    return sorted((_ferretdb_sources() / "patches").glob("*.patch"))
+
+
+def _apply_patches(module_dir: Path) -> None:
+    # Outside any repository on purpose: inside one, `git apply` resolves paths
+    # from that repository's top and would skip files of the vendored module.
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(module_dir.parent)}
+    git = commands.require_tool("git", "to apply infra/ferretdb/patches")
+    for patch in _patches():
+        commands.run_build(
+            [git, "apply", "-p1", "--whitespace=nowarn", str(patch)],
+            what=f"applying {patch.name} to FerretDB",
+            cwd=module_dir,
+            env=env,
+        )
+
+
 def ensure_ferretdb_binary() -> Path:
     """Our FerretDB binary, (re)built with Go when missing or older than its sources."""
     source = _ferretdb_sources()
     binary = paths.cache_dir() / "bin" / FERRETDB_BINARY
-    inputs = [*source.glob("*.go"), source / "go.mod", source / "go.sum"]
+    inputs = [*source.glob("*.go"), source / "go.mod", source / "go.sum", *_patches()]
     with file_lock(paths.cache_dir() / "locks" / f"{FERRETDB_BINARY}.lock"):
         newest_input = max(path.stat().st_mtime for path in inputs)
         if binary.is_file() and binary.stat().st_mtime >= newest_input:
@@ -43,15 +75,24 @@ def ensure_ferretdb_binary() -> Path:
         say(
             f"building FerretDB into {binary} with Go (only when missing or infra/ferretdb changed; 1-2 minutes cold)"
         )
-        paths.created(binary.parent)
-        partial = binary.with_name(binary.name + ".partial")
+        build = paths.created(paths.cache_dir() / "ferretdb-build")
+        shutil.rmtree(build)
+        build.mkdir()
+        for path in [*source.glob("*.go"), source / "go.mod", source / "go.sum"]:
+            shutil.copy2(path, build / path.name)
         # FerretDB's SQLite driver is pure Go: without cgo no C compiler is needed.
         env = {**os.environ, "CGO_ENABLED": "0"}
         commands.run_build(
+            [go, "mod", "vendor"], what="fetching FerretDB's modules", cwd=build, env=env
+        )
+        _apply_patches(build / "vendor" / FERRETDB_MODULE)
+        paths.created(binary.parent)
+        partial = binary.with_name(binary.name + ".partial")
+        commands.run_build(
             # No VCS stamping: it needs git to trust the checkout, and adds nothing here.
-            [go, "build", "-buildvcs=false", "-o", str(partial), "."],
+            [go, "build", "-mod=vendor", "-buildvcs=false", "-o", str(partial), "."],
             what="building FerretDB with Go",
-            cwd=source,
+            cwd=build,
             env=env,
         )
         partial.replace(binary)
@@ -69,10 +110,13 @@ def _server_argv(profile: Profile) -> tuple[str, list[str]]:
                 "--port", str(profile.mongo_port)]  # fmt: skip
         return "mongod", argv
     # Its own folder: SQLite files must never be mixed with a mongod data folder.
+    # With PostgreSQL it only holds FerretDB's private socket.
     data_dir = run_dir / "ferretdb-data"
     argv = [str(ensure_ferretdb_binary()), "-listen-addr", f"{HOST}:{profile.mongo_port}",
             "-sqlite-dir", str(data_dir)]  # fmt: skip
-    return "FerretDB", argv
+    if ferretdb_backend() == "sqlite":
+        return "FerretDB (SQLite)", argv
+    return "FerretDB (PostgreSQL)", [*argv, "-postgresql-url", postgres.connection_url(profile)]
 
 
 def ensure_running(profile: Profile) -> tuple[processes.ProcessRecord, bool]:
@@ -80,6 +124,9 @@ def ensure_running(profile: Profile) -> tuple[processes.ProcessRecord, bool]:
 
     Returns its record and whether it was started by this call.
     """
+    if shutil.which("mongod") is None and ferretdb_backend() == "postgresql":
+        # Always, even when FerretDB runs: it is useless without its storage.
+        postgres.ensure_running(profile)
     with file_lock(paths.locks_dir(profile.name) / f"{NAME}.lock"):
         record = processes.running(profile.name, NAME)
         started = record is None
@@ -111,4 +158,6 @@ def ensure_running(profile: Profile) -> tuple[processes.ProcessRecord, bool]:
 
 
 def stop(profile_name: str) -> bool:
-    return processes.stop(profile_name, NAME, grace=15.0)
+    """Stop the database, then its PostgreSQL (if devstack started one)."""
+    stopped = processes.stop(profile_name, NAME, grace=15.0)
+    return postgres.stop(profile_name) or stopped

@@ -25,6 +25,9 @@ from devstack.errors import DevstackError
 # then nobody's child: it outlives the `python -m devstack` that started it,
 # cannot become a zombie of a long-lived caller (a pytest session), and a
 # Ctrl-C in the caller's terminal does not reach it.
+#
+# The first argument is "uid:gid" to drop privileges to before the exec (a
+# server that refuses to run as root, PostgreSQL), or "-" to keep them.
 _LAUNCHER = """
 import os, sys
 pid = os.fork()
@@ -33,10 +36,15 @@ if pid:
     os._exit(0)
 os.setsid()
 os.dup2(2, 1)
+if sys.argv[1] != "-":
+    uid, gid = (int(part) for part in sys.argv[1].split(":"))
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
 try:
-    os.execvp(sys.argv[1], sys.argv[1:])
+    os.execvp(sys.argv[2], sys.argv[2:])
 except OSError as error:
-    print(f"devstack: cannot run {sys.argv[1]}: {error}", file=sys.stderr, flush=True)
+    print(f"devstack: cannot run {sys.argv[2]}: {error}", file=sys.stderr, flush=True)
     os._exit(127)
 """
 _PROC = Path("/proc")
@@ -135,8 +143,12 @@ def launch(
     port: int,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    run_as: tuple[int, int] | None = None,
 ) -> ProcessRecord:
-    """Start `argv` detached, output to `<profile>/logs/<name>.log`, and record its pid."""
+    """Start `argv` detached, output to `<profile>/logs/<name>.log`, and record its pid.
+
+    `run_as` is a (uid, gid) the server runs as instead of the caller.
+    """
     paths.created(paths.logs_dir(profile))
     paths.created(paths.pids_dir(profile))
     log = log_path(profile, name)
@@ -146,7 +158,14 @@ def launch(
         log.replace(log.with_name(log.name + ".1"))
     with log.open("ab") as log_file:
         launcher = subprocess.run(
-            [sys.executable, "-I", "-c", _LAUNCHER, *argv],
+            [
+                sys.executable,
+                "-I",
+                "-c",
+                _LAUNCHER,
+                f"{run_as[0]}:{run_as[1]}" if run_as else "-",
+                *argv,
+            ],
             cwd=cwd,
             env=None if env is None else dict(env),
             stdin=subprocess.DEVNULL,
@@ -232,12 +251,28 @@ def _live_group_members(pgid: int) -> bool:
     return False
 
 
-def stop(profile: str, name: str, *, grace: float = 15.0) -> bool:
-    """SIGTERM the recorded server, SIGKILL after `grace` seconds; True if one was running."""
+def stop(
+    profile: str,
+    name: str,
+    *,
+    grace: float = 15.0,
+    first_signal: signal.Signals = signal.SIGTERM,
+    whole_group: bool = True,
+) -> bool:
+    """Signal the recorded server (SIGTERM unless told), SIGKILL after `grace` seconds.
+
+    Returns True if one was running. `whole_group=False` signals only the
+    server itself first, for servers that stop their own children in order
+    (PostgreSQL's fast shutdown is SIGINT to the postmaster alone).
+    """
     record = running(profile, name)
     if record is None:
         return False
-    _signal_group(record.pid, signal.SIGTERM)
+    if whole_group:
+        _signal_group(record.pid, first_signal)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(record.pid, first_signal)
     if not _wait_gone(record.pid, grace):
         _signal_group(record.pid, signal.SIGKILL)
         _wait_gone(record.pid, 5.0)

@@ -14,11 +14,27 @@ class Profile:
     kafka_port: int
     kafka_controller_port: int
     mongo_port: int
+    postgres_port: int  # behind FerretDB; never used by the services directly
+    durable: bool  # False for throw-away test data: PostgreSQL skips fsync
 
 
 _DEFAULTS = {
-    "dev": Profile("dev", kafka_port=9092, kafka_controller_port=9093, mongo_port=27017),
-    "test": Profile("test", kafka_port=19092, kafka_controller_port=19093, mongo_port=27018),
+    "dev": Profile(
+        "dev",
+        kafka_port=9092,
+        kafka_controller_port=9093,
+        mongo_port=27017,
+        postgres_port=55432,
+        durable=True,
+    ),
+    "test": Profile(
+        "test",
+        kafka_port=19092,
+        kafka_controller_port=19093,
+        mongo_port=27018,
+        postgres_port=55433,
+        durable=False,
+    ),
 }
 PROFILE_NAMES = tuple(_DEFAULTS)
 
@@ -33,7 +49,7 @@ def _port_from_env(variable: str, default: int) -> int:
 
 
 def get_profile(name: str) -> Profile:
-    """The profile's ports, with DEVSTACK_KAFKA_PORT / DEVSTACK_MONGO_PORT overrides applied."""
+    """The profile's ports, with DEVSTACK_{KAFKA,MONGO,POSTGRES}_PORT overrides applied."""
     try:
         base = _DEFAULTS[name]
     except KeyError:
@@ -51,4 +67,6 @@ def get_profile(name: str) -> Profile:
         kafka_port=kafka_port,
         kafka_controller_port=_port_from_env("DEVSTACK_KAFKA_CONTROLLER_PORT", controller_default),
         mongo_port=_port_from_env("DEVSTACK_MONGO_PORT", base.mongo_port),
+        postgres_port=_port_from_env("DEVSTACK_POSTGRES_PORT", base.postgres_port),
+        durable=base.durable,
     )
