@@ -131,3 +131,27 @@ async def test_the_flag_finds_new_events_and_the_full_scan_finds_unflagged_ones(
     doc = await database["projects"].find_one({"_id": flagged.aggregate_id})
     assert doc is not None
     assert doc["state"] == 1
+
+
+async def test_a_starting_relay_publishes_documents_written_before_the_flag_existed(
+    infra: Endpoints, database: Database, producer: AIOKafkaProducer
+) -> None:
+    # Written by an older version: events in the outbox, no pending flag.
+    legacy = project_declared(title="legacy")
+    await database["projects"].insert_one(
+        {"_id": legacy.aggregate_id, "outbox": push_events([legacy])["outbox"]["$each"]}
+    )
+    since = await end_offsets(infra.kafka_bootstrap_servers, PROJECTS.name)
+    relay = relay_for(database, producer)
+    relay.start()
+    try:
+        records = await collect(
+            infra.kafka_bootstrap_servers,
+            PROJECTS.name,
+            since,
+            match=lambda r: r.key == legacy.aggregate_id.encode(),
+            until=lambda found: len(found) >= 1,
+        )
+    finally:
+        await relay.stop()
+    assert [header(r, "ce_id") for r in records] == [legacy.id]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -33,9 +32,10 @@ OUTBOX_FIELD = "outbox"
 # through an index instead of scanning every document's array.
 PENDING_FLAG = "outbox_pending"
 PENDING = {PENDING_FLAG: True}
-# The unindexed form, for the occasional safety-net scan.
+# The unindexed form: read every document of the collection. Only once, when
+# the relay starts, for documents written before the flag existed; every
+# writer raises the flag in the same write as its events (`with_events`).
 ANY_PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
-FULL_SCAN_EVERY_SECONDS = 30.0
 
 
 def push_events(envelopes: Sequence[Envelope]) -> Document:
@@ -90,8 +90,7 @@ class OutboxRelay:
         """Called after a local write so events go out at once, not at the next poll.
 
         Naming the written document lets the relay fetch it by `_id` instead of
-        querying for pending documents (a full scan on FerretDB, which pushes
-        down only `_id` lookups); the poll still finds everything else.
+        querying for pending documents; the poll still finds everything else.
         """
         if collection is not None and doc_id is not None:
             self._hints.add((collection, doc_id))
@@ -111,14 +110,9 @@ class OutboxRelay:
     async def _run(self) -> None:
         for collection in self.collections:
             await ensure_outbox_index(collection)
-        last_full_scan = -FULL_SCAN_EVERY_SECONDS
+        full = True  # the first drain also finds documents without the flag
         while True:
             try:
-                # Now and then also look without the flag, for writers that
-                # pushed events without raising it.
-                full = time.monotonic() - last_full_scan >= FULL_SCAN_EVERY_SECONDS
-                if full:
-                    last_full_scan = time.monotonic()
                 hinted = self._wakeup.is_set() and self._hints and not full
                 if hinted and await self.lease.acquire():
                     await self.drain_hinted()
@@ -129,6 +123,7 @@ class OutboxRelay:
                     while await self.lease.acquire():
                         _, more = await self._drain_batch(full_scan=full)
                         if not more:
+                            full = False
                             break
             except asyncio.CancelledError:
                 raise
@@ -167,9 +162,8 @@ class OutboxRelay:
         more = False
         query = ANY_PENDING if full_scan else PENDING
         for collection in self.collections:
-            # One query per collection and cycle: on FerretDB every query on a
-            # field other than `_id` reads the whole collection, so no separate
-            # count for the metric.
+            # One indexed query per collection and cycle (no separate count
+            # for the metric).
             docs = await collection.find(query, {OUTBOX_FIELD: 1}).limit(self.batch_size).to_list()
             pending += sum(len(doc.get(OUTBOX_FIELD, [])) for doc in docs)
             more |= len(docs) >= self.batch_size
