@@ -35,7 +35,7 @@ def create_app(
         CONTRACT,
         outbox_collections=[NOTIFICATIONS],
         handlers=wiring.handlers,
-        on_start=[wiring.ensure_indexes],
+        on_start=[wiring.ensure_indexes, wiring.migrate],
         background=[wiring.scheduler_loop(), wiring.dispatcher_loop()]
         if settings.background
         else [],

@@ -28,13 +28,16 @@ from lingban_notifications.delivery.email import EmailSender, SmtpConfig
 from lingban_notifications.delivery.sms import HttpSmsProvider, SmsProvider, SmsSender
 from lingban_notifications.delivery.webhook import WebhookSender
 from lingban_notifications.directory.repository import (
+    DirectoryCache,
     MongoDirectory,
+    backfill_ancestors,
     ensure_directory_indexes,
 )
 from lingban_notifications.notifications.domain import Retry
 from lingban_notifications.notifications.repository import (
     NOTIFICATIONS,
     MongoNotificationRepository,
+    backfill_flags,
     ensure_notification_indexes,
 )
 from lingban_notifications.rules.model import Kind, RuleSet
@@ -44,8 +47,15 @@ from lingban_notifications.scheduling.notices import event_notice_intents
 from lingban_notifications.scheduling.planner import Planner
 from lingban_notifications.scheduling.scheduler import Scheduler
 from lingban_notifications.settings import NotificationsSettings
-from lingban_notifications.subjects.rectifications import rectification_projection
-from lingban_notifications.subjects.tracking import SUBJECTS, project_projection
+from lingban_notifications.subjects.rectifications import (
+    ensure_rectification_indexes,
+    rectification_projection,
+)
+from lingban_notifications.subjects.tracking import (
+    SUBJECTS,
+    ensure_subject_indexes,
+    project_projection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +96,9 @@ class Wiring:
     db: Database | None = None
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     on_write: Callable[[], None] = lambda: None
+    # This replica's copy of the contact directory (checked against the
+    # database's version token at each use).
+    contacts: DirectoryCache = field(default_factory=DirectoryCache)
     _planner: Planner | None = None
 
     def bind(self, db: Database) -> None:
@@ -106,7 +119,7 @@ class Wiring:
 
     @property
     def directory(self) -> MongoDirectory:
-        return MongoDirectory(self._db())
+        return MongoDirectory(self._db(), self.contacts)
 
     @property
     def planner(self) -> Planner:
@@ -186,6 +199,13 @@ class Wiring:
     async def ensure_indexes(self, runtime: ServiceRuntime) -> None:
         await ensure_notification_indexes(runtime.db)
         await ensure_directory_indexes(runtime.db)
+        await ensure_subject_indexes(runtime.db)
+        await ensure_rectification_indexes(runtime.db)
+
+    async def migrate(self, runtime: ServiceRuntime) -> None:
+        """Derived fields for documents written before they existed (once per database)."""
+        await backfill_flags(runtime.db)
+        await backfill_ancestors(runtime.db)
 
     async def release_leases(self) -> None:
         """On a clean stop: let another replica take the scheduler over at once."""

@@ -1,18 +1,53 @@
-"""Every contact-directory query (collection `contacts`)."""
+"""Every contact-directory query (collection `contacts`).
+
+Each query is an indexed equality (FerretDB on PostgreSQL pushes down only
+top-level scalar equalities; `$or`, `$in` and `$regex` read every contact):
+- the inbox mapping asks twice, by `user_ids` (an array: equality means
+  "contains") and by `unit_code`, and checks the roles in Go;
+- the subtree list asks by `ancestors`, a derived array of the unit's code and
+  every level above it, so `{"ancestors": region}` is the whole subtree.
+
+The scheduler, the event notices and the dispatcher need the whole directory
+many times a minute. Each replica keeps it in memory (`DirectoryCache`) and
+asks the database only whether it changed: every `put` writes a new token to
+the `contacts-version` document, read by `_id` before each use. Reading the
+token *before* the contacts, and writing it *after* them, means a copy taken
+during a write is stored under the old token and reloaded on the next use.
+"""
 
 from __future__ import annotations
 
 import abc
+import contextlib
+import time
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
 
-from lingban_contracts.regions import region_prefix
 from lingban_kit.auth import Principal
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_notifications.directory.domain import Recipient
+from lingban_notifications.meta import META, run_once
 
 CONTACTS = "contacts"
+CONTACTS_VERSION = "contacts-version"
+# Derived fields stored next to a recipient (not part of the model).
+_DERIVED = ("ancestors",)
+# Significant prefix lengths of a 12-digit region code, top down (as in
+# lingban_contracts.regions: province, prefecture, county, township, village).
+_LEVELS = (2, 4, 6, 9, 12)
+
+
+def region_ancestors(code: str) -> list[str]:
+    """The unit's code and the code of every level above it.
+
+    `in_subtree(code, root)` holds exactly when `root` is in this list, so a
+    subtree is one equality on the stored array.
+    """
+    return list(dict.fromkeys(code[:n].ljust(len(code), "0") for n in _LEVELS))
 
 
 class Directory(abc.ABC):
@@ -39,25 +74,103 @@ class Directory(abc.ABC):
 def _to_doc(r: Recipient) -> Document:
     doc = r.model_dump(mode="json")
     doc["_id"] = doc.pop("id")
+    doc["ancestors"] = region_ancestors(r.unit_code)
     return doc
 
 
 def _from_doc(doc: Document) -> Recipient:
-    fields = {k: v for k, v in doc.items() if k != "_id"}
+    fields = {k: v for k, v in doc.items() if k != "_id" and k not in _DERIVED}
     return Recipient.model_validate({**fields, "id": doc["_id"]})
+
+
+# ---- the filters (each served by an index below) ---------------------------------
+def version_filter() -> Document:
+    return {"_id": CONTACTS_VERSION}
+
+
+def reader_filters(principal: Principal) -> list[Document]:
+    """Contacts naming the user, and contacts of the user's unit (roles checked in Go)."""
+    return [{"user_ids": principal.id}, {"unit_code": principal.region_code}]
+
+
+def subtree_filter(region_code: str, kind: str | None) -> Document:
+    query: Document = {"ancestors": region_code}
+    if kind:
+        query["kind"] = kind
+    return query
 
 
 async def ensure_directory_indexes(db: Database) -> None:
     await db[CONTACTS].create_index([("unit_code", ASCENDING)])
     await db[CONTACTS].create_index([("user_ids", ASCENDING)])
+    await db[CONTACTS].create_index([("ancestors", ASCENDING), ("kind", ASCENDING)])
+
+
+async def backfill_ancestors(db: Database) -> None:
+    """Contacts stored before `ancestors` existed get it, once per database."""
+    await run_once(db, "contact-ancestors-v1", lambda: _backfill_ancestors(db[CONTACTS]))
+
+
+async def _backfill_ancestors(contacts: Collection) -> int:
+    fixed = 0
+    missing = {"ancestors": {"$exists": False}}
+    async for doc in contacts.find(missing, {"unit_code": 1}):
+        # Still missing: a `put` meanwhile wrote the whole entry with it.
+        result = await contacts.update_one(
+            {"_id": doc["_id"], **missing},
+            {"$set": {"ancestors": region_ancestors(doc["unit_code"])}},
+        )
+        fixed += result.modified_count
+    return fixed
+
+
+@dataclass
+class DirectoryCache:
+    """One replica's copy of the whole directory and the version token it was read at.
+
+    `max_age_seconds` bounds how long a copy lives even if the token never
+    changes (contacts written by something other than `put`).
+    """
+
+    max_age_seconds: float = 600.0
+    version: Any = None
+    loaded_at: float | None = None
+    entries: dict[str, Recipient] = field(default_factory=dict)
+    loads: int = 0
+
+    def fresh(self, version: Any) -> bool:
+        return (
+            self.loaded_at is not None
+            and version == self.version
+            and time.monotonic() - self.loaded_at < self.max_age_seconds
+        )
+
+    def store(self, version: Any, entries: dict[str, Recipient]) -> None:
+        self.version, self.entries = version, entries
+        self.loaded_at = time.monotonic()
+        self.loads += 1
 
 
 class MongoDirectory(Directory):
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: DirectoryCache | None = None) -> None:
         self.collection: Collection = db[CONTACTS]
+        self.meta: Collection = db[META]
+        self.cache = cache
 
     async def all(self) -> dict[str, Recipient]:
+        if self.cache is None:
+            return await self._load()
+        version = await self._version()  # before the contacts: see the module doc
+        if not self.cache.fresh(version):
+            self.cache.store(version, await self._load())
+        return dict(self.cache.entries)
+
+    async def _load(self) -> dict[str, Recipient]:
         return {d["_id"]: _from_doc(d) async for d in self.collection.find({})}
+
+    async def _version(self) -> Any:
+        doc = await self.meta.find_one(version_filter())
+        return doc.get("token") if doc else None
 
     async def get(self, recipient_id: str) -> Recipient | None:
         doc = await self.collection.find_one({"_id": recipient_id})
@@ -66,21 +179,26 @@ class MongoDirectory(Directory):
     async def put(self, recipients: list[Recipient]) -> None:
         for r in recipients:
             await self.collection.replace_one({"_id": r.id}, _to_doc(r), upsert=True)
+        # After the contacts: every replica's copy is now out of date.
+        token = {"$set": {"token": uuid.uuid4().hex}}
+        for _ in range(2):  # two first upserts at once: the loser updates
+            with contextlib.suppress(DuplicateKeyError):
+                await self.meta.update_one(version_filter(), token, upsert=True)
+                return
 
     async def readable_ids(self, principal: Principal) -> list[str]:
-        query = {
-            "$or": [
-                {"user_ids": principal.id},
-                {"unit_code": principal.region_code, "roles": {"$in": list(principal.roles)}},
-            ]
-        }
-        return [d["_id"] async for d in self.collection.find(query, {"_id": 1})]
+        by_user, by_unit = reader_filters(principal)
+        ids = [d["_id"] async for d in self.collection.find(by_user, {"_id": 1})]
+        ids += [
+            d["_id"]
+            async for d in self.collection.find(by_unit, {"_id": 1, "roles": 1})
+            if any(role in principal.roles for role in d.get("roles", []))
+        ]
+        return list(dict.fromkeys(ids))
 
     async def search(
         self, *, region_code: str, kind: str | None, limit: int, offset: int
     ) -> list[Recipient]:
-        query: dict[str, Any] = {"unit_code": {"$regex": f"^{region_prefix(region_code)}"}}
-        if kind:
-            query["kind"] = kind
+        query = subtree_filter(region_code, kind)
         cursor = self.collection.find(query).sort("_id", ASCENDING).skip(offset).limit(limit)
         return [_from_doc(d) async for d in cursor]

@@ -165,6 +165,21 @@ class Notification:
         inbox = self.deliveries.get(Channel.INBOX)
         return inbox is not None and inbox.status is DeliveryStatus.SENT
 
+    @property
+    def unread(self) -> bool:
+        """In the inbox and not read yet (what the unread badge counts)."""
+        return self.in_inbox and self.read_at is None
+
+    @property
+    def awaiting_ack(self) -> bool:
+        """Sent, must be signed, unsigned, and no escalation has gone out for it yet."""
+        return (
+            self.requires_ack
+            and self.acknowledged_at is None
+            and not self.ack_escalated
+            and self.first_sent_at is not None
+        )
+
     def due_channels(self, now: datetime) -> list[Channel]:
         return [
             c for c, d in self.deliveries.items() if d.status in OPEN and d.next_attempt_at <= now

@@ -8,11 +8,20 @@ dispatcher recording a delivery while the recipient acknowledges) never
 overwrite each other: the loser reloads and re-applies. Dispatch claims are a
 conditional update with an expiry, so one replica sends a notification at a
 time and a crashed replica's claim lapses.
+
+Every hot query is an indexed equality (FerretDB on PostgreSQL pushes down
+only top-level scalar equalities; `$in`, `$or`, ranges and `null` are
+filtered in Go after reading every row the rest selects). So the states they
+ask about are stored as flags, written by `to_document` in the same write as
+the state they derive from: `open` (the dispatcher), `unread` (inbox badge),
+`awaiting_ack` (the acknowledgement escalation). The filters are functions
+here so the query-plan tests check exactly what the code runs.
 """
 
 from __future__ import annotations
 
 import abc
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +31,7 @@ from pymongo.errors import DuplicateKeyError
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
+from lingban_notifications.meta import run_once
 from lingban_notifications.notifications.domain import (
     Delivery,
     DeliveryStatus,
@@ -30,6 +40,10 @@ from lingban_notifications.notifications.domain import (
 )
 
 NOTIFICATIONS = "notifications"
+# `existing_keys` looks keys up by `_id`, this many at a time.
+LOOKUP_CONCURRENCY = 32
+NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
+_NO_OUTBOX = {OUTBOX_FIELD: 0, PENDING_FLAG: 0}
 
 
 class NotificationRepository(abc.ABC):
@@ -38,7 +52,9 @@ class NotificationRepository(abc.ABC):
         """Insert; False when a notification with the same dedupe key exists."""
 
     @abc.abstractmethod
-    async def existing_keys(self, keys: list[str]) -> set[str]: ...
+    async def existing_keys(self, keys: list[str]) -> set[str]:
+        """Which of these dedupe keys have a notification (never deleted, so never wrong
+        when it says yes; a key created meanwhile is still refused by `add`)."""
 
     @abc.abstractmethod
     async def get(self, notification_id: str) -> tuple[Notification, int] | None:
@@ -68,12 +84,65 @@ class NotificationRepository(abc.ABC):
     async def awaiting_ack(self, sent_before: datetime) -> list[Notification]: ...
 
 
+# ---- the hot filters (each served by an index below) -----------------------------
+def id_filter(notification_id: str) -> Document:
+    """Dedupe pre-check, reads, saves, claims: the unique `_id` index."""
+    return {"_id": notification_id}
+
+
+def due_filter(now: datetime) -> Document:
+    """Dispatcher: index (open, next_due_at) serves `open`; the time is checked on those."""
+    return {"open": True, "next_due_at": {"$lte": now}}
+
+
+def inbox_filter(recipient_id: str, *, unread_only: bool) -> Document:
+    """One recipient's inbox: index (recipient_id, unread) or (recipient_id, created_at)."""
+    if unread_only:
+        return {"recipient_id": recipient_id, "unread": True}
+    return {"recipient_id": recipient_id, "in_inbox": True}
+
+
+def awaiting_ack_filter(sent_before: datetime) -> Document:
+    """Acknowledgement escalation: index (awaiting_ack); the time is checked on those."""
+    return {"awaiting_ack": True, "first_sent_at": {"$lte": sent_before}}
+
+
+def dead_letter_filter() -> Document:
+    return {"has_dead": True}
+
+
 async def ensure_notification_indexes(db: Database) -> None:
     coll = db[NOTIFICATIONS]
+    # Uniqueness only (the `_id`, derived from the key, already refuses a copy).
     await coll.create_index("dedupe_key", unique=True)
     await coll.create_index([("open", ASCENDING), ("next_due_at", ASCENDING)])
     await coll.create_index([("recipient_id", ASCENDING), ("created_at", DESCENDING)])
+    await coll.create_index([("recipient_id", ASCENDING), ("unread", ASCENDING)])
+    await coll.create_index("awaiting_ack")
     await coll.create_index("has_dead")
+
+
+FLAGS_MIGRATION = "notification-flags-v1"
+
+
+async def backfill_flags(db: Database) -> None:
+    """Give notifications written before the `unread`/`awaiting_ack` flags existed
+    their flags, once per database (later writes keep them right)."""
+    await run_once(db, FLAGS_MIGRATION, lambda: _backfill_flags(db[NOTIFICATIONS]))
+
+
+async def _backfill_flags(coll: Collection) -> int:
+    missing = {"$or": [{"unread": {"$exists": False}}, {"awaiting_ack": {"$exists": False}}]}
+    fixed = 0
+    async for doc in coll.find(missing, _NO_OUTBOX):
+        n = from_document(doc)
+        # Conditional on `rev`: a save meanwhile has written the flags itself.
+        result = await coll.update_one(
+            {"_id": n.id, "rev": doc["rev"]},
+            {"$set": {"unread": n.unread, "awaiting_ack": n.awaiting_ack}},
+        )
+        fixed += result.modified_count
+    return fixed
 
 
 def _dt(value: Any) -> datetime | None:
@@ -121,7 +190,9 @@ def to_document(n: Notification, rev: int) -> Document:
         "next_due_at": n.next_due_at,
         "has_dead": n.has_dead,
         "in_inbox": n.in_inbox,
+        "unread": n.unread,
         "first_sent_at": n.first_sent_at,
+        "awaiting_ack": n.awaiting_ack,
     }
 
 
@@ -164,9 +235,6 @@ def from_document(doc: Document) -> Notification:
     )
 
 
-_NO_OUTBOX = {OUTBOX_FIELD: 0, PENDING_FLAG: 0}
-
-
 class MongoNotificationRepository(NotificationRepository):
     def __init__(self, db: Database) -> None:
         self.collection: Collection = db[NOTIFICATIONS]
@@ -181,15 +249,22 @@ class MongoNotificationRepository(NotificationRepository):
         return True
 
     async def existing_keys(self, keys: list[str]) -> set[str]:
+        # One `_id` lookup per key (`{_id: {$in: …}}` would read the whole
+        # collection on FerretDB), a bounded number at a time.
         found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            ids = [notification_id(k) for k in keys[start : start + 500]]
-            query = {"_id": {"$in": ids}}
-            found |= {d["dedupe_key"] async for d in self.collection.find(query, {"dedupe_key": 1})}
+        for start in range(0, len(keys), LOOKUP_CONCURRENCY):
+            chunk = keys[start : start + LOOKUP_CONCURRENCY]
+            docs = await asyncio.gather(
+                *(
+                    self.collection.find_one(id_filter(notification_id(k)), {"_id": 1})
+                    for k in chunk
+                )
+            )
+            found |= {k for k, doc in zip(chunk, docs, strict=True) if doc is not None}
         return found
 
     async def get(self, notification_id: str) -> tuple[Notification, int] | None:
-        doc = await self.collection.find_one({"_id": notification_id}, _NO_OUTBOX)
+        doc = await self.collection.find_one(id_filter(notification_id), _NO_OUTBOX)
         return (from_document(doc), doc["rev"]) if doc else None
 
     async def save(self, n: Notification, rev: int, claim: str | None = None) -> bool:
@@ -210,10 +285,9 @@ class MongoNotificationRepository(NotificationRepository):
     async def claim_due(
         self, now: datetime, holder: str, hold: timedelta, limit: int
     ) -> list[tuple[Notification, int]]:
-        query = {"open": True, "next_due_at": {"$lte": now}}
-        candidates = await self.collection.find(query, {"_id": 1, "claim_until": 1}).to_list(
-            limit * 4
-        )
+        candidates = await self.collection.find(
+            due_filter(now), {"_id": 1, "claim_until": 1}
+        ).to_list(limit * 4)
         claimed: list[tuple[Notification, int]] = []
         for c in candidates:
             if len(claimed) >= limit:
@@ -238,31 +312,36 @@ class MongoNotificationRepository(NotificationRepository):
     async def inbox(
         self, recipient_ids: list[str], *, unread_only: bool, limit: int, offset: int
     ) -> list[Notification]:
-        query: Document = {"recipient_id": {"$in": recipient_ids}, "in_inbox": True}
-        if unread_only:
-            query["read_at"] = None
-        cursor = (
-            self.collection.find(query, _NO_OUTBOX)
-            .sort([("created_at", DESCENDING), ("_id", ASCENDING)])
-            .skip(offset)
-            .limit(limit)
-        )
-        return [from_document(d) async for d in cursor]
+        # One equality query per recipient (a user reads one or two inboxes),
+        # each cut to the page's end, then merged newest first.
+        window = offset + limit
+
+        async def newest(recipient_id: str) -> list[Document]:
+            query = inbox_filter(recipient_id, unread_only=unread_only)
+            cursor = self.collection.find(query, _NO_OUTBOX).sort(NEWEST_FIRST).limit(window)
+            return await cursor.to_list(None)
+
+        pages = await asyncio.gather(*(newest(r) for r in dict.fromkeys(recipient_ids)))
+        docs = [d for page in pages for d in page]
+        docs.sort(key=lambda d: str(d["_id"]))
+        docs.sort(key=lambda d: d["created_at"], reverse=True)  # stable: ties stay by `_id`
+        return [from_document(d) for d in docs[offset:window]]
 
     async def unread_count(self, recipient_ids: list[str]) -> int:
-        return await self.collection.count_documents(
-            {"recipient_id": {"$in": recipient_ids}, "in_inbox": True, "read_at": None}
+        counts = await asyncio.gather(
+            *(
+                self.collection.count_documents(inbox_filter(r, unread_only=True))
+                for r in dict.fromkeys(recipient_ids)
+            )
         )
+        return sum(counts)
 
     async def dead_letters(self, limit: int) -> list[Notification]:
-        cursor = self.collection.find({"has_dead": True}, _NO_OUTBOX).sort("created_at", ASCENDING)
+        cursor = self.collection.find(dead_letter_filter(), _NO_OUTBOX).sort(
+            "created_at", ASCENDING
+        )
         return [from_document(d) async for d in cursor.limit(limit)]
 
     async def awaiting_ack(self, sent_before: datetime) -> list[Notification]:
-        query = {
-            "requires_ack": True,
-            "acknowledged_at": None,
-            "ack_escalated": False,
-            "first_sent_at": {"$ne": None, "$lte": sent_before},
-        }
-        return [from_document(d) async for d in self.collection.find(query, _NO_OUTBOX)]
+        cursor = self.collection.find(awaiting_ack_filter(sent_before), _NO_OUTBOX)
+        return [from_document(d) async for d in cursor]

@@ -4,6 +4,10 @@ A lease in the database makes one replica evaluate; should two evaluate
 anyway (a lease handed over mid-tick), the unique dedupe key still lets each
 reminder through once. Evaluation is "as of now", so the first tick after
 downtime catches up once.
+
+Its reads are indexed equalities: one query per live project status (`$in`
+would read every project ever tracked on FerretDB), the open rectifications,
+and the notifications flagged `awaiting_ack`.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import timedelta
 from lingban_contracts.divisions import DivisionTree
 from lingban_kit.clock import Clock
 from lingban_kit.leases import Lease
-from lingban_kit.mongo import Database
+from lingban_kit.mongo import Database, Document
 from lingban_notifications.directory.repository import Directory
 from lingban_notifications.metrics import LAST_TICK
 from lingban_notifications.notifications.domain import Notification
@@ -37,6 +41,16 @@ STATE = "scheduler_state"
 LIVE = ["submitted", "approved", "in_execution"]
 
 
+def live_subject_filters() -> list[Document]:
+    """`reminder_subjects` the rules look at; index (status)."""
+    return [{"status": status} for status in LIVE]
+
+
+def open_rectifications_filter() -> Document:
+    """`reminder_rectifications` the rules look at; index (status)."""
+    return {"status": "open"}
+
+
 @dataclass
 class Scheduler:
     db: Database
@@ -55,10 +69,7 @@ class Scheduler:
         now = self.clock.now()
         rules = await self.rules.current()
         evaluator = Evaluator(rules, self.tree, await self.directory.all())
-        cursor = self.db[SUBJECTS].find({"status": {"$in": LIVE}})
-        subjects = [ProjectSubject.from_document(d) async for d in cursor]
-        cursor = self.db[RECTIFICATIONS].find({"status": "open"})
-        rectifications = [RectificationSubject.from_document(d) async for d in cursor]
+        subjects, rectifications = await self.live_subjects()
         intents = evaluator.evaluate(now, subjects, rectifications)
         created = await self.planner.create(intents, now)
         for rule in rules.enabled(Kind.ACKNOWLEDGEMENT_ESCALATION):
@@ -77,6 +88,16 @@ class Scheduler:
         if created:
             log.info("reminders created", extra={"count": len(created)})
         return created
+
+    async def live_subjects(self) -> tuple[list[ProjectSubject], list[RectificationSubject]]:
+        """The projects and rectifications that may owe a reminder now."""
+        subjects = [
+            ProjectSubject.from_document(d)
+            for query in live_subject_filters()
+            async for d in self.db[SUBJECTS].find(query)
+        ]
+        cursor = self.db[RECTIFICATIONS].find(open_rectifications_filter())
+        return subjects, [RectificationSubject.from_document(d) async for d in cursor]
 
     async def _mark_escalated(self, notification_id: str) -> None:
         for _ in range(5):  # the recipient may be acknowledging right now

@@ -52,6 +52,11 @@ def _update(event: Envelope) -> tuple[str, dict[str, Any]] | None:
     return d["rectification_id"], {"$set": sets}
 
 
+async def ensure_rectification_indexes(db: Database) -> None:
+    """The scheduler reads the open ones by `status` equality."""
+    await db[RECTIFICATIONS].create_index("status")
+
+
 def rectification_projection(db: Database) -> Projection:
     rectifications = db[RECTIFICATIONS]
 

@@ -1,7 +1,8 @@
 """Project events -> `reminder_subjects`: what each project owes, and when.
 
 One document per project, updated with a version guard, so a redelivered or
-stale event changes nothing. The scheduler evaluates the rules on these.
+stale event changes nothing. The scheduler evaluates the rules on these: it
+reads the live projects by `status` equality, served by the index below.
 """
 
 from __future__ import annotations
@@ -79,6 +80,10 @@ def _update(event: Envelope) -> dict[str, Any]:
         sets["status"] = "evaluated"
     # Anything else (stage-overdue …) changes nothing here but the version.
     return {"$set": sets}
+
+
+async def ensure_subject_indexes(db: Database) -> None:
+    await db[SUBJECTS].create_index("status")
 
 
 def project_projection(db: Database) -> Projection:
