@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +16,7 @@ from lingban_contracts.topics import PROJECTS
 from lingban_kit.auth import DEV_JWT_SECRET
 from lingban_kit.clock import FixedClock
 from lingban_kit.kafka import ensure_topics
+from lingban_kit.mongo import Database
 from lingban_projects.app import create_app
 from lingban_projects.settings import ProjectsSettings
 
@@ -24,15 +25,17 @@ from lingban_projects.settings import ProjectsSettings
 class ProjectsApi:
     http: httpx.AsyncClient
     clock: FixedClock
+    db: Database  # the service's own database, for query-plan checks
 
 
-@pytest.fixture
-async def api(infra: Endpoints) -> AsyncIterator[ProjectsApi]:
+@contextlib.asynccontextmanager
+async def running_app(infra: Endpoints, database: str) -> AsyncIterator[ProjectsApi]:
+    """The app started (its start hooks run) on `database`, which it does not drop."""
     await ensure_topics(infra.kafka_bootstrap_servers, [(PROJECTS.name, PROJECTS.partitions)], 1)
     settings = ProjectsSettings(
         kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         mongodb_uri=infra.mongodb_uri,
-        mongodb_database=f"lingban_test_{uuid.uuid4().hex[:10]}",
+        mongodb_database=database,
         auth_jwt_secret=DEV_JWT_SECRET,
         outbox_poll_seconds=0.2,
     )
@@ -41,5 +44,10 @@ async def api(infra: Endpoints) -> AsyncIterator[ProjectsApi]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://projects") as http:
-            yield ProjectsApi(http, clock)
-        await app.state.runtime.mongo_client.drop_database(settings.mongodb_database)
+            yield ProjectsApi(http, clock, app.state.runtime.db)
+
+
+@pytest.fixture
+async def api(infra: Endpoints, database: Database) -> AsyncIterator[ProjectsApi]:
+    async with running_app(infra, database.name) as started:
+        yield started

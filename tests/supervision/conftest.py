@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from lingban_contracts.topics import PROJECTS, SUPERVISION
 from lingban_kit.auth import DEV_JWT_SECRET
 from lingban_kit.clock import FixedClock
 from lingban_kit.kafka import ensure_topics, new_producer, send_records
+from lingban_kit.mongo import Database
 from lingban_kit.testing import group_at_end
 from lingban_supervision.app import create_app
 from lingban_supervision.settings import SupervisionSettings
@@ -34,6 +36,7 @@ class SupervisionApi:
     http: httpx.AsyncClient
     clock: FixedClock
     bootstrap: str
+    db: Database  # the service's own database, for query-plan checks
 
     def at(self, month: int, day: int) -> None:
         self.clock.set(datetime(2026, month, day, 2, tzinfo=UTC))
@@ -109,8 +112,9 @@ def _project_events(
 PublishProject = Callable[..., Awaitable[str]]
 
 
-@pytest.fixture
-async def api(infra: Endpoints) -> AsyncIterator[SupervisionApi]:
+@contextlib.asynccontextmanager
+async def running_app(infra: Endpoints, database: str) -> AsyncIterator[SupervisionApi]:
+    """The app started (its start hooks run) on `database`, which it does not drop."""
     bootstrap = infra.kafka_bootstrap_servers
     await ensure_topics(
         bootstrap,
@@ -120,12 +124,13 @@ async def api(infra: Endpoints) -> AsyncIterator[SupervisionApi]:
     settings = SupervisionSettings(
         kafka_bootstrap_servers=bootstrap,
         mongodb_uri=infra.mongodb_uri,
-        mongodb_database=f"lingban_test_{uuid.uuid4().hex[:10]}",
+        mongodb_database=database,
         auth_jwt_secret=DEV_JWT_SECRET,
         outbox_poll_seconds=0.2,
-        # Only the project events this test publishes, not earlier tests' ones.
+        # Only the project and visit events this test publishes, not earlier tests' ones
+        # (thousands on a long-lived broker, each read before the test's own).
         consumer_group=await group_at_end(
-            bootstrap, f"supervision-test-{uuid.uuid4().hex[:8]}", [PROJECTS.name]
+            bootstrap, f"supervision-test-{uuid.uuid4().hex[:8]}", [PROJECTS.name, SUPERVISION.name]
         ),
     )
     clock = FixedClock(datetime(2026, 3, 2, 2, tzinfo=UTC))
@@ -133,8 +138,13 @@ async def api(infra: Endpoints) -> AsyncIterator[SupervisionApi]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://supervision") as http:
-            yield SupervisionApi(http, clock, bootstrap)
-        await app.state.runtime.mongo_client.drop_database(settings.mongodb_database)
+            yield SupervisionApi(http, clock, bootstrap, app.state.runtime.db)
+
+
+@pytest.fixture
+async def api(infra: Endpoints, database: Database) -> AsyncIterator[SupervisionApi]:
+    async with running_app(infra, database.name) as started:
+        yield started
 
 
 @pytest.fixture

@@ -39,11 +39,12 @@ class FakeStore(AggregateStore[A]):
         return self.from_document(copy.deepcopy(doc)) if doc else None
 
     async def find(
-        self, criteria: Criteria, *, sort: str = "_id", limit: int = 1000, offset: int = 0
+        self, criteria: Criteria, *, sort: str = "_id", limit: int | None = None, offset: int = 0
     ) -> list[A]:
         found = [d for d in self.docs.values() if criteria.matches(d)]
         found.sort(key=lambda d: (str(d.get(sort)), str(d["_id"])))
-        return [self.from_document(copy.deepcopy(d)) for d in found[offset : offset + limit]]
+        end = None if limit is None else offset + limit
+        return [self.from_document(copy.deepcopy(d)) for d in found[offset:end]]
 
 
 class FakeInspectable(InspectableProjects):

@@ -9,7 +9,11 @@ from lingban_projects.contract import CONTRACT
 from lingban_projects.projects.api import router as projects_router
 from lingban_projects.projects.daily_checks import daily_checks_loop
 from lingban_projects.projects.daily_checks import router as operations_router
-from lingban_projects.projects.repository import PROJECTS_COLLECTION, ensure_indexes
+from lingban_projects.projects.repository import (
+    PROJECTS_COLLECTION,
+    backfill_region_path,
+    ensure_indexes,
+)
 from lingban_projects.settings import ProjectsSettings
 from lingban_projects.units.api import router as units_router
 
@@ -21,7 +25,7 @@ def create_app(settings: ProjectsSettings | None = None, clock: Clock | None = N
         settings,
         CONTRACT,
         outbox_collections=[PROJECTS_COLLECTION],
-        on_start=[ensure_indexes],
+        on_start=[ensure_indexes, backfill_region_path],
         background=[daily_checks_loop(clock)],
     )
     app = create_service_app(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from lingban_contracts import Actor, Envelope, new_envelope
 from lingban_contracts.base import EventData
@@ -47,6 +48,13 @@ class Aggregate:
         )
         self.pending_events.append(envelope)
         self.history.append(HistoryEntry(self.version, envelope.type, actor, now))
+
+    def query_fields(self) -> dict[str, Any]:
+        """Values stored beside the state only so that queries can select them by equality.
+
+        Derived from the state, so the write that changes the state keeps them right.
+        """
+        return {}
 
 
 def township_code(tree: DivisionTree, unit_code: str) -> str | None:

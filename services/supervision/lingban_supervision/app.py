@@ -11,7 +11,7 @@ from lingban_supervision.contract import CONTRACT
 from lingban_supervision.deps import OUTBOX_COLLECTIONS
 from lingban_supervision.groups.api import router as groups_router
 from lingban_supervision.handlers import handlers
-from lingban_supervision.indexes import ensure_indexes
+from lingban_supervision.indexes import backfill_query_fields, ensure_indexes
 from lingban_supervision.inspections.api import router as inspections_router
 from lingban_supervision.problems.api import router as problems_router
 from lingban_supervision.projects.api import router as inspectable_router
@@ -28,7 +28,7 @@ def create_app(settings: SupervisionSettings | None = None, clock: Clock | None 
         CONTRACT,
         outbox_collections=OUTBOX_COLLECTIONS,
         handlers=handlers,
-        on_start=[ensure_indexes],
+        on_start=[ensure_indexes, backfill_query_fields],
         background=[checks_loop(clock)],
     )
     app = create_service_app(

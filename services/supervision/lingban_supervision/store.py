@@ -2,13 +2,16 @@
 
 `AggregateStore` is the port the use cases talk to; `MongoStore` implements it
 and holds every query (tests use a hand-written in-memory fake subclassing the
-port). Queries are simple criteria — equal fields, `$in` lists, a region
-subtree, lower/upper bounds — that both MongoDB and FerretDB run well.
+port). Queries are criteria of equalities only — stored fields equal to values,
+and a region subtree as an equality on the stored `region_path` — because that
+is all FerretDB on PostgreSQL pushes down to an index (`$regex`, `$in`, ranges,
+sorts and limits run in Go over every row the equalities select).
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -16,11 +19,11 @@ from pydantic import TypeAdapter
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from lingban_contracts.regions import region_prefix
 from lingban_kit.errors import Conflict
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
 from lingban_supervision.aggregate import Aggregate
+from lingban_supervision.regions import REGION_PATH, within
 
 A = TypeVar("A", bound=Aggregate)
 _TRANSIENT = {"pending_events", "correlation_id"}
@@ -28,42 +31,31 @@ _TRANSIENT = {"pending_events", "correlation_id"}
 
 @dataclass(frozen=True)
 class Criteria:
-    """What to find: stored fields equal to / in / below / above values, or in a subtree."""
+    """What to find: stored fields equal to values, and optionally inside a region subtree.
+
+    Every condition is an equality an index can serve. The region is matched on
+    `region_path`, which `Aggregate.query_fields` stores from the aggregate's unit.
+    """
 
     equal: dict[str, Any] = field(default_factory=dict)
-    any_of: dict[str, list[Any]] = field(default_factory=dict)
-    below: dict[str, Any] = field(default_factory=dict)  # field < value
-    at_least: dict[str, Any] = field(default_factory=dict)  # field >= value
-    within: tuple[str, str] | None = None  # (field, region code): field in its subtree
-
-    def matches(self, doc: Document) -> bool:
-        """The same rule in Python, for fakes."""
-        if any(doc.get(k) != v for k, v in self.equal.items()):
-            return False
-        if any(doc.get(k) not in v for k, v in self.any_of.items()):
-            return False
-        if any(doc.get(k) is None or not doc[k] < v for k, v in self.below.items()):
-            return False
-        if any(doc.get(k) is None or not doc[k] >= v for k, v in self.at_least.items()):
-            return False
-        if self.within is not None:
-            name, code = self.within
-            value = doc.get(name)
-            return isinstance(value, str) and value.startswith(region_prefix(code))
-        return True
+    within: str | None = None  # a region code: the document's unit is in its subtree
 
     def to_query(self) -> Document:
         query: Document = dict(self.equal)
-        for key, values in self.any_of.items():
-            query[key] = {"$in": values}
-        for key, value in self.below.items():
-            query.setdefault(key, {})["$lt"] = value
-        for key, value in self.at_least.items():
-            query.setdefault(key, {})["$gte"] = value
         if self.within is not None:
-            name, code = self.within
-            query[name] = {"$regex": f"^{region_prefix(code)}"}
+            query.update(within(self.within))
         return query
+
+    def matches(self, doc: Document) -> bool:
+        """The same rule in Python, for fakes (`region_path` is an array: "contains")."""
+        for key, value in self.to_query().items():
+            stored = doc.get(key)
+            if isinstance(stored, list) and key == REGION_PATH:
+                if value not in stored:
+                    return False
+            elif stored != value:
+                return False
+        return True
 
 
 class AggregateStore(abc.ABC, Generic[A]):
@@ -72,14 +64,18 @@ class AggregateStore(abc.ABC, Generic[A]):
     def __init__(self, model: type[A]) -> None:
         self.model = model
         self.adapter: TypeAdapter[A] = TypeAdapter(model)
+        self._state_fields = {f.name for f in dataclasses.fields(model)} - _TRANSIENT
 
     def to_document(self, aggregate: A) -> Document:
         doc: Document = self.adapter.dump_python(aggregate, mode="json", exclude=_TRANSIENT)
         doc["_id"] = doc.pop("id")
+        # Derived from the state, so every add and save keeps them right.
+        doc.update(aggregate.query_fields())
         return doc
 
     def from_document(self, doc: Document) -> A:
-        fields = {k: v for k, v in doc.items() if k not in ("_id", OUTBOX_FIELD, PENDING_FLAG)}
+        # Only the aggregate's own fields: not the outbox nor the derived query fields.
+        fields = {k: v for k, v in doc.items() if k in self._state_fields}
         return self.adapter.validate_python({**fields, "id": doc["_id"]})
 
     @abc.abstractmethod
@@ -95,8 +91,9 @@ class AggregateStore(abc.ABC, Generic[A]):
 
     @abc.abstractmethod
     async def find(
-        self, criteria: Criteria, *, sort: str = "_id", limit: int = 1000, offset: int = 0
-    ) -> list[A]: ...
+        self, criteria: Criteria, *, sort: str = "_id", limit: int | None = None, offset: int = 0
+    ) -> list[A]:
+        """Every match (no cap unless `limit` is given), sorted by `sort` then id."""
 
 
 def changed_meanwhile(expected_version: int) -> Conflict:
@@ -141,12 +138,12 @@ class MongoStore(AggregateStore[A]):
         return self.from_document(doc) if doc else None
 
     async def find(
-        self, criteria: Criteria, *, sort: str = "_id", limit: int = 1000, offset: int = 0
+        self, criteria: Criteria, *, sort: str = "_id", limit: int | None = None, offset: int = 0
     ) -> list[A]:
         cursor = (
             self.collection.find(criteria.to_query(), {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
             .sort([(sort, ASCENDING), ("_id", ASCENDING)])
             .skip(offset)
-            .limit(limit)
+            .limit(limit or 0)  # 0: no limit
         )
         return [self.from_document(d) async for d in cursor]

@@ -3,27 +3,48 @@
 The aggregate is stored whole as one document (a year of reports stays far
 below MongoDB's document limit). Updates are conditional on the version that
 was read, so two concurrent edits cannot both win: the loser gets a 409.
+
+Every query is a top-level AND of equalities that one index serves, because
+FerretDB on PostgreSQL pushes nothing else down (`$regex`, `$in`, ranges,
+sorts and limits run in Go over every row the equalities select). The filter
+builders are module functions so tests can ask `explain` about the very
+filters the repository runs.
 """
 
 from __future__ import annotations
 
 import abc
-from typing import Any
+import contextlib
 
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from lingban_contracts.regions import region_prefix
 from lingban_kit.errors import Conflict
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
 from lingban_kit.runtime import ServiceRuntime
+from lingban_projects.migrations import run_once
 from lingban_projects.projects.domain import Project, Status
+from lingban_projects.regions import REGION_PATH, region_path, within
 
 PROJECTS_COLLECTION = "projects"
 _ADAPTER = TypeAdapter(Project)
 _TRANSIENT = {"pending_events", "correlation_id"}
+# Stored only for queries; the aggregate itself holds the same facts.
+_DERIVED = {"title", "category", REGION_PATH}
+# The list, coverage and status queries: any subset of these fields' equalities
+# is served by this one index on FerretDB (GIN); on MongoDB the (status) index
+# serves the status-only query of the hourly checks.
+SEARCH_INDEX = [
+    (REGION_PATH, ASCENDING),
+    ("year", ASCENDING),
+    ("status", ASCENDING),
+    ("category", ASCENDING),
+]
+STATUS_INDEX = [("status", ASCENDING)]
+# Replaced: nothing queries `unit_code` by equality any more.
+_OLD_INDEXES = ("unit_code_1_year_1",)
 
 
 class ProjectRepository(abc.ABC):
@@ -60,8 +81,31 @@ class ProjectRepository(abc.ABC):
 
 async def ensure_indexes(runtime: ServiceRuntime) -> None:
     coll = runtime.db[PROJECTS_COLLECTION]
-    await coll.create_index([("unit_code", ASCENDING), ("year", ASCENDING)])
-    await coll.create_index([("status", ASCENDING)])
+    for name in _OLD_INDEXES:
+        # Never created, or dropped by another replica already: nothing to do.
+        with contextlib.suppress(OperationFailure):
+            await coll.drop_index(name)
+    await coll.create_index(SEARCH_INDEX)
+    await coll.create_index(STATUS_INDEX)
+
+
+async def backfill_region_path(runtime: ServiceRuntime) -> None:
+    """Give projects stored before `region_path` existed their path (once, idempotent)."""
+    coll = runtime.db[PROJECTS_COLLECTION]
+
+    async def migrate() -> int:
+        # The ids first: no writes while the (full-read) cursor is open.
+        missing = [d async for d in coll.find({REGION_PATH: {"$exists": False}}, {"unit_code": 1})]
+        changed = 0
+        for doc in missing:
+            result = await coll.update_one(
+                {"_id": doc["_id"], REGION_PATH: {"$exists": False}},
+                {"$set": {REGION_PATH: region_path(doc["unit_code"])}},
+            )
+            changed += result.modified_count
+        return changed
+
+    await run_once(runtime.db, f"{PROJECTS_COLLECTION}.{REGION_PATH}", migrate)
 
 
 def to_document(project: Project) -> Document:
@@ -70,16 +114,40 @@ def to_document(project: Project) -> Document:
     # Denormalised for queries; the source of truth is the last revision.
     doc["title"] = project.declaration.title
     doc["category"] = project.declaration.category
+    doc[REGION_PATH] = region_path(project.unit_code)
     return doc
 
 
 def from_document(doc: Document) -> Project:
     fields = {
-        k: v
-        for k, v in doc.items()
-        if k not in ("_id", OUTBOX_FIELD, PENDING_FLAG, "title", "category")
+        k: v for k, v in doc.items() if k not in ("_id", OUTBOX_FIELD, PENDING_FLAG, *_DERIVED)
     }
     return _ADAPTER.validate_python({**fields, "id": doc["_id"]})
+
+
+# ---- the filters the repository runs ------------------------------------------------
+def search_filter(
+    region_code: str,
+    year: int | None = None,
+    status: str | None = None,
+    category: str | None = None,
+) -> Document:
+    """Projects of a region subtree, optionally of one year, status and category."""
+    query: Document = {**within(region_code)}
+    for key, value in (("year", year), ("status", status), ("category", category)):
+        if value is not None:
+            query[key] = value
+    return query
+
+
+def coverage_filter(region_code: str, year: int) -> Document:
+    """Projects of a region subtree and year (which units have one)."""
+    return search_filter(region_code, year)
+
+
+def status_filter(status: Status) -> Document:
+    """Projects in one status (one query per status: `$in` is not pushed down)."""
+    return {"status": status.value}
 
 
 class MongoProjectRepository(ProjectRepository):
@@ -127,10 +195,8 @@ class MongoProjectRepository(ProjectRepository):
         limit: int = 50,
         offset: int = 0,
     ) -> list[Project]:
-        query: dict[str, Any] = {"unit_code": {"$regex": f"^{region_prefix(region_code)}"}}
-        for key, value in (("year", year), ("status", status), ("category", category)):
-            if value is not None:
-                query[key] = value
+        query = search_filter(region_code, year, status, category)
+        # Sorting and paging run over the rows the indexed equalities select.
         cursor = (
             self.collection.find(query, {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
             .sort([("unit_code", ASCENDING), ("_id", ASCENDING)])
@@ -140,9 +206,11 @@ class MongoProjectRepository(ProjectRepository):
         return [from_document(d) async for d in cursor]
 
     async def units_with_projects(self, region_code: str, year: int) -> set[str]:
-        query = {"unit_code": {"$regex": f"^{region_prefix(region_code)}"}, "year": year}
+        query = coverage_filter(region_code, year)
         return {d["unit_code"] async for d in self.collection.find(query, {"unit_code": 1})}
 
     async def ids_in_status(self, statuses: tuple[Status, ...]) -> list[str]:
-        query = {"status": {"$in": [s.value for s in statuses]}}
-        return [d["_id"] async for d in self.collection.find(query, {"_id": 1})]
+        ids: list[str] = []
+        for status in dict.fromkeys(statuses):
+            ids += [d["_id"] async for d in self.collection.find(status_filter(status), {"_id": 1})]
+        return ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from lingban_contracts import Actor
 from lingban_contracts.events import supervision as ev
@@ -12,6 +13,7 @@ from lingban_contracts.events.supervision import GroupLevel, GroupMember
 from lingban_contracts.regions import in_subtree
 from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_supervision.aggregate import Aggregate
+from lingban_supervision.regions import REGION_PATH, region_path
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class Group(Aggregate):
     year: int
     composition: Composition
     created_at: datetime
+
+    def query_fields(self) -> dict[str, Any]:
+        return {REGION_PATH: region_path(self.region_code)}
 
     def covers(self, unit_code: str) -> bool:
         return any(in_subtree(unit_code, c) for c in self.composition.covered_units)

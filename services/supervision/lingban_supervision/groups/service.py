@@ -13,9 +13,20 @@ from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_kit.logging import correlation_id
 from lingban_supervision.access import GROUP_FORMING_ROLES, not_found, unit_or_invalid
 from lingban_supervision.groups.domain import Composition, Group
+from lingban_supervision.regions import region_path
 from lingban_supervision.store import AggregateStore, Criteria, changed_meanwhile
 
 GROUPS_COLLECTION = "supervision_groups"
+
+
+def list_criteria(region_code: str, year: int | None) -> list[Criteria]:
+    """The groups `may_read` lets a reader at `region_code` see, as indexed equalities:
+    those inside the reader's subtree, and those of each region above the reader."""
+    equal: dict[str, object] = {"year": year} if year is not None else {}
+    above = [code for code in region_path(region_code) if code != region_code]
+    return [Criteria(equal=equal, within=region_code)] + [
+        Criteria(equal={**equal, "region_code": code}) for code in above
+    ]
 
 
 def may_read(principal: Principal, group: Group) -> bool:
@@ -80,6 +91,8 @@ class GroupCommands:
         return group
 
     async def list(self, principal: Principal, year: int | None) -> list[Group]:
-        equal = {"year": year} if year is not None else {}
-        found = await self.store.find(Criteria(equal=equal), sort="region_code")
-        return [g for g in found if may_read(principal, g)]
+        found: dict[str, Group] = {}
+        for criteria in list_criteria(principal.region_code, year):
+            found.update((g.id, g) for g in await self.store.find(criteria))
+        readable = [g for g in found.values() if may_read(principal, g)]
+        return sorted(readable, key=lambda g: (g.region_code, g.id))

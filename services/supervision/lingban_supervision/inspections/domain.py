@@ -27,7 +27,9 @@ from lingban_contracts.events.supervision import (
 from lingban_kit.errors import FieldProblem, InvalidTransition, ValidationFailed
 from lingban_supervision.aggregate import Aggregate, half_month_of
 from lingban_supervision.inspections.scoring import score_checklist
+from lingban_supervision.regions import REGION_PATH, region_path
 
+RECTIFICATION_OPEN = "rectification_open"  # stored flag: a rectification awaits the unit
 # Seeing the place itself (看实况、访实情): these count towards ≥ 2 on-site a month.
 ON_SITE_METHODS = frozenset(
     {InspectionMethod.ON_SITE, InspectionMethod.UNANNOUNCED, InspectionMethod.HOUSEHOLD_VISIT}
@@ -110,8 +112,20 @@ class Inspection(Aggregate):
     created_at: datetime
     result: Record | None = None
     rectification: Rectification | None = None
-    # The deadline of an open rectification, top-level so the overdue check can query it.
+    # The deadline of an open rectification (None once submitted or closed).
     open_deadline: date | None = None
+
+    def query_fields(self) -> dict[str, Any]:
+        return {
+            REGION_PATH: region_path(self.unit_code),
+            # The overdue check selects on this flag; the date test runs in Python.
+            RECTIFICATION_OPEN: self.rectification_open,
+        }
+
+    @property
+    def rectification_open(self) -> bool:
+        rect = self.rectification
+        return rect is not None and rect.status is RectificationStatus.OPEN
 
     @property
     def announced(self) -> bool:

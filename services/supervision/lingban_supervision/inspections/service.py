@@ -23,12 +23,48 @@ from lingban_supervision.access import (
 from lingban_supervision.aggregate import SYSTEM_ACTOR, township_code
 from lingban_supervision.groups.domain import Group
 from lingban_supervision.inspections.cadence import Cadence, cadence
-from lingban_supervision.inspections.domain import Inspection
+from lingban_supervision.inspections.domain import RECTIFICATION_OPEN, Inspection
 from lingban_supervision.projects.inspectable import InspectableProjects
 from lingban_supervision.sampling.domain import Sample
 from lingban_supervision.store import AggregateStore, Criteria, changed_meanwhile
 
 INSPECTIONS_COLLECTION = "inspections"
+# Every rectification still waiting for the unit; the overdue check tests the dates.
+OPEN_RECTIFICATIONS = Criteria(equal={RECTIFICATION_OPEN: True})
+
+
+def search_criteria(
+    region_code: str,
+    *,
+    group_id: str | None = None,
+    year: int | None = None,
+    half_month: str | None = None,
+    status: str | None = None,
+) -> Criteria:
+    """Inspections of units in a region subtree, with the list's optional filters.
+
+    One query serves both sides: a group covers only units inside its own region,
+    so every inspection of a group whose region is in the subtree has its unit
+    there too (the group side's extra rights are applied by `visible`).
+    """
+    equal: dict[str, object] = {}
+    for key, value in (
+        ("group_id", group_id),
+        ("year", year),
+        ("half_month", half_month),
+        ("status", status),
+    ):
+        if value is not None:
+            equal[key] = value
+    return Criteria(equal=equal, within=region_code)
+
+
+def cadence_criteria(group_id: str, month: str) -> list[Criteria]:
+    """The group's inspections of the month: one equality per half month (no `$in`, no regex)."""
+    return [
+        Criteria(equal={"group_id": group_id, "half_month": f"{month}-{half}"})
+        for half in ("H1", "H2")
+    ]
 
 
 @dataclass(frozen=True)
@@ -70,26 +106,22 @@ class InspectionCommands:
         half_month: str | None,
         status: str | None,
     ) -> list[Inspection]:
-        equal: dict[str, object] = {}
-        for key, value in (
-            ("group_id", group_id),
-            ("year", year),
-            ("half_month", half_month),
-            ("status", status),
-        ):
-            if value is not None:
-                equal[key] = value
-        found: dict[str, Inspection] = {}
-        for field in ("unit_code", "region_code"):
-            within = (field, principal.region_code)
-            for i in await self.store.find(Criteria(equal=equal, within=within)):
-                found[i.id] = i
-        visible = [i for i in found.values() if self.visible(principal, i)]
+        criteria = search_criteria(
+            principal.region_code,
+            group_id=group_id,
+            year=year,
+            half_month=half_month,
+            status=status,
+        )
+        found = await self.store.find(criteria)
+        visible = [i for i in found if self.visible(principal, i)]
         return sorted(visible, key=lambda i: (i.planned_on, i.id))
 
     async def cadence(self, principal: Principal, group: Group, month: str) -> Cadence:
         require_group_side(principal, group.region_code)
-        found = await self.store.find(Criteria(equal={"group_id": group.id}))
+        found: list[Inspection] = []
+        for criteria in cadence_criteria(group.id, month):
+            found += await self.store.find(criteria)
         return cadence(group.id, month, found, self.rules.min_on_site_per_month)
 
     # ---- planning ----------------------------------------------------------------
@@ -302,8 +334,8 @@ class InspectionCommands:
         """Flag open rectifications past their deadline (each deadline once)."""
         today, now = self.clock.today(), self.clock.now()
         overdue: list[str] = []
-        due = await self.store.find(Criteria(below={"open_deadline": today.isoformat()}))
-        for inspection in due:
+        # Every open rectification, however many (no cap); `detect_overdue` tests the date.
+        for inspection in await self.store.find(OPEN_RECTIFICATIONS):
             loaded = inspection.version
             if inspection.detect_overdue(today, SYSTEM_ACTOR, now):
                 try:

@@ -111,7 +111,8 @@ async def problem_counts(
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
 ) -> dict[str, Any]:
     root = region or principal.region_code
-    found = await commands.problems.search(principal, root, year=year, month=month)
+    # Counts over every matching problem, not the list's first page.
+    found = await commands.problems.search(principal, root, year=year, month=month, limit=None)
     return {"region": root, "year": year, "month": month, **counts(found)}
 
 

@@ -16,6 +16,7 @@ from lingban_contracts.events.supervision import (
 )
 from lingban_kit.errors import FieldProblem, InvalidTransition, ValidationFailed
 from lingban_supervision.aggregate import Aggregate
+from lingban_supervision.regions import REGION_PATH, region_path
 
 STATUS_ZH = {
     ProblemStatus.OPEN: "待整改",
@@ -53,6 +54,9 @@ class Problem(Aggregate):
     month: str
     resolution: str | None = None
     resolved_on: date | None = None
+
+    def query_fields(self) -> dict[str, Any]:
+        return {REGION_PATH: region_path(self.unit_code)}
 
     @classmethod
     def register(

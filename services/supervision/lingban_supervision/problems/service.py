@@ -17,6 +17,23 @@ from lingban_supervision.problems.domain import Facts, Problem
 from lingban_supervision.store import AggregateStore, Criteria, changed_meanwhile
 
 PROBLEMS_COLLECTION = "problems"
+# The list answers at most this many problems, the first registered first.
+LIST_LIMIT = 5000
+
+
+def search_criteria(
+    region_code: str,
+    *,
+    year: int | None = None,
+    month: str | None = None,
+    status: str | None = None,
+) -> Criteria:
+    """Problems of units in a region subtree, optionally of one year, month and status."""
+    equal: dict[str, object] = {}
+    for key, value in (("year", year), ("month", month), ("status", status)):
+        if value is not None:
+            equal[key] = value
+    return Criteria(equal=equal, within=region_code)
 
 
 def counts(problems: list[Problem]) -> dict[str, Any]:
@@ -117,12 +134,9 @@ class ProblemCommands:
         year: int | None = None,
         month: str | None = None,
         status: str | None = None,
+        limit: int | None = LIST_LIMIT,
     ) -> list[Problem]:
+        """Problems, the first registered first; `limit=None` for all (counts need every one)."""
         principal.require_jurisdiction(region)
-        equal: dict[str, object] = {}
-        for key, value in (("year", year), ("month", month), ("status", status)):
-            if value is not None:
-                equal[key] = value
-        return await self.store.find(
-            Criteria(equal=equal, within=("unit_code", region)), sort="registered_on", limit=5000
-        )
+        criteria = search_criteria(region, year=year, month=month, status=status)
+        return await self.store.find(criteria, sort="registered_on", limit=limit)

@@ -13,11 +13,16 @@ from typing import Any
 from lingban_contracts import Envelope
 from lingban_contracts.events import projects as pev
 from lingban_contracts.events.supervision import PooledProject
-from lingban_contracts.regions import region_prefix
 from lingban_kit.consumer import Handler, HandlerTable
 from lingban_kit.mongo import Collection, Database, Document, apply_if_newer
+from lingban_supervision.regions import REGION_PATH, region_path, within
 
 INSPECTABLE = "inspectable_projects"
+
+
+def pool_filter(region_code: str, year: int) -> Document:
+    """Inspectable projects of a year in a region subtree (indexed equalities only)."""
+    return {**within(region_code), "year": year, "inspectable": True}
 
 
 def _township(unit_code: str) -> str | None:
@@ -36,6 +41,7 @@ def project_handlers(db: Database) -> HandlerTable:
             fields: Document = {
                 "unit_code": data.unit_code,
                 "township_code": _township(data.unit_code),
+                REGION_PATH: region_path(data.unit_code),
                 "year": data.year,
             }
             fields.update(extra(data))
@@ -105,11 +111,6 @@ class MongoInspectableProjects(InspectableProjects):
     async def pool(self, covered_units: list[str], year: int) -> list[PooledProject]:
         found: dict[str, PooledProject] = {}
         for unit in covered_units:
-            query = {
-                "unit_code": {"$regex": f"^{region_prefix(unit)}"},
-                "year": year,
-                "inspectable": True,
-            }
-            async for doc in self.collection.find(query):
+            async for doc in self.collection.find(pool_filter(unit, year)):
                 found[doc["_id"]] = _pooled(doc)
         return sorted(found.values(), key=lambda p: p.project_id)

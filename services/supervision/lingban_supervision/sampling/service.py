@@ -19,6 +19,11 @@ from lingban_supervision.store import AggregateStore, Criteria
 SAMPLES_COLLECTION = "samples"
 
 
+def pending_criteria(sample_id: str) -> Criteria:
+    """The draw's inspections not recorded yet."""
+    return Criteria(equal={"sample_id": sample_id, "status": InspectionStatus.PLANNED.value})
+
+
 @dataclass
 class SampleCommands:
     store: AggregateStore[Sample]
@@ -73,9 +78,7 @@ class SampleCommands:
     async def disclose(self, principal: Principal, sample_id: str) -> Sample:
         sample = await self.load(principal, sample_id)
         require_group_side(principal, sample.region_code)
-        pending = await self.inspections.find(
-            Criteria(equal={"sample_id": sample.id, "status": InspectionStatus.PLANNED.value})
-        )
+        pending = await self.inspections.find(pending_criteria(sample.id))
         if pending:
             raise InvalidTransition(
                 message=f"尚有 {len(pending)} 次抽查检查未记录，记录后方可公开",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from lingban_contracts import Actor
 from lingban_contracts.events import supervision as ev
@@ -17,6 +18,7 @@ from lingban_contracts.events.supervision import (
     VisitorRole,
 )
 from lingban_supervision.aggregate import Aggregate, month_of
+from lingban_supervision.regions import REGION_PATH, region_path
 
 FOUR_MUST_VISITS = (
     HouseholdKind.VETERAN_PARTY_MEMBER,
@@ -51,6 +53,9 @@ class Visit(Aggregate):
     opinions: list[Opinion]
     notes: str | None
     logged_at: datetime
+
+    def query_fields(self) -> dict[str, Any]:
+        return {REGION_PATH: region_path(self.unit_code)}
 
     @property
     def four_must_visits(self) -> list[HouseholdKind]:

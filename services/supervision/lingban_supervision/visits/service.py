@@ -22,6 +22,11 @@ from lingban_supervision.visits.domain import MonthlyFigures, Opinion, Visit, mo
 VISITS_COLLECTION = "visits"
 
 
+def month_criteria(region_code: str, month: str) -> Criteria:
+    """Visits (or problems) of units in a region subtree registered in one month."""
+    return Criteria(equal={"month": month}, within=region_code)
+
+
 @dataclass
 class VisitCommands:
     store: AggregateStore[Visit]
@@ -127,12 +132,8 @@ class VisitCommands:
         townships = [u for u in self.tree.subtree(region) if u.level is Level.TOWNSHIP]
         if not townships:
             raise not_found("乡镇", "Township", region)
-        visits = await self.store.find(
-            Criteria(equal={"month": month}, within=("unit_code", region)), limit=100_000
-        )
-        problems = await self.problems.find(
-            Criteria(equal={"month": month}, within=("unit_code", region)), limit=100_000
-        )
+        visits = await self.store.find(month_criteria(region, month))
+        problems = await self.problems.find(month_criteria(region, month))
         result: list[MonthlyFigures] = []
         for township in sorted(townships, key=lambda u: u.code):
             villages = [u.code for u in self.tree.children(township.code)]

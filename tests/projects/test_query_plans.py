@@ -1,0 +1,178 @@
+"""Every query of the projects service is served by an index, and still finds the right projects.
+
+Each test runs the real code path (HTTP or repository) and asks the database's
+`explain` about the very filter builder that code path uses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from devstack.infra import Endpoints
+from lingban_contracts.divisions import default_tree
+from lingban_contracts.regions import in_subtree
+from lingban_kit.auth import Role
+from lingban_kit.clock import FixedClock
+from lingban_kit.explain import assert_indexed, explain_find
+from lingban_kit.mongo import Database
+from lingban_projects.migrations import MIGRATIONS_COLLECTION
+from lingban_projects.projects.domain import Project, Status
+from lingban_projects.projects.repository import (
+    PROJECTS_COLLECTION,
+    MongoProjectRepository,
+    coverage_filter,
+    search_filter,
+    status_filter,
+    to_document,
+)
+from lingban_projects.regions import REGION_PATH, region_path, within
+from tests.auth import auth
+
+from .builders import CITY, OTHER_TOWNSHIP, TOWNSHIP, VILLAGE, declaration, principal
+from .conftest import ProjectsApi, running_app
+
+VILLAGE_2 = "340881100202"  # 凤岗村, in 新渡镇
+OTHER_VILLAGE = "340881101201"  # 丰圩村, in 双港镇
+CITY_ORG = auth(Role.CITY_ORG, CITY)
+
+
+def test_region_path_selects_exactly_the_subtree_at_every_level() -> None:
+    """`{region_path: R}` matches the same units as the old `^prefix(R)` regex did."""
+    units = [u.code for u in default_tree()]
+    regions = [*units, "340000000000", "340800000000", "340882000000", "350881100000"]
+    for unit in units:
+        path = region_path(unit)
+        for region in regions:
+            assert (within(region)[REGION_PATH] in path) == in_subtree(unit, region), (unit, region)
+
+
+def body(unit_code: str, title: str, category: str = "小区治理") -> dict[str, Any]:
+    return {
+        "unit_code": unit_code,
+        "year": 2026,
+        "title": title,
+        "category": category,
+        "problem": "问题",
+        "expected_goals": "目标",
+        "evaluation_criteria": "标准",
+        "lead_secretary": "书记",
+        "task_force": ["甲"],
+        "deadline": "2026-04-30",
+        "stage_tasks": [{"month": "2026-04", "task": "摸底", "deliverable": "清单"}],
+    }
+
+
+async def declare(
+    api: ProjectsApi, headers: dict[str, str], unit: str, title: str, **kw: Any
+) -> str:
+    answer = await api.http.post("/v1/projects", json=body(unit, title, **kw), headers=headers)
+    assert answer.status_code == 201, answer.text
+    project_id: str = answer.json()["id"]
+    return project_id
+
+
+async def titles(api: ProjectsApi, **params: Any) -> list[str]:
+    answer = await api.http.get("/v1/projects", params=params, headers=CITY_ORG)
+    assert answer.status_code == 200, answer.text
+    return sorted(p["declaration"]["title"] for p in answer.json())
+
+
+@pytest.mark.integration
+async def test_lists_and_coverage_at_every_level_are_indexed_and_right(api: ProjectsApi) -> None:
+    await declare(api, auth(Role.VILLAGE_SECRETARY, VILLAGE), VILLAGE, "村一")
+    await declare(
+        api, auth(Role.VILLAGE_SECRETARY, VILLAGE_2), VILLAGE_2, "村二", category="议事协商"
+    )
+    township = auth(Role.TOWNSHIP_SECRETARY, TOWNSHIP)
+    await declare(api, township, TOWNSHIP, "镇级")
+    await declare(api, auth(Role.VILLAGE_SECRETARY, OTHER_VILLAGE), OTHER_VILLAGE, "他村")
+    await declare(api, CITY_ORG, CITY, "市级")
+
+    assert await titles(api, region=CITY) == sorted(["市级", "他村", "镇级", "村一", "村二"])
+    assert await titles(api, region=TOWNSHIP) == sorted(["镇级", "村一", "村二"])
+    assert await titles(api, region=VILLAGE) == sorted(["村一"])
+    assert await titles(api, region=OTHER_TOWNSHIP, year=2026) == sorted(["他村"])
+    assert await titles(api, region=TOWNSHIP, category="议事协商") == sorted(["村二"])
+    assert await titles(api, region=CITY, year=2026, status="draft", category="小区治理") == sorted(
+        ["市级", "他村", "镇级", "村一"]
+    )
+    assert await titles(api, region=CITY, year=2025) == []
+    # A township secretary's own list defaults to the township.
+    own = await api.http.get("/v1/projects", headers=township)
+    assert sorted(p["declaration"]["title"] for p in own.json()) == sorted(["镇级", "村一", "村二"])
+
+    coverage = await api.http.get(
+        "/v1/coverage", params={"year": 2026, "region": TOWNSHIP}, headers=township
+    )
+    assert coverage.status_code == 200, coverage.text
+    assert coverage.json()["covered"] == 3  # the township itself and two of its villages
+
+    projects = api.db[PROJECTS_COLLECTION]
+    # The filter it replaces was a scan: the check can tell.
+    regex = {"unit_code": {"$regex": f"^{TOWNSHIP[:9]}"}}
+    assert not (await explain_find(projects, regex)).indexed
+    for region in (CITY, TOWNSHIP, VILLAGE):
+        await assert_indexed(projects, search_filter(region))
+        await assert_indexed(projects, search_filter(region, 2026))
+        await assert_indexed(projects, search_filter(region, 2026, "draft", "小区治理"))
+        await assert_indexed(projects, search_filter(region, status="in_execution"))
+        await assert_indexed(projects, search_filter(region, category="小区治理"))
+        await assert_indexed(projects, coverage_filter(region, 2026))
+
+
+@pytest.mark.integration
+async def test_the_hourly_checks_read_each_status_through_an_index(api: ProjectsApi) -> None:
+    repo = MongoProjectRepository(api.db)
+    clock = FixedClock(datetime(2026, 1, 5, 2, tzinfo=UTC))
+    by_status: dict[Status, str] = {}
+    for status in (Status.DRAFT, Status.ANNOUNCED, Status.IN_EXECUTION, Status.COMPLETED):
+        project = Project.declare(
+            VILLAGE, 2026, declaration(), principal(Role.VILLAGE_SECRETARY).actor, clock.now()
+        )
+        # Only the stored status matters to this query.
+        await repo.add(dataclasses.replace(project, status=status))
+        by_status[status] = project.id
+
+    found = await repo.ids_in_status((Status.ANNOUNCED, Status.IN_EXECUTION))
+    assert sorted(found) == sorted([by_status[Status.ANNOUNCED], by_status[Status.IN_EXECUTION]])
+    for status in Status:
+        await assert_indexed(api.db[PROJECTS_COLLECTION], status_filter(status))
+
+
+@pytest.mark.integration
+async def test_projects_stored_before_region_path_are_backfilled_once_at_start(
+    infra: Endpoints, database: Database
+) -> None:
+    clock = FixedClock(datetime(2026, 1, 5, 2, tzinfo=UTC))
+    projects = database[PROJECTS_COLLECTION]
+    await projects.create_index([("unit_code", 1), ("year", 1)])  # the index it replaces
+    legacy = []
+    for unit in (VILLAGE, OTHER_VILLAGE):
+        project = Project.declare(
+            unit, 2026, declaration(title=unit), principal(Role.CITY_ORG, CITY).actor, clock.now()
+        )
+        doc = to_document(project)
+        del doc[REGION_PATH]  # as an earlier version stored it
+        legacy.append(doc)
+    await projects.insert_many(legacy)
+
+    async with running_app(infra, database.name) as api:
+        assert await titles(api, region=TOWNSHIP) == [VILLAGE]
+        assert await titles(api, region=CITY) == sorted([VILLAGE, OTHER_VILLAGE])
+    assert "unit_code_1_year_1" not in await projects.index_information()
+    marker = await database[MIGRATIONS_COLLECTION].find_one({"_id": "projects.region_path"})
+    assert marker is not None
+    assert marker["changed"] == 2
+
+    # A second start finds the marker and changes nothing.
+    async with running_app(infra, database.name) as api:
+        assert await titles(api, region=VILLAGE) == [VILLAGE]
+    again = await database[MIGRATIONS_COLLECTION].find_one({"_id": "projects.region_path"})
+    assert again == marker
+    stored = await projects.find_one({"unit_code": VILLAGE})
+    assert stored is not None
+    assert stored[REGION_PATH] == region_path(VILLAGE)
