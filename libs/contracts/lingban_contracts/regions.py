@@ -28,3 +28,19 @@ def region_prefix(code: str) -> str:
 
 def in_subtree(code: str, root: str) -> bool:
     return code.startswith(region_prefix(root))
+
+
+def region_path(code: str) -> list[str]:
+    """The unit's code and the code of every region containing it, from the top down.
+
+    `root in region_path(code)` exactly when `in_subtree(code, root)`. Stored on
+    a document as an array, it turns "in the subtree of R" into one equality
+    (`{"region_path": R}`, "the array contains R") that an index serves; a
+    `$regex` prefix is never served by an index on FerretDB on PostgreSQL.
+    """
+    return list(dict.fromkeys(code[:n].ljust(len(code), "0") for n in _LEVEL_PREFIX_LENGTHS))
+
+
+def subtree_root(code: str) -> str:
+    """The code that stands for the subtree of `code` in every `region_path`."""
+    return region_prefix(code).ljust(len(code), "0")

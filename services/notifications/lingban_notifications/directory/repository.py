@@ -27,6 +27,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from lingban_contracts.regions import region_path
 from lingban_kit.auth import Principal
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_notifications.directory.domain import Recipient
@@ -36,18 +37,6 @@ CONTACTS = "contacts"
 CONTACTS_VERSION = "contacts-version"
 # Derived fields stored next to a recipient (not part of the model).
 _DERIVED = ("ancestors",)
-# Significant prefix lengths of a 12-digit region code, top down (as in
-# lingban_contracts.regions: province, prefecture, county, township, village).
-_LEVELS = (2, 4, 6, 9, 12)
-
-
-def region_ancestors(code: str) -> list[str]:
-    """The unit's code and the code of every level above it.
-
-    `in_subtree(code, root)` holds exactly when `root` is in this list, so a
-    subtree is one equality on the stored array.
-    """
-    return list(dict.fromkeys(code[:n].ljust(len(code), "0") for n in _LEVELS))
 
 
 class Directory(abc.ABC):
@@ -74,7 +63,7 @@ class Directory(abc.ABC):
 def _to_doc(r: Recipient) -> Document:
     doc = r.model_dump(mode="json")
     doc["_id"] = doc.pop("id")
-    doc["ancestors"] = region_ancestors(r.unit_code)
+    doc["ancestors"] = region_path(r.unit_code)
     return doc
 
 
@@ -118,7 +107,7 @@ async def _backfill_ancestors(contacts: Collection) -> int:
         # Still missing: a `put` meanwhile wrote the whole entry with it.
         result = await contacts.update_one(
             {"_id": doc["_id"], **missing},
-            {"$set": {"ancestors": region_ancestors(doc["unit_code"])}},
+            {"$set": {"ancestors": region_path(doc["unit_code"])}},
         )
         fixed += result.modified_count
     return fixed
