@@ -38,8 +38,20 @@ _DEBIAN_BIN_DIRS = Path("/usr/lib/postgresql")
 _APT_PACKAGE = "postgresql"
 
 
+# FerretDB keeps a PostgreSQL connection for every open cursor (its rows stay
+# open between `getMore`s), besides one per running command. Its default pool
+# of 50 was exhausted once in a test run, and then every command waited
+# forever (a `createIndexes` holds FerretDB's catalogue lock while it waits for
+# a connection). So a larger pool, and a server that allows it.
+POOL_MAX_CONNECTIONS = 200
+MAX_CONNECTIONS = 400
+
+
 def connection_url(profile: Profile) -> str:
-    return f"postgres://postgres@{HOST}:{profile.postgres_port}/{DATABASE}"
+    return (
+        f"postgres://postgres@{HOST}:{profile.postgres_port}/{DATABASE}"
+        f"?pool_max_conns={POOL_MAX_CONNECTIONS}"
+    )
 
 
 def _version_of(bin_dir: Path) -> tuple[int, ...]:
@@ -160,7 +172,7 @@ def _server_argv(bin_dir: Path, folder: Path, profile: Profile) -> list[str]:
         # FerretDB sends the field name as a query parameter; only a custom plan
         # sees `_jsonb -> 'field'` as the indexed expression, so never a generic one.
         "plan_cache_mode": "force_custom_plan",
-        "max_connections": "200",
+        "max_connections": str(MAX_CONNECTIONS),
         "shared_buffers": "256MB",
         # A crash may lose the last few hundred milliseconds of commits, never
         # consistency: acceptable for a development database, and much faster.
