@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from devstack import paths, processes
+from devstack import commands, paths, processes
 from devstack.console import say
 from devstack.errors import DevstackError
 from devstack.locks import file_lock
@@ -84,16 +84,12 @@ def _install_with_apt() -> None:
         sudo = ["sudo"]
     say("installing PostgreSQL from Debian's packages (apt-get, first run only; about a minute)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in (
-        [*sudo, apt, "-q", "update"],
+    commands.run_build([*sudo, apt, "-q", "update"], what="apt-get update", env=env)
+    commands.run_build(
         [*sudo, apt, "install", "-y", "-q", "--no-install-recommends", _APT_PACKAGE],
-    ):
-        result = subprocess.run(
-            argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            tail = "\n".join((result.stdout + result.stderr).splitlines()[-15:])
-            raise DevstackError(f"`{' '.join(argv)}` failed (exit {result.returncode}):\n{tail}")
+        what="installing PostgreSQL",
+        env=env,
+    )
 
 
 def ensure_binaries() -> Path:
