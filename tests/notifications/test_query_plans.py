@@ -18,6 +18,7 @@ from lingban_kit import mongo
 from lingban_kit.auth import Principal, Role
 from lingban_kit.clock import FixedClock
 from lingban_kit.explain import assert_indexed
+from lingban_kit.migrations import MIGRATIONS_COLLECTION
 from lingban_kit.mongo import Database
 from lingban_notifications.directory.domain import Recipient, RecipientKind
 from lingban_notifications.directory.repository import (
@@ -380,10 +381,10 @@ async def test_notices_and_contacts_stored_before_the_flags_are_found_after_a_st
             assert [c["id"] for c in r.json()] == [SECRETARY]
 
         # Once per database: the markers are there, and a second run changes nothing.
-        markers = await db[META].find({"_id": {"$regex": "^migration:"}}).to_list(None)
+        markers = await db[MIGRATIONS_COLLECTION].find({}).to_list(None)
         assert len(markers) == 2
         before = await db[NOTIFICATIONS].find({}, {"outbox": 0}).to_list(None)
-        await db[META].delete_many({})  # even forced to run again
+        await db[MIGRATIONS_COLLECTION].delete_many({})  # even forced to run again
         await backfill_flags(db)
         await backfill_ancestors(db)
         assert await db[NOTIFICATIONS].find({}, {"outbox": 0}).to_list(None) == before

@@ -18,8 +18,9 @@ from lingban_contracts.regions import in_subtree
 from lingban_kit.auth import Role
 from lingban_kit.clock import FixedClock
 from lingban_kit.explain import assert_indexed, explain_find
+from lingban_kit.migrations import MIGRATIONS_COLLECTION
 from lingban_kit.mongo import Database
-from lingban_projects.migrations import MIGRATIONS_COLLECTION
+from lingban_kit.regions import REGION_PATH, region_path, within
 from lingban_projects.projects.domain import Project, Status
 from lingban_projects.projects.repository import (
     PROJECTS_COLLECTION,
@@ -29,7 +30,6 @@ from lingban_projects.projects.repository import (
     status_filter,
     to_document,
 )
-from lingban_projects.regions import REGION_PATH, region_path, within
 from tests.auth import auth
 
 from .builders import CITY, OTHER_TOWNSHIP, TOWNSHIP, VILLAGE, declaration, principal

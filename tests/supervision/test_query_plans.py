@@ -23,7 +23,9 @@ from lingban_contracts.events.supervision import (
 from lingban_contracts.regions import in_subtree
 from lingban_kit.auth import Role
 from lingban_kit.explain import assert_indexed, explain_find
+from lingban_kit.migrations import MIGRATIONS_COLLECTION
 from lingban_kit.mongo import Database, Document
+from lingban_kit.regions import REGION_PATH, region_path, within
 from lingban_supervision.groups.domain import Composition, Group
 from lingban_supervision.groups.service import GROUPS_COLLECTION, list_criteria
 from lingban_supervision.indexes import BACKFILL, REPLACED
@@ -34,12 +36,10 @@ from lingban_supervision.inspections.service import (
     cadence_criteria,
     search_criteria,
 )
-from lingban_supervision.migrations import MIGRATIONS_COLLECTION
 from lingban_supervision.problems.domain import Facts, Problem
 from lingban_supervision.problems.service import PROBLEMS_COLLECTION
 from lingban_supervision.problems.service import search_criteria as problem_criteria
 from lingban_supervision.projects.inspectable import INSPECTABLE, pool_filter
-from lingban_supervision.regions import REGION_PATH, region_path, within
 from lingban_supervision.sampling.service import pending_criteria
 from lingban_supervision.store import Criteria
 from lingban_supervision.visits.service import VISITS_COLLECTION, month_criteria

@@ -13,18 +13,18 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import OperationFailure
 
+from lingban_kit.migrations import run_once
 from lingban_kit.mongo import Database
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG
+from lingban_kit.regions import REGION_PATH, region_path
 from lingban_kit.runtime import ServiceRuntime
 from lingban_supervision.groups.domain import Group
 from lingban_supervision.groups.service import GROUPS_COLLECTION
 from lingban_supervision.inspections.domain import RECTIFICATION_OPEN, Inspection
 from lingban_supervision.inspections.service import INSPECTIONS_COLLECTION
-from lingban_supervision.migrations import run_once
 from lingban_supervision.problems.domain import Problem
 from lingban_supervision.problems.service import PROBLEMS_COLLECTION
 from lingban_supervision.projects.inspectable import INSPECTABLE
-from lingban_supervision.regions import REGION_PATH, region_path
 from lingban_supervision.store import MongoStore
 from lingban_supervision.visits.domain import Visit
 from lingban_supervision.visits.service import VISITS_COLLECTION

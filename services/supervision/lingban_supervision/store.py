@@ -22,8 +22,8 @@ from pymongo.errors import DuplicateKeyError
 from lingban_kit.errors import Conflict
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
+from lingban_kit.regions import REGION_PATH, within
 from lingban_supervision.aggregate import Aggregate
-from lingban_supervision.regions import REGION_PATH, within
 
 A = TypeVar("A", bound=Aggregate)
 _TRANSIENT = {"pending_events", "correlation_id"}

@@ -29,9 +29,10 @@ from pymongo.errors import DuplicateKeyError
 
 from lingban_contracts.regions import region_path
 from lingban_kit.auth import Principal
+from lingban_kit.migrations import run_once
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_notifications.directory.domain import Recipient
-from lingban_notifications.meta import META, run_once
+from lingban_notifications.meta import META
 
 CONTACTS = "contacts"
 CONTACTS_VERSION = "contacts-version"

@@ -29,9 +29,9 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from lingban_contracts.events.notifications import Channel
+from lingban_kit.migrations import run_once
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
-from lingban_notifications.meta import run_once
 from lingban_notifications.notifications.domain import (
     Delivery,
     DeliveryStatus,

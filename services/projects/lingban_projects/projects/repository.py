@@ -21,12 +21,12 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from lingban_kit.errors import Conflict
+from lingban_kit.migrations import run_once
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
+from lingban_kit.regions import REGION_PATH, region_path, within
 from lingban_kit.runtime import ServiceRuntime
-from lingban_projects.migrations import run_once
 from lingban_projects.projects.domain import Project, Status
-from lingban_projects.regions import REGION_PATH, region_path, within
 
 PROJECTS_COLLECTION = "projects"
 _ADAPTER = TypeAdapter(Project)

@@ -12,8 +12,8 @@ from lingban_contracts.events import supervision as ev
 from lingban_contracts.events.supervision import GroupLevel, GroupMember
 from lingban_contracts.regions import in_subtree
 from lingban_kit.errors import FieldProblem, ValidationFailed
+from lingban_kit.regions import REGION_PATH, region_path
 from lingban_supervision.aggregate import Aggregate
-from lingban_supervision.regions import REGION_PATH, region_path
 
 
 @dataclass(frozen=True)

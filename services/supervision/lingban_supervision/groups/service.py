@@ -11,9 +11,9 @@ from lingban_kit.auth import Principal
 from lingban_kit.clock import Clock
 from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_kit.logging import correlation_id
+from lingban_kit.regions import region_path
 from lingban_supervision.access import GROUP_FORMING_ROLES, not_found, unit_or_invalid
 from lingban_supervision.groups.domain import Composition, Group
-from lingban_supervision.regions import region_path
 from lingban_supervision.store import AggregateStore, Criteria, changed_meanwhile
 
 GROUPS_COLLECTION = "supervision_groups"

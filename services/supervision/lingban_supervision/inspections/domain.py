@@ -25,9 +25,9 @@ from lingban_contracts.events.supervision import (
     RectificationStatus,
 )
 from lingban_kit.errors import FieldProblem, InvalidTransition, ValidationFailed
+from lingban_kit.regions import REGION_PATH, region_path
 from lingban_supervision.aggregate import Aggregate, half_month_of
 from lingban_supervision.inspections.scoring import score_checklist
-from lingban_supervision.regions import REGION_PATH, region_path
 
 RECTIFICATION_OPEN = "rectification_open"  # stored flag: a rectification awaits the unit
 # Seeing the place itself (看实况、访实情): these count towards ≥ 2 on-site a month.

@@ -15,8 +15,8 @@ from lingban_contracts.events.supervision import (
     ProblemStatus,
 )
 from lingban_kit.errors import FieldProblem, InvalidTransition, ValidationFailed
+from lingban_kit.regions import REGION_PATH, region_path
 from lingban_supervision.aggregate import Aggregate
-from lingban_supervision.regions import REGION_PATH, region_path
 
 STATUS_ZH = {
     ProblemStatus.OPEN: "待整改",

@@ -15,7 +15,7 @@ from lingban_contracts.events import projects as pev
 from lingban_contracts.events.supervision import PooledProject
 from lingban_kit.consumer import Handler, HandlerTable
 from lingban_kit.mongo import Collection, Database, Document, apply_if_newer
-from lingban_supervision.regions import REGION_PATH, region_path, within
+from lingban_kit.regions import REGION_PATH, region_path, within
 
 INSPECTABLE = "inspectable_projects"
 

@@ -17,8 +17,8 @@ from lingban_contracts.events.supervision import (
     ProblemSource,
     VisitorRole,
 )
+from lingban_kit.regions import REGION_PATH, region_path
 from lingban_supervision.aggregate import Aggregate, month_of
-from lingban_supervision.regions import REGION_PATH, region_path
 
 FOUR_MUST_VISITS = (
     HouseholdKind.VETERAN_PARTY_MEMBER,
