@@ -12,7 +12,7 @@ from devstack import infra, processes, services
 from devstack.errors import DevstackError
 from devstack.profiles import PROFILE_NAMES, get_profile
 
-INFRA_NAMES = ("kafka", "mongo")
+INFRA_NAMES = ("kafka", "postgres", "mongo")
 
 
 def _up(profile: str) -> None:
@@ -28,8 +28,16 @@ def _up(profile: str) -> None:
     urls = services.start_services(
         profile, endpoints, extra_env={"LINGBAN_AUTH_JWT_SECRET": secret}
     )
-    created = demo.seed(urls, secret=secret)
-    print(f"Lingban is up ({time.monotonic() - began:.1f} s); demo projects added: {created}")
+    loaded = [
+        r
+        for r in demo.seed(
+            urls, secret=secret, kafka_bootstrap_servers=endpoints.kafka_bootstrap_servers
+        )
+        if r.data
+    ]
+    added = ", ".join(f"{r.part} {r.added}" for r in loaded)
+    state = "added" if any(r.added for r in loaded) else "was complete; added"
+    print(f"Lingban is up ({time.monotonic() - began:.1f} s); the demo data {state}: {added}")
     print()
     for spec in services.SERVICES:
         print(f"  {spec.name:<14} {spec.base_url}/docs")
@@ -127,9 +135,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             actions[args.command](args.profile)
     except DevstackError as error:
+        # One line a person can act on (a demo call that failed says which part and
+        # call, and that the next `make up` resumes it): never a traceback.
         print(f"devstack: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        if args.command == "up":
+            print(
+                "devstack: interrupted; the next `make up` resumes the demo data where it stopped",
+                file=sys.stderr,
+            )
         return 130
     return 0
 
