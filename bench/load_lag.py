@@ -1,0 +1,210 @@
+"""How far behind the commands the rest of the platform is.
+
+End-to-end lag: from the moment a command's answer arrived (it is accepted and
+stored) until its effect can be read elsewhere, found by polling:
+- in reporting: the project's read model (`GET /v1/projects/{id}` on reporting)
+  shows the command's aggregate version or a newer one;
+- in an inbox: the notice the command causes at once is in the recipient's
+  inbox (`GET /v1/inbox` as that secretary): a review that returns a project
+  (rule `project-returned`) or a failed inspection (rule `inspection-failed`).
+A lag is taken when the poll's answer arrives, so it may overstate the real
+lag by up to one poll interval plus one poll's duration. Polls start at the
+given interval and slow down to 2.5 times that, so that slow paths do not
+flood the service being watched (the pollers are load, too).
+
+Consumer lag: for each consumer group, the sum over the partitions of its
+topics of (end offset - committed offset). Events not yet published by a
+service's outbox relay are not in Kafka yet, so the outbox backlog (documents
+still flagged as having events to publish) is measured next to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from bench.load_world import CITY, Api, unit_of, unit_side
+from lingban_kit.auth import Role
+from lingban_kit.mongo import Database
+from lingban_kit.outbox import PENDING_FLAG
+from lingban_notifications.notifications.repository import NOTIFICATIONS
+from lingban_projects.projects.repository import PROJECTS_COLLECTION
+from lingban_supervision.deps import OUTBOX_COLLECTIONS as SUPERVISION_OUTBOX
+
+CONSUMER_GROUPS = ("lingban-supervision", "lingban-notifications", "lingban-reporting")
+OUTBOX_COLLECTIONS = (PROJECTS_COLLECTION, *SUPERVISION_OUTBOX, NOTIFICATIONS)
+
+
+@dataclass
+class LagSeries:
+    """Lags (seconds) of one kind of end-to-end path, and what was never seen."""
+
+    seen: list[float] = field(default_factory=list)
+    missed: int = 0  # not visible before the timeout
+    skipped: int = 0  # not tracked: too many trackers outstanding
+    polls: int = 0
+
+
+@dataclass
+class LagTracker:
+    api: Api
+    reporting_poll: float
+    inbox_poll: float
+    timeout: float
+    max_outstanding: int = 200
+    reporting: LagSeries = field(default_factory=LagSeries)
+    inbox: LagSeries = field(default_factory=LagSeries)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def _start(self, series: LagSeries, job: Any) -> None:
+        if len(self._tasks) >= self.max_outstanding:
+            series.skipped += 1
+            job.close()
+            return
+        task = asyncio.create_task(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def track_reporting(self, project_id: str, version: int, accepted: float) -> None:
+        self._start(self.reporting, self._reporting(project_id, version, accepted))
+
+    def track_inbox(
+        self, unit_code: str, rule_id: str, subject_id: str, period: str | None, accepted: float
+    ) -> None:
+        self._start(self.inbox, self._inbox(unit_code, rule_id, subject_id, period, accepted))
+
+    async def _poll(self, series: LagSeries, accepted: float, first: float, probe: Any) -> None:
+        loop = asyncio.get_running_loop()
+        interval = first
+        while loop.time() - accepted < self.timeout:
+            series.polls += 1
+            try:
+                found = await probe()
+            except Exception:  # a failed poll is retried like an unsuccessful one
+                found = False
+            if found:
+                series.seen.append(loop.time() - accepted)
+                return
+            await asyncio.sleep(interval)
+            interval = min(interval * 1.5, first * 2.5)
+        series.missed += 1
+
+    async def _reporting(self, project_id: str, version: int, accepted: float) -> None:
+        async def probe() -> bool:
+            response = await self.api.request(
+                "reporting", "GET", f"/v1/projects/{project_id}", (Role.LEADER, CITY.code)
+            )
+            return response.status_code == 200 and int(response.json()["version"]) >= version
+
+        await self._poll(self.reporting, accepted, self.reporting_poll, probe)
+
+    async def _inbox(
+        self, unit_code: str, rule_id: str, subject_id: str, period: str | None, accepted: float
+    ) -> None:
+        who = unit_side(unit_of(unit_code))
+
+        async def probe() -> bool:
+            response = await self.api.request("notifications", "GET", "/v1/inbox?limit=50", who)
+            if response.status_code != 200:
+                return False
+            return any(
+                n["rule_id"] == rule_id
+                and n["subject_id"] == subject_id
+                and (period is None or n["period"] == period)
+                for n in response.json()
+            )
+
+        await self._poll(self.inbox, accepted, self.inbox_poll, probe)
+
+    async def drain(self) -> None:
+        """Wait for the trackers still running; each ends by itself at its timeout."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+
+class ConsumerLag:
+    """Committed vs end offsets of the services' consumer groups (read-only)."""
+
+    def __init__(self, bootstrap: str, groups: Iterable[str] = CONSUMER_GROUPS) -> None:
+        self.groups = tuple(groups)
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="lingban-bench")
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, client_id="lingban-bench", enable_auto_commit=False
+        )
+
+    async def start(self) -> None:
+        await self.admin.start()
+        await self.consumer.start()
+
+    async def close(self) -> None:
+        await self.consumer.stop()
+        await self.admin.close()
+
+    async def measure(self) -> dict[str, int | None]:
+        """Messages not yet committed, per group (None: the group has committed nothing)."""
+        found: dict[str, int | None] = {}
+        for group in self.groups:
+            committed = await self.admin.list_consumer_group_offsets(group)
+            topics = {tp.topic for tp in committed}
+            if not topics:
+                found[group] = None
+                continue
+            await self.consumer.topics()  # refresh metadata so new partitions count
+            partitions = [
+                TopicPartition(topic, p)
+                for topic in sorted(topics)
+                for p in sorted(self.consumer.partitions_for_topic(topic) or ())
+            ]
+            ends = await self.consumer.end_offsets(partitions)
+            starts = await self.consumer.beginning_offsets(partitions)
+            lag = 0
+            for tp in partitions:
+                mark = committed.get(tp)
+                position = mark.offset if mark is not None and mark.offset >= 0 else starts[tp]
+                lag += max(0, ends[tp] - position)
+            found[group] = lag
+        return found
+
+
+async def outbox_backlog(db: Database) -> dict[str, int]:
+    """Documents whose events the services' relays have not published yet (an indexed flag)."""
+    return {
+        name: await db[name].count_documents({PENDING_FLAG: True}) for name in OUTBOX_COLLECTIONS
+    }
+
+
+@dataclass
+class Drain:
+    consumers_zero_s: float | None = None  # consumer lag 0 everywhere from then on
+    all_zero_s: float | None = None  # consumer lag and outbox backlog 0 at the same time
+    consumers: dict[str, int | None] = field(default_factory=dict)
+    outbox: dict[str, int] = field(default_factory=dict)
+
+
+async def wait_drained(
+    kafka: ConsumerLag, db: Database, within: float, interval: float = 0.5
+) -> Drain:
+    """Poll until consumers and outboxes are empty, or `within` seconds have passed."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    drain = Drain()
+    while True:
+        drain.consumers = await kafka.measure()
+        drain.outbox = await outbox_backlog(db)
+        spent = loop.time() - began
+        consumers_done = all(not v for v in drain.consumers.values())
+        if not consumers_done:
+            drain.consumers_zero_s = None  # counts from when it last reached 0
+        elif drain.consumers_zero_s is None:
+            drain.consumers_zero_s = spent
+        if consumers_done and not any(drain.outbox.values()):
+            drain.all_zero_s = spent
+            return drain
+        if spent >= within:
+            return drain
+        await asyncio.sleep(interval)
