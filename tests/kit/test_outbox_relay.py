@@ -155,3 +155,36 @@ async def test_a_starting_relay_publishes_documents_written_before_the_flag_exis
     finally:
         await relay.stop()
     assert [header(r, "ce_id") for r in records] == [legacy.id]
+
+
+async def test_events_pushed_while_publishing_stay_pending(
+    infra: Endpoints,
+    database: Database,
+    producer: AIOKafkaProducer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = project_declared(title="first")
+    later = project_declared(first.aggregate_id, title="later", version=2)
+    await database["projects"].insert_one({"_id": first.aggregate_id, **outbox_fields([first])})
+    relay = relay_for(database, producer)
+    send = relay.producer.send
+
+    async def send_then_another_write(*args: Any, **kwargs: Any) -> Any:
+        # A command writes its event while the relay is sending the first one.
+        result = await send(*args, **kwargs)
+        await database["projects"].update_one(
+            {"_id": first.aggregate_id}, with_events({"$set": {"state": 2}}, [later])
+        )
+        monkeypatch.setattr(relay.producer, "send", send)
+        return result
+
+    monkeypatch.setattr(relay.producer, "send", send_then_another_write)
+    assert await relay.drain_once() == 1
+    doc = await database["projects"].find_one({"_id": first.aggregate_id})
+    assert doc is not None
+    assert [e["id"] for e in doc["outbox"]] == [later.id]
+    assert doc["outbox_pending"] is True
+    assert await relay.drain_once() == 1
+    doc = await database["projects"].find_one({"_id": first.aggregate_id})
+    assert doc is not None
+    assert (doc["outbox"], doc["outbox_pending"]) == ([], False)

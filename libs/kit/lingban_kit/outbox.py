@@ -180,11 +180,19 @@ class OutboxRelay:
             return 0
         envelopes = [Envelope.model_validate(e) for e in entries]
         await send_records(self.producer, [encode_record(e) for e in envelopes])
-        # `$pullAll` with the entries exactly as read, not `$pull` with a
-        # condition: FerretDB silently matches nothing for a conditional `$pull`.
-        # Entries pushed meanwhile by another write are different values and stay.
-        await collection.update_one({"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: entries}})
-        await self._lower_flag(collection, doc["_id"])
+        # Usually nothing was pushed since we read: the outbox is still exactly
+        # these entries, so one write empties it and lowers the flag (every
+        # write waits its turn for the database's write lock on FerretDB).
+        cleared = await collection.update_one(
+            {"_id": doc["_id"], OUTBOX_FIELD: entries},
+            {"$set": {OUTBOX_FIELD: [], PENDING_FLAG: False}},
+        )
+        if cleared.matched_count == 0:
+            # Another write pushed events meanwhile: remove exactly ours with
+            # `$pullAll` (not `$pull` with a condition: FerretDB silently matches
+            # nothing for that); theirs are different values, stay, and keep the flag.
+            await collection.update_one({"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: entries}})
+            await self._lower_flag(collection, doc["_id"])
         for e in envelopes:
             metrics.EVENTS_PUBLISHED.labels(self.service, e.type).inc()
         return len(envelopes)
