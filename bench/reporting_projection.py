@@ -9,7 +9,9 @@ and visits) through `Projector.apply` in batches, exactly as the live batch
 consumer does (decoding excluded), into a scratch database. Then, in the same
 run and on the same server, it bulk-upserts documents of the same size by
 `_id` (the fastest a read model could possibly be written, one write per
-record) and prints both rates side by side. Not a test: speed goals live here.
+record) and prints both rates side by side. Last, it times the dashboard's
+overview of the city (`Reports.overview`, in process: what `GET /v1/overview`
+does besides HTTP) over the loaded year. Not a test: speed goals live here.
 """
 
 from __future__ import annotations
@@ -17,19 +19,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import time
 import uuid
+from datetime import date
 from typing import Any
 
 from lingban_contracts import Envelope
+from lingban_contracts.divisions import Level, default_tree
 from lingban_kit import mongo
+from lingban_reporting.overview.service import Reports
 from lingban_reporting.projector import Projector
-from lingban_reporting.read_models.entities import (
-    FERRETDB_UPDATE_CHUNK,
-    compare_and_set_supported,
-)
-from lingban_reporting.read_models.generations import ReadModels
+from lingban_reporting.read_models.generations import ReadModels, ensure_indexes
+from lingban_reporting.read_models.server import server_traits
 from lingban_reporting.synthetic import events_by_week, plan_year
 from lingban_reporting.synthetic_supervision import supervision_year_events
 
@@ -42,6 +45,7 @@ async def project(
     """Apply every week's events in batches; returns (events, seconds, documents written)."""
     projector = Projector(db)
     models = ReadModels(db, "bench")
+    await ensure_indexes(models)  # as the service has them (writes pay for them too)
     events = written = 0
     elapsed = 0.0
     for week in weeks:
@@ -64,11 +68,10 @@ async def project(
 async def raw_upserts(
     db: mongo.Database, sample: list[dict[str, Any]], total: int, batch_size: int
 ) -> tuple[int, float]:
-    # The same per-command limit the projections use on FerretDB (see entities.py).
-    if not await compare_and_set_supported(db["raw_upserts"]):
-        batch_size = min(batch_size, FERRETDB_UPDATE_CHUNK)
     """Bulk upserts by `_id` of documents like the read model's, `total` of them."""
     collection = db["raw_upserts"]
+    # The per-command limit the projections use on this server (see read_models/server.py).
+    batch_size = min(batch_size, (await server_traits(collection)).writes_per_command)
     done = 0
     elapsed = 0.0
     round_no = 0
@@ -93,6 +96,19 @@ async def raw_upserts(
         print(f"\r  raw upserts {done:,} in {elapsed:.1f} s", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     return done, elapsed
+
+
+async def overview_latency(db: mongo.Database, year: int, runs: int = 50) -> list[float]:
+    """Seconds per city overview (the dashboard's first request), `runs` times."""
+    tree = default_tree()
+    city = next(u for u in tree if u.level is Level.CITY)
+    reports = Reports(ReadModels(db, "bench"), tree, date(year, 12, 31))
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await reports.overview(year, city)
+        seconds.append(time.perf_counter() - started)
+    return seconds
 
 
 def generate(scale: float, weekly: float) -> list[list[Envelope]]:
@@ -127,8 +143,12 @@ async def main() -> None:
     db = client[f"lingban_bench_{uuid.uuid4().hex[:8]}"]
     try:
         info = await client.admin.command("buildInfo")
-        server = "FerretDB (SQLite)" if "ferretdbVersion" in info else f"MongoDB {info['version']}"
+        traits = await server_traits(db["raw_upserts"])
+        server = f"MongoDB {info['version']}"
+        if traits.ferretdb:
+            server = "FerretDB (PostgreSQL)" if traits.compare_and_set else "FerretDB (SQLite)"
         events, seconds, written = await project(db, weeks, args.batch_size)
+        latency = await overview_latency(db, 2026)
         sample = [
             d async for d in ReadModels(db, "bench").projects.find({}).limit(args.batch_size * 5)
         ]
@@ -141,6 +161,8 @@ async def main() -> None:
         print(f"projections:       {projection_rate:12,.0f} events/s   ({seconds:.1f} s)")
         print(f"raw bulk upserts:  {raw_rate:12,.0f} upserts/s  ({raw:,} in {raw_seconds:.1f} s)")
         print(f"ratio:             {projection_rate / raw_rate:12.0%} of the raw rate")
+        p50, p95 = statistics.median(latency), sorted(latency)[int(len(latency) * 0.95) - 1]
+        print(f"city overview:     p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
     finally:
         await client.drop_database(db.name)
         await client.close()

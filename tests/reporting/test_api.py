@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
@@ -11,6 +12,7 @@ import pytest
 
 from lingban_contracts import Envelope
 from lingban_contracts.divisions import default_tree
+from lingban_contracts.regions import in_subtree
 from lingban_kit.auth import Role
 from lingban_reporting.projector import Projector
 from lingban_reporting.read_models.generations import active_models
@@ -23,7 +25,7 @@ from tests.reporting.conftest import (
     VILLAGE,
     ReportingApi,
 )
-from tests.reporting.reference import reference_figures, replay
+from tests.reporting.reference import RefProject, reference_figures, replay
 
 pytestmark = pytest.mark.integration
 
@@ -137,6 +139,48 @@ async def test_project_list_filters_and_pages(
 
     stages = await get(reporting, "/v1/overdue-stages", LEADER, year=YEAR, limit=1000)
     assert len(stages["items"]) == sum(len(p.overdue_months) for p in expected.values())
+
+
+async def test_a_page_is_its_slice_of_the_region_sorted_by_unit(
+    reporting: ReportingApi, year_events: list[Envelope]
+) -> None:
+    """Pages are planned from the figure documents' counts per unit; they must still be
+    exactly the slices of the region's list, across unit and township boundaries."""
+    expected = replay(year_events)
+    for region in (CITY, TOWNSHIP):
+
+        def rows(keep: Callable[[RefProject], bool], region: str = region) -> list[list[str]]:
+            return sorted(
+                [p.unit_code, pid]
+                for pid, p in expected.items()
+                if in_subtree(p.unit_code, region) and keep(p)
+            )
+
+        for params, keep in (
+            ({}, lambda p: True),
+            ({"status": "in_execution"}, lambda p: p.status == "in_execution"),
+            ({"overdue": "false"}, lambda p: not p.overdue_months),
+            # Two filters at once: not counted per unit, so read and sorted.
+            (
+                {"category": "小区治理", "status": "draft"},
+                lambda p: p.category == "小区治理" and p.status == "draft",
+            ),
+        ):
+            wanted = rows(keep)
+            for offset, limit in ((0, 7), (5, 40), (33, 100), (max(len(wanted) - 3, 0), 10)):
+                page = await get(
+                    reporting,
+                    "/v1/projects",
+                    LEADER,
+                    year=YEAR,
+                    region=region,
+                    limit=limit,
+                    offset=offset,
+                    **params,
+                )
+                assert page["total"] == len(wanted), (region, params)
+                got = [[p["unit_code"], p["id"]] for p in page["items"]]
+                assert got == wanted[offset : offset + limit], (region, params, offset, limit)
 
 
 async def test_jurisdiction_limits_every_query(

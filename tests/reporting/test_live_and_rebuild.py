@@ -1,5 +1,6 @@
-"""On the real broker: the live batch consumer builds the read models, a checkpointed
-rebuild (interrupted once) rebuilds identical ones and swaps them in for readers."""
+"""On the real broker: the live batch consumer builds the read models and their figure
+documents, a checkpointed rebuild (interrupted once) rebuilds identical ones and swaps
+them in for readers."""
 
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ async def test_live_consumer_then_rebuild_give_the_same_read_models(
     before = await overview()
     live = await active_models(reporting.db)
     live_docs = [d async for d in live.projects.find({"year": YEAR}).sort("_id", 1)]
+    live_figures = [d async for d in live.figures.find({"year": YEAR}).sort("_id", 1)]
 
     bootstrap = reporting.settings.kafka_bootstrap_servers
     with pytest.raises(KeyboardInterrupt):
@@ -94,5 +96,10 @@ async def test_live_consumer_then_rebuild_give_the_same_read_models(
         return {k: v for k, v in doc.items() if k != "rev"}
 
     assert [without_rev(d) for d in rebuilt_docs] == [without_rev(d) for d in live_docs]
-    # The old generation is gone.
+    # The rebuild built the same figure documents as it replayed.
+    rebuilt_figures = [d async for d in rebuilt.figures.find({"year": YEAR}).sort("_id", 1)]
+    assert live_figures
+    assert [without_rev(d) for d in rebuilt_figures] == [without_rev(d) for d in live_figures]
+    # The old generation is gone, its figures too.
     assert await live.projects.count_documents({}) == 0
+    assert await live.figures.count_documents({}) == 0

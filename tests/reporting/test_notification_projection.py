@@ -10,9 +10,9 @@ import pytest
 from lingban_contracts import Actor, Envelope, new_envelope
 from lingban_contracts.events import notifications as nt
 from lingban_kit.mongo import Database
-from lingban_reporting.notifications.figures import notification_figures
 from lingban_reporting.projector import Projector
 from lingban_reporting.read_models.generations import ReadModels
+from tests.reporting.scratch import notification_figures
 
 pytestmark = pytest.mark.integration
 AT = datetime(2026, 4, 1, 1, tzinfo=UTC)

@@ -8,11 +8,11 @@ import pytest
 
 from lingban_contracts import Envelope
 from lingban_kit.mongo import Database
-from lingban_reporting.overview.figures import project_figures
 from lingban_reporting.projector import Projector
 from lingban_reporting.read_models.generations import ReadModels
 from lingban_reporting.synthetic import project_year_events
 from tests.reporting.reference import reference_figures, replay
+from tests.reporting.scratch import project_figures
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from lingban_contracts import Envelope
 from lingban_kit.mongo import Database
 from lingban_reporting.projector import Projector
 from lingban_reporting.read_models.generations import ReadModels
-from lingban_reporting.supervision.figures import problem_figures, supervision_figures
 from lingban_reporting.synthetic_supervision import supervision_year_events
+from tests.reporting.scratch import problem_figures, supervision_figures
 
 pytestmark = pytest.mark.integration
 

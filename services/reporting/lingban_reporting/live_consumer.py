@@ -10,7 +10,12 @@ from lingban_kit import kafka
 from lingban_kit.batch_consumer import BatchEventConsumer, run_batch_consumer
 from lingban_kit.runtime import ServiceRuntime
 from lingban_reporting.projector import Projector
-from lingban_reporting.read_models.generations import active_models, ensure_indexes
+from lingban_reporting.read_models.generations import (
+    active_models,
+    ensure_indexes,
+    figures_built,
+    mark_figures_built,
+)
 from lingban_reporting.settings import ReportingSettings
 
 
@@ -19,7 +24,7 @@ def topics_of(event_types: list[str]) -> list[str]:
 
 
 async def prepare(runtime: ServiceRuntime) -> None:
-    """Topics and indexes exist before anything reads or writes."""
+    """Topics, indexes and figure documents exist before anything reads or writes."""
     projector = Projector(runtime.db)
     await kafka.ensure_topics(
         runtime.settings.kafka_bootstrap_servers,
@@ -27,7 +32,13 @@ async def prepare(runtime: ServiceRuntime) -> None:
         + [(name, 6) for name in topics_of(projector.event_types())],
         runtime.replication_factor,
     )
-    await ensure_indexes(await active_models(runtime.db))
+    models = await active_models(runtime.db)
+    await ensure_indexes(models)
+    if not await figures_built(models):
+        # Read models written before figure documents existed: sum them up once
+        # (reads every document, a one-off; later batches keep them).
+        await projector.figures.backfill(models)
+        await mark_figures_built(models)
 
 
 async def consume(runtime: ServiceRuntime) -> None:

@@ -1,7 +1,9 @@
 """Routes batches of events to the read models of each concept.
 
 The live consumer (batch path), the single-record handler table and the
-rebuild all go through `Projector.apply`, so they build identical documents.
+rebuild all go through `Projector.apply`, so they build identical documents:
+the read models' documents first, then the figure documents of every unit the
+batch touched (`figures/book.py`).
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lingban_contracts import Envelope
-from lingban_contracts.divisions import DivisionTree
+from lingban_contracts.divisions import DivisionTree, default_tree
 from lingban_kit.consumer import HandlerTable
 from lingban_kit.mongo import Database
+from lingban_reporting.figures.book import Change, FigureBook
 from lingban_reporting.notifications.projection import notification_projections
 from lingban_reporting.projects.projection import project_projection
 from lingban_reporting.read_models.entities import EntityProjection
@@ -21,8 +24,10 @@ from lingban_reporting.supervision.projection import supervision_projections
 
 class Projector:
     def __init__(self, db: Database, tree: DivisionTree | None = None) -> None:
+        tree = tree or default_tree()
         self.db = db
         self.pointer = PointerCache(db)
+        self.figures = FigureBook(tree)
         self.projections: list[EntityProjection] = [
             project_projection(tree),
             *supervision_projections(),
@@ -41,6 +46,7 @@ class Projector:
     def forget(self) -> None:
         for projection in self.projections:
             projection.forget()
+        self.figures.forget()
 
     async def apply(self, events: Sequence[Envelope], models: ReadModels | None = None) -> int:
         """Apply a batch (events of other types are ignored); returns documents changed."""
@@ -50,10 +56,17 @@ class Projector:
             for projection in self._route.get(event.type, ()):
                 by_projection.setdefault(id(projection), []).append(event)
         changed = 0
+        changes: list[Change] = []
         for projection in self.projections:
             batch = by_projection.get(id(projection))
             if batch:
-                changed += await projection.apply(target, batch)
+                applied = await projection.apply(target, batch)
+                changed += applied.changed
+                changes += [
+                    (projection.base, doc_id, before, after, doc_id in applied.known)
+                    for doc_id, (before, after) in applied.states.items()
+                ]
+        await self.figures.apply(target, changes)
         return changed
 
     def handlers(self) -> HandlerTable:

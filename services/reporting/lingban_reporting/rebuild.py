@@ -44,6 +44,7 @@ from lingban_reporting.read_models.generations import (
     active_generation,
     drop_generation,
     ensure_indexes,
+    mark_figures_built,
     next_generation,
 )
 from lingban_reporting.settings import ReportingSettings
@@ -194,6 +195,8 @@ async def rebuild(
         )
     models = ReadModels(db, generation)
     await ensure_indexes(models)
+    # Its figure documents are kept from its first event on (no backfill needed).
+    await mark_figures_built(models)
     progress = Progress(sum(target.values()) - sum(done.values()), enabled=show_progress)
     batches = 0
 

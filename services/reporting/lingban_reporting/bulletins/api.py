@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -12,13 +13,12 @@ from fastapi.responses import JSONResponse, Response
 
 from lingban_kit.deps import PrincipalDep
 from lingban_kit.errors import FieldProblem, ValidationFailed
-from lingban_reporting.bulletins.domain import Quarter, Sources, bulletin
+from lingban_reporting.bulletins.domain import Quarter, bulletin
 from lingban_reporting.bulletins.export import filename, to_csv, to_xlsx
 from lingban_reporting.deps import ModelsDep, TreeDep
-from lingban_reporting.freshness import freshness
+from lingban_reporting.figures.layout import Layout
+from lingban_reporting.figures.reads import FigureReads, counts_of, freshness
 from lingban_reporting.overview.service import resolve_region
-from lingban_reporting.projects.repository import MongoProjectReadRepository, ProjectFilter
-from lingban_reporting.supervision.repository import SupervisionReads
 
 router = APIRouter(prefix="/v1/bulletins", tags=["bulletins"])
 
@@ -51,18 +51,14 @@ async def read_bulletin(
 ) -> Response:
     q = parse_quarter(period)
     root = resolve_region(tree, principal, region)
-    reads = SupervisionReads(models)
-    sources = Sources(
-        projects=await MongoProjectReadRepository(models).for_figures(
-            ProjectFilter(year=q.year, region=root.code)
-        ),
-        inspections=await reads.inspections(root.code, q.year),
-        rectifications=await reads.rectifications(root.code),
-        problems=await reads.problems(root.code, q.year),
-        visits=await reads.visits(root.code, q.year),
+    reads = FigureReads(models, Layout(tree))
+    totals, children, fresh = await asyncio.gather(
+        reads.subtree(q.year, root), reads.children(q.year, root), freshness(models)
     )
-    body: dict[str, Any] = bulletin(tree, root, q, sources)
-    body["as_of"] = (await freshness(models))["as_of"]
+    body: dict[str, Any] = bulletin(
+        tree, root, q, counts_of(totals), {code: counts_of(d) for code, d in children.items()}
+    )
+    body["as_of"] = fresh["as_of"]
     if format == "csv":
         return Response(
             to_csv(body),

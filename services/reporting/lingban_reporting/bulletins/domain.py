@@ -1,5 +1,8 @@
 """The quarterly bulletin's figures (pure): one row per direct child unit, ranked.
 
+From the figure documents' counters (`figures/contributions.py` keeps the
+quarter-keyed ones this needs).
+
 Quarter figures: projects declared for the year; accepted as complete by the
 quarter's end; stages that went overdue in the quarter's months; inspections,
 failures and deductions in the quarter; rectifications closed in it;
@@ -12,13 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from lingban_contracts.divisions import DivisionTree, Level, Unit
-from lingban_contracts.regions import in_subtree
+from lingban_contracts.divisions import DivisionTree, Unit
 from lingban_kit.clock import LOCAL_ZONE
-from lingban_reporting.overview.figures import rank, unit_json
-from lingban_reporting.supervision.figures import in_period, rate, visit_figures
-
-Doc = dict[str, Any]
+from lingban_reporting.figures.contributions import Counts
+from lingban_reporting.figures.derive import rank, rate, unit_json, villages_of, visit_figures
 
 
 @dataclass(frozen=True)
@@ -50,69 +50,45 @@ class Quarter:
         return f"{self.year}年第{self.quarter}季度书记领办项目工作通报"
 
 
-@dataclass(frozen=True)
-class Sources:
-    projects: list[Doc]
-    inspections: list[Doc]
-    rectifications: list[Doc]
-    problems: list[Doc]
-    visits: list[Doc]
-
-
-def _within(docs: list[Doc], code: str) -> list[Doc]:
-    return [d for d in docs if in_subtree(str(d.get("unit_code")), code)]
-
-
-def unit_row(tree: DivisionTree, unit: Unit, q: Quarter, s: Sources) -> dict[str, Any]:
-    projects = _within(s.projects, unit.code)
-    completed = sum(
-        1
-        for p in projects
-        if isinstance(p.get("completed_at"), datetime) and p["completed_at"] < q.end
+def unit_row(tree: DivisionTree, unit: Unit, q: Quarter, c: Counts) -> dict[str, Any]:
+    """One unit's subtree in the quarter, from its figure document's counters."""
+    label = q.label
+    end_month = q.end.strftime("%Y-%m")
+    declared = int(c.get("p", 0))
+    completed = int(
+        sum(v for k, v in c.items() if k.startswith("pcm:") and k[len("pcm:") :] < end_month)
     )
-    quarter_months = set(q.months)
-    overdue_projects = 0
-    overdue_stages = 0
-    for p in projects:
-        hits = quarter_months.intersection(p.get("flagged_months", []))
-        overdue_stages += len(hits)
-        overdue_projects += 1 if hits else 0
-    inspections = [
-        i for i in _within(s.inspections, unit.code) if in_period(i.get("at"), q.start, q.end)
-    ]
-    failed = sum(1 for i in inspections if not i.get("passed", True))
-    deductions = round(sum(float(i.get("deduction", 0) or 0) for i in inspections), 2)
-    closed = sum(
-        1
-        for r in _within(s.rectifications, unit.code)
-        if r.get("status") == "closed" and in_period(r.get("closed_at"), q.start, q.end)
-    )
-    problems = _within(s.problems, unit.code)
-    resolved = sum(1 for p in problems if p.get("resolved"))
-    villages = [u.code for u in tree.subtree(unit.code) if u.level is Level.VILLAGE]
-    visits = visit_figures(_within(s.visits, unit.code), problems, villages, q.months)
+    overdue_projects = int(c.get(f"pfqp:{label}", 0))
+    problems, resolved = int(c.get("pr", 0)), int(c.get("prr", 0))
+    visits = visit_figures(c, len(villages_of(tree, unit.code)), q.months)
     return {
         "unit": unit_json(unit),
-        "declared": len(projects),
+        "declared": declared,
         "completed": completed,
-        "completion_rate": rate(completed, len(projects)),
-        "overdue_stages": overdue_stages,
+        "completion_rate": rate(completed, declared),
+        "overdue_stages": int(c.get(f"pfq:{label}", 0)),
         "overdue_projects": overdue_projects,
-        "overdue_rate": rate(overdue_projects, len(projects)),
-        "inspections": len(inspections),
-        "failed_inspections": failed,
-        "deduction_score": deductions,
-        "rectifications_closed": closed,
-        "problems": len(problems),
+        "overdue_rate": rate(overdue_projects, declared),
+        "inspections": int(c.get(f"iq:{label}", 0)),
+        "failed_inspections": int(c.get(f"iqf:{label}", 0)),
+        "deduction_score": round(float(c.get(f"iqd:{label}", 0)), 2),
+        "rectifications_closed": int(c.get(f"rcq:{label}", 0)),
+        "problems": problems,
         "problems_resolved": resolved,
-        "problem_resolution_rate": rate(resolved, len(problems)),
+        "problem_resolution_rate": rate(resolved, problems),
         "visits": visits["visits"],
         "visit_rate": visits["visit_rate"],
     }
 
 
-def bulletin(tree: DivisionTree, root: Unit, q: Quarter, s: Sources) -> dict[str, Any]:
-    rows = [unit_row(tree, u, q, s) for u in sorted(tree.children(root.code), key=lambda u: u.code)]
+def bulletin(
+    tree: DivisionTree, root: Unit, q: Quarter, totals: Counts, children: dict[str, Counts]
+) -> dict[str, Any]:
+    """`totals`: the counters of the root's subtree; `children`: of each direct child's."""
+    rows = [
+        unit_row(tree, u, q, children.get(u.code, {}))
+        for u in sorted(tree.children(root.code), key=lambda u: u.code)
+    ]
     by_code = {r["unit"]["code"]: r for r in rows}
     for metric, field in (
         ("completion_rate", "rank"),
@@ -122,8 +98,8 @@ def bulletin(tree: DivisionTree, root: Unit, q: Quarter, s: Sources) -> dict[str
         for ranked in rank(rows, metric):
             by_code[ranked["unit"]["code"]][field] = ranked["rank"]
     rows.sort(key=lambda r: r["rank"])
-    totals = unit_row(tree, root, q, s)
-    totals.pop("unit")
+    summary = unit_row(tree, root, q, totals)
+    summary.pop("unit")
     return {
         "year": q.year,
         "quarter": q.quarter,
@@ -135,5 +111,5 @@ def bulletin(tree: DivisionTree, root: Unit, q: Quarter, s: Sources) -> dict[str
         },
         "region": unit_json(root),
         "rows": rows,
-        "totals": totals,
+        "totals": summary,
     }

@@ -1,1 +1,1 @@
-"""City, unit and category figures, coverage and rankings (computed from per-project documents)."""
+"""City, unit and category figures, coverage, rankings and the dashboard's lists."""

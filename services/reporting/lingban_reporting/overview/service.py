@@ -1,25 +1,31 @@
-"""The report queries: figures for one viewer, one year and one region subtree."""
+"""The report queries: figures for one viewer, one year and one region subtree.
+
+Figures come from the pre-aggregated figure documents (`figures/`): the
+subtree's own and its direct children's, a few small reads per request. The
+lists (overdue stages, rectifications) read only the documents they show, by
+indexed equality.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
 from lingban_contracts.divisions import DivisionTree, Level, Unit
 from lingban_kit.auth import Principal
 from lingban_kit.errors import Forbidden, NotFound
-from lingban_reporting.freshness import freshness
-from lingban_reporting.notifications.figures import notification_figures
-from lingban_reporting.overview import figures as f
-from lingban_reporting.projects.repository import MongoProjectReadRepository, ProjectFilter
-from lingban_reporting.read_models.generations import ReadModels
-from lingban_reporting.supervision.figures import (
-    problem_figures,
-    recorded,
-    rectification_status,
-    supervision_figures,
-    visit_figures,
+from lingban_reporting.figures import derive as f
+from lingban_reporting.figures.layout import Layout
+from lingban_reporting.figures.reads import FigureReads, counts_of, covered_of, freshness
+from lingban_reporting.overview.lists import (
+    OVERDUE_FIELDS,
+    STORED_STATUSES,
+    overdue_stage_items,
+    rectification_items,
 )
+from lingban_reporting.projects.repository import MongoProjectReadRepository
+from lingban_reporting.read_models.generations import ReadModels
 from lingban_reporting.supervision.repository import SupervisionReads
 
 Doc = dict[str, Any]
@@ -35,105 +41,61 @@ def resolve_region(tree: DivisionTree, principal: Principal, region: str | None)
     return unit
 
 
-def deductions_by_unit(inspections: list[Doc]) -> dict[str, float]:
-    totals: dict[str, float] = {}
-    for i in recorded(inspections):
-        code = str(i.get("unit_code"))
-        totals[code] = totals.get(code, 0.0) + float(i.get("deduction", 0) or 0)
-    return totals
-
-
-def villages_of(tree: DivisionTree, root: str) -> list[str]:
-    return [u.code for u in tree.subtree(root) if u.level is Level.VILLAGE]
-
-
-def months_so_far(year: int, today: date) -> list[str]:
-    """The months of `year` that have begun (all twelve for a past year)."""
-    last = 12 if year < today.year else (today.month if year == today.year else 0)
-    return [f"{year}-{m:02d}" for m in range(1, last + 1)]
-
-
 class Reports:
     def __init__(self, models: ReadModels, tree: DivisionTree, today: date) -> None:
         self.models = models
         self.tree = tree
         self.today = today
-        self.projects = MongoProjectReadRepository(models)
-        self.supervision = SupervisionReads(models)
-
-    async def _projects(self, year: int, root: Unit) -> list[Doc]:
-        return await self.projects.for_figures(ProjectFilter(year=year, region=root.code))
+        self.figures = FigureReads(models, Layout(tree))
+        self.projects = MongoProjectReadRepository(models, tree)
+        self.supervision = SupervisionReads(models, tree)
 
     async def overview(self, year: int, root: Unit) -> dict[str, Any]:
-        projects = await self._projects(year, root)
-        reads = self.supervision
-        problems = await reads.problems(root.code, year)
+        doc, fresh = await asyncio.gather(self.figures.subtree(year, root), freshness(self.models))
+        c = counts_of(doc)
         return {
             "year": year,
             "region": f.unit_json(root),
-            "projects": f.project_figures(projects),
-            "coverage": f.coverage_counts(self.tree, root.code, projects),
-            "supervision": supervision_figures(
-                await reads.inspections(root.code, year),
-                await reads.rectifications(root.code, year),
-                self.today,
+            "projects": f.project_figures(c),
+            "coverage": f.coverage_counts(self.tree, root.code, covered_of(doc)),
+            "supervision": f.supervision_figures(c, self.today),
+            "problems": f.problem_figures(c),
+            "visits": f.visit_figures(
+                c,
+                len(f.villages_of(self.tree, root.code)),
+                f.months_so_far(year, self.today),
             ),
-            "problems": problem_figures(problems),
-            "visits": visit_figures(
-                await reads.visits(root.code, year),
-                problems,
-                villages_of(self.tree, root.code),
-                months_so_far(year, self.today),
-            ),
-            "notifications": notification_figures(await reads.notifications(root.code, year)),
-            "as_of": (await freshness(self.models))["as_of"],
+            "notifications": f.notification_figures(c),
+            "as_of": fresh["as_of"],
         }
 
     async def units(self, year: int, root: Unit) -> dict[str, Any]:
-        projects = await self._projects(year, root)
-        inspections = await self.supervision.inspections(root.code, year)
-        items = f.unit_breakdown(self.tree, root.code, projects, deductions_by_unit(inspections))
+        children = await self.figures.children(year, root)
+        items = []
+        for child in sorted(self.tree.children(root.code), key=lambda u: u.code):
+            doc = children.get(child.code)  # none: nothing happened there this year
+            items.append(f.unit_row(self.tree, child, counts_of(doc), covered_of(doc)))
         return {"region": f.unit_json(root), "items": items}
 
     async def categories(self, year: int, root: Unit) -> dict[str, Any]:
-        return {"items": f.category_breakdown(await self._projects(year, root))}
+        return {"items": f.category_rows(counts_of(await self.figures.subtree(year, root)))}
 
     async def coverage(self, year: int, root: Unit) -> dict[str, Any]:
-        c = f.coverage(self.tree, root.code, await self._projects(year, root))
+        covered = covered_of(await self.figures.subtree(year, root))
+        counts = f.coverage_counts(self.tree, root.code, covered)
         uncovered = []
-        for unit in sorted(c["uncovered"], key=lambda u: u.code):
+        for unit in sorted(f.uncovered_units(self.tree, root.code, covered), key=lambda u: u.code):
             parent = self.tree.parent_of(unit.code)
             uncovered.append({**f.unit_json(unit), "parent_name": parent.name if parent else None})
-        return {"units": c["units"], "covered": c["covered"], "uncovered": uncovered}
+        return {"units": counts["units"], "covered": counts["covered"], "uncovered": uncovered}
 
     async def overdue_stages(self, year: int, root: Unit, limit: int) -> dict[str, Any]:
-        where = ProjectFilter(year=year, region=root.code, overdue=True)
-        projects = await self.projects.for_figures(where)
-        return {"items": f.overdue_stage_items(self.tree, projects, limit)}
+        projects = await self.projects.overdue(year, root.code, OVERDUE_FIELDS)
+        return {"items": overdue_stage_items(self.tree, projects, limit)}
 
     async def rectifications(self, root: Unit, status: str | None, limit: int) -> dict[str, Any]:
-        items = []
-        for doc in await self.supervision.rectifications(root.code):
-            current = rectification_status(doc, self.today)
-            if (
-                status is not None
-                and current != status
-                and not (status == "open" and current == "overdue")
-            ):
-                continue
-            unit = self.tree.get(str(doc.get("unit_code")))
-            items.append(
-                {
-                    "id": doc["_id"],
-                    "unit": f.unit_json(unit) if unit else None,
-                    "project_id": doc.get("project_id"),
-                    "title": doc.get("title", ""),
-                    "deadline": doc.get("deadline"),
-                    "status": current,
-                }
-            )
-        items.sort(key=lambda i: (str(i["deadline"]), str(i["id"])))
-        return {"items": items[:limit]}
+        docs = await self.supervision.rectifications(root.code, STORED_STATUSES[status])
+        return {"items": rectification_items(self.tree, docs, status, self.today, limit)}
 
     async def township_rows(self, year: int, root: Unit) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = (await self.units(year, root))["items"]

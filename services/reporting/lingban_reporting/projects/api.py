@@ -76,7 +76,7 @@ class ProjectPage(BaseModel):
 async def read(
     project_id: str, principal: PrincipalDep, models: ModelsDep, tree: TreeDep
 ) -> ProjectView:
-    doc = await MongoProjectReadRepository(models).get(project_id)
+    doc = await MongoProjectReadRepository(models, tree).get(project_id)
     if doc is None or not principal.can_see(doc["unit_code"]):
         raise NotFound(
             message=f"未找到项目 {project_id}", message_en=f"Project {project_id} not found"
@@ -102,5 +102,5 @@ async def list_views(
         status=status,
         overdue=overdue,
     )
-    total, docs = await MongoProjectReadRepository(models).page(where, limit, offset)
+    total, docs = await MongoProjectReadRepository(models, tree).page(where, limit, offset)
     return ProjectPage(total=total, items=[ProjectView.of(d, tree) for d in docs])

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from lingban_contracts import Envelope
 from lingban_contracts.divisions import DivisionTree, default_tree
+from lingban_reporting.figures.layout import Layout
 from lingban_reporting.projects import state
 from lingban_reporting.read_models.entities import Doc, EntityProjection
 from lingban_reporting.read_models.generations import PROJECTS
 
 
 def project_projection(tree: DivisionTree | None = None) -> EntityProjection:
-    tree = tree or default_tree()
+    layout = Layout(tree or default_tree())
 
     def new_doc(event: Envelope) -> Doc:
-        unit_code = str(event.data["unit_code"])
-        township = tree.township_of(unit_code)
-        return state.new_doc(event, township.code if township else None)
+        # The township a township-level list finds the project by (an equality).
+        return state.new_doc(event, layout.township_of(str(event.data["unit_code"])))
 
     return EntityProjection(
         base=PROJECTS, event_types=state.EVENT_TYPES, new_doc=new_doc, fold=state.fold

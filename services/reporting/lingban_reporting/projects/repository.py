@@ -1,34 +1,31 @@
-"""Every query on the project read model, behind a port (tests may fake it)."""
+"""Every query on the project read model.
+
+Filters are equalities on indexed fields (`read_models/generations.py`). A page
+of a region's projects (sorted by unit, then id) is planned from the figure
+documents, which count each unit's projects by status, category and overdue:
+only the units the page falls in are read, never the region's whole year.
+"""
 
 from __future__ import annotations
 
-import abc
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lingban_contracts.regions import region_prefix
+from lingban_contracts.divisions import DivisionTree
+from lingban_contracts.regions import in_subtree
+from lingban_reporting.figures.contributions import Counts
+from lingban_reporting.figures.layout import Layout, rollup_id, unit_id
+from lingban_reporting.figures.reads import counts_of
+from lingban_reporting.read_models.entities import id_filter
 from lingban_reporting.read_models.generations import ReadModels
+from lingban_reporting.read_models.regions import region_equality
 
 Doc = dict[str, Any]
-
-# What the figures need from each project document (keeps the reads small).
-FIGURE_FIELDS = (
-    "unit_code",
-    "township_code",
-    "year",
-    "title",
-    "category",
-    "status",
-    "completed",
-    "completed_at",
-    "overdue",
-    "overdue_stages",
-    "overdue_months",
-    "flagged_months",
-    "stages_total",
-    "stages_done",
-    "updated_at",
-)
+Count = Callable[[Counts], int]
+# (unit code, rows of that unit to skip, rows to take)
+Slice = tuple[str, int, int]
 
 
 @dataclass(frozen=True)
@@ -39,13 +36,9 @@ class ProjectFilter:
     status: str | None = None
     overdue: bool | None = None
 
-    def query(self) -> Doc:
+    def conditions(self) -> Doc:
+        """Everything but the region."""
         query: Doc = {"year": self.year}
-        prefix = region_prefix(self.region)
-        if len(prefix) < 12:
-            query["unit_code"] = {"$regex": f"^{prefix}"}
-        else:
-            query["unit_code"] = prefix
         if self.category is not None:
             query["category"] = self.category
         if self.status is not None:
@@ -54,38 +47,105 @@ class ProjectFilter:
             query["overdue"] = self.overdue
         return query
 
+    def query(self, tree: DivisionTree) -> Doc:
+        return {**self.conditions(), **region_equality(tree, self.region)}
 
-class ProjectReadRepository(abc.ABC):
-    @abc.abstractmethod
-    async def get(self, project_id: str) -> Doc | None: ...
+    def unit_query(self, unit: str) -> Doc:
+        """The filter's projects of one unit (a page is read unit by unit)."""
+        return {**self.conditions(), "unit_code": unit}
 
-    @abc.abstractmethod
-    async def page(
-        self, where: ProjectFilter, limit: int, offset: int
-    ) -> tuple[int, list[Doc]]: ...
+    def counter(self) -> Count | None:
+        """How a figure document counts the projects this filter selects (None: it cannot)."""
+        given = [v for v in (self.category, self.status, self.overdue) if v is not None]
+        if len(given) > 1:
+            return None
+        if self.status is not None:
+            return _counter(f"ps:{self.status}")
+        if self.category is not None:
+            return _counter(f"pkn:{self.category}")
+        if self.overdue is True:
+            return _counter("po")
+        if self.overdue is False:
+            return lambda c: int(c.get("p", 0) - c.get("po", 0))
+        return _counter("p")
 
-    @abc.abstractmethod
-    async def for_figures(self, where: ProjectFilter) -> list[Doc]: ...
+
+def overdue_query(tree: DivisionTree, year: int, region: str) -> Doc:
+    return {"year": year, "overdue": True, **region_equality(tree, region)}
 
 
-class MongoProjectReadRepository(ProjectReadRepository):
-    def __init__(self, models: ReadModels) -> None:
+def _counter(name: str) -> Count:
+    return lambda c: int(c.get(name, 0))
+
+
+def _order(doc: Doc) -> tuple[str, str]:
+    return (str(doc["unit_code"]), str(doc["_id"]))
+
+
+class MongoProjectReadRepository:
+    def __init__(self, models: ReadModels, tree: DivisionTree) -> None:
         self.collection = models.projects
+        self.figures = models.figures
+        self.tree = tree
+        self.layout = Layout(tree)
 
     async def get(self, project_id: str) -> Doc | None:
         return await self.collection.find_one({"_id": project_id})
 
     async def page(self, where: ProjectFilter, limit: int, offset: int) -> tuple[int, list[Doc]]:
-        query = where.query()
-        total = await self.collection.count_documents(query)
-        cursor = (
-            self.collection.find(query)
-            .sort([("unit_code", 1), ("_id", 1)])
-            .skip(offset)
-            .limit(limit)
-        )
-        return total, [d async for d in cursor]
+        count = where.counter()
+        if count is None:
+            return await self._page_by_reading(where, limit, offset)
+        total, plan = await self.plan(where.year, where.region, count, offset, offset + limit)
 
-    async def for_figures(self, where: ProjectFilter) -> list[Doc]:
-        projection = dict.fromkeys(FIGURE_FIELDS, 1)
-        return [d async for d in self.collection.find(where.query(), projection)]
+        async def rows(unit: str, skip: int, take: int) -> list[Doc]:
+            docs = sorted(
+                [d async for d in self.collection.find(where.unit_query(unit))], key=_order
+            )
+            return docs[skip : skip + take]
+
+        found = await asyncio.gather(*(rows(*part) for part in plan))
+        return total, [doc for docs in found for doc in docs]
+
+    async def plan(
+        self, year: int, code: str, count: Count, start: int, stop: int
+    ) -> tuple[int, list[Slice]]:
+        """The region's total, and which rows of which units make up [start, stop)."""
+        if not self.layout.keeps_rollup(code):
+            n = count(counts_of(await self.figures.find_one(id_filter(unit_id(year, code)))))
+            return n, ([(code, start, min(stop, n) - start)] if start < min(stop, n) else [])
+        children = [d async for d in self.figures.find({"sums_into": rollup_id(year, code)})]
+        children.sort(key=lambda d: str(d.get("code")))
+        plan: list[Slice] = []
+        position = 0
+        for child in children:
+            n = count(counts_of(child))
+            lo, hi = max(start - position, 0), min(stop - position, n)
+            if lo < hi:
+                if child.get("kind") == "unit":
+                    plan.append((str(child["code"]), lo, hi - lo))
+                else:
+                    plan += (await self.plan(year, str(child["code"]), count, lo, hi))[1]
+            position += n
+        return position, plan
+
+    async def _page_by_reading(
+        self, where: ProjectFilter, limit: int, offset: int
+    ) -> tuple[int, list[Doc]]:
+        """Filters the figures do not count (several at once): the matching documents."""
+        docs = [
+            d
+            async for d in self.collection.find(where.query(self.tree))
+            if in_subtree(str(d["unit_code"]), where.region)
+        ]
+        docs.sort(key=_order)
+        return len(docs), docs[offset : offset + limit]
+
+    async def overdue(self, year: int, region: str, fields: tuple[str, ...]) -> list[Doc]:
+        """The region's projects of `year` with a stage overdue."""
+        query = overdue_query(self.tree, year, region)
+        return [
+            d
+            async for d in self.collection.find(query, dict.fromkeys(fields, 1))
+            if in_subtree(str(d["unit_code"]), region)
+        ]

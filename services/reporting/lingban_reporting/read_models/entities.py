@@ -1,23 +1,32 @@
 """Per-entity read-model documents folded from events, written in bulk.
 
-A batch of events is grouped by aggregate; each aggregate's document is
-loaded once (from a write-through cache, else one `$in` query for the whole
-batch), every event is folded into it in memory, and all changed documents
-go to the database in ONE unordered bulk `update` command (per 1,000).
+A batch of events is grouped by aggregate; each aggregate's document is taken
+from a write-through cache, every event is folded into it in memory, and the
+changed documents go to the database in unordered bulk `insert` and `update`
+commands. A document the cache lacks is first taken to be new (inserted
+unread); if it exists, the insert collides and it is read by `_id` (a few
+lookups at a time) and folded again.
 
 Concurrency guard: each write is a compare-and-set on the document's `rev`
-(`{_id, rev: <what we read>}`, upserting; on FerretDB see
-`compare_and_set_supported`). If another writer (a second
-replica after a rebalance, or a rebuild's catch-up) changed the document
-meanwhile, the update matches nothing and its upsert collides with the
-existing `_id`; we drop our cached copy, reload and fold again. Because the
-folds are idempotent and order-independent (see `projects/state.py`), a
-re-fold can never double-count, and a stale event cannot regress newer state.
+(`{_id, rev: <what we read>}`, upserting). If another writer (a second replica
+after a rebalance, or a rebuild's catch-up) changed the document meanwhile, the
+update matches nothing and its upsert collides with the existing `_id`; we drop
+our cached copy, reload and fold again. Because the folds are idempotent and
+order-independent (see `projects/state.py`), a re-fold can never double-count,
+and a stale event cannot regress newer state. That is also why a failed command
+on FerretDB, which leaves its other writes uncertain, is simply folded again.
+Where `{_id, rev}` is not an index lookup (FerretDB on SQLite, see `server.py`)
+the revisions are read right before an `_id`-only write instead.
+
+`apply` returns, for every document of the batch, what it was before the batch
+and what is stored now: the figures (`figures/book.py`) follow from those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo.errors import WriteError
@@ -25,6 +34,7 @@ from pymongo.errors import WriteError
 from lingban_contracts import Envelope
 from lingban_kit.mongo import Collection
 from lingban_reporting.read_models.generations import ReadModels
+from lingban_reporting.read_models.server import ServerTraits, server_traits
 
 Doc = dict[str, Any]
 NewDoc = Callable[[Envelope], Doc]
@@ -32,10 +42,23 @@ Fold = Callable[[Doc, Envelope], None]
 
 DUPLICATE_KEY = 11000
 MAX_CONFLICT_ROUNDS = 10
-COMMAND_CHUNK = 1000
-# FerretDB 1.24 stalls (the write never returns) on an `update` command of about
-# 100 large documents; 50 per command is well inside what it handles.
-FERRETDB_UPDATE_CHUNK = 50
+INSERTS_PER_COMMAND = 1000
+# `_id` lookups in flight at once: enough to hide the round trips, few enough to
+# leave the database's connection pool to everyone else.
+READ_CONCURRENCY = 8
+
+
+@dataclass
+class Applied:
+    """What a batch did: documents written, and each document before and after it."""
+
+    changed: int = 0
+    # id -> (the stored document before the batch, None if new; the stored document now)
+    states: dict[str, tuple[Doc | None, Doc]] = field(default_factory=dict)
+    # The ids whose document "now" is known to be the stored one: written, or read in
+    # this batch. The others were left alone on the strength of a cached copy, which
+    # another writer may have superseded (it then keeps the figures itself).
+    known: set[str] = field(default_factory=set)
 
 
 class EntityProjection:
@@ -60,127 +83,178 @@ class EntityProjection:
     def forget(self) -> None:
         self._cache.clear()
 
-    async def apply(self, models: ReadModels, events: Sequence[Envelope]) -> int:
-        """Fold the events into their documents; returns how many documents changed."""
+    async def apply(self, models: ReadModels, events: Sequence[Envelope]) -> Applied:
+        """Fold the events into their documents and write the changed ones."""
         collection = models.collection(self.base)
+        traits = await server_traits(collection)
         cache = self._cache.setdefault(models.generation, {})
         if len(cache) > self.cache_limit:
             cache.clear()
         grouped: dict[str, list[Envelope]] = {}
         for event in events:
             grouped.setdefault(self.key(event), []).append(event)
-        changed = 0
+        applied = Applied()
+        before: dict[str, Doc | None] = {}
         pending = grouped
-        for _ in range(MAX_CONFLICT_ROUNDS):
-            written, conflicts = await self._write(collection, cache, pending)
-            changed += written
+        for round_number in range(MAX_CONFLICT_ROUNDS):
+            # First round: a document the cache lacks is taken to be new and inserted
+            # unread (most are: the cache holds every document written since the
+            # start); one that exists makes the insert collide, and is read next round.
+            read = await self._load(collection, cache, list(pending), traits, round_number > 0)
+            for doc_id in pending:
+                if before.get(doc_id) is None:
+                    before[doc_id] = cache.get(doc_id)
+            stored, conflicts = await self._write(collection, cache, pending, traits)
+            for doc_id, (doc, written) in stored.items():
+                applied.states[doc_id] = (before[doc_id], doc)
+                applied.changed += written
+                if written or doc_id in read:
+                    applied.known.add(doc_id)
             if not conflicts:
-                return changed
-            for doc_id in conflicts:
-                cache.pop(doc_id, None)
+                return applied
             pending = {doc_id: grouped[doc_id] for doc_id in conflicts}
         raise RuntimeError(f"{self.base}: documents kept changing under us: {sorted(pending)}")
 
+    async def _load(
+        self,
+        collection: Collection,
+        cache: dict[str, Doc],
+        ids: list[str],
+        traits: ServerTraits,
+        read_missing: bool,
+    ) -> set[str]:
+        """Reads what the cache lacks (if asked); returns the ids read (or checked) now."""
+        missing = [doc_id for doc_id in ids if doc_id not in cache] if read_missing else []
+        cache.update(await find_by_ids(collection, missing))
+        if traits.compare_and_set:
+            return set(missing)
+        cached = [i for i in ids if i in cache and i not in missing]
+        await _refresh_stale(collection, cache, cached)
+        return {*missing, *cached}
+
     async def _write(
-        self, collection: Collection, cache: dict[str, Doc], grouped: dict[str, list[Envelope]]
-    ) -> tuple[int, list[str]]:
-        exact = await compare_and_set_supported(collection)
-        missing = [doc_id for doc_id in grouped if doc_id not in cache]
-        if missing:
-            async for stored in collection.find({"_id": {"$in": missing}}):
-                cache[str(stored["_id"])] = stored
-        if not exact:
-            await self._refresh_stale(collection, cache, [i for i in grouped if i not in missing])
-        ids: list[str] = []
-        ops: list[Doc] = []
-        new_ids: list[str] = []
+        self,
+        collection: Collection,
+        cache: dict[str, Doc],
+        grouped: dict[str, list[Envelope]],
+        traits: ServerTraits,
+    ) -> tuple[dict[str, tuple[Doc, bool]], set[str]]:
+        """Returns id -> (stored document, whether we wrote it), and the ids to fold again."""
+        stored: dict[str, tuple[Doc, bool]] = {}
+        updates: list[Doc] = []
+        update_ids: list[str] = []
         inserts: list[Doc] = []
+        insert_ids: list[str] = []
         folded: dict[str, Doc] = {}
         for doc_id, events in grouped.items():
-            before = cache.get(doc_id)
-            doc = dict(before) if before is not None else self.new_doc(events[0])
+            previous = cache.get(doc_id)
+            doc = dict(previous) if previous is not None else self.new_doc(events[0])
             for event in events:
                 self.fold(doc, event)
-            if before is not None and doc == before:
-                continue  # nothing new (a redelivery): no write at all
+            if previous is not None and doc == previous:
+                stored[doc_id] = (previous, False)  # nothing new (a redelivery): no write
+                continue
             folded[doc_id] = doc
-            if before is None:
+            if previous is None:
                 # New document: a plain insert (a concurrent creator makes it a
                 # duplicate key, i.e. a conflict), much cheaper than an upsert.
                 doc["rev"] = 1
                 inserts.append(doc)
-                new_ids.append(doc_id)
+                insert_ids.append(doc_id)
                 continue
-            rev = int(before.get("rev", 0))
+            rev = int(previous.get("rev", 0))
             doc["rev"] = rev + 1
             fields = {k: v for k, v in doc.items() if k != "_id"}
-            where: Doc = {"_id": doc_id, "rev": rev} if exact else {"_id": doc_id}
+            where = write_filter(doc_id, rev) if traits.compare_and_set else id_filter(doc_id)
             # Upsert, so a document deleted under us is recreated, and a CAS that
             # lost (rev changed) collides with the existing `_id`: a conflict.
-            ops.append({"q": where, "u": {"$set": fields}, "upsert": True})
-            ids.append(doc_id)
-        chunk = COMMAND_CHUNK if exact else FERRETDB_UPDATE_CHUNK
-        conflicts = await _run(collection, "insert", "documents", inserts, new_ids, COMMAND_CHUNK)
-        conflicts += await _run(collection, "update", "updates", ops, ids, chunk)
+            updates.append({"q": where, "u": {"$set": fields}, "upsert": True})
+            update_ids.append(doc_id)
+        conflicts = await run_writes(
+            collection, "insert", "documents", inserts, insert_ids, INSERTS_PER_COMMAND, True
+        )
+        conflicts |= await run_writes(
+            collection,
+            "update",
+            "updates",
+            updates,
+            update_ids,
+            traits.writes_per_command,
+            not traits.ferretdb,
+        )
         for doc_id, doc in folded.items():
-            if doc_id not in conflicts:
+            if doc_id in conflicts:
+                cache.pop(doc_id, None)
+            else:
                 cache[doc_id] = doc
-        return len(folded) - len(conflicts), conflicts
-
-    async def _refresh_stale(
-        self, collection: Collection, cache: dict[str, Doc], cached: list[str]
-    ) -> None:
-        """FerretDB: check our cached revisions with one cheap `_id` lookup, reload changed ones."""
-        if not cached:
-            return
-        stale = [
-            str(stored["_id"])
-            async for stored in collection.find({"_id": {"$in": cached}}, {"rev": 1})
-            if stored.get("rev") != cache[str(stored["_id"])].get("rev")
-        ]
-        if stale:
-            async for stored in collection.find({"_id": {"$in": stale}}):
-                cache[str(stored["_id"])] = stored
+                stored[doc_id] = (doc, True)
+        return stored, conflicts
 
 
-async def _run(
-    collection: Collection, command: str, field: str, items: list[Doc], ids: list[str], size: int
-) -> list[str]:
-    """One unordered bulk command per chunk; returns the ids whose write collided.
+def id_filter(doc_id: str) -> Doc:
+    return {"_id": doc_id}
 
-    The raw command rather than `bulk_write`: FerretDB answers a batch whose
-    every op failed without `nModified`, which PyMongo's bulk result merging
-    cannot read; the command's `writeErrors` work on both servers.
+
+def write_filter(doc_id: str, rev: int) -> Doc:
+    """A compare-and-set: the document as we read it, or nothing."""
+    return {"_id": doc_id, "rev": rev}
+
+
+async def find_by_ids(
+    collection: Collection, ids: Iterable[str], projection: Doc | None = None
+) -> dict[str, Doc]:
+    """Documents by `_id`, one indexed lookup each, a few at a time.
+
+    Not one `{_id: {$in: ids}}` query: FerretDB does not push `$in` down, so that
+    would read the whole collection.
     """
-    conflicts: list[str] = []
+    gate = asyncio.Semaphore(READ_CONCURRENCY)
+
+    async def one(doc_id: str) -> Doc | None:
+        async with gate:
+            return await collection.find_one(id_filter(doc_id), projection)
+
+    found = await asyncio.gather(*(one(doc_id) for doc_id in ids))
+    return {str(doc["_id"]): doc for doc in found if doc is not None}
+
+
+async def _refresh_stale(collection: Collection, cache: dict[str, Doc], cached: list[str]) -> None:
+    """Without compare-and-set: reload the cached documents whose revision moved on."""
+    revisions = await find_by_ids(collection, cached, {"rev": 1})
+    stale = [i for i, doc in revisions.items() if doc.get("rev") != cache[i].get("rev")]
+    cache.update(await find_by_ids(collection, stale))
+
+
+async def run_writes(
+    collection: Collection,
+    command: str,
+    field: str,
+    items: list[Doc],
+    ids: list[str],
+    size: int,
+    precise: bool,
+) -> set[str]:
+    """One unordered bulk command per chunk; returns the ids whose write may not have landed.
+
+    A duplicate `_id` is a lost race (see the module docstring). `precise`: the
+    server reports exactly which writes failed and applies the others (MongoDB;
+    FerretDB's `insert`). Otherwise (FerretDB's `update`) any failure leaves the
+    whole chunk uncertain, and it is folded again. The raw command rather than
+    `bulk_write`: FerretDB answers a batch whose every op failed without
+    `nModified`, which PyMongo's bulk result merging cannot read.
+    """
+    conflicts: set[str] = set()
     for start in range(0, len(items), size):
         chunk = items[start : start + size]
         result = await collection.database.command(
             {command: collection.name, field: chunk, "ordered": False}
         )
-        for error in result.get("writeErrors", []):
+        errors = result.get("writeErrors", [])
+        for error in errors:
             if error.get("code") != DUPLICATE_KEY:
                 raise WriteError(str(error.get("errmsg")), error.get("code"), error)
-            conflicts.append(ids[start + int(error["index"])])
+            if precise:
+                conflicts.add(ids[start + int(error["index"])])
+        if errors and not precise:
+            conflicts.update(ids[start : start + size])
     return conflicts
-
-
-_exact_cas: dict[int, bool] = {}
-
-
-async def compare_and_set_supported(collection: Collection) -> bool:
-    """Whether `{_id, rev}` filters are cheap here (MongoDB) or not (FerretDB 1.x).
-
-    FerretDB 1.24 pushes only `{_id: ...}` filters down to SQLite; any other
-    field in an update's filter scans the collection, which makes a bulk
-    compare-and-set quadratic. There we check revisions with one `$in` read
-    right before the `_id`-only write instead: still a guard against a writer
-    whose cache went stale, with a window of one command between check and
-    write (documented in docs/reporting.md).
-    """
-    client = collection.database.client
-    key = id(client)
-    if key not in _exact_cas:
-        info = await client.admin.command("buildInfo")
-        _exact_cas[key] = "ferretdbVersion" not in info
-    return _exact_cas[key]

@@ -9,10 +9,14 @@ single-document write, so readers never see a half-built model.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
+from pymongo.errors import OperationFailure
+
 from lingban_kit.mongo import Collection, Database
+from lingban_reporting.read_models.server import server_traits
 
 META = "reporting_meta"
 POINTER_ID = "active_generation"
@@ -26,6 +30,9 @@ PROBLEMS = "rpt_problems"
 VISITS = "rpt_visits"
 NOTIFICATIONS = "rpt_notifications"
 ALL_MODELS = (PROJECTS, INSPECTIONS, RECTIFICATIONS, PROBLEMS, VISITS, NOTIFICATIONS)
+# The pre-aggregated figures of each (year, unit) and subtree (`figures/book.py`).
+FIGURES = "rpt_figures"
+GENERATION_COLLECTIONS = (*ALL_MODELS, FIGURES)
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,10 @@ class ReadModels:
     def notifications(self) -> Collection:
         return self.collection(NOTIFICATIONS)
 
+    @property
+    def figures(self) -> Collection:
+        return self.collection(FIGURES)
+
 
 async def active_generation(db: Database) -> str:
     doc = await db[META].find_one({"_id": POINTER_ID})
@@ -84,15 +95,84 @@ def next_generation(current: str) -> str:
     return f"g{number + 1}"
 
 
+# The indexes of each collection, for every filter the service runs (the
+# figures' reloads of one unit-year, `figures/book.py: unit_queries`; the lists'
+# region filters by `township_code` / `unit_code`; flags: status, overdue,
+# recorded), per backend:
+# - FerretDB: a non-unique index is a GIN index over its fields' values and
+#   serves equality on any subset of them: one per collection (each costs writes).
+# - MongoDB: a compound index serves equality on a prefix of its keys: one per
+#   filter shape.
+Keys = list[tuple[str, int]]
+GIN_INDEXES: dict[str, list[Keys]] = {
+    PROJECTS: [
+        [
+            ("year", 1),
+            ("unit_code", 1),
+            ("township_code", 1),
+            ("status", 1),
+            ("category", 1),
+            ("overdue", 1),
+        ]
+    ],
+    INSPECTIONS: [[("year", 1), ("unit_code", 1), ("recorded", 1)]],
+    RECTIFICATIONS: [[("year", 1), ("unit_code", 1), ("township_code", 1), ("status", 1)]],
+    PROBLEMS: [[("year", 1), ("unit_code", 1)]],
+    VISITS: [[("year", 1), ("unit_code", 1)]],
+    NOTIFICATIONS: [[("year", 1), ("unit_code", 1)]],
+    FIGURES: [[("sums_into", 1)]],
+}
+PREFIX_INDEXES: dict[str, list[Keys]] = {
+    PROJECTS: [
+        [("year", 1), ("unit_code", 1), ("status", 1), ("category", 1), ("overdue", 1)],
+        [("year", 1), ("township_code", 1), ("status", 1), ("category", 1), ("overdue", 1)],
+        [("year", 1), ("overdue", 1)],
+    ],
+    INSPECTIONS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("recorded", 1)]],
+    RECTIFICATIONS: [
+        [("year", 1), ("unit_code", 1)],
+        [("unit_code", 1), ("status", 1)],
+        [("status", 1), ("township_code", 1)],
+    ],
+    PROBLEMS: [[("year", 1), ("unit_code", 1)]],
+    VISITS: [[("year", 1), ("unit_code", 1)]],
+    NOTIFICATIONS: [[("year", 1), ("unit_code", 1)]],
+    FIGURES: [[("sums_into", 1)]],
+}
+# Indexes earlier versions created, now covered by the ones above.
+RETIRED_INDEXES = {PROJECTS: ("year_1_unit_code_1", "updated_at_-1")}
+
+
 async def ensure_indexes(models: ReadModels) -> None:
-    projects = models.projects
-    await projects.create_index([("year", 1), ("unit_code", 1)])
-    await projects.create_index([("updated_at", -1)])
+    ferretdb = (await server_traits(models.projects)).ferretdb
+    for base, indexes in (GIN_INDEXES if ferretdb else PREFIX_INDEXES).items():
+        collection = models.collection(base)
+        for name in RETIRED_INDEXES.get(base, ()):
+            with contextlib.suppress(OperationFailure):  # not there (any more)
+                await collection.drop_index(name)
+        for keys in indexes:
+            await collection.create_index(keys)
 
 
 async def drop_generation(models: ReadModels) -> None:
-    for base in ALL_MODELS:
+    for base in GENERATION_COLLECTIONS:
         await models.collection(base).drop()
+    await models.db[META].delete_one({"_id": figures_marker(models.generation)})
+
+
+def figures_marker(generation: str) -> str:
+    return f"figures_{generation}"
+
+
+async def figures_built(models: ReadModels) -> bool:
+    """Whether the generation's figure documents exist (kept from its first event on)."""
+    return await models.db[META].find_one({"_id": figures_marker(models.generation)}) is not None
+
+
+async def mark_figures_built(models: ReadModels) -> None:
+    await models.db[META].update_one(
+        {"_id": figures_marker(models.generation)}, {"$set": {"built": True}}, upsert=True
+    )
 
 
 class PointerCache:

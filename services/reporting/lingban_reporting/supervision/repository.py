@@ -1,43 +1,37 @@
-"""Reads of the supervision and notification read models (per-entity documents)."""
+"""Reads of the supervision read models the lists need (the figures come from `figures/`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from lingban_contracts.regions import region_prefix
-from lingban_kit.mongo import Collection
+from lingban_contracts.divisions import DivisionTree
+from lingban_contracts.regions import in_subtree
 from lingban_reporting.read_models.generations import ReadModels
+from lingban_reporting.read_models.regions import region_equality
 
 Doc = dict[str, Any]
 
-
-def subtree_query(region: str, year: int | None) -> Doc:
-    prefix = region_prefix(region)
-    query: Doc = {"unit_code": {"$regex": f"^{prefix}"} if len(prefix) < 12 else prefix}
-    if year is not None:
-        query["year"] = year
-    return query
+# What a rectification's `status` can be (its fold, `state.py`).
+RECTIFICATION_STATUSES = ("open", "submitted", "closed")
 
 
-async def _load(collection: Collection, region: str, year: int | None) -> list[Doc]:
-    return [d async for d in collection.find(subtree_query(region, year))]
+def rectification_queries(tree: DivisionTree, region: str, statuses: tuple[str, ...]) -> list[Doc]:
+    """One equality query per stored status (FerretDB serves no `$in` from an index)."""
+    where = region_equality(tree, region)
+    return [{"status": status, **where} for status in statuses]
 
 
 class SupervisionReads:
-    def __init__(self, models: ReadModels) -> None:
+    def __init__(self, models: ReadModels, tree: DivisionTree) -> None:
         self.models = models
+        self.tree = tree
 
-    async def inspections(self, region: str, year: int | None) -> list[Doc]:
-        return await _load(self.models.inspections, region, year)
-
-    async def rectifications(self, region: str, year: int | None = None) -> list[Doc]:
-        return await _load(self.models.rectifications, region, year)
-
-    async def problems(self, region: str, year: int | None) -> list[Doc]:
-        return await _load(self.models.problems, region, year)
-
-    async def visits(self, region: str, year: int | None) -> list[Doc]:
-        return await _load(self.models.visits, region, year)
-
-    async def notifications(self, region: str, year: int | None) -> list[Doc]:
-        return await _load(self.models.notifications, region, year)
+    async def rectifications(self, region: str, statuses: tuple[str, ...]) -> list[Doc]:
+        """The region's rectifications (every year) in the given stored statuses."""
+        collection = self.models.rectifications
+        return [
+            doc
+            for query in rectification_queries(self.tree, region, statuses)
+            async for doc in collection.find(query)
+            if in_subtree(str(doc.get("unit_code")), region)
+        ]

@@ -1,0 +1,1 @@
+"""Pre-aggregated figures: one small document per (year, unit) and per subtree."""

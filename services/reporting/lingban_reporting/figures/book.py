@@ -1,0 +1,394 @@
+"""Keeps the figure documents equal to the sums over their read-model documents.
+
+After each batch, for every (year, unit) the batch's documents count in (before
+or after it), the unit's figure document `u:<year>:<unit>` is written as the sum
+of the contributions (`contributions.py`) of that unit's documents, then every
+roll-up above it (`layout.py`) as the sum of its children. Nothing is ever
+incremented: each write states a sum, so a redelivered batch, a replayed one or
+one applied twice by two writers all end with the same documents.
+
+The sums come from memory. The first time a unit is needed its state is loaded:
+its figure document's `rev`, then every read-model document of the unit-year
+(a few equality queries on indexed fields, `unit_queries`; none when the unit
+has no figure document yet, as no writer has settled a document of it). From
+then on the batch's documents update it (those written or read in the batch:
+a cached copy left alone may be older than what a reload found), and the
+figure document is written with a compare-and-set on `rev`. Another writer (a second replica, a rebuild's
+catch-up) that changed a unit writes its figure document too, so our next
+compare-and-set on it fails: we reload the unit and write again. A writer that
+crashed between its read-model writes and the figure writes gets its batch
+again (offsets are committed after both), and writing it again settles the
+units it touched. Roll-ups are always summed from their children as stored
+(at most ~30 small documents, read by an indexed equality): they hold no state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from lingban_contracts.divisions import DivisionTree, Level
+from lingban_kit.mongo import Collection
+from lingban_reporting.figures.contributions import (
+    FIELDS,
+    UNPLACED,
+    Contribution,
+    Counts,
+    UnitKey,
+    contribution,
+)
+from lingban_reporting.figures.layout import ALL, Layout, parse, unit_id
+from lingban_reporting.read_models.entities import (
+    READ_CONCURRENCY,
+    id_filter,
+    run_writes,
+    write_filter,
+)
+from lingban_reporting.read_models.generations import (
+    ALL_MODELS,
+    INSPECTIONS,
+    RECTIFICATIONS,
+    ReadModels,
+)
+from lingban_reporting.read_models.server import server_traits
+
+Doc = dict[str, Any]
+Entry = tuple[str, str]  # (read model, document id)
+# (read model, id, the document before the batch, now, whether "now" is known stored)
+Change = tuple[str, str, Doc | None, Doc, bool]
+
+MAX_ROUNDS = 10
+# Documents' contributions kept in memory per generation; beyond, start afresh.
+STATE_LIMIT = 500_000
+CONTENT = ("kind", "year", "code", "sums_into", "counts", "covered", "applied", "as_of")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One document's share of one unit's figure document."""
+
+    counts: Counts
+    applied: int
+    as_of: datetime | None
+
+
+def part_of(c: Contribution, key: UnitKey) -> Part | None:
+    counts = c.counts.get(key, {})
+    home = key == c.home
+    if not counts and not home:
+        return None
+    return Part(counts, c.applied if home else 0, c.as_of if home else None)
+
+
+def unit_queries(model: str, year: int, code: str) -> list[Doc]:
+    """The filters that find every document of `model` counting in (year, unit).
+
+    Equality on indexed fields only (see `generations.GIN_INDEXES`): FerretDB serves
+    nothing else from an index.
+    """
+    if code == UNPLACED:
+        # Unannounced inspections have no unit until they are recorded.
+        return [{"year": year, "recorded": False}] if model == INSPECTIONS else []
+    queries: list[Doc] = [{"year": year, "unit_code": code}]
+    if model == RECTIFICATIONS:
+        # Closed in `year`, whatever year they were opened in (found by status).
+        queries.append({"unit_code": code, "status": "closed"})
+    return queries
+
+
+def children_query(doc_id: str) -> Doc:
+    return {"sums_into": doc_id}
+
+
+def stored_counts(counts: Mapping[str, float]) -> dict[str, float]:
+    """As a figure document holds them: a document of counters, zeros left out.
+
+    Field names may hold neither `.` nor a leading `$` (a category is free text):
+    `%` and `.` are percent-encoded (`reads.counts_of` decodes).
+    """
+    return {
+        name.replace("%", "%25").replace(".", "%2E"): value
+        for name, value in sorted(counts.items())
+        if value
+    }
+
+
+def content_of(doc: Doc | None) -> Doc | None:
+    return None if doc is None else {k: doc.get(k) for k in CONTENT}
+
+
+class UnitState:
+    """A unit-year's documents' contributions, their running sum, and its figure document."""
+
+    def __init__(self, stored: Doc | None) -> None:
+        self.entries: dict[Entry, Part] = {}
+        self.counts: Counts = {}
+        self.applied = 0
+        self.as_of: datetime | None = None
+        self.rev: int | None = int(stored["rev"]) if stored else None
+        self.stored = content_of(stored)
+        self.read_back = False  # entries read from the read models (not from batches)
+
+    def put(self, entry: Entry, part: Part | None) -> None:
+        old = self.entries.pop(entry, None)
+        if old is not None:
+            self._add(old.counts, -1)
+            self.applied -= old.applied
+        if part is not None:
+            self.entries[entry] = part
+            self._add(part.counts, 1)
+            self.applied += part.applied
+        newest = part.as_of if part is not None else None
+        if (
+            old is not None
+            and old.as_of is not None
+            and old.as_of == self.as_of
+            and (newest is None or newest < old.as_of)
+        ):
+            # The newest one went back or away: look again (a document's time only
+            # moves forward, so this is rare).
+            times = [p.as_of for p in self.entries.values() if p.as_of is not None]
+            self.as_of = max(times, default=None)
+        elif newest is not None and (self.as_of is None or newest > self.as_of):
+            self.as_of = newest
+
+    def _add(self, counts: Counts, sign: int) -> None:
+        for name, value in counts.items():
+            total = self.counts.get(name, 0) + sign * value
+            if total:
+                self.counts[name] = total
+            else:
+                self.counts.pop(name, None)
+
+    def content(self, layout: Layout, key: UnitKey) -> Doc:
+        year, code = key
+        counts = dict(self.counts)
+        unit = layout.tree.get(code)
+        covered = [code] if unit is not None and counts.get("p", 0) > 0 else []
+        if unit is not None and unit.level is Level.VILLAGE:
+            # Visit rate: (village, month) pairs with a visit.
+            for name, value in self.counts.items():
+                if name.startswith("v:") and value > 0:
+                    counts["vp:" + name[2:]] = 1
+        return {
+            "kind": "unit",
+            "year": year,
+            "code": code,
+            "sums_into": layout.unit_sums_into(year, code),
+            "counts": stored_counts(counts),
+            "covered": covered,
+            "applied": self.applied,
+            "as_of": self.as_of,
+        }
+
+
+def rollup_content(layout: Layout, doc_id: str, children: Iterable[Doc]) -> Doc:
+    counts: Counts = {}
+    covered: set[str] = set()
+    applied = 0
+    as_of: datetime | None = None
+    for child in children:
+        for name, value in (child.get("counts") or {}).items():
+            counts[name] = counts.get(name, 0) + value
+        covered.update(child.get("covered") or [])
+        applied += int(child.get("applied") or 0)
+        newest = child.get("as_of")
+        if isinstance(newest, datetime) and (as_of is None or newest > as_of):
+            as_of = newest
+    if doc_id == ALL:
+        # Across years only the freshness means something.
+        content: Doc = {k: None for k in CONTENT}
+        return content | {"kind": "all", "applied": applied, "as_of": as_of}
+    _, year, code = parse(doc_id)
+    return {
+        "kind": "rollup",
+        "year": year,
+        "code": code,
+        "sums_into": layout.rollup_sums_into(doc_id),
+        "counts": {name: value for name, value in sorted(counts.items()) if value},
+        "covered": sorted(covered),
+        "applied": applied,
+        "as_of": as_of,
+    }
+
+
+class FigureBook:
+    def __init__(self, tree: DivisionTree) -> None:
+        self.layout = Layout(tree)
+        self._states: dict[str, dict[UnitKey, UnitState]] = {}  # generation -> unit-year -> state
+
+    def forget(self) -> None:
+        self._states.clear()
+
+    async def apply(self, models: ReadModels, changes: Iterable[Change]) -> None:
+        """Settle the figure documents of every unit-year the changed documents count in."""
+        updates: dict[UnitKey, dict[Entry, Part | None]] = {}
+        for model, doc_id, before, after, known in changes:
+            now = contribution(model, after)
+            keys = now.units()
+            if before is not None and before is not after:
+                keys |= contribution(model, before).units()
+            for key in keys:
+                entries = updates.setdefault(key, {})
+                if known:
+                    # A cached copy left alone may be older than a unit read back
+                    # since: it still settles the unit, but changes nothing in it.
+                    entries[(model, doc_id)] = part_of(now, key)
+        if updates:
+            await self._settle(models, updates)
+
+    async def backfill(self, models: ReadModels) -> None:
+        """Write every figure document of a generation whose documents predate them."""
+        keys: set[UnitKey] = set()
+        for model in ALL_MODELS:
+            projection = dict.fromkeys(FIELDS[model], 1)
+            async for doc in models.collection(model).find({}, projection):
+                keys |= contribution(model, doc).units()
+        await self._settle(models, {key: {} for key in keys}, settled=False)
+
+    async def _settle(
+        self,
+        models: ReadModels,
+        updates: dict[UnitKey, dict[Entry, Part | None]],
+        settled: bool = True,
+    ) -> None:
+        for generation in [g for g in self._states if g != models.generation]:
+            del self._states[generation]  # a rebuild swapped generations
+        states = self._states.setdefault(models.generation, {})
+        if not settled:
+            for key in updates:
+                states.pop(key, None)
+        if sum(len(s.entries) for s in states.values()) > STATE_LIMIT:
+            states.clear()
+        pending = set(updates)
+        for _ in range(MAX_ROUNDS):
+            missing = [key for key in pending if key not in states]
+            loaded = await self._load(models, missing, settled)
+            states.update(loaded)
+            for key in pending:
+                if key in loaded and loaded[key].read_back:
+                    # Read back from the database: it holds what is stored, ours
+                    # included (and perhaps a newer writer's), not the batch's view.
+                    continue
+                for entry, part in updates[key].items():
+                    states[key].put(entry, part)
+            conflicts = await self._write_units(models.figures, states, pending)
+            if not conflicts:
+                break
+            for key in conflicts:
+                states.pop(key, None)
+            pending = conflicts
+        else:
+            raise RuntimeError(f"figures of {sorted(pending)} kept changing under us")
+        rollups = {doc_id for key in updates for doc_id in self.layout.chain(*key)}
+        for depth in sorted({self.layout.depth(r) for r in rollups}, reverse=True):
+            level = [r for r in rollups if self.layout.depth(r) == depth]
+            await asyncio.gather(*(self._sum_rollup(models.figures, r) for r in level))
+
+    async def _load(
+        self, models: ReadModels, keys: list[UnitKey], settled: bool = True
+    ) -> dict[UnitKey, UnitState]:
+        gate = asyncio.Semaphore(READ_CONCURRENCY)
+
+        async def load(key: UnitKey) -> tuple[UnitKey, UnitState]:
+            async with gate:
+                return key, await self._load_unit(models, key, settled)
+
+        return dict(await asyncio.gather(*(load(key) for key in keys)))
+
+    async def _load_unit(self, models: ReadModels, key: UnitKey, settled: bool) -> UnitState:
+        """A unit's state as stored. `settled`: every unit with documents has a figure
+        document (true from a generation's first event on, see `backfill`)."""
+        year, code = key
+        # The figure document first: a writer that changes documents after our
+        # reads below also writes it, so our compare-and-set on this rev fails.
+        stored = await models.figures.find_one(id_filter(unit_id(year, code)))
+        state = UnitState(stored)
+        if stored is None and settled:
+            # No writer has settled this unit yet: its documents are this batch's
+            # (added by the caller). One that wrote some and died before settling
+            # gets its batch again, which settles them.
+            return state
+        state.read_back = True
+        for model in ALL_MODELS:
+            projection = dict.fromkeys(FIELDS[model], 1)
+            seen: set[str] = set()
+            for query in unit_queries(model, year, code):
+                async for doc in models.collection(model).find(query, projection):
+                    doc_id = str(doc["_id"])
+                    if doc_id not in seen:
+                        seen.add(doc_id)
+                        state.put((model, doc_id), part_of(contribution(model, doc), key))
+        return state
+
+    async def _write_units(
+        self, collection: Collection, states: dict[UnitKey, UnitState], keys: Iterable[UnitKey]
+    ) -> set[UnitKey]:
+        """Write the unit documents that differ from what is stored; returns the lost races."""
+        traits = await server_traits(collection)
+        inserts: list[Doc] = []
+        updates: list[Doc] = []
+        insert_ids: list[str] = []
+        update_ids: list[str] = []
+        written: dict[str, tuple[UnitKey, Doc]] = {}
+        for key in keys:
+            state = states[key]
+            content = state.content(self.layout, key)
+            if content == state.stored:
+                continue
+            doc_id = unit_id(*key)
+            written[doc_id] = (key, content)
+            if state.rev is None:
+                inserts.append({"_id": doc_id, "rev": 1, **content})
+                insert_ids.append(doc_id)
+            else:
+                # A whole replacement, not `$set`: FerretDB 1.24 takes a `$set` of an
+                # embedded document with other keys but equal values for no change.
+                replacement = {**content, "rev": state.rev + 1}
+                updates.append(
+                    {"q": write_filter(doc_id, state.rev), "u": replacement, "upsert": True}
+                )
+                update_ids.append(doc_id)
+        lost = await run_writes(collection, "insert", "documents", inserts, insert_ids, 1000, True)
+        lost |= await run_writes(
+            collection,
+            "update",
+            "updates",
+            updates,
+            update_ids,
+            traits.writes_per_command,
+            not traits.ferretdb,
+        )
+        for doc_id, (key, content) in written.items():
+            if doc_id not in lost:
+                state = states[key]
+                state.rev = 1 if state.rev is None else state.rev + 1
+                state.stored = content
+        return {written[doc_id][0] for doc_id in lost}
+
+    async def _sum_rollup(self, collection: Collection, doc_id: str) -> None:
+        """Write a roll-up as the sum of its children as stored (compare-and-set on `rev`)."""
+        for _ in range(MAX_ROUNDS):
+            current = await collection.find_one(id_filter(doc_id))
+            children = [d async for d in collection.find(children_query(doc_id))]
+            content = rollup_content(self.layout, doc_id, children)
+            if content_of(current) == content:
+                return
+            try:
+                if current is None:
+                    await collection.insert_one({"_id": doc_id, "rev": 1, **content})
+                    return
+                rev = int(current["rev"])
+                result = await collection.replace_one(
+                    write_filter(doc_id, rev), {**content, "rev": rev + 1}
+                )
+                if result.matched_count:
+                    return
+            except DuplicateKeyError:
+                pass  # created meanwhile: sum again
+        raise RuntimeError(f"roll-up {doc_id} kept changing under us")
