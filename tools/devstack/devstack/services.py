@@ -14,7 +14,11 @@ from devstack.errors import DevstackError
 from devstack.infra import Endpoints
 
 HOST = "127.0.0.1"
-READY_TIMEOUT_SECONDS = 90.0
+# A first start after an upgrade backfills new fields into existing data (see
+# lingban_kit.migrations) before it answers; a year of demo data takes a minute
+# or two on two cores.
+READY_TIMEOUT_SECONDS = 300.0
+STILL_WAITING_EVERY_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,17 @@ def _start(
 def _wait_all_ready(
     profile: str, started: dict[ServiceSpec, processes.ProcessRecord], timeout: float
 ) -> None:
-    deadline = time.monotonic() + timeout
+    began = time.monotonic()
+    deadline = began + timeout
+    next_note = began + STILL_WAITING_EVERY_SECONDS
     waiting = dict(started)
     while waiting:
+        if time.monotonic() > next_note:
+            next_note += STILL_WAITING_EVERY_SECONDS
+            names = ", ".join(spec.name for spec in waiting)
+            say(
+                f"waiting for {names} to be ready ({time.monotonic() - began:.0f} s; a first start after an upgrade migrates existing data)"
+            )
         for spec, record in list(waiting.items()):
             if probes.http_ok(f"{spec.base_url}/readyz"):
                 del waiting[spec]
