@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 
 from devstack.infra import Endpoints
@@ -37,6 +38,21 @@ class SupervisionApi:
     clock: FixedClock
     bootstrap: str
     db: Database  # the service's own database, for query-plan checks
+    consumer_group: str = ""  # the service's Kafka consumer group
+
+    async def consumed(self, published: dict[Any, int]) -> bool:
+        """Whether the service has handled everything up to `published` (topic end offsets)."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await admin.start()
+        try:
+            committed = await admin.list_consumer_group_offsets(self.consumer_group)
+        finally:
+            await admin.close()
+        return all(
+            tp in committed and committed[tp].offset >= end
+            for tp, end in published.items()
+            if end > 0
+        )
 
     def at(self, month: int, day: int) -> None:
         self.clock.set(datetime(2026, month, day, 2, tzinfo=UTC))
@@ -138,7 +154,9 @@ async def running_app(infra: Endpoints, database: str) -> AsyncIterator[Supervis
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://supervision") as http:
-            yield SupervisionApi(http, clock, bootstrap, app.state.runtime.db)
+            yield SupervisionApi(
+                http, clock, bootstrap, app.state.runtime.db, settings.consumer_group or ""
+            )
 
 
 @pytest.fixture

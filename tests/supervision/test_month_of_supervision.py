@@ -15,7 +15,7 @@ import pytest
 
 from devstack.infra import Endpoints
 from lingban_contracts import Envelope, decode_record
-from lingban_contracts.topics import SUPERVISION
+from lingban_contracts.topics import PROJECTS, SUPERVISION
 from lingban_kit.auth import Role
 from lingban_kit.testing import Record, collect, end_offsets
 from tests.auth import auth
@@ -61,13 +61,17 @@ async def test_a_month_of_supervision(
         )
         return [r["project_id"] for r in rows]
 
-    async def exactly_mine_in_pool() -> bool:
-        # The events of different projects arrive in any order: the draft and
-        # the completed one may still be on their way when all of mine are in.
-        in_pool = set(await pool())
-        return set(mine) <= in_pool and not set(not_inspectable) & in_pool
+    # The events of different projects arrive in any order: wait until the
+    # service has handled every one of them, not just until mine show up.
+    published = await end_offsets(infra.kafka_bootstrap_servers, PROJECTS.name)
 
-    await api.eventually(exactly_mine_in_pool, "only the projects in execution to be inspectable")
+    async def all_handled() -> bool:
+        return await api.consumed(published)
+
+    await api.eventually(all_handled, "every published project event to be handled")
+    in_pool = set(await pool())
+    assert in_pool == set(mine)
+    assert not in_pool & set(not_inspectable)
 
     # Two groups: the city's and the township's.
     api.at(3, 2)
