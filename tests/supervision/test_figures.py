@@ -46,7 +46,7 @@ def test_two_on_site_inspections_one_each_half_month_meet_the_rule() -> None:
         _recorded(InspectionMethod.REPORT_HEARING, date(2026, 4, 2)),
     ]
     result = cadence("g1", "2026-03", done, 2)
-    assert [h.recorded for h in result.halves] == [1, 1]
+    assert [h.recorded for h in result.half_months] == [1, 1]
     assert result.on_site_recorded == 2
     assert result.met
 

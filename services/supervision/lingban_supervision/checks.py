@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from lingban_contracts.divisions import default_tree
 from lingban_kit.auth import Role
@@ -17,15 +18,21 @@ from lingban_supervision.settings import SupervisionSettings
 router = APIRouter(prefix="/v1/operations", tags=["operations"])
 
 
+class ChecksOut(BaseModel):
+    """What one run of the periodic checks found."""
+
+    rectifications_overdue: list[str] = Field(
+        description="Ids of rectifications flagged overdue by this run"
+    )
+
+
 @router.post("/checks", summary="Run the periodic checks now (overdue rectifications)")
-async def run_now(
-    principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
-) -> dict[str, list[str]]:
+async def run_now(principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep) -> ChecksOut:
     principal.require_any(Role.CITY_ORG, Role.SUPERVISOR)
     result = await commands.inspections.run_checks()
     RECTIFICATIONS_OVERDUE.inc(len(result["rectifications_overdue"]))
     runtime.wake_relay()
-    return result
+    return ChecksOut.model_validate(result)
 
 
 def checks_loop(clock: Clock) -> BackgroundLoop:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import TypeAdapter
 
 from lingban_contracts.divisions import DivisionTree, default_tree
 from lingban_kit.clock import Clock
 from lingban_kit.deps import DatabaseDep, RuntimeDep
 from lingban_kit.mongo import Database
-from lingban_supervision.aggregate import Aggregate
 from lingban_supervision.groups.domain import Group
 from lingban_supervision.groups.service import GROUPS_COLLECTION, GroupCommands
 from lingban_supervision.inspections.domain import Inspection
@@ -82,20 +80,6 @@ def get_commands(
     settings = runtime.settings
     assert isinstance(settings, SupervisionSettings)
     return Commands(db, settings, clock, default_tree())
-
-
-_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
-
-
-def public(aggregate: Aggregate) -> dict[str, Any]:
-    """The aggregate as JSON, without the transient outbox fields."""
-    kind = type(aggregate)
-    if kind not in _ADAPTERS:
-        _ADAPTERS[kind] = TypeAdapter(kind)
-    body: dict[str, Any] = _ADAPTERS[kind].dump_python(
-        aggregate, mode="json", exclude={"pending_events", "correlation_id"}
-    )
-    return body
 
 
 CommandsDep = Annotated[Commands, Depends(get_commands)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from lingban_contracts.events.supervision import GroupMember
 from lingban_contracts.regions import RegionCode
 from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
-from lingban_supervision.deps import CommandsDep, public
+from lingban_supervision.deps import CommandsDep
 from lingban_supervision.groups.domain import Composition, Group
+from lingban_supervision.groups.schemas import CadenceOut, GroupOut
 from lingban_supervision.groups.service import GROUPS_COLLECTION
 
 router = APIRouter(prefix="/v1/groups", tags=["groups"])
@@ -33,12 +34,10 @@ class GroupIn(CompositionIn):
     year: int = Field(ge=2000, le=2100)
 
 
-def _render(group: Group, response: Response | None = None) -> dict[str, Any]:
+def _render(group: Group, response: Response | None = None) -> GroupOut:
     if response is not None:
         response.headers["ETag"] = f'"{group.version}"'
-    body = public(group)
-    body["departments"] = group.composition.departments
-    return body
+    return GroupOut.model_validate(group)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Form a supervision group (督导组)")
@@ -48,7 +47,7 @@ async def form(
     commands: CommandsDep,
     runtime: RuntimeDep,
     response: Response,
-) -> dict[str, Any]:
+) -> GroupOut:
     group = await commands.groups.form(principal, body.region_code, body.year, body.to_domain())
     runtime.wake_relay(GROUPS_COLLECTION, group.id)
     return _render(group, response)
@@ -57,14 +56,14 @@ async def form(
 @router.get("", summary="Groups at your level and above you")
 async def list_groups(
     principal: PrincipalDep, commands: CommandsDep, year: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[GroupOut]:
     return [_render(g) for g in await commands.groups.list(principal, year)]
 
 
 @router.get("/{group_id}", summary="Read one group")
 async def read(
     group_id: str, principal: PrincipalDep, commands: CommandsDep, response: Response
-) -> dict[str, Any]:
+) -> GroupOut:
     return _render(await commands.groups.load(principal, group_id), response)
 
 
@@ -77,7 +76,7 @@ async def change(
     version: ExpectedVersionDep,
     runtime: RuntimeDep,
     response: Response,
-) -> dict[str, Any]:
+) -> GroupOut:
     group = await commands.groups.change(principal, group_id, body.to_domain(), version)
     runtime.wake_relay(GROUPS_COLLECTION, group.id)
     return _render(group, response)
@@ -89,18 +88,6 @@ async def cadence(
     principal: PrincipalDep,
     commands: CommandsDep,
     month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
-) -> dict[str, Any]:
+) -> CadenceOut:
     group = await commands.groups.load(principal, group_id)
-    result = await commands.inspections.cadence(principal, group, month)
-    return {
-        "group_id": result.group_id,
-        "month": result.month,
-        "half_months": [h.__dict__ for h in result.halves],
-        "on_site_recorded": result.on_site_recorded,
-        "on_site_planned": result.on_site_planned,
-        "min_on_site": result.min_on_site,
-        "every_half_month_covered": result.every_half_month_covered,
-        "on_site_met": result.on_site_met,
-        "on_site_on_track": result.on_site_on_track,
-        "met": result.met,
-    }
+    return CadenceOut.model_validate(await commands.inspections.cadence(principal, group, month))

@@ -59,6 +59,10 @@ class Group(Aggregate):
     def query_fields(self) -> dict[str, Any]:
         return {REGION_PATH: region_path(self.region_code)}
 
+    @property
+    def departments(self) -> list[str]:
+        return self.composition.departments
+
     def covers(self, unit_code: str) -> bool:
         return any(in_subtree(unit_code, c) for c in self.composition.covered_units)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,8 +16,9 @@ from lingban_contracts.events.supervision import (
 )
 from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
 from lingban_kit.errors import FieldProblem, ValidationFailed
-from lingban_supervision.deps import CommandsDep, public
+from lingban_supervision.deps import CommandsDep
 from lingban_supervision.inspections.domain import Inspection
+from lingban_supervision.inspections.schemas import InspectionOut
 from lingban_supervision.inspections.service import INSPECTIONS_COLLECTION
 from lingban_supervision.metrics import INSPECTIONS_RECORDED
 
@@ -64,16 +65,10 @@ class VerificationIn(_In):
     deadline: date | None = Field(default=None, description="The new deadline when reopening")
 
 
-def _render(inspection: Inspection, response: Response | None = None) -> dict[str, Any]:
+def _render(inspection: Inspection, response: Response | None = None) -> InspectionOut:
     if response is not None:
         response.headers["ETag"] = f'"{inspection.version}"'
-    body = public(inspection)
-    body.update(
-        announced=inspection.announced,
-        on_site=inspection.on_site,
-        rectification_overdue=bool(inspection.rectification and inspection.rectification.overdue),
-    )
-    return body
+    return InspectionOut.model_validate(inspection)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Plan an inspection")
@@ -83,7 +78,7 @@ async def plan(
     commands: CommandsDep,
     runtime: RuntimeDep,
     response: Response,
-) -> dict[str, Any]:
+) -> InspectionOut:
     inspection = await commands.inspections.plan(
         principal,
         group_id=body.group_id,
@@ -105,7 +100,7 @@ async def list_inspections(
     year: int | None = None,
     half_month: Annotated[str | None, Query(pattern=HALF_MONTH_PATTERN)] = None,
     status: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[InspectionOut]:
     found = await commands.inspections.search(
         principal, group_id=group_id, year=year, half_month=half_month, status=status
     )
@@ -115,7 +110,7 @@ async def list_inspections(
 @router.get("/{inspection_id}", summary="Read one inspection")
 async def read(
     inspection_id: str, principal: PrincipalDep, commands: CommandsDep, response: Response
-) -> dict[str, Any]:
+) -> InspectionOut:
     return _render(await commands.inspections.load(principal, inspection_id), response)
 
 
@@ -130,7 +125,7 @@ async def record(
     version: ExpectedVersionDep,
     runtime: RuntimeDep,
     response: Response,
-) -> dict[str, Any]:
+) -> InspectionOut:
     inspection = await commands.inspections.record(
         principal,
         inspection_id,
@@ -161,7 +156,7 @@ async def submit(
     version: ExpectedVersionDep,
     runtime: RuntimeDep,
     response: Response,
-) -> dict[str, Any]:
+) -> InspectionOut:
     inspection = await commands.inspections.submit(
         principal,
         inspection_id,
@@ -186,7 +181,7 @@ async def verify(
     version: ExpectedVersionDep,
     runtime: RuntimeDep,
     response: Response,
-) -> dict[str, Any]:
+) -> InspectionOut:
     if body.decision == "close":
         inspection = await commands.inspections.verify(
             principal, inspection_id, body.comment, version

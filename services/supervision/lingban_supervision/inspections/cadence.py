@@ -19,7 +19,7 @@ class HalfMonth:
 class Cadence:
     group_id: str
     month: str
-    halves: list[HalfMonth]
+    half_months: list[HalfMonth]
     on_site_recorded: int
     on_site_planned: int
     min_on_site: int
@@ -27,7 +27,7 @@ class Cadence:
     @property
     def every_half_month_covered(self) -> bool:
         """Each half month has at least one inspection planned or done."""
-        return all(h.planned + h.recorded > 0 for h in self.halves)
+        return all(h.planned + h.recorded > 0 for h in self.half_months)
 
     @property
     def on_site_met(self) -> bool:
@@ -60,7 +60,7 @@ def cadence(group_id: str, month: str, inspections: list[Inspection], min_on_sit
     return Cadence(
         group_id=group_id,
         month=month,
-        halves=halves,
+        half_months=halves,
         on_site_recorded=sum(h.on_site_recorded for h in halves),
         on_site_planned=sum(
             1 for i in in_month if i.status is InspectionStatus.PLANNED and i.on_site

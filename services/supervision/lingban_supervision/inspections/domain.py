@@ -128,6 +128,10 @@ class Inspection(Aggregate):
         return rect is not None and rect.status is RectificationStatus.OPEN
 
     @property
+    def rectification_overdue(self) -> bool:
+        return self.rectification is not None and self.rectification.overdue
+
+    @property
     def announced(self) -> bool:
         return self.method is not InspectionMethod.UNANNOUNCED
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,8 +17,9 @@ from lingban_contracts.events.supervision import (
 from lingban_contracts.regions import RegionCode
 from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
 from lingban_supervision.aggregate import township_code
-from lingban_supervision.deps import CommandsDep, public
+from lingban_supervision.deps import CommandsDep
 from lingban_supervision.problems.domain import Facts, Problem
+from lingban_supervision.problems.schemas import ProblemCountsOut, ProblemOut
 from lingban_supervision.problems.service import PROBLEMS_COLLECTION, counts
 
 router = APIRouter(prefix="/v1/problems", tags=["problem list"])
@@ -52,10 +53,10 @@ class ResolutionIn(_In):
     resolution: str = Field(min_length=1, max_length=4000)
 
 
-def _render(problem: Problem, response: Response | None = None) -> dict[str, Any]:
+def _render(problem: Problem, response: Response | None = None) -> ProblemOut:
     if response is not None:
         response.headers["ETag"] = f'"{problem.version}"'
-    return public(problem)
+    return ProblemOut.model_validate(problem)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Register a problem")
@@ -65,7 +66,7 @@ async def register(
     commands: CommandsDep,
     runtime: RuntimeDep,
     response: Response,
-) -> dict[str, Any]:
+) -> ProblemOut:
     facts = Facts(
         unit_code=body.unit_code,
         township_code=township_code(commands.problems.tree, body.unit_code),
@@ -91,7 +92,7 @@ async def list_problems(
     year: int | None = None,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
     status: ProblemStatus | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ProblemOut]:
     found = await commands.problems.search(
         principal,
         region or principal.region_code,
@@ -109,17 +110,19 @@ async def problem_counts(
     region: RegionQuery = None,
     year: int | None = None,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
-) -> dict[str, Any]:
+) -> ProblemCountsOut:
     root = region or principal.region_code
     # Counts over every matching problem, not the list's first page.
     found = await commands.problems.search(principal, root, year=year, month=month, limit=None)
-    return {"region": root, "year": year, "month": month, **counts(found)}
+    return ProblemCountsOut.model_validate(
+        {"region": root, "year": year, "month": month, **counts(found)}
+    )
 
 
 @router.get("/{problem_id}", summary="Read one problem")
 async def read(
     problem_id: str, principal: PrincipalDep, commands: CommandsDep, response: Response
-) -> dict[str, Any]:
+) -> ProblemOut:
     return _render(await commands.problems.load(principal, problem_id), response)
 
 
@@ -132,7 +135,7 @@ async def change_status(
     version: ExpectedVersionDep,
     runtime: RuntimeDep,
     response: Response,
-) -> dict[str, Any]:
+) -> ProblemOut:
     problem = await commands.problems.change_status(
         principal, problem_id, body.status, body.measures, body.note, version
     )
@@ -149,7 +152,7 @@ async def resolve(
     version: ExpectedVersionDep,
     runtime: RuntimeDep,
     response: Response,
-) -> dict[str, Any]:
+) -> ProblemOut:
     problem = await commands.problems.resolve(principal, problem_id, body.resolution, version)
     runtime.wake_relay(PROBLEMS_COLLECTION, problem.id)
     return _render(problem, response)

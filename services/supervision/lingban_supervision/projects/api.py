@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from lingban_contracts.events.supervision import PooledProject
 from lingban_kit.deps import DatabaseDep, PrincipalDep
 from lingban_supervision.access import require_group_side
 from lingban_supervision.projects.inspectable import MongoInspectableProjects
@@ -19,8 +20,7 @@ async def inspectable(
     db: DatabaseDep,
     year: int,
     region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-) -> list[dict[str, Any]]:
+) -> list[PooledProject]:
     root = region or principal.region_code
     require_group_side(principal, root)
-    pool = await MongoInspectableProjects(db).pool([root], year)
-    return [p.model_dump() for p in pool]
+    return await MongoInspectableProjects(db).pool([root], year)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,8 +9,9 @@ from lingban_contracts.events.supervision import HALF_MONTH_PATTERN
 from lingban_kit.auth import Principal
 from lingban_kit.deps import PrincipalDep, RuntimeDep
 from lingban_supervision.access import is_group_side
-from lingban_supervision.deps import CommandsDep, public
+from lingban_supervision.deps import CommandsDep
 from lingban_supervision.sampling.domain import Sample
+from lingban_supervision.sampling.schemas import AuditOut, SampleOut
 from lingban_supervision.sampling.service import SAMPLES_COLLECTION
 
 router = APIRouter(prefix="/v1/samples", tags=["random draws"])
@@ -35,19 +34,16 @@ class DrawIn(BaseModel):
     )
 
 
-def render(sample: Sample, principal: Principal) -> dict[str, Any]:
-    body = public(sample)
-    body["drawn_project_ids"] = sample.drawn_project_ids
-    if sample.sealed and not is_group_side(principal, sample.region_code):
-        body.update(seed=None, pool=[], strata=[s.model_dump() for s in sample.public_strata()])
-        body["drawn_project_ids"] = []
-    return body
+def render(sample: Sample, principal: Principal) -> SampleOut:
+    return SampleOut.of(
+        sample, withheld=sample.sealed and not is_group_side(principal, sample.region_code)
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Draw projects to inspect")
 async def draw(
     body: DrawIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
-) -> dict[str, Any]:
+) -> SampleOut:
     sample = await commands.samples.draw(
         principal,
         group_id=body.group_id,
@@ -61,7 +57,7 @@ async def draw(
 
 
 @router.get("/{sample_id}", summary="Read one draw (seed and result withheld while sealed)")
-async def read(sample_id: str, principal: PrincipalDep, commands: CommandsDep) -> dict[str, Any]:
+async def read(sample_id: str, principal: PrincipalDep, commands: CommandsDep) -> SampleOut:
     return render(await commands.samples.load(principal, sample_id), principal)
 
 
@@ -70,23 +66,12 @@ async def read(sample_id: str, principal: PrincipalDep, commands: CommandsDep) -
 )
 async def disclose(
     sample_id: str, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
-) -> dict[str, Any]:
+) -> SampleOut:
     sample = await commands.samples.disclose(principal, sample_id)
     runtime.wake_relay(SAMPLES_COLLECTION, sample.id)
     return render(sample, principal)
 
 
 @router.get("/{sample_id}/audit", summary="Re-draw from the recorded seed and pool and compare")
-async def audit(sample_id: str, principal: PrincipalDep, commands: CommandsDep) -> dict[str, Any]:
-    result = await commands.samples.audit(principal, sample_id)
-    return {
-        "sample_id": sample_id,
-        "algorithm": result.algorithm,
-        "seed": result.seed,
-        "pool_size": result.pool_size,
-        "pool_sha256_matches": result.pool_sha256_matches,
-        "seed_sha256_matches": result.seed_sha256_matches,
-        "recorded": result.recorded,
-        "redrawn": result.redrawn,
-        "matches": result.matches,
-    }
+async def audit(sample_id: str, principal: PrincipalDep, commands: CommandsDep) -> AuditOut:
+    return AuditOut.model_validate(await commands.samples.audit(principal, sample_id))

@@ -25,6 +25,7 @@ from lingban_supervision.sampling.draw import (
 class Audit:
     """A re-draw from the recorded seed and pool, compared with what was recorded."""
 
+    sample_id: str
     algorithm: str
     seed: str
     pool_size: int
@@ -147,6 +148,7 @@ class Sample(Aggregate):
     def audit(self) -> Audit:
         redrawn = drawn_ids(draw(self.pool, self.seed, self.per_stratum))
         return Audit(
+            sample_id=self.id,
             algorithm=ALGORITHM,
             seed=self.seed,
             pool_size=len(self.pool),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,8 +18,9 @@ from lingban_contracts.events.supervision import (
 )
 from lingban_contracts.regions import RegionCode
 from lingban_kit.deps import PrincipalDep, RuntimeDep
-from lingban_supervision.deps import CommandsDep, public
+from lingban_supervision.deps import CommandsDep
 from lingban_supervision.visits.domain import Opinion, Visit
+from lingban_supervision.visits.schemas import MonthlyFiguresOut, VisitOut
 from lingban_supervision.visits.service import VISITS_COLLECTION
 
 router = APIRouter(prefix="/v1/visits", tags=["stationed contact"])
@@ -48,10 +49,8 @@ class VisitIn(_In):
     notes: str | None = Field(default=None, max_length=4000)
 
 
-def _render(visit: Visit) -> dict[str, Any]:
-    body = public(visit)
-    body.update(four_must_visits=visit.four_must_visits, problem_ids=visit.problem_ids)
-    return body
+def _render(visit: Visit) -> VisitOut:
+    return VisitOut.model_validate(visit)
 
 
 @router.post(
@@ -59,7 +58,7 @@ def _render(visit: Visit) -> dict[str, Any]:
 )
 async def log_visit(
     body: VisitIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
-) -> dict[str, Any]:
+) -> VisitOut:
     visit = await commands.visits.log(
         principal,
         unit_code=body.unit_code,
@@ -81,14 +80,11 @@ async def figures(
     commands: CommandsDep,
     month: Annotated[str, Query(pattern=MONTH_PATTERN)],
     region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-) -> list[dict[str, Any]]:
+) -> list[MonthlyFiguresOut]:
     result = await commands.visits.figures(principal, region or principal.region_code, month)
-    return [
-        {**f.__dict__, "visit_rate": f.visit_rate, "resolution_rate": f.resolution_rate}
-        for f in result
-    ]
+    return [MonthlyFiguresOut.model_validate(f) for f in result]
 
 
 @router.get("/{visit_id}", summary="Read one visit log")
-async def read(visit_id: str, principal: PrincipalDep, commands: CommandsDep) -> dict[str, Any]:
+async def read(visit_id: str, principal: PrincipalDep, commands: CommandsDep) -> VisitOut:
     return _render(await commands.visits.load(principal, visit_id))

@@ -1,0 +1,62 @@
+"""Response bodies of stationed-contact visits (驻点联系) and their monthly figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from lingban_contracts.events.supervision import (
+    HouseholdKind,
+    HouseholdVisit,
+    ProblemChannel,
+    ProblemLevel,
+    ProblemSource,
+    VisitorRole,
+)
+from lingban_supervision.schemas import AggregateOut, Out
+
+
+class OpinionOut(Out):
+    """An opinion raised on the visit; it enters the problem list."""
+
+    description: str
+    category: str
+    level: ProblemLevel
+    source: ProblemSource
+    channel: ProblemChannel
+
+
+class VisitOut(AggregateOut):
+    """A visit log (驻点走访)."""
+
+    unit_code: str = Field(description="The village or community visited")
+    township_code: str | None
+    year: int
+    month: str = Field(examples=["2026-03"])
+    visited_on: date
+    visitor: str
+    visitor_role: VisitorRole
+    team: list[str]
+    households: list[HouseholdVisit]
+    opinions: list[OpinionOut]
+    notes: str | None
+    logged_at: datetime
+    four_must_visits: list[HouseholdKind] = Field(description="四必访 kinds among the households")
+    problem_ids: list[str] = Field(description="The problems its opinions register, in order")
+
+
+class MonthlyFiguresOut(Out):
+    """走访率 and 办结率 of one township for one month."""
+
+    township_code: str
+    month: str = Field(examples=["2026-03"])
+    units: int = Field(description="Villages and communities of the township")
+    units_visited: int
+    visits: int
+    households_visited: int
+    four_must_visit_households: int
+    problems_raised: int = Field(description="Problems raised on visits")
+    problems_resolved: int
+    visit_rate: float = Field(description="units_visited / units, 4 decimals")
+    resolution_rate: float = Field(description="problems_resolved / problems_raised, 4 decimals")
