@@ -150,11 +150,21 @@ class Rule(_Strict):
 
 
 class RuleSet(_Strict):
+    # Overrides of the official calendar (the `chinesecalendar` package), both ways;
+    # see scheduling/workdays.py and docs/notifications.md.
     non_working_days: list[date] = Field(
-        default_factory=list, description="Public holidays that fall on weekdays"
+        default_factory=list,
+        description=(
+            "Days off whatever the official calendar says: holidays it lacks, or its "
+            "make-up working days (调休) that are not worked"
+        ),
     )
     extra_working_days: list[date] = Field(
-        default_factory=list, description="Weekend days worked in exchange (调休)"
+        default_factory=list,
+        description=(
+            "Days worked whatever the official calendar says: make-up working days (调休) "
+            "it lacks, or its holidays that are worked"
+        ),
     )
     rules: list[Rule] = Field(min_length=1)
 
@@ -165,6 +175,12 @@ class RuleSet(_Strict):
             if rule.id in seen:
                 raise ValueError(f"rule id {rule.id} appears twice")
             seen.add(rule.id)
+        both = sorted(set(self.non_working_days) & set(self.extra_working_days))
+        if both:
+            listed = ", ".join(d.isoformat() for d in both)
+            raise ValueError(
+                f"non_working_days and extra_working_days both list {listed}; keep each in one"
+            )
         return self
 
     def enabled(self, *kinds: Kind) -> list[Rule]:
@@ -172,8 +188,3 @@ class RuleSet(_Strict):
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
-
-    def is_working_day(self, day: date) -> bool:
-        if day in self.extra_working_days:
-            return True
-        return day.isoweekday() <= 5 and day not in self.non_working_days

@@ -8,6 +8,9 @@ each still-relevant reminder once, not once per missed tick. Deadline
 warnings use the nearest threshold as the period (`2026-04/D-3`), so a missed
 7-day warning is not sent late next to the 3-day one; overdue reminders are
 daily (`2026-04/2026-05-03`), so missed days collapse into today's.
+
+Nothing scheduled goes out on a day off (weekends, public holidays; make-up
+working days (调休) count as working days): see `workdays.WorkingCalendar`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from lingban_notifications.directory.domain import (
 )
 from lingban_notifications.notifications.domain import dedupe_key
 from lingban_notifications.rules.model import Audience, Kind, Rule, RuleSet
+from lingban_notifications.scheduling.workdays import WorkingCalendar
 
 ACTIVE = ("approved", "in_execution")  # projects whose stage tasks are live
 CARD_ITEM_LIMIT = 60
@@ -145,11 +149,8 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def first_working_day(year: int, month: int, rules: RuleSet) -> date:
-    day = date(year, month, 1)
-    while not rules.is_working_day(day):
-        day += timedelta(days=1)
-    return day
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.isoweekday() - 1)
 
 
 @dataclass
@@ -157,6 +158,10 @@ class Evaluator:
     rules: RuleSet
     tree: DivisionTree
     directory: Mapping[str, Recipient]
+    calendar: WorkingCalendar = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.calendar = WorkingCalendar.for_rules(self.rules)
 
     # ---- audience ----------------------------------------------------------------
     def audience(
@@ -206,13 +211,17 @@ class Evaluator:
         projects = list(subjects)
         open_rectifications = list(rectifications)
         intents: list[Intent] = []
+        if not self.calendar.is_working_day(local.date()):
+            return intents  # what falls due on a day off goes out on the next working day
         for rule in self.rules.enabled():
+            if rule.kind in (Kind.WEEKLY_REPORT_REMINDER, Kind.REPORT_MISSING):
+                for occurrence in self._weekly_occurrences(rule, local):
+                    intents += self._weekly(rule, occurrence, projects)
+                continue
             if not self._fired_today(rule, local):
                 continue
             if rule.kind is Kind.MONTHLY_CARD:
                 intents += self._cards(rule, local.date(), projects)
-            elif rule.kind in (Kind.WEEKLY_REPORT_REMINDER, Kind.REPORT_MISSING):
-                intents += self._weekly(rule, local.date(), projects)
             elif rule.kind in (Kind.DEADLINE_WARNING, Kind.ESCALATION):
                 if rule.target == "rectification":
                     intents += self._rectifications(rule, local.date(), open_rectifications)
@@ -222,21 +231,54 @@ class Evaluator:
                 intents += self._review_waiting(rule, local.date(), projects)
         return intents
 
+    @staticmethod
+    def _due(rule: Rule, local: datetime, day: date) -> bool:
+        """Due on `day` after the rule's time; catch-up: any later day still owes it.
+        (The caller has checked that today is a working day.)"""
+        today = local.date()
+        return today > day or (today == day and local.time() >= rule.at)
+
     def _fired_today(self, rule: Rule, local: datetime) -> bool:
-        """Scheduled rules run on working days after their local time."""
+        """Monthly cards from the month's first working day; daily rules after their time."""
         if rule.kind in (Kind.EVENT_NOTICE, Kind.ACKNOWLEDGEMENT_ESCALATION):
             return False
         today = local.date()
         if rule.kind is Kind.MONTHLY_CARD:
-            # Catch-up: any later day of the month still owes the card.
-            first = first_working_day(today.year, today.month, self.rules)
-            return today > first or (today == first and local.time() >= rule.at)
-        if rule.weekday is not None:
-            fire_day = today - timedelta(days=today.isoweekday() - rule.weekday)
-            if today < fire_day:
-                return False
-            return today > fire_day or local.time() >= rule.at
-        return self.rules.is_working_day(today) and local.time() >= rule.at
+            first = self.calendar.first_working_day(today.year, today.month)
+            return self._due(rule, local, first)
+        return self._due(rule, local, today)
+
+    def weekly_fire_day(self, rule: Rule, weekday_date: date) -> date | None:
+        """The day a weekly rule fires in the week of `weekday_date` (its `weekday`).
+
+        That day if it is a working day, else the next working day of the same
+        week, else the last working day before it in that week. A week without a
+        working day (Spring Festival) has no "submit this week" reminder, while a
+        missing-report check moves on to the next working day (into the next week).
+        """
+        later = self.calendar.next_working_day(weekday_date, inclusive=True)
+        if iso_week(later) == iso_week(weekday_date):
+            return later
+        monday = week_start(weekday_date)
+        earlier = self.calendar.previous_working_day(weekday_date)
+        if earlier >= monday:
+            return earlier
+        return later if rule.kind is Kind.REPORT_MISSING else None
+
+    def _weekly_occurrences(self, rule: Rule, local: datetime) -> list[date]:
+        """The weekday dates (this week's, or last week's moved into this week by
+        holidays) whose weekly reminder is due by now."""
+        assert rule.weekday is not None
+        today = local.date()
+        this_week = week_start(today) + timedelta(days=rule.weekday - 1)
+        due: list[date] = []
+        for weekday_date in (this_week - timedelta(days=7), this_week):
+            fire_day = self.weekly_fire_day(rule, weekday_date)
+            if fire_day is None or iso_week(fire_day) != iso_week(today):
+                continue
+            if self._due(rule, local, fire_day):
+                due.append(weekday_date)
+        return due
 
     def intents_for(
         self,
@@ -325,9 +367,13 @@ class Evaluator:
             )
         return intents
 
-    def _weekly(self, rule: Rule, today: date, projects: list[ProjectSubject]) -> list[Intent]:
+    def _weekly(
+        self, rule: Rule, weekday_date: date, projects: list[ProjectSubject]
+    ) -> list[Intent]:
+        """This week's report (reminder) or last week's (missing), as seen from the
+        rule's weekday of the week it fires for."""
         missing = rule.kind is Kind.REPORT_MISSING
-        day = today - timedelta(days=7) if missing else today
+        day = weekday_date - timedelta(days=7) if missing else weekday_date
         week = iso_week(day)
         week_end = day + timedelta(days=7 - day.isoweekday())
         intents: list[Intent] = []

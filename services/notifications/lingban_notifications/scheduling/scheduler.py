@@ -3,7 +3,8 @@
 A lease in the database makes one replica evaluate; should two evaluate
 anyway (a lease handed over mid-tick), the unique dedupe key still lets each
 reminder through once. Evaluation is "as of now", so the first tick after
-downtime catches up once.
+downtime catches up once. Nothing scheduled goes out on a day off (weekends and
+public holidays, with make-up working days counted as working days).
 
 Its reads are indexed equalities: one query per live project status (`$in`
 would read every project ever tracked on FerretDB), the open rectifications,
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from lingban_contracts.divisions import DivisionTree
-from lingban_kit.clock import Clock
+from lingban_kit.clock import LOCAL_ZONE, Clock
 from lingban_kit.leases import Lease
 from lingban_kit.mongo import Database, Document
 from lingban_notifications.directory.repository import Directory
@@ -72,7 +73,11 @@ class Scheduler:
         subjects, rectifications = await self.live_subjects()
         intents = evaluator.evaluate(now, subjects, rectifications)
         created = await self.planner.create(intents, now)
-        for rule in rules.enabled(Kind.ACKNOWLEDGEMENT_ESCALATION):
+        # Unsigned notices escalate on working days only: one left over a holiday
+        # is escalated on the next working day (the query is "sent before").
+        today = now.astimezone(LOCAL_ZONE).date()
+        escalating = rules.enabled(Kind.ACKNOWLEDGEMENT_ESCALATION)
+        for rule in escalating if evaluator.calendar.is_working_day(today) else []:
             assert rule.after_hours is not None
             waiting = await self.repo.awaiting_ack(now - timedelta(hours=rule.after_hours))
             pairs = ack_escalation_intents(evaluator, rule, now, waiting)
