@@ -17,6 +17,7 @@ from lingban_kit.auth import Role
 from lingban_reporting.projector import Projector
 from lingban_reporting.read_models.generations import active_models
 from lingban_reporting.synthetic import project_year_events
+from lingban_reporting.synthetic_supervision import supervision_year_events
 from tests.auth import auth
 from tests.reporting.conftest import (
     CITY,
@@ -228,6 +229,40 @@ async def test_rankings_put_the_best_township_first(
     )
     values = [i["value"] for i in overdue["items"]]
     assert values == sorted(values)
+
+
+async def test_rectification_lists_by_status(reporting: ReportingApi) -> None:
+    events = supervision_year_events(months=4, seed=5)
+    await Projector(reporting.db).apply(events, await active_models(reporting.db))
+    opened = {
+        e.data["rectification_id"]: e.data for e in events if "rectification-opened" in e.type
+    }
+    closed = {e.data["rectification_id"] for e in events if "rectification-verified" in e.type}
+    assert closed
+    assert set(opened) - closed  # some still open: every deadline is before the fixed today
+
+    async def listed(status: str | None) -> dict[str, dict[str, Any]]:
+        params = {"limit": 1000} | ({"status": status} if status else {})
+        body = await get(reporting, "/v1/rectifications", LEADER, **params)
+        # The live consumer may add other tests' rectifications: keep this test's own.
+        return {i["id"]: i for i in body["items"] if i["id"] in opened}
+
+    every = await listed(None)
+    assert set(every) == set(opened)
+    item = every[next(iter(closed))]
+    source = opened[item["id"]]
+    assert item["unit"]["code"] == source["unit_code"]
+    assert item["deadline"] == str(source["deadline"])
+    assert item["project_id"] is None
+    assert item["status"] == "closed"
+    assert set(await listed("closed")) == closed
+    # Deadlines of January to May have passed by 2026-07-15: whatever is open is overdue.
+    assert set(await listed("overdue")) == set(opened) - closed
+    assert set(await listed("open")) == set(opened) - closed
+    assert {i["status"] for i in (await listed("open")).values()} == {"overdue"}
+
+    township = await get(reporting, "/v1/rectifications", TOWNSHIP_SECRETARY, limit=1000)
+    assert {i["unit"]["code"][:9] for i in township["items"]} <= {TOWNSHIP[:9]}
 
 
 async def test_quarterly_bulletin_as_json_csv_and_xlsx(

@@ -18,6 +18,7 @@ from lingban_kit import metrics
 from lingban_kit.errors import FieldProblem, LingbanError, ValidationFailed
 from lingban_kit.logging import correlation_id
 from lingban_kit.runtime import ServiceRuntime
+from lingban_kit.schemas import AsyncApiDocument, Health, Readiness, ReadinessChecks
 
 CORRELATION_HEADER = "X-Correlation-ID"
 
@@ -85,16 +86,22 @@ def _ops_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process is up")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": runtime.service}
+    async def healthz() -> Health:
+        return Health(status="ok", service=runtime.service)
 
-    @router.get("/readyz", summary="Readiness: Kafka and the database are reachable")
-    async def readyz() -> JSONResponse:
+    @router.get(
+        "/readyz",
+        summary="Readiness: Kafka and the database are reachable",
+        responses={503: {"model": Readiness, "description": "A dependency is unreachable"}},
+    )
+    async def readyz(response: Response) -> Readiness:
         checks = await runtime.readiness()
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not_ready", "checks": checks},
-            status_code=200 if ready else 503,
+        if not ready:
+            response.status_code = 503
+        return Readiness(
+            status="ready" if ready else "not_ready",
+            checks=ReadinessChecks.model_validate(checks),
         )
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
@@ -102,8 +109,9 @@ def _ops_router(runtime: ServiceRuntime) -> APIRouter:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's topics")
-    async def asyncapi() -> dict[str, Any]:
-        return asyncapi_document(runtime.contract, runtime.settings.kafka_bootstrap_servers)
+    async def asyncapi() -> AsyncApiDocument:
+        document = asyncapi_document(runtime.contract, runtime.settings.kafka_bootstrap_servers)
+        return AsyncApiDocument.model_validate(document)
 
     return router
 

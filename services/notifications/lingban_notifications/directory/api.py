@@ -11,6 +11,7 @@ from lingban_kit.deps import PrincipalDep
 from lingban_kit.errors import NotFound, ValidationFailed
 from lingban_notifications.deps import DirectoryDep
 from lingban_notifications.directory.domain import Recipient
+from lingban_notifications.directory.schemas import ContactsStoredOut
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 EDITORS = (Role.CITY_ORG, Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF)
@@ -64,7 +65,7 @@ async def put_contact(
 @router.put("", summary="Create or replace many contacts at once (e.g. the demo directory)")
 async def put_contacts(
     body: list[Recipient], principal: PrincipalDep, directory: DirectoryDep
-) -> dict[str, int]:
+) -> ContactsStoredOut:
     _require_editor(principal, body)
     await directory.put(body)
-    return {"stored": len(body)}
+    return ContactsStoredOut(stored=len(body))

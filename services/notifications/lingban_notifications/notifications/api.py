@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.deps import LanguageDep, PrincipalDep, RuntimeDep
 from lingban_notifications.deps import ClockDep, DirectoryDep, RepoDep, WiringDep
-from lingban_notifications.notifications.domain import Notification
 from lingban_notifications.notifications.repository import NOTIFICATIONS
+from lingban_notifications.notifications.schemas import (
+    NotificationView,
+    SchedulerTickOut,
+    UnreadCountOut,
+)
 from lingban_notifications.notifications.service import (
     OPERATOR_ROLES,
     InboxCommands,
@@ -21,67 +23,6 @@ from lingban_notifications.notifications.service import (
 
 inbox_router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
 operations_router = APIRouter(prefix="/v1/operations", tags=["operations"])
-
-
-class DeliveryView(BaseModel):
-    channel: Channel
-    status: str
-    attempts: int
-    next_attempt_at: datetime | None
-    sent_at: datetime | None
-    last_error: str | None
-    digest_id: str | None
-
-
-class NotificationView(BaseModel):
-    id: str
-    rule_id: str
-    kind: str
-    recipient_id: str
-    subject_type: str
-    subject_id: str
-    period: str
-    title: str
-    body: str
-    link: str
-    created_at: datetime
-    requires_acknowledgement: bool
-    read_at: datetime | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    deliveries: list[DeliveryView]
-
-    @classmethod
-    def of(cls, n: Notification, lang: str) -> NotificationView:
-        return cls(
-            id=n.id,
-            rule_id=n.rule_id,
-            kind=n.kind,
-            recipient_id=n.recipient_id,
-            subject_type=n.subject_type,
-            subject_id=n.subject_id,
-            period=n.period,
-            title=n.title[lang] if lang in n.title else n.title["zh"],
-            body=n.body[lang] if lang in n.body else n.body["zh"],
-            link=n.link,
-            created_at=n.created_at,
-            requires_acknowledgement=n.requires_ack,
-            read_at=n.read_at,
-            acknowledged_at=n.acknowledged_at,
-            acknowledged_by=n.acknowledged_by,
-            deliveries=[
-                DeliveryView(
-                    channel=d.channel,
-                    status=d.status.value,
-                    attempts=d.attempts,
-                    next_attempt_at=d.next_attempt_at,
-                    sent_at=d.sent_at,
-                    last_error=d.last_error,
-                    digest_id=d.digest_id,
-                )
-                for d in n.deliveries.values()
-            ],
-        )
 
 
 def _inbox(repo: RepoDep, directory: DirectoryDep, clock: ClockDep) -> InboxCommands:
@@ -108,8 +49,8 @@ async def list_inbox(
 @inbox_router.get("/unread-count", summary="How many of my notices are unread")
 async def unread_count(
     principal: PrincipalDep, repo: RepoDep, directory: DirectoryDep, clock: ClockDep
-) -> dict[str, int]:
-    return {"unread": await _inbox(repo, directory, clock).unread(principal)}
+) -> UnreadCountOut:
+    return UnreadCountOut(unread=await _inbox(repo, directory, clock).unread(principal))
 
 
 @inbox_router.post("/{notification_id}/read", summary="Mark a notice read (已读)")
@@ -170,9 +111,9 @@ async def replay(
 
 
 @operations_router.post("/scheduler/tick", summary="Evaluate the reminder rules and dispatch now")
-async def tick_now(principal: PrincipalDep, wiring: WiringDep) -> dict[str, Any]:
+async def tick_now(principal: PrincipalDep, wiring: WiringDep) -> SchedulerTickOut:
     principal.require_any(*OPERATOR_ROLES)
     created = await wiring.scheduler().tick()
     dispatched = await wiring.dispatcher().run_once()
     wiring.created()
-    return {"created": len(created), "dispatched": dispatched}
+    return SchedulerTickOut(created=len(created), dispatched=dispatched)

@@ -12,6 +12,7 @@ from lingban_kit.periodic import leased_loop
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
 from lingban_projects.deps import CommandsDep
 from lingban_projects.projects.repository import MongoProjectRepository
+from lingban_projects.projects.schemas import DailyChecksOut
 from lingban_projects.projects.service import ProjectCommands
 from lingban_projects.settings import ProjectsSettings
 
@@ -21,12 +22,12 @@ router = APIRouter(prefix="/v1/operations", tags=["operations"])
 @router.post("/daily-checks", summary="Run the daily checks now (execution start, overdue stages)")
 async def run_now(
     principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
-) -> dict[str, list[str]]:
+) -> DailyChecksOut:
     principal.require_any(Role.CITY_ORG)
     principal.require_jurisdiction(principal.region_code)
     result = await commands.run_daily_checks()
     runtime.wake_relay()
-    return result
+    return DailyChecksOut.model_validate(result)
 
 
 def daily_checks_loop(clock: Clock) -> BackgroundLoop:

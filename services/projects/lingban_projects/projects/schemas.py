@@ -211,3 +211,12 @@ class CoverageOut(BaseModel):
     units: int
     covered: int
     missing: list[UnitOut]
+
+
+class DailyChecksOut(BaseModel):
+    """What one run of the daily checks changed."""
+
+    execution_started: list[str] = Field(description="Projects whose execution started")
+    stages_overdue: list[str] = Field(
+        description="Stages newly flagged overdue, as `project_id:YYYY-MM`"
+    )

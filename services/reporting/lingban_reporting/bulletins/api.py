@@ -8,13 +8,13 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from lingban_kit.deps import PrincipalDep
 from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_reporting.bulletins.domain import Quarter, bulletin
 from lingban_reporting.bulletins.export import filename, to_csv, to_xlsx
+from lingban_reporting.bulletins.schemas import BulletinOut
 from lingban_reporting.deps import ModelsDep, TreeDep
 from lingban_reporting.figures.layout import Layout
 from lingban_reporting.figures.reads import FigureReads, counts_of, freshness
@@ -40,7 +40,23 @@ def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
 
 
-@router.get("/{period}", summary="The quarterly bulletin (季度通报) as JSON, CSV or XLSX")
+# JSON (the model) by default; `format=csv|xlsx` downloads a file instead.
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        }
+    }
+}
+
+
+@router.get(
+    "/{period}",
+    summary="The quarterly bulletin (季度通报) as JSON, CSV or XLSX",
+    response_model=BulletinOut,
+    responses=FILE_RESPONSES,
+)
 async def read_bulletin(
     period: str,
     principal: PrincipalDep,
@@ -67,4 +83,4 @@ async def read_bulletin(
         )
     if format == "xlsx":
         return Response(to_xlsx(body), media_type=XLSX, headers=_attachment(filename(body, "xlsx")))
-    return JSONResponse(jsonable_encoder(body))
+    return JSONResponse(BulletinOut.model_validate(body).model_dump(mode="json"))

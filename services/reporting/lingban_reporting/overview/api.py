@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from lingban_kit.deps import PrincipalDep
 from lingban_reporting.deps import ClockDep, ModelsDep, Region, ReportsDep, ScopeDep, TreeDep, Year
 from lingban_reporting.freshness import freshness
+from lingban_reporting.overview.schemas import (
+    CategoryBreakdownOut,
+    CoverageOut,
+    FreshnessOut,
+    OverdueStagesOut,
+    OverviewOut,
+    RankingMetric,
+    RankingsOut,
+    RectificationsOut,
+    RectificationView,
+    UnitBreakdownOut,
+)
 from lingban_reporting.overview.service import resolve_region
 
 router = APIRouter(prefix="/v1", tags=["figures"])
@@ -17,30 +29,32 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 @router.get("/overview", summary="Figures of a region subtree for a year (驾驶舱总览)")
-async def overview(reports: ReportsDep, scope: ScopeDep) -> dict[str, Any]:
-    return await reports.overview(scope.year, scope.region)
+async def overview(reports: ReportsDep, scope: ScopeDep) -> OverviewOut:
+    return OverviewOut.model_validate(await reports.overview(scope.year, scope.region))
 
 
 @router.get("/breakdown/units", summary="Figures per direct child unit (drill-down)")
-async def breakdown_units(reports: ReportsDep, scope: ScopeDep) -> dict[str, Any]:
-    return await reports.units(scope.year, scope.region)
+async def breakdown_units(reports: ReportsDep, scope: ScopeDep) -> UnitBreakdownOut:
+    return UnitBreakdownOut.model_validate(await reports.units(scope.year, scope.region))
 
 
 @router.get("/breakdown/categories", summary="Figures per project category")
-async def breakdown_categories(reports: ReportsDep, scope: ScopeDep) -> dict[str, Any]:
-    return await reports.categories(scope.year, scope.region)
+async def breakdown_categories(reports: ReportsDep, scope: ScopeDep) -> CategoryBreakdownOut:
+    found = await reports.categories(scope.year, scope.region)
+    return CategoryBreakdownOut.model_validate(found)
 
 
 @router.get("/coverage", summary="Units with and without a project (申报领办全覆盖)")
-async def coverage(reports: ReportsDep, scope: ScopeDep) -> dict[str, Any]:
-    return await reports.coverage(scope.year, scope.region)
+async def coverage(reports: ReportsDep, scope: ScopeDep) -> CoverageOut:
+    return CoverageOut.model_validate(await reports.coverage(scope.year, scope.region))
 
 
 @router.get("/overdue-stages", summary="Stages whose month passed without being struck off")
 async def overdue_stages(
     reports: ReportsDep, scope: ScopeDep, limit: Limit = 100
-) -> dict[str, Any]:
-    return await reports.overdue_stages(scope.year, scope.region, limit)
+) -> OverdueStagesOut:
+    found = await reports.overdue_stages(scope.year, scope.region, limit)
+    return OverdueStagesOut.model_validate(found)
 
 
 @router.get("/rectifications", summary="Rectifications (整改) by status")
@@ -49,11 +63,11 @@ async def rectifications(
     reports: ReportsDep,
     tree: TreeDep,
     region: Region = None,
-    status: Literal["open", "overdue", "closed"] | None = None,
+    status: RectificationView | None = None,
     limit: Limit = 100,
-) -> dict[str, Any]:
+) -> RectificationsOut:
     root = resolve_region(tree, principal, region)
-    return await reports.rectifications(root, status, limit)
+    return RectificationsOut.model_validate(await reports.rectifications(root, status, limit))
 
 
 @router.get("/rankings/townships", summary="Township rankings (比学赶超), best first")
@@ -63,12 +77,13 @@ async def rankings(
     tree: TreeDep,
     clock: ClockDep,
     year: Year = None,
-    metric: Literal["completion_rate", "overdue_rate", "deduction_score"] = "completion_rate",
-) -> dict[str, Any]:
+    metric: RankingMetric = "completion_rate",
+) -> RankingsOut:
     root = resolve_region(tree, principal, None)
-    return await reports.rankings(year or clock.today().year, root, metric)
+    found = await reports.rankings(year or clock.today().year, root, metric)
+    return RankingsOut.model_validate(found)
 
 
 @router.get("/freshness", summary="Events applied and the newest event time (cheap to poll)")
-async def read_freshness(principal: PrincipalDep, models: ModelsDep) -> dict[str, Any]:
-    return await freshness(models)
+async def read_freshness(principal: PrincipalDep, models: ModelsDep) -> FreshnessOut:
+    return FreshnessOut.model_validate(await freshness(models))
