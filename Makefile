@@ -39,9 +39,11 @@ typecheck: setup
 ## Regenerate the published JSON Schemas and AsyncAPI documents under docs/.
 contracts: setup
 	$(UV) run --frozen python scripts/export_contracts.py
+	$(UV) run --frozen python scripts/export_openapi.py
 
 contracts-check: setup
 	$(UV) run --frozen python scripts/export_contracts.py --check
+	$(UV) run --frozen python scripts/export_openapi.py --check
 
 ## Development tokens: `make token` (one per demo user) or make token ROLE=township_secretary REGION=340881100000
 token: setup
@@ -59,12 +61,37 @@ setup: .venv/.lingban-synced web
 ## folder; served by the service itself, nothing is fetched from the internet at run time.
 REPORTING_WEB := services/reporting/web
 ECHARTS_JS := services/reporting/lingban_reporting/dashboard/static/vendor/echarts.min.js
-web: $(ECHARTS_JS)
 
 $(ECHARTS_JS): $(REPORTING_WEB)/package.json $(REPORTING_WEB)/package-lock.json
 	cd $(REPORTING_WEB) && npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(dir $@)
 	cp $(REPORTING_WEB)/node_modules/echarts/dist/echarts.min.js $@
+
+## The workbench (web/workbench: Vue 3, Element Plus, Vite), locked by its package-lock.json
+## and served by the gateway (infra/nginx). Rebuilt only when its sources, its packages or
+## the services' APIs changed: scripts/export_openapi.py writes each service's OpenAPI
+## document into web/workbench/openapi/ (a file only when it changed), and `npm run build`
+## generates the API types from them and type-checks the screens against them.
+WORKBENCH := web/workbench
+WORKBENCH_DIST := $(WORKBENCH)/dist/index.html
+WORKBENCH_MODULES := $(WORKBENCH)/node_modules/.package-lock.json
+WORKBENCH_SOURCES := $(shell find $(WORKBENCH)/src $(WORKBENCH)/scripts -type f -not -path '*/generated/*' 2>/dev/null) \
+  $(WORKBENCH)/index.html $(WORKBENCH)/vite.config.ts $(WORKBENCH)/tsconfig.json
+API_SOURCES := $(shell find services libs -name '*.py' 2>/dev/null) scripts/export_openapi.py
+
+$(WORKBENCH_MODULES): $(WORKBENCH)/package.json $(WORKBENCH)/package-lock.json
+	cd $(WORKBENCH) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# A Python change re-exports the OpenAPI documents (seconds); the build (a minute) runs
+# only when a document, a source or the packages are newer than the last build.
+$(WORKBENCH_DIST): $(WORKBENCH_MODULES) $(WORKBENCH_SOURCES) $(API_SOURCES) .venv/.lingban-synced
+	$(UV) run --frozen python scripts/export_openapi.py
+	@if [ ! -f $@ ] || [ -n "$$(find $(WORKBENCH)/openapi $(WORKBENCH_MODULES) $(WORKBENCH_SOURCES) -newer $@ -print -quit)" ]; then \
+	  echo "building the workbench (npm run build)"; cd $(WORKBENCH) && npm run build --silent; \
+	else touch $@; fi
+
+web: $(ECHARTS_JS) $(WORKBENCH_DIST)
 
 ## Debian's Chromium (and a CJK font) for the dashboard's headless-browser tests; `make up`
 ## does not need it. Playwright drives this binary; it never downloads a browser of its own.

@@ -17,18 +17,28 @@ from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
 
 
 def demo_users() -> list[tuple[str, Role, str]]:
-    """(description, role, region) for the demo tree: one of each kind of user."""
+    """(description, role, region) for the demo tree: every kind of user, in several units.
+
+    Two townships and three villages (two in the first township, one in the second),
+    so that jurisdiction can be seen: a village secretary sees only their village,
+    a township secretary only their township's villages.
+    """
     tree = default_tree()
     city = next(u for u in tree if u.level is Level.CITY)
-    township = next(u for u in tree if u.level is Level.TOWNSHIP)
-    village = tree.children(township.code)[0]
+    townships = [u for u in tree if u.level is Level.TOWNSHIP][:2]
+    first, second = townships
+    first_villages = tree.children(first.code)[:2]
+    second_village = tree.children(second.code)[0]
     return [
         (f"{city.name}组织部", Role.CITY_ORG, city.code),
         (f"{city.name}领导（只读）", Role.LEADER, city.code),
         (f"{city.name}督导组成员", Role.SUPERVISOR, city.code),
-        (f"{township.name}党委书记", Role.TOWNSHIP_SECRETARY, township.code),
-        (f"{township.name}工作人员", Role.TOWNSHIP_STAFF, township.code),
-        (f"{village.name}书记", Role.VILLAGE_SECRETARY, village.code),
+        *((f"{t.name}党委书记", Role.TOWNSHIP_SECRETARY, t.code) for t in townships),
+        (f"{first.name}工作人员", Role.TOWNSHIP_STAFF, first.code),
+        *(
+            (f"{v.name}书记", Role.VILLAGE_SECRETARY, v.code)
+            for v in (*first_villages, second_village)
+        ),
         ("外部订阅系统", Role.SUBSCRIBER, city.code),
     ]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lingban_kit.clock import Clock
+from lingban_kit.dev_sign_in import mount_dev_sign_in
 from lingban_kit.http import create_app as create_service_app
 from lingban_kit.runtime import ServiceRuntime
 from lingban_projects.contract import CONTRACT
@@ -35,4 +36,5 @@ def create_app(settings: ProjectsSettings | None = None, clock: Clock | None = N
         routers=[projects_router, units_router, operations_router],
     )
     app.state.clock = clock
+    mount_dev_sign_in(app, settings)  # only with LINGBAN_DEV_SIGN_IN and a dev secret
     return app

@@ -8,11 +8,13 @@ import shlex
 import sys
 import time
 
-from devstack import infra, processes, services
+from devstack import gateway, infra, processes, services
 from devstack.errors import DevstackError
 from devstack.profiles import PROFILE_NAMES, get_profile
 
 INFRA_NAMES = ("kafka", "postgres", "mongo")
+# Development only: the workbench's sign-in page lists the demo users (lingban_kit.dev_sign_in).
+DEV_SIGN_IN_ENV = {"LINGBAN_DEV_SIGN_IN": "true"}
 
 
 def _up(profile: str) -> None:
@@ -26,7 +28,12 @@ def _up(profile: str) -> None:
     secret = os.environ.get("LINGBAN_AUTH_JWT_SECRET") or DEV_JWT_SECRET
     endpoints = infra.ensure_infra(profile)
     urls = services.start_services(
-        profile, endpoints, extra_env={"LINGBAN_AUTH_JWT_SECRET": secret}
+        profile, endpoints, extra_env={"LINGBAN_AUTH_JWT_SECRET": secret, **DEV_SIGN_IN_ENV}
+    )
+    workbench = gateway.start(
+        profile,
+        get_profile(profile).gateway_port,
+        {spec.name: f"{services.HOST}:{spec.port}" for spec in services.SERVICES},
     )
     loaded = [
         r
@@ -38,6 +45,8 @@ def _up(profile: str) -> None:
     added = ", ".join(f"{r.part} {r.added}" for r in loaded)
     state = "added" if any(r.added for r in loaded) else "was complete; added"
     print(f"Lingban is up ({time.monotonic() - began:.1f} s); the demo data {state}: {added}")
+    print()
+    print(f"  Workbench (工作台): {workbench}/   (pick a demo user to sign in)")
     print()
     for spec in services.SERVICES:
         print(f"  {spec.name:<14} {spec.base_url}/docs")
@@ -68,6 +77,7 @@ def _dashboard_link(reporting_url: str, secret: str) -> str:
 
 
 def _down(profile: str) -> None:
+    gateway.stop(profile)
     services.stop_services(profile)
     infra.stop_infra(profile)
     print(f"stopped everything devstack started for profile {profile!r}")
@@ -95,7 +105,7 @@ def _status(profile: str | None) -> None:
     for name in [profile] if profile else list(PROFILE_NAMES):
         get_profile(name)
         print(f"profile {name}:")
-        known = [*INFRA_NAMES, *(spec.name for spec in services.SERVICES)]
+        known = [*INFRA_NAMES, *(spec.name for spec in services.SERVICES), gateway.NAME]
         for process in dict.fromkeys([*known, *processes.recorded_names(name)]):
             record = processes.running(name, process)
             state = f"running  pid {record.pid:<7} port {record.port}" if record else "stopped"

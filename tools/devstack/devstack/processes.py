@@ -57,6 +57,9 @@ class ProcessRecord:
     argv: tuple[str, ...]
     port: int
     started_at: float
+    # The command line the server shows once running, for servers that rewrite it
+    # (nginx shows "nginx: master process <argv>"); None when it keeps its argv.
+    title: str | None = None
 
 
 def log_path(profile: str, name: str) -> Path:
@@ -92,18 +95,20 @@ def is_alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] not in {"Z", "X"}
 
 
-def _runs(pid: int, argv: Sequence[str]) -> bool:
+def _runs(pid: int, argv: Sequence[str], title: str | None = None) -> bool:
     if _PROC.is_dir():
         try:
             raw = (_PROC / str(pid) / "cmdline").read_bytes()
         except OSError:
             return False
+        if title is not None and raw.rstrip(b"\0") == title.encode():
+            return True
         return raw.split(b"\0")[:-1] == [arg.encode() for arg in argv]
     # No /proc (macOS): `ps` shows the command line joined by spaces.
     shown = subprocess.run(
         ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, check=False
     ).stdout.strip()
-    return shown == " ".join(argv)
+    return shown in {" ".join(argv), title}
 
 
 def _read(profile: str, name: str) -> ProcessRecord | None:
@@ -115,6 +120,7 @@ def _read(profile: str, name: str) -> ProcessRecord | None:
             argv=tuple(str(arg) for arg in data["argv"]),
             port=int(data["port"]),
             started_at=float(data["started_at"]),
+            title=None if data.get("title") is None else str(data["title"]),
         )
     except FileNotFoundError:
         return None
@@ -125,7 +131,7 @@ def _read(profile: str, name: str) -> ProcessRecord | None:
 def running(profile: str, name: str) -> ProcessRecord | None:
     """The record of a server we started that is still running; stale pid files are removed."""
     record = _read(profile, name)
-    if record is not None and is_alive(record.pid) and _runs(record.pid, record.argv):
+    if record is not None and is_alive(record.pid) and _runs(record.pid, record.argv, record.title):
         return record
     _pid_file(profile, name).unlink(missing_ok=True)
     return None
@@ -144,10 +150,12 @@ def launch(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     run_as: tuple[int, int] | None = None,
+    title: str | None = None,
 ) -> ProcessRecord:
     """Start `argv` detached, output to `<profile>/logs/<name>.log`, and record its pid.
 
-    `run_as` is a (uid, gid) the server runs as instead of the caller.
+    `run_as` is a (uid, gid) the server runs as instead of the caller; `title` is the
+    command line a server that rewrites its own shows once started.
     """
     paths.created(paths.logs_dir(profile))
     paths.created(paths.pids_dir(profile))
@@ -174,7 +182,12 @@ def launch(
             check=True,
         )
     record = ProcessRecord(
-        name=name, pid=int(launcher.stdout), argv=tuple(argv), port=port, started_at=time.time()
+        name=name,
+        pid=int(launcher.stdout),
+        argv=tuple(argv),
+        port=port,
+        started_at=time.time(),
+        title=title,
     )
     pid_file = _pid_file(profile, name)
     partial = pid_file.with_suffix(".partial")

@@ -15,6 +15,7 @@ class Profile:
     kafka_controller_port: int
     mongo_port: int
     postgres_port: int  # behind FerretDB; never used by the services directly
+    gateway_port: int  # nginx in front of the workbench and the services
     durable: bool  # False for throw-away test data: PostgreSQL skips fsync
 
 
@@ -25,6 +26,7 @@ _DEFAULTS = {
         kafka_controller_port=9093,
         mongo_port=27017,
         postgres_port=55432,
+        gateway_port=8000,
         durable=True,
     ),
     "test": Profile(
@@ -33,6 +35,7 @@ _DEFAULTS = {
         kafka_controller_port=19093,
         mongo_port=27018,
         postgres_port=55433,
+        gateway_port=18000,
         durable=False,
     ),
 }
@@ -49,7 +52,7 @@ def _port_from_env(variable: str, default: int) -> int:
 
 
 def get_profile(name: str) -> Profile:
-    """The profile's ports, with DEVSTACK_{KAFKA,MONGO,POSTGRES}_PORT overrides applied."""
+    """The profile's ports, with DEVSTACK_{KAFKA,MONGO,POSTGRES,GATEWAY}_PORT overrides applied."""
     try:
         base = _DEFAULTS[name]
     except KeyError:
@@ -68,5 +71,6 @@ def get_profile(name: str) -> Profile:
         kafka_controller_port=_port_from_env("DEVSTACK_KAFKA_CONTROLLER_PORT", controller_default),
         mongo_port=_port_from_env("DEVSTACK_MONGO_PORT", base.mongo_port),
         postgres_port=_port_from_env("DEVSTACK_POSTGRES_PORT", base.postgres_port),
+        gateway_port=_port_from_env("DEVSTACK_GATEWAY_PORT", base.gateway_port),
         durable=base.durable,
     )

@@ -1,0 +1,101 @@
+"""The workbench as `make up` serves it: the four services as processes behind the gateway.
+
+The services run as separate processes (as in tests/e2e) on their own ports, each on a
+fresh database, with dev sign-in on; devstack's gateway (nginx) listens on the test
+profile's gateway port and fronts them, serving the built workbench (web/workbench/dist,
+built by `make setup`). Process records live under `.devstack/test-web/`, apart from the
+e2e platform's, so both can run in one session.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from devstack import gateway
+from devstack.infra import Endpoints
+from devstack.profiles import get_profile
+from devstack.services import HOST, SERVICES, ServiceSpec, start_services, stop_services
+from lingban_kit.auth import DEV_JWT_SECRET
+
+STATE = "test-web"  # .devstack/test-web/: pid files and logs of these processes
+# Away from make up (8001-8004) and tests/e2e (18001-18004); movable for parallel runs.
+PORT_OFFSET = int(os.environ.get("LINGBAN_WEB_PORT_OFFSET", "12000"))
+WEB_SERVICES = tuple(ServiceSpec(s.name, s.module, s.port + PORT_OFFSET) for s in SERVICES)
+ROOT = Path(__file__).resolve().parents[2]
+ARTEFACTS = Path(os.environ.get("LINGBAN_TEST_ARTEFACTS", ROOT / "test-artefacts")) / "workbench"
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling out of a closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass(frozen=True)
+class Workbench:
+    url: str  # the gateway, e.g. http://127.0.0.1:18000
+    services: dict[str, str]  # each service's own base URL
+
+
+@pytest.fixture(scope="session")
+def workbench(infra: Endpoints) -> Iterator[Workbench]:
+    assert (gateway.workbench_dist() / "index.html").is_file(), (
+        "the workbench is not built: run `make setup` (npm run build in web/workbench)"
+    )
+    run = uuid.uuid4().hex[:8]
+    extra_env = {"LINGBAN_AUTH_JWT_SECRET": DEV_JWT_SECRET, "LINGBAN_DEV_SIGN_IN": "true"}
+    for spec in WEB_SERVICES:
+        extra_env[f"{spec.env_prefix}MONGODB_DATABASE"] = f"lingban_web_{run}_{spec.name}"
+    urls = start_services(STATE, infra, WEB_SERVICES, extra_env=extra_env)
+    try:
+        url = gateway.start(
+            STATE,
+            get_profile("test").gateway_port,
+            {spec.name: f"{HOST}:{spec.port}" for spec in WEB_SERVICES},
+        )
+        try:
+            yield Workbench(url=url, services=urls)
+        finally:
+            gateway.stop(STATE)
+    finally:
+        stop_services(STATE, WEB_SERVICES)
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    """Where the screenshots go (git-ignored); LINGBAN_TEST_ARTEFACTS moves it."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    ignore = ARTEFACTS.parent / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+    return ARTEFACTS
+
+
+@pytest.fixture(scope="session")
+def chromium_binary() -> str:
+    assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: run `make browser`"
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium_binary: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=chromium_binary, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        await chromium.close()
