@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // served only with -debug-addr
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -26,7 +28,14 @@ func main() {
 	sqliteDir := flag.String("sqlite-dir", "data", "directory holding one SQLite file per database (SQLite backend)")
 	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL connection string; when set, the PostgreSQL backend is used instead of SQLite")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	debugAddr := flag.String("debug-addr", "", "when set, serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060")
 	flag.Parse()
+	if *debugAddr != "" {
+		go func() {
+			// For bench/ investigations only: the default mux holds just pprof.
+			fmt.Fprintln(os.Stderr, "lingban-ferretdb: pprof:", http.ListenAndServe(*debugAddr, nil))
+		}()
+	}
 
 	if err := run(*listenAddr, *sqliteDir, *postgresqlURL, *logLevel); err != nil {
 		fmt.Fprintln(os.Stderr, "lingban-ferretdb:", err)
@@ -78,7 +87,11 @@ func run(listenAddr, sqliteDir, postgresqlURL, logLevel string) error {
 	if err != nil {
 		return err
 	}
-	serializer := &writeSerializer{backendSocket: socket, logger: logger}
+	// Per-document write locks on PostgreSQL; SQLite has a single writer anyway.
+	serializer := &writeSerializer{
+		backendSocket: socket, logger: logger,
+		perDocument: postgresqlURL != "", locks: newWriteLocks(),
+	}
 	errs := make(chan error, 2)
 	go func() { errs <- f.Run(ctx) }()
 	go func() { errs <- serializer.serve(ctx, listener) }()

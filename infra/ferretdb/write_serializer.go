@@ -7,7 +7,10 @@ package main
 // outbox, leases and version checks depend on it. This proxy restores the
 // guarantee for development and tests: it forwards the wire protocol
 // unchanged to FerretDB on a private socket, and lets only one write command
-// (insert, update, delete, findAndModify) be in flight at a time. Reads stay
+// (insert, update, delete, findAndModify) per document be in flight at a time
+// (write_keys.go, write_locks.go); a write it cannot pin to documents holds
+// its whole collection. With `perDocument` false (the SQLite backend, which
+// has one writer anyway) one write in the whole server at a time. Reads stay
 // concurrent. Production runs on real MongoDB and does not need this.
 
 import (
@@ -34,7 +37,9 @@ var writeCommands = map[string]bool{
 type writeSerializer struct {
 	backendSocket string
 	logger        *slog.Logger
-	writes        sync.Mutex
+	perDocument   bool
+	writes        sync.Mutex  // the one lock when !perDocument
+	locks         *writeLocks // per collection and document when perDocument
 }
 
 func (s *writeSerializer) serve(ctx context.Context, listener net.Listener) error {
@@ -81,8 +86,7 @@ func (s *writeSerializer) relay(client net.Conn) {
 // for write commands until FerretDB has answered.
 func (s *writeSerializer) exchange(request []byte, client, backend net.Conn) error {
 	if isWrite(request) {
-		s.writes.Lock()
-		defer s.writes.Unlock()
+		defer s.lockFor(request)()
 	}
 	if _, err := backend.Write(request); err != nil {
 		return err
@@ -102,6 +106,20 @@ func (s *writeSerializer) exchange(request []byte, client, backend net.Conn) err
 			return nil
 		}
 	}
+}
+
+// lockFor takes the lock a write needs and returns its release.
+func (s *writeSerializer) lockFor(request []byte) func() {
+	if !s.perDocument {
+		s.writes.Lock()
+		return s.writes.Unlock
+	}
+	target, ok := targetOf(request)
+	if !ok {
+		s.logger.Warn("write command not understood; serialized server-wide")
+		return s.locks.lockServer()
+	}
+	return s.locks.lock(target)
 }
 
 func readMessage(conn io.Reader) ([]byte, error) {

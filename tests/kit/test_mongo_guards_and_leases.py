@@ -57,3 +57,52 @@ async def test_concurrent_writes_to_one_document_are_each_applied(database: Data
 
     await asyncio.gather(increment("a"), increment("b"), push_then_pull())
     assert await docs.find_one({"_id": 1}) == {"_id": 1, "a": 100, "b": 100, "outbox": []}
+
+
+async def test_concurrent_version_checked_upserts_apply_each_version_once(
+    database: Database,
+) -> None:
+    """The consumers' guard under concurrency: many writers, some to one document.
+
+    On FerretDB the serializer lets writes to different documents run side by
+    side and holds back only writes to the same one; this is what must hold.
+    """
+    views = database["views_concurrent"]
+
+    async def deliver(doc_id: str, version: int) -> bool:
+        return await apply_if_newer(views, doc_id, version, {"$inc": {"applied": 1}})
+
+    # Each of 3 documents gets versions 1..20 delivered twice, all at once.
+    deliveries = [(f"p{d}", v) for _ in range(2) for d in range(3) for v in range(1, 21)]
+    outcomes = await asyncio.gather(*(deliver(doc_id, v) for doc_id, v in deliveries))
+    applied = [delivery for delivery, ok in zip(deliveries, outcomes, strict=True) if ok]
+    assert len(applied) == len(set(applied)), "a version was applied twice"
+    for d in range(3):
+        doc = await views.find_one({"_id": f"p{d}"})
+        assert doc is not None
+        assert doc["version"] == 20
+        # Every write that reported "applied" was counted, and no other.
+        assert doc["applied"] == sum(1 for doc_id, _ in applied if doc_id == f"p{d}")
+
+
+async def test_concurrent_writes_to_many_documents_are_each_applied(database: Database) -> None:
+    docs = database["atomic_many"]
+    await docs.insert_many([{"_id": f"d{i}", "n": 0, "outbox": []} for i in range(5)])
+
+    async def work(i: int) -> None:
+        for k in range(40):
+            await docs.update_one({"_id": f"d{i % 5}"}, {"$inc": {"n": 1}})
+            await docs.update_one({"_id": f"d{i % 5}"}, {"$push": {"outbox": {"w": i, "k": k}}})
+
+    async def sweep() -> None:
+        # A collection-wide write (no _id in the filter) racing the per-document ones.
+        for _ in range(20):
+            await docs.update_many({"n": {"$gte": 0}}, {"$inc": {"sweeps": 1}})
+
+    await asyncio.gather(*(work(i) for i in range(10)), sweep())
+    for i in range(5):
+        doc = await docs.find_one({"_id": f"d{i}"})
+        assert doc is not None
+        assert doc["n"] == 80
+        assert len(doc["outbox"]) == 80
+        assert doc["sweeps"] == 20

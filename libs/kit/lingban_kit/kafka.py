@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -48,10 +50,16 @@ def new_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     )
 
 
-async def send_records(producer: AIOKafkaProducer, records: list[KafkaRecord]) -> None:
-    """Send in order and wait for all acknowledgements."""
-    futures = [
+async def enqueue_records(
+    producer: AIOKafkaProducer, records: list[KafkaRecord]
+) -> list[asyncio.Future[Any]]:
+    """Hand records to the producer in order; the futures resolve on acknowledgement."""
+    return [
         await producer.send(r.topic, value=r.value, key=r.key, headers=r.headers) for r in records
     ]
-    for future in futures:
+
+
+async def send_records(producer: AIOKafkaProducer, records: list[KafkaRecord]) -> None:
+    """Send in order and wait for all acknowledgements."""
+    for future in await enqueue_records(producer, records):
         await future

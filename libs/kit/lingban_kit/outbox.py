@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 
 from lingban_contracts import Envelope, encode_record
 from lingban_kit import metrics
-from lingban_kit.kafka import send_records
+from lingban_kit.kafka import enqueue_records
 from lingban_kit.leases import Lease
 from lingban_kit.mongo import Collection, Database, Document
 
@@ -36,6 +36,9 @@ PENDING = {PENDING_FLAG: True}
 # the relay starts, for documents written before the flag existed; every
 # writer raises the flag in the same write as its events (`with_events`).
 ANY_PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
+# Documents cleared at once after a batch was acknowledged: writes to different
+# documents run side by side on the database (and on FerretDB's serializer).
+CLEAR_CONCURRENCY = 16
 
 
 def push_events(envelopes: Sequence[Envelope]) -> Document:
@@ -138,13 +141,19 @@ class OutboxRelay:
     async def drain_hinted(self) -> int:
         """Publish the documents local writes named, each fetched by `_id`."""
         hints, self._hints = self._hints, set()
-        published = 0
         try:
+            by_collection: dict[str, list[Any]] = {}
             for name, doc_id in hints:
+                by_collection.setdefault(name, []).append(doc_id)
+            published = 0
+            for name, ids in by_collection.items():
                 collection = self._by_name[name]
-                doc = await collection.find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
-                if doc is not None:
-                    published += await self._publish_document(collection, doc)
+                found = await asyncio.gather(
+                    *(collection.find_one({"_id": i}, {OUTBOX_FIELD: 1}) for i in ids)
+                )
+                published += await self._publish_documents(
+                    collection, [doc for doc in found if doc is not None]
+                )
         except BaseException:
             self._hints |= hints  # retried at the next cycle; the poll would find them too
             raise
@@ -167,35 +176,67 @@ class OutboxRelay:
             docs = await collection.find(query, {OUTBOX_FIELD: 1}).limit(self.batch_size).to_list()
             pending += sum(len(doc.get(OUTBOX_FIELD, [])) for doc in docs)
             more |= len(docs) >= self.batch_size
-            for doc in docs:
-                published += await self._publish_document(collection, doc)
+            published += await self._publish_documents(collection, docs)
         # Unpublished events this poll found (in at most a batch of documents each).
         metrics.OUTBOX_PENDING.labels(self.service).set(pending)
         return published, more
 
-    async def _publish_document(self, collection: Collection, doc: Document) -> int:
-        entries: list[dict[str, Any]] = doc.get(OUTBOX_FIELD, [])
-        if not entries:
-            await self._lower_flag(collection, doc["_id"])
-            return 0
-        envelopes = [Envelope.model_validate(e) for e in entries]
-        await send_records(self.producer, [encode_record(e) for e in envelopes])
+    async def _publish_documents(self, collection: Collection, docs: list[Document]) -> int:
+        """Publish several documents' outboxes at once, then clear each published one.
+
+        All records are handed to the producer first and acknowledged together
+        (one round trip for the batch instead of one per document); each
+        document's records keep their order, and one aggregate's events are
+        always in one document, so per-aggregate order holds. A document is
+        cleared only when every one of its records was acknowledged.
+        """
+        pending = [(doc, doc.get(OUTBOX_FIELD, [])) for doc in docs]
+        for doc, entries in pending:
+            if not entries:
+                await self._lower_flag(collection, doc["_id"])
+        sent: list[tuple[Document, list[Any], list[Envelope], list[asyncio.Future[Any]]]] = []
+        for doc, entries in pending:
+            if entries:
+                envelopes = [Envelope.model_validate(e) for e in entries]
+                futures = await enqueue_records(
+                    self.producer, [encode_record(e) for e in envelopes]
+                )
+                sent.append((doc, entries, envelopes, futures))
+        outcomes = await asyncio.gather(
+            *(asyncio.gather(*futures) for *_, futures in sent), return_exceptions=True
+        )
+        published = [
+            item
+            for item, outcome in zip(sent, outcomes, strict=True)
+            if not isinstance(outcome, BaseException)
+        ]
+        clearing = asyncio.Semaphore(CLEAR_CONCURRENCY)
+
+        async def clear(doc: Document, entries: list[Any], envelopes: list[Envelope]) -> None:
+            async with clearing:
+                await self._clear(collection, doc["_id"], entries)
+            for e in envelopes:
+                metrics.EVENTS_PUBLISHED.labels(self.service, e.type).inc()
+
+        await asyncio.gather(*(clear(doc, entries, envs) for doc, entries, envs, _ in published))
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome  # the unpublished documents stay pending for the next cycle
+        return sum(len(envs) for _, _, envs, _ in published)
+
+    async def _clear(self, collection: Collection, doc_id: Any, entries: list[Any]) -> None:
         # Usually nothing was pushed since we read: the outbox is still exactly
-        # these entries, so one write empties it and lowers the flag (every
-        # write waits its turn for the database's write lock on FerretDB).
+        # these entries, so one write empties it and lowers the flag.
         cleared = await collection.update_one(
-            {"_id": doc["_id"], OUTBOX_FIELD: entries},
+            {"_id": doc_id, OUTBOX_FIELD: entries},
             {"$set": {OUTBOX_FIELD: [], PENDING_FLAG: False}},
         )
         if cleared.matched_count == 0:
             # Another write pushed events meanwhile: remove exactly ours with
             # `$pullAll` (not `$pull` with a condition: FerretDB silently matches
             # nothing for that); theirs are different values, stay, and keep the flag.
-            await collection.update_one({"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: entries}})
-            await self._lower_flag(collection, doc["_id"])
-        for e in envelopes:
-            metrics.EVENTS_PUBLISHED.labels(self.service, e.type).inc()
-        return len(envelopes)
+            await collection.update_one({"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: entries}})
+            await self._lower_flag(collection, doc_id)
 
     async def _lower_flag(self, collection: Collection, doc_id: Any) -> None:
         # Only when nothing new was pushed meanwhile: a concurrent writer's
