@@ -397,3 +397,28 @@ async def test_the_pages_need_no_token_but_unknown_assets_are_404(served: Served
             assert (
                 "未找到" in (await http.get("/dashboard/assets/nope.js")).json()["error"]["message"]
             )
+
+
+async def test_on_a_phone_nothing_is_wider_than_the_screen(
+    served: Served, browser: Browser
+) -> None:
+    """Leaders read the dashboard on their phones: no sideways scrolling of the page.
+
+    Wide tables scroll inside their own card; the page itself stays 390 px wide.
+    """
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", reduced_motion="reduce"
+    )
+    page = await context.new_page()
+    try:
+        await open_dashboard(page, served, token(Role.LEADER, CITY))
+        await shown(page, CITY)
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page is {width} px wide on a 390 px screen"
+        cards = await page.eval_on_selector_all(
+            "[data-figure]", "cards => cards.map(c => c.getBoundingClientRect().right)"
+        )
+        assert cards
+        assert max(cards) <= 390
+    finally:
+        await context.close()
