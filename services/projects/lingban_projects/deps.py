@@ -31,7 +31,9 @@ def get_commands(
 ) -> ProjectCommands:
     settings = runtime.settings
     categories = settings.categories if isinstance(settings, ProjectsSettings) else ()
-    return ProjectCommands(MongoProjectRepository(db), tree, clock, categories)
+    return ProjectCommands(
+        MongoProjectRepository(db), tree, clock, categories, wake_relay=runtime.wake_relay
+    )
 
 
 CommandsDep = Annotated[ProjectCommands, Depends(get_commands)]

@@ -1,18 +1,20 @@
-"""HTTP routes of the project year (thin: parse, call the use case, render)."""
+"""HTTP routes of the project year (thin: parse, call the use case, render).
+
+Every command route is the same three lines: the use case of the same name on
+`ProjectCommands` (which checks who may act and writes through the kit's unit
+of work), then `_render`, which sets the ETag a client sends back as If-Match.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from lingban_kit.auth import Principal
-from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
-from lingban_projects.deps import ClockDep, CommandsDep, TreeDep
+from lingban_kit.deps import ExpectedVersionDep, PrincipalDep
+from lingban_projects.deps import CommandsDep, TreeDep
 from lingban_projects.projects import schemas as s
 from lingban_projects.projects.domain import Project
-from lingban_projects.projects.repository import PROJECTS_COLLECTION
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 MonthPath = Annotated[str, "YYYY-MM"]
@@ -30,12 +32,10 @@ async def declare(
     body: s.DeclarationIn,
     principal: PrincipalDep,
     commands: CommandsDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
     project = await commands.declare(principal, body.unit_code, body.year, body.to_domain())
-    runtime.wake_relay(PROJECTS_COLLECTION, project.id)
     return _render(project, tree, response)
 
 
@@ -81,36 +81,6 @@ async def history(project_id: str, principal: PrincipalDep, commands: CommandsDe
     )
 
 
-async def _unit_side(
-    commands: CommandsDep,
-    principal: Principal,
-    project_id: str,
-    version: int | None,
-    runtime: RuntimeDep,
-    tree: TreeDep,
-    response: Response,
-    change: Callable[[Project], None],
-) -> s.ProjectOut:
-    project = await commands.unit_side(principal, project_id, version, change)
-    runtime.wake_relay(PROJECTS_COLLECTION, project.id)
-    return _render(project, tree, response)
-
-
-async def _level_above(
-    commands: CommandsDep,
-    principal: Principal,
-    project_id: str,
-    version: int | None,
-    runtime: RuntimeDep,
-    tree: TreeDep,
-    response: Response,
-    change: Callable[[Project], None],
-) -> s.ProjectOut:
-    project = await commands.level_above(principal, project_id, version, change)
-    runtime.wake_relay(PROJECTS_COLLECTION, project.id)
-    return _render(project, tree, response)
-
-
 @router.put(
     "/{project_id}/declaration", summary="Revise the declaration (re-declare after a return)"
 )
@@ -120,21 +90,11 @@ async def revise(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
-    form, now = body.to_domain(), commands.clock.now()
-    return await _unit_side(
-        commands,
-        principal,
-        project_id,
-        version,
-        runtime,
-        tree,
-        response,
-        lambda p: p.revise(form, principal.actor, now, commands.categories),
-    )
+    project = await commands.revise(principal, project_id, version, body)
+    return _render(project, tree, response)
 
 
 @router.post("/{project_id}/submission", summary="Submit to the level above for review (上报)")
@@ -143,18 +103,11 @@ async def submit(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
-    now = commands.clock.now()
-
-    def change(p: Project) -> None:
-        p.submit(commands.reviewer_unit(commands.unit(p.unit_code)).code, principal.actor, now)
-
-    return await _unit_side(
-        commands, principal, project_id, version, runtime, tree, response, change
-    )
+    project = await commands.submit(principal, project_id, version)
+    return _render(project, tree, response)
 
 
 @router.post("/{project_id}/review", summary="Review (研判): approve, or return for re-declaration")
@@ -164,28 +117,11 @@ async def review(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
-    now = commands.clock.now()
-    return await _level_above(
-        commands,
-        principal,
-        project_id,
-        version,
-        runtime,
-        tree,
-        response,
-        lambda p: p.review(
-            approve=body.decision == "approve",
-            scores=body.scores,
-            reasons=tuple(body.reasons),
-            comment=body.comment,
-            actor=principal.actor,
-            now=now,
-        ),
-    )
+    project = await commands.review(principal, project_id, version, body)
+    return _render(project, tree, response)
 
 
 @router.post("/{project_id}/filing", summary="File the approved project (备案)")
@@ -194,21 +130,11 @@ async def file(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
-    now = commands.clock.now()
-    return await _level_above(
-        commands,
-        principal,
-        project_id,
-        version,
-        runtime,
-        tree,
-        response,
-        lambda p: p.file(principal.actor, now),
-    )
+    project = await commands.file(principal, project_id, version)
+    return _render(project, tree, response)
 
 
 @router.post("/{project_id}/announcement", summary="Announce publicly for a period (公示)")
@@ -218,21 +144,11 @@ async def announce(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
-    now = commands.clock.now()
-    return await _level_above(
-        commands,
-        principal,
-        project_id,
-        version,
-        runtime,
-        tree,
-        response,
-        lambda p: p.announce(body.starts_on, body.ends_on, principal.actor, now),
-    )
+    project = await commands.announce(principal, project_id, version, body)
+    return _render(project, tree, response)
 
 
 @router.post(
@@ -243,22 +159,11 @@ async def start_execution(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
-    clock: ClockDep,
 ) -> s.ProjectOut:
-    today, now = clock.today(), clock.now()
-    return await _level_above(
-        commands,
-        principal,
-        project_id,
-        version,
-        runtime,
-        tree,
-        response,
-        lambda p: p.start_execution(today, principal.actor, now),
-    )
+    project = await commands.start_execution(principal, project_id, version)
+    return _render(project, tree, response)
 
 
 @router.post("/{project_id}/stages/{month}/reports", summary="Monthly progress on a stage (月报告)")
@@ -269,31 +174,11 @@ async def report_stage(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
-    clock: ClockDep,
 ) -> s.ProjectOut:
-    today, now = clock.today(), clock.now()
-    return await _unit_side(
-        commands,
-        principal,
-        project_id,
-        version,
-        runtime,
-        tree,
-        response,
-        lambda p: p.report_stage(
-            month,
-            status=body.status,
-            percent=body.percent,
-            narrative=body.narrative,
-            attachments=tuple(body.attachments),
-            today=today,
-            actor=principal.actor,
-            now=now,
-        ),
-    )
+    project = await commands.report_stage(principal, project_id, version, month, body)
+    return _render(project, tree, response)
 
 
 @router.post("/{project_id}/weekly-reports", summary="Weekly report on key tasks (一周一报告)")
@@ -303,23 +188,11 @@ async def weekly_report(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
-    now = commands.clock.now()
-    return await _unit_side(
-        commands,
-        principal,
-        project_id,
-        version,
-        runtime,
-        tree,
-        response,
-        lambda p: p.submit_weekly_report(
-            body.week, tuple(body.key_tasks), body.narrative, principal.actor, now
-        ),
-    )
+    project = await commands.weekly_report(principal, project_id, version, body)
+    return _render(project, tree, response)
 
 
 @router.post(
@@ -331,21 +204,11 @@ async def request_completion(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
-    now = commands.clock.now()
-    return await _unit_side(
-        commands,
-        principal,
-        project_id,
-        version,
-        runtime,
-        tree,
-        response,
-        lambda p: p.request_completion(body.summary, principal.actor, now),
-    )
+    project = await commands.request_completion(principal, project_id, version, body)
+    return _render(project, tree, response)
 
 
 @router.post("/{project_id}/completion-decision", summary="Accept the completion, or send it back")
@@ -355,27 +218,11 @@ async def decide_completion(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
-    now = commands.clock.now()
-    return await _level_above(
-        commands,
-        principal,
-        project_id,
-        version,
-        runtime,
-        tree,
-        response,
-        lambda p: p.decide_completion(
-            accept=body.accept,
-            reasons=tuple(body.reasons),
-            comment=body.comment,
-            actor=principal.actor,
-            now=now,
-        ),
-    )
+    project = await commands.decide_completion(principal, project_id, version, body)
+    return _render(project, tree, response)
 
 
 @router.post("/{project_id}/evaluation", summary="Year-end evaluation (年底评)")
@@ -385,26 +232,8 @@ async def evaluate(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
-    now = commands.clock.now()
-    return await _level_above(
-        commands,
-        principal,
-        project_id,
-        version,
-        runtime,
-        tree,
-        response,
-        lambda p: p.evaluate(
-            governance_effect=body.governance_effect,
-            problem_solved=body.problem_solved,
-            plan_completed=body.plan_completed,
-            model_case=body.model_case,
-            comment=body.comment,
-            actor=principal.actor,
-            now=now,
-        ),
-    )
+    project = await commands.evaluate(principal, project_id, version, body)
+    return _render(project, tree, response)

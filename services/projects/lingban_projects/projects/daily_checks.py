@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from lingban_contracts.divisions import default_tree
 from lingban_kit.auth import Role
 from lingban_kit.clock import Clock
-from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_kit.deps import PrincipalDep
 from lingban_kit.periodic import leased_loop
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
 from lingban_projects.deps import CommandsDep
@@ -20,13 +20,10 @@ router = APIRouter(prefix="/v1/operations", tags=["operations"])
 
 
 @router.post("/daily-checks", summary="Run the daily checks now (execution start, overdue stages)")
-async def run_now(
-    principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
-) -> DailyChecksOut:
+async def run_now(principal: PrincipalDep, commands: CommandsDep) -> DailyChecksOut:
     principal.require_any(Role.CITY_ORG)
     principal.require_jurisdiction(principal.region_code)
     result = await commands.run_daily_checks()
-    runtime.wake_relay()
     return DailyChecksOut.model_validate(result)
 
 
@@ -40,7 +37,11 @@ def daily_checks_loop(clock: Clock) -> BackgroundLoop:
         settings = runtime.settings
         assert isinstance(settings, ProjectsSettings)
         commands = ProjectCommands(
-            MongoProjectRepository(runtime.db), default_tree(), clock, settings.categories
+            MongoProjectRepository(runtime.db),
+            default_tree(),
+            clock,
+            settings.categories,
+            wake_relay=runtime.wake_relay,
         )
         return await commands.run_daily_checks()
 

@@ -50,6 +50,8 @@ _OLD_INDEXES = ("unit_code_1_year_1",)
 class ProjectRepository(abc.ABC):
     """The port the use cases talk to."""
 
+    collection_name = PROJECTS_COLLECTION  # where the relay finds the outbox
+
     @abc.abstractmethod
     async def add(self, project: Project) -> None: ...
 

@@ -1,5 +1,11 @@
 """Use cases: who may act, the domain rule, and one write of state plus events.
 
+One method per use case. Each checks who may act (`unit_side` /
+`level_above`), then lets the pure domain change the project inside the kit's
+unit of work (`lingban_kit.unit_of_work`), which checks the version the caller
+edited, stamps the correlation id, writes state and events in one document
+write and wakes the outbox relay. Route handlers only parse and render.
+
 Two sides act on a project: the *unit side* (the unit's secretary, or staff of
 a unit above acting inside their jurisdiction) declares and reports; the
 *level above* (the parent unit's secretary or staff; the organisation
@@ -10,7 +16,7 @@ accepts and evaluates. Everyone reads only inside their region subtree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lingban_contracts import Actor
 from lingban_contracts.divisions import DivisionTree, Level, Unit
@@ -18,6 +24,8 @@ from lingban_kit.auth import Principal, Role
 from lingban_kit.clock import Clock
 from lingban_kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lingban_kit.logging import correlation_id
+from lingban_kit.unit_of_work import RelayWaker, UnitOfWork
+from lingban_projects.projects import schemas as s
 from lingban_projects.projects.domain import Declaration, Project, Status
 from lingban_projects.projects.repository import ProjectRepository
 
@@ -40,6 +48,13 @@ class ProjectCommands:
     tree: DivisionTree
     clock: Clock
     categories: tuple[str, ...]
+    wake_relay: RelayWaker | None = None
+    uow: UnitOfWork[Project] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.uow = UnitOfWork(self.repo, noun="项目", noun_en="project")
+        if self.wake_relay is not None:
+            self.uow.wake_relay = self.wake_relay
 
     # ---- who ----------------------------------------------------------------
     def unit(self, code: str) -> Unit:
@@ -78,7 +93,30 @@ class ProjectCommands:
             )
         return project
 
-    # ---- commands ---------------------------------------------------------
+    # ---- the two sides ------------------------------------------------------
+    async def unit_side(
+        self,
+        principal: Principal,
+        project_id: str,
+        expected_version: int | None,
+        change: Callable[[Project], None],
+    ) -> Project:
+        project = await self.load(principal, project_id)
+        self.require_unit_side(principal, self.unit(project.unit_code))
+        return await self.uow.change(project, expected_version, change)
+
+    async def level_above(
+        self,
+        principal: Principal,
+        project_id: str,
+        expected_version: int | None,
+        change: Callable[[Project], None],
+    ) -> Project:
+        project = await self.load(principal, project_id)
+        self.require_level_above(principal, self.unit(project.unit_code))
+        return await self.uow.change(project, expected_version, change)
+
+    # ---- use cases: the unit side -------------------------------------------
     async def declare(
         self, principal: Principal, unit_code: str, year: int, form: Declaration
     ) -> Project:
@@ -93,45 +131,166 @@ class ProjectCommands:
             self.categories,
             correlation_id.get(),
         )
-        await self.repo.add(project)
-        return project
+        return await self.uow.create(project)
 
-    async def unit_side(
+    async def revise(
+        self, principal: Principal, project_id: str, version: int | None, body: s.DeclarationFormIn
+    ) -> Project:
+        form, now = body.to_domain(), self.clock.now()
+        return await self.unit_side(
+            principal,
+            project_id,
+            version,
+            lambda p: p.revise(form, principal.actor, now, self.categories),
+        )
+
+    async def submit(self, principal: Principal, project_id: str, version: int | None) -> Project:
+        now = self.clock.now()
+
+        def change(p: Project) -> None:
+            p.submit(self.reviewer_unit(self.unit(p.unit_code)).code, principal.actor, now)
+
+        return await self.unit_side(principal, project_id, version, change)
+
+    async def report_stage(
         self,
         principal: Principal,
         project_id: str,
-        expected_version: int | None,
-        change: Callable[[Project], None],
+        version: int | None,
+        month: str,
+        body: s.StageReportIn,
     ) -> Project:
-        project = await self.load(principal, project_id)
-        self.require_unit_side(principal, self.unit(project.unit_code))
-        return await self._apply(project, expected_version, change)
+        today, now = self.clock.today(), self.clock.now()
+        return await self.unit_side(
+            principal,
+            project_id,
+            version,
+            lambda p: p.report_stage(
+                month,
+                status=body.status,
+                percent=body.percent,
+                narrative=body.narrative,
+                attachments=tuple(body.attachments),
+                today=today,
+                actor=principal.actor,
+                now=now,
+            ),
+        )
 
-    async def level_above(
+    async def weekly_report(
+        self, principal: Principal, project_id: str, version: int | None, body: s.WeeklyReportIn
+    ) -> Project:
+        now = self.clock.now()
+        return await self.unit_side(
+            principal,
+            project_id,
+            version,
+            lambda p: p.submit_weekly_report(
+                body.week, tuple(body.key_tasks), body.narrative, principal.actor, now
+            ),
+        )
+
+    async def request_completion(
         self,
         principal: Principal,
         project_id: str,
-        expected_version: int | None,
-        change: Callable[[Project], None],
+        version: int | None,
+        body: s.CompletionRequestIn,
     ) -> Project:
-        project = await self.load(principal, project_id)
-        self.require_level_above(principal, self.unit(project.unit_code))
-        return await self._apply(project, expected_version, change)
+        now = self.clock.now()
+        return await self.unit_side(
+            principal,
+            project_id,
+            version,
+            lambda p: p.request_completion(body.summary, principal.actor, now),
+        )
 
-    async def _apply(
-        self, project: Project, expected_version: int | None, change: Callable[[Project], None]
+    # ---- use cases: the level above -----------------------------------------
+    async def review(
+        self, principal: Principal, project_id: str, version: int | None, body: s.ReviewIn
     ) -> Project:
-        if expected_version is not None and expected_version != project.version:
-            raise Conflict(
-                message=f"项目已更新到第 {project.version} 版，请刷新后重试",
-                message_en=f"The project is at version {project.version}, not {expected_version}; reload and retry",
-                extra={"current_version": project.version},
-            )
-        loaded = project.version
-        project.correlation_id = correlation_id.get()
-        change(project)
-        await self.repo.save(project, loaded)
-        return project
+        now = self.clock.now()
+        return await self.level_above(
+            principal,
+            project_id,
+            version,
+            lambda p: p.review(
+                approve=body.decision == "approve",
+                scores=body.scores,
+                reasons=tuple(body.reasons),
+                comment=body.comment,
+                actor=principal.actor,
+                now=now,
+            ),
+        )
+
+    async def file(self, principal: Principal, project_id: str, version: int | None) -> Project:
+        now = self.clock.now()
+        return await self.level_above(
+            principal, project_id, version, lambda p: p.file(principal.actor, now)
+        )
+
+    async def announce(
+        self, principal: Principal, project_id: str, version: int | None, body: s.AnnouncementIn
+    ) -> Project:
+        now = self.clock.now()
+        return await self.level_above(
+            principal,
+            project_id,
+            version,
+            lambda p: p.announce(body.starts_on, body.ends_on, principal.actor, now),
+        )
+
+    async def start_execution(
+        self, principal: Principal, project_id: str, version: int | None
+    ) -> Project:
+        today, now = self.clock.today(), self.clock.now()
+        return await self.level_above(
+            principal,
+            project_id,
+            version,
+            lambda p: p.start_execution(today, principal.actor, now),
+        )
+
+    async def decide_completion(
+        self,
+        principal: Principal,
+        project_id: str,
+        version: int | None,
+        body: s.CompletionDecisionIn,
+    ) -> Project:
+        now = self.clock.now()
+        return await self.level_above(
+            principal,
+            project_id,
+            version,
+            lambda p: p.decide_completion(
+                accept=body.accept,
+                reasons=tuple(body.reasons),
+                comment=body.comment,
+                actor=principal.actor,
+                now=now,
+            ),
+        )
+
+    async def evaluate(
+        self, principal: Principal, project_id: str, version: int | None, body: s.EvaluationIn
+    ) -> Project:
+        now = self.clock.now()
+        return await self.level_above(
+            principal,
+            project_id,
+            version,
+            lambda p: p.evaluate(
+                governance_effect=body.governance_effect,
+                problem_solved=body.problem_solved,
+                plan_completed=body.plan_completed,
+                model_case=body.model_case,
+                comment=body.comment,
+                actor=principal.actor,
+                now=now,
+            ),
+        )
 
     # ---- the daily clock ----------------------------------------------------
     async def run_daily_checks(self) -> dict[str, list[str]]:
@@ -144,13 +303,15 @@ class ProjectCommands:
             project = await self.repo.get(project_id)
             if project is None:
                 continue
-            loaded = project.version
-            if project.announcement_over(today):
-                project.start_execution(today, system, now)
-                started.append(project.id)
-            overdue += [f"{project.id}:{m}" for m in project.detect_overdue(today, system, now)]
+
+            def check(p: Project) -> None:
+                if p.announcement_over(today):
+                    p.start_execution(today, system, now)
+                    started.append(p.id)
+                overdue.extend(f"{p.id}:{m}" for m in p.detect_overdue(today, system, now))
+
             try:
-                await self.repo.save(project, loaded)
+                await self.uow.change(project, None, check)
             except Conflict:
                 continue  # a user changed it meanwhile; the next run catches up
         return {"execution_started": started, "stages_overdue": overdue}

@@ -1,0 +1,95 @@
+"""The write ritual of every command, once: version check, ids, one write, relay.
+
+A command loads an aggregate, lets the pure domain change it (which records
+the events the change causes), and then must:
+1. refuse if the caller edited an older version than the stored one (409 with
+   the current version, so a form can say what happened);
+2. stamp the request's correlation id on the events (causation ids are set by
+   the domain from the event that caused the change, where there is one);
+3. write state and events in ONE version-checked single-document write (the
+   repository's `add` / `save`: the outbox lives in the same document);
+4. wake the outbox relay for that document, so its events leave at once
+   instead of at the next poll.
+
+`UnitOfWork` does exactly that, for any aggregate with an `id`, a `version`
+and a `correlation_id`, over any repository with `add` and `save`. Route
+handlers never touch the relay; use cases call `create` or `change`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from lingban_kit.errors import Conflict
+from lingban_kit.logging import correlation_id
+
+
+class VersionedAggregate(Protocol):
+    id: str
+    version: int
+    correlation_id: str | None
+
+
+A = TypeVar("A", bound=VersionedAggregate)
+A_contra = TypeVar("A_contra", bound=VersionedAggregate, contravariant=True)
+
+
+class AggregateWriter(Protocol[A_contra]):
+    """The two writes a unit of work needs; each is one single-document write."""
+
+    collection_name: str
+
+    async def add(self, aggregate: A_contra) -> Any: ...
+
+    async def save(self, aggregate: A_contra, expected_version: int) -> None: ...
+
+
+RelayWaker = Callable[[str, Any], None]
+
+
+def _no_relay(collection: str, doc_id: Any) -> None:
+    """For unit tests and jobs without a relay: the relay's poll finds the events."""
+
+
+@dataclass
+class UnitOfWork(Generic[A]):
+    repo: AggregateWriter[A]
+    wake_relay: RelayWaker = _no_relay
+    # What the aggregate is called in a conflict message, e.g. "项目" / "project".
+    noun: str = "记录"
+    noun_en: str = "record"
+
+    def check_version(self, aggregate: A, expected_version: int | None) -> None:
+        if expected_version is not None and expected_version != aggregate.version:
+            raise Conflict(
+                message=f"{self.noun}已更新到第 {aggregate.version} 版，请刷新后重试",
+                message_en=(
+                    f"The {self.noun_en} is at version {aggregate.version}, "
+                    f"not {expected_version}; reload and retry"
+                ),
+                extra={"current_version": aggregate.version},
+            )
+
+    async def create(self, aggregate: A) -> A:
+        """Insert a new aggregate with the events its creation recorded."""
+        await self.repo.add(aggregate)
+        self.wake_relay(self.repo.collection_name, aggregate.id)
+        return aggregate
+
+    async def change(
+        self, aggregate: A, expected_version: int | None, change: Callable[[A], None]
+    ) -> A:
+        """Apply a domain change and write it, if the caller saw the current version.
+
+        A change that records no event leaves the document as it is (no write).
+        """
+        self.check_version(aggregate, expected_version)
+        loaded = aggregate.version
+        aggregate.correlation_id = correlation_id.get()
+        change(aggregate)
+        if aggregate.version != loaded:
+            await self.repo.save(aggregate, loaded)
+            self.wake_relay(self.repo.collection_name, aggregate.id)
+        return aggregate
