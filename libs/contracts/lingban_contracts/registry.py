@@ -95,3 +95,8 @@ def _load_catalogue() -> None:
 
 
 _load_catalogue()
+
+
+def event_type(model: builtins.type[EventData]) -> str:
+    """The type string of a payload model: consumers name events by model, never by string."""
+    return REGISTRY.for_model(model).type

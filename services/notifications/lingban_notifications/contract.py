@@ -1,6 +1,9 @@
 """What the notifications service publishes and consumes (its AsyncAPI document)."""
 
 from lingban_contracts.asyncapi import ServiceContract
+from lingban_contracts.events import projects as pe
+from lingban_contracts.events import supervision as sv
+from lingban_contracts.registry import event_type
 from lingban_contracts.topics import NOTIFICATIONS
 
 CONTRACT = ServiceContract(
@@ -13,24 +16,27 @@ CONTRACT = ServiceContract(
     ),
     sends=(NOTIFICATIONS,),
     receives=(
-        "lingban.projects.project-declared.v1",
-        "lingban.projects.project-revised.v1",
-        "lingban.projects.project-submitted.v1",
-        "lingban.projects.project-returned.v1",
-        "lingban.projects.project-approved.v1",
-        "lingban.projects.project-execution-started.v1",
-        "lingban.projects.stage-reported.v1",
-        "lingban.projects.stage-completed.v1",
-        "lingban.projects.stage-overdue.v1",
-        "lingban.projects.weekly-report-submitted.v1",
-        "lingban.projects.completion-requested.v1",
-        "lingban.projects.completion-accepted.v1",
-        "lingban.projects.completion-rejected.v1",
-        "lingban.supervision.inspection-failed.v1",
-        "lingban.supervision.rectification-opened.v1",
-        "lingban.supervision.rectification-submitted.v1",
-        "lingban.supervision.rectification-verified.v1",
-        "lingban.supervision.rectification-reopened.v1",
-        "lingban.supervision.rectification-overdue.v1",
+        event_type(pe.ProjectDeclared),
+        event_type(pe.ProjectRevised),
+        event_type(pe.ProjectSubmitted),
+        event_type(pe.ProjectReturned),
+        event_type(pe.ProjectApproved),
+        event_type(pe.ProjectFiled),
+        event_type(pe.ProjectAnnounced),
+        event_type(pe.ProjectExecutionStarted),
+        event_type(pe.StageReported),
+        event_type(pe.StageCompleted),
+        event_type(pe.StageOverdue),
+        event_type(pe.WeeklyReportSubmitted),
+        event_type(pe.CompletionRequested),
+        event_type(pe.CompletionAccepted),
+        event_type(pe.CompletionRejected),
+        event_type(pe.ProjectEvaluated),
+        event_type(sv.InspectionFailed),
+        event_type(sv.RectificationOpened),
+        event_type(sv.RectificationSubmitted),
+        event_type(sv.RectificationVerified),
+        event_type(sv.RectificationReopened),
+        event_type(sv.RectificationOverdue),
     ),
 )

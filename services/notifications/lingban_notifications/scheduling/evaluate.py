@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from lingban_contracts.divisions import DivisionTree, Level
+from lingban_contracts.statuses import PROJECT_LIVE_PLAN, ProjectStatus
 from lingban_kit.clock import LOCAL_ZONE
 from lingban_notifications.directory.domain import (
     Recipient,
@@ -34,7 +35,7 @@ from lingban_notifications.notifications.domain import dedupe_key
 from lingban_notifications.rules.model import Audience, Kind, Rule, RuleSet
 from lingban_notifications.scheduling.workdays import WorkingCalendar
 
-ACTIVE = ("approved", "in_execution")  # projects whose stage tasks are live
+ACTIVE: tuple[str, ...] = PROJECT_LIVE_PLAN  # projects whose stage tasks are live
 CARD_ITEM_LIMIT = 60
 
 
@@ -82,7 +83,7 @@ class ProjectSubject:
             id=doc["_id"],
             unit_code=doc["unit_code"],
             title=doc.get("title", ""),
-            status=doc.get("status", "draft"),
+            status=doc.get("status", ProjectStatus.DRAFT),
             stages=tuple(
                 Stage(
                     month=m,
@@ -379,7 +380,7 @@ class Evaluator:
         intents: list[Intent] = []
         for p in projects:
             started = p.execution_started_on
-            if p.status != "in_execution" or week in p.weeks:
+            if p.status != ProjectStatus.IN_EXECUTION or week in p.weeks:
                 continue
             if missing and (started is None or started > week_end - timedelta(days=2)):
                 continue  # execution began too late in that week to owe a report
@@ -440,7 +441,7 @@ class Evaluator:
     def _deadlines(self, rule: Rule, today: date, projects: list[ProjectSubject]) -> list[Intent]:
         intents: list[Intent] = []
         for p in projects:
-            if p.status != "in_execution":
+            if p.status != ProjectStatus.IN_EXECUTION:
                 continue
             for s in p.stages:
                 if s.reported or s.completed:
@@ -474,7 +475,7 @@ class Evaluator:
         assert rule.waiting_days is not None
         intents: list[Intent] = []
         for p in projects:
-            if p.status != "submitted" or p.submitted_on is None:
+            if p.status != ProjectStatus.SUBMITTED or p.submitted_on is None:
                 continue
             waiting = (today - p.submitted_on).days
             if waiting >= rule.waiting_days:

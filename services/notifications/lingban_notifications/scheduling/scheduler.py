@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from lingban_contracts.divisions import DivisionTree
+from lingban_contracts.events.supervision import RectificationStatus
+from lingban_contracts.statuses import PROJECT_LIVE_PLAN, ProjectStatus
 from lingban_kit.clock import LOCAL_ZONE, Clock
 from lingban_kit.leases import Lease
 from lingban_kit.mongo import Database, Document
@@ -39,7 +41,8 @@ from lingban_notifications.subjects.tracking import SUBJECTS
 
 log = logging.getLogger(__name__)
 STATE = "scheduler_state"
-LIVE = ["submitted", "approved", "in_execution"]
+# Submitted (awaiting review) and every status with a live stage plan.
+LIVE: tuple[str, ...] = (ProjectStatus.SUBMITTED, *PROJECT_LIVE_PLAN)
 
 
 def live_subject_filters() -> list[Document]:
@@ -49,7 +52,7 @@ def live_subject_filters() -> list[Document]:
 
 def open_rectifications_filter() -> Document:
     """`reminder_rectifications` the rules look at; index (status)."""
-    return {"status": "open"}
+    return {"status": RectificationStatus.OPEN}
 
 
 @dataclass

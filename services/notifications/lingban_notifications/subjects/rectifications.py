@@ -11,22 +11,28 @@ from __future__ import annotations
 from typing import Any
 
 from lingban_contracts import Envelope
+from lingban_contracts.events import supervision as sv
+from lingban_contracts.events.supervision import RectificationStatus
+from lingban_contracts.registry import event_type
 from lingban_kit.mongo import Database, apply_if_newer
 from lingban_notifications.subjects.tracking import Projection
 
 RECTIFICATIONS = "reminder_rectifications"
+R = RectificationStatus
 STATUS_AFTER = {
-    "rectification-opened": "open",
-    "rectification-reopened": "open",
-    "rectification-submitted": "submitted",
-    "rectification-verified": "closed",
+    event_type(sv.RectificationOpened): R.OPEN,
+    event_type(sv.RectificationReopened): R.OPEN,
+    event_type(sv.RectificationSubmitted): R.SUBMITTED,
+    event_type(sv.RectificationVerified): R.CLOSED,
 }
+# Every rectification event carries the deadline; the ones above also change the status.
+RECTIFICATION_EVENTS = (*STATUS_AFTER, event_type(sv.RectificationOverdue))
 
 
 def _update(event: Envelope) -> tuple[str, dict[str, Any]] | None:
-    name = event.type.split(".")[2]
+    name = event.type
     d = event.data
-    if name == "inspection-failed":
+    if name == event_type(sv.InspectionFailed):
         return d["rectification_id"], {
             "$set": {
                 "inspection_id": d["inspection_id"],
@@ -34,10 +40,10 @@ def _update(event: Envelope) -> tuple[str, dict[str, Any]] | None:
                 "project_id": d.get("project_id"),
                 "deadline": d["rectification_deadline"],
                 "items": list(d["failed_items"]),
-                "status": "open",
+                "status": R.OPEN.value,
             }
         }
-    if not name.startswith("rectification-"):
+    if name not in RECTIFICATION_EVENTS:
         return None
     sets: dict[str, Any] = {
         "inspection_id": d["inspection_id"],
@@ -46,8 +52,8 @@ def _update(event: Envelope) -> tuple[str, dict[str, Any]] | None:
         "deadline": d["deadline"],
     }
     if name in STATUS_AFTER:
-        sets["status"] = STATUS_AFTER[name]
-    if name == "rectification-opened":
+        sets["status"] = STATUS_AFTER[name].value
+    if name == event_type(sv.RectificationOpened):
         sets["items"] = list(d["items"])
     return d["rectification_id"], {"$set": sets}
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from lingban_contracts import Envelope
 from lingban_contracts.events import projects as ev
+from lingban_contracts.registry import event_type
+from lingban_contracts.statuses import ProjectStatus
 from lingban_kit.clock import LOCAL_ZONE
 from lingban_kit.mongo import Database, apply_if_newer
 
@@ -44,40 +46,46 @@ def _declaration(form: ev.DeclarationForm | ev.ProjectDeclared) -> dict[str, Any
     }
 
 
+S = ProjectStatus
+# The status a project event leaves the subject in (events not listed leave it alone).
+STATUS_AFTER: dict[str, ProjectStatus] = {
+    event_type(ev.ProjectReturned): S.RETURNED,
+    event_type(ev.ProjectApproved): S.APPROVED,
+    event_type(ev.ProjectFiled): S.FILED,
+    event_type(ev.ProjectAnnounced): S.ANNOUNCED,
+    event_type(ev.CompletionRequested): S.COMPLETION_REQUESTED,
+    event_type(ev.CompletionAccepted): S.COMPLETED,
+    event_type(ev.CompletionRejected): S.IN_EXECUTION,
+    event_type(ev.ProjectEvaluated): S.EVALUATED,
+}
+
+
 def _update(event: Envelope) -> dict[str, Any]:
     """The `$set`/`$addToSet` a project event makes to its subject document."""
-    t = event.type.removeprefix("lingban.projects.").removesuffix(".v1")
+    t = event.type
     d = event.data
     sets: dict[str, Any] = {"unit_code": d["unit_code"], "year": d["year"]}
-    if t == "project-declared":
-        sets |= _declaration(ev.ProjectDeclared.model_validate(d)) | {"status": "draft"}
-    elif t == "project-revised":
-        sets |= _declaration(ev.ProjectRevised.model_validate(d).form) | {"status": "draft"}
-    elif t == "project-submitted":
+    if t == event_type(ev.ProjectDeclared):
+        sets |= _declaration(ev.ProjectDeclared.model_validate(d)) | {"status": S.DRAFT.value}
+    elif t == event_type(ev.ProjectRevised):
+        sets |= _declaration(ev.ProjectRevised.model_validate(d).form) | {"status": S.DRAFT.value}
+    elif t == event_type(ev.ProjectSubmitted):
         sets |= {
-            "status": "submitted",
+            "status": S.SUBMITTED.value,
             "submitted_on": _local_day(event),
             "reviewer_unit": d["reviewer_unit"],
             "revision": d["revision"],
         }
-    elif t in ("project-returned", "project-approved", "project-filed", "project-announced"):
-        sets["status"] = {"project-returned": "returned"}.get(t, "approved")
-    elif t == "project-execution-started":
-        sets |= {"status": "in_execution", "execution_started_on": _local_day(event)}
-    elif t == "stage-reported":
+    elif t in STATUS_AFTER:
+        sets["status"] = STATUS_AFTER[t].value
+    elif t == event_type(ev.ProjectExecutionStarted):
+        sets |= {"status": S.IN_EXECUTION.value, "execution_started_on": _local_day(event)}
+    elif t == event_type(ev.StageReported):
         sets[f"stages.{d['month']}.reported"] = True
-    elif t == "stage-completed":
+    elif t == event_type(ev.StageCompleted):
         sets[f"stages.{d['month']}.completed"] = True
-    elif t == "weekly-report-submitted":
+    elif t == event_type(ev.WeeklyReportSubmitted):
         return {"$set": sets, "$addToSet": {"weeks": d["week"]}}
-    elif t == "completion-requested":
-        sets["status"] = "completion_requested"
-    elif t == "completion-accepted":
-        sets["status"] = "completed"
-    elif t == "completion-rejected":
-        sets["status"] = "in_execution"
-    elif t == "project-evaluated":
-        sets["status"] = "evaluated"
     # Anything else (stage-overdue …) changes nothing here but the version.
     return {"$set": sets}
 

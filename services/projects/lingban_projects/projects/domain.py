@@ -13,7 +13,6 @@ causes; the repository stores both in one write.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,6 +29,7 @@ from lingban_contracts.events.projects import (
     StageStatus,
     StageTask,
 )
+from lingban_contracts.statuses import PROJECT_STATUS_ZH, ProjectStatus
 from lingban_kit.errors import Conflict, FieldProblem, InvalidTransition, ValidationFailed
 
 SERVICE = "projects"
@@ -38,31 +38,9 @@ APPROVAL_MIN_SCORE = 60
 PRE_APPROVAL_STEPS = ("investigation", "collective_study", "filing", "announcement")
 
 
-class Status(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-    APPROVED = "approved"
-    FILED = "filed"
-    ANNOUNCED = "announced"
-    IN_EXECUTION = "in_execution"
-    COMPLETION_REQUESTED = "completion_requested"
-    COMPLETED = "completed"
-    EVALUATED = "evaluated"
-
-
-STATUS_ZH = {
-    Status.DRAFT: "草稿",
-    Status.SUBMITTED: "待研判",
-    Status.RETURNED: "已退回",
-    Status.APPROVED: "研判通过",
-    Status.FILED: "已备案",
-    Status.ANNOUNCED: "公示中",
-    Status.IN_EXECUTION: "实施中",
-    Status.COMPLETION_REQUESTED: "待验收",
-    Status.COMPLETED: "已验收",
-    Status.EVALUATED: "已评价",
-}
+# The words are the contract's: reporting and notifications fold the same events.
+Status = ProjectStatus
+STATUS_ZH = PROJECT_STATUS_ZH
 
 
 def month_of(day: date) -> str:

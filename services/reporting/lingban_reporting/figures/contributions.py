@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lingban_contracts.statuses import ProjectStatus
 from lingban_kit.clock import LOCAL_ZONE
 from lingban_reporting.read_models.generations import (
     INSPECTIONS,
@@ -110,7 +111,7 @@ def project(doc: Doc) -> Contribution:
     c.add(key, "pos", int(doc.get("overdue_stages") or 0))
     category = str(doc.get("category") or "")
     c.add(key, f"pkn:{category}")
-    c.add(key, f"pkx:{category}", doc.get("status") == "in_execution")
+    c.add(key, f"pkx:{category}", doc.get("status") == ProjectStatus.IN_EXECUTION)
     c.add(key, f"pkc:{category}", completed)
     c.add(key, f"pko:{category}", overdue)
     accepted = local_month(doc.get("completed_at"))

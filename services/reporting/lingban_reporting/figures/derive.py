@@ -14,27 +14,29 @@ from datetime import date
 from typing import Any
 
 from lingban_contracts.divisions import DivisionTree, Level, Unit
+from lingban_contracts.statuses import ProjectStatus
 from lingban_reporting.figures.contributions import Counts
 
+S = ProjectStatus
 # `approved` groups the statuses between approval and execution (filed, announced).
-STATUS_GROUPS = {
-    "submitted": ("submitted",),
-    "returned": ("returned",),
-    "approved": ("approved", "filed", "announced"),
-    "in_execution": ("in_execution",),
-    "completion_requested": ("completion_requested",),
-    "completed": ("completed",),
-    "evaluated": ("evaluated",),
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {
+    S.SUBMITTED: (S.SUBMITTED,),
+    S.RETURNED: (S.RETURNED,),
+    S.APPROVED: (S.APPROVED, S.FILED, S.ANNOUNCED),
+    S.IN_EXECUTION: (S.IN_EXECUTION,),
+    S.COMPLETION_REQUESTED: (S.COMPLETION_REQUESTED,),
+    S.COMPLETED: (S.COMPLETED,),
+    S.EVALUATED: (S.EVALUATED,),
 }
 # Every status a project can have once the level above approved it.
-PASSED_REVIEW = (
-    "approved",
-    "filed",
-    "announced",
-    "in_execution",
-    "completion_requested",
-    "completed",
-    "evaluated",
+PASSED_REVIEW: tuple[str, ...] = (
+    S.APPROVED,
+    S.FILED,
+    S.ANNOUNCED,
+    S.IN_EXECUTION,
+    S.COMPLETION_REQUESTED,
+    S.COMPLETED,
+    S.EVALUATED,
 )
 
 

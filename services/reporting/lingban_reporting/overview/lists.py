@@ -6,17 +6,19 @@ from datetime import date
 from typing import Any
 
 from lingban_contracts.divisions import DivisionTree
+from lingban_contracts.events.supervision import RectificationStatus
 from lingban_reporting.figures.derive import unit_json
 
 Doc = dict[str, Any]
 
 # The stored statuses a rectification shown as `open` (overdue included),
 # `overdue` or `closed` can have; `open` is every one not closed.
-STORED_STATUSES = {
-    None: ("open", "submitted", "closed"),
-    "open": ("open", "submitted"),
-    "overdue": ("open", "submitted"),
-    "closed": ("closed",),
+R = RectificationStatus
+STORED_STATUSES: dict[str | None, tuple[str, ...]] = {
+    None: (R.OPEN, R.SUBMITTED, R.CLOSED),
+    "open": (R.OPEN, R.SUBMITTED),
+    "overdue": (R.OPEN, R.SUBMITTED),
+    "closed": (R.CLOSED,),
 }
 # What a project's overdue stage item needs of its document.
 OVERDUE_FIELDS = ("unit_code", "title", "overdue_months")

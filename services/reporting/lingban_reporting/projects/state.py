@@ -17,54 +17,45 @@ from datetime import datetime
 from typing import Any
 
 from lingban_contracts import Envelope
+from lingban_contracts.events import projects as ev
+from lingban_contracts.registry import event_type
+from lingban_contracts.statuses import PROJECT_STATUS_ZH, ProjectStatus
 
-P = "lingban.projects."
-DECLARED = P + "project-declared.v1"
-REVISED = P + "project-revised.v1"
-SUBMITTED = P + "project-submitted.v1"
-RETURNED = P + "project-returned.v1"
-APPROVED = P + "project-approved.v1"
-FILED = P + "project-filed.v1"
-ANNOUNCED = P + "project-announced.v1"
-EXECUTION_STARTED = P + "project-execution-started.v1"
-STAGE_REPORTED = P + "stage-reported.v1"
-STAGE_COMPLETED = P + "stage-completed.v1"
-STAGE_OVERDUE = P + "stage-overdue.v1"
-WEEKLY_REPORT = P + "weekly-report-submitted.v1"
-COMPLETION_REQUESTED = P + "completion-requested.v1"
-COMPLETION_ACCEPTED = P + "completion-accepted.v1"
-COMPLETION_REJECTED = P + "completion-rejected.v1"
-EVALUATED = P + "project-evaluated.v1"
+DECLARED = event_type(ev.ProjectDeclared)
+REVISED = event_type(ev.ProjectRevised)
+SUBMITTED = event_type(ev.ProjectSubmitted)
+RETURNED = event_type(ev.ProjectReturned)
+APPROVED = event_type(ev.ProjectApproved)
+FILED = event_type(ev.ProjectFiled)
+ANNOUNCED = event_type(ev.ProjectAnnounced)
+EXECUTION_STARTED = event_type(ev.ProjectExecutionStarted)
+STAGE_REPORTED = event_type(ev.StageReported)
+STAGE_COMPLETED = event_type(ev.StageCompleted)
+STAGE_OVERDUE = event_type(ev.StageOverdue)
+WEEKLY_REPORT = event_type(ev.WeeklyReportSubmitted)
+COMPLETION_REQUESTED = event_type(ev.CompletionRequested)
+COMPLETION_ACCEPTED = event_type(ev.CompletionAccepted)
+COMPLETION_REJECTED = event_type(ev.CompletionRejected)
+EVALUATED = event_type(ev.ProjectEvaluated)
 
 # The status each event leaves the project in (events not listed leave it alone).
 STATUS_AFTER = {
-    DECLARED: "draft",
-    REVISED: "draft",
-    SUBMITTED: "submitted",
-    RETURNED: "returned",
-    APPROVED: "approved",
-    FILED: "filed",
-    ANNOUNCED: "announced",
-    EXECUTION_STARTED: "in_execution",
-    COMPLETION_REQUESTED: "completion_requested",
-    COMPLETION_ACCEPTED: "completed",
-    COMPLETION_REJECTED: "in_execution",
-    EVALUATED: "evaluated",
+    DECLARED: ProjectStatus.DRAFT,
+    REVISED: ProjectStatus.DRAFT,
+    SUBMITTED: ProjectStatus.SUBMITTED,
+    RETURNED: ProjectStatus.RETURNED,
+    APPROVED: ProjectStatus.APPROVED,
+    FILED: ProjectStatus.FILED,
+    ANNOUNCED: ProjectStatus.ANNOUNCED,
+    EXECUTION_STARTED: ProjectStatus.IN_EXECUTION,
+    COMPLETION_REQUESTED: ProjectStatus.COMPLETION_REQUESTED,
+    COMPLETION_ACCEPTED: ProjectStatus.COMPLETED,
+    COMPLETION_REJECTED: ProjectStatus.IN_EXECUTION,
+    EVALUATED: ProjectStatus.EVALUATED,
 }
 EVENT_TYPES = (*STATUS_AFTER, STAGE_REPORTED, STAGE_COMPLETED, STAGE_OVERDUE, WEEKLY_REPORT)
 
-STATUS_ZH = {
-    "draft": "草稿",
-    "submitted": "待研判",
-    "returned": "已退回",
-    "approved": "研判通过",
-    "filed": "已备案",
-    "announced": "公示中",
-    "in_execution": "实施中",
-    "completion_requested": "待验收",
-    "completed": "已验收",
-    "evaluated": "已评价",
-}
+STATUS_ZH: dict[str, str] = {str(k): v for k, v in PROJECT_STATUS_ZH.items()}
 
 Doc = dict[str, Any]
 
@@ -110,7 +101,7 @@ def new_doc(event: Envelope, township_code: str | None) -> Doc:
         "stage_months": [],
         "form_version": 0,
         "plan_version": 0,
-        "status": "draft",
+        "status": ProjectStatus.DRAFT.value,
         "status_version": 0,
         "done_months": [],
         "flagged_months": [],
@@ -157,7 +148,7 @@ def fold(doc: Doc, event: Envelope) -> None:
         doc["model_case"] = bool(data["model_case"])
     status = STATUS_AFTER.get(kind)
     if status is not None and version > doc.get("status_version", 0):
-        doc["status"] = status
+        doc["status"] = status.value
         doc["status_version"] = version
     if version not in doc["seen"]:
         _add(doc, "seen", version)

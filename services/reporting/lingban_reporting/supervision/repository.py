@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lingban_contracts.divisions import DivisionTree
+from lingban_contracts.events.supervision import RectificationStatus
 from lingban_contracts.regions import in_subtree
 from lingban_reporting.read_models.generations import ReadModels
 from lingban_reporting.read_models.regions import region_equality
@@ -12,7 +13,7 @@ from lingban_reporting.read_models.regions import region_equality
 Doc = dict[str, Any]
 
 # What a rectification's `status` can be (its fold, `state.py`).
-RECTIFICATION_STATUSES = ("open", "submitted", "closed")
+RECTIFICATION_STATUSES: tuple[str, ...] = tuple(RectificationStatus)
 
 
 def rectification_queries(tree: DivisionTree, region: str, statuses: tuple[str, ...]) -> list[Doc]:

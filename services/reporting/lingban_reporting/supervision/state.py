@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from lingban_contracts import Envelope
+from lingban_contracts.events.supervision import RectificationStatus
 from lingban_kit.clock import LOCAL_ZONE
 from lingban_reporting.read_models.tracking import base_doc, newer, track
 
@@ -91,11 +92,11 @@ def fold_inspection(doc: Doc, event: Envelope) -> None:
 
 # ---- rectifications ------------------------------------------------------------
 RECTIFICATION_STATUS = {
-    INSPECTION_FAILED: "open",
-    RECTIFICATION_OPENED: "open",
-    RECTIFICATION_SUBMITTED: "submitted",
-    RECTIFICATION_VERIFIED: "closed",
-    RECTIFICATION_REOPENED: "open",
+    INSPECTION_FAILED: RectificationStatus.OPEN.value,
+    RECTIFICATION_OPENED: RectificationStatus.OPEN.value,
+    RECTIFICATION_SUBMITTED: RectificationStatus.SUBMITTED.value,
+    RECTIFICATION_VERIFIED: RectificationStatus.CLOSED.value,
+    RECTIFICATION_REOPENED: RectificationStatus.OPEN.value,
 }
 
 
