@@ -225,7 +225,9 @@ async def notif_settings(
         sms_api_key="k",
         max_attempts=3,
         retry_backoff_seconds=60,
-        public_base_url="https://lingban.example.cn",
+        # The fake robot above listens on http://127.0.0.1 (never allowed in production).
+        webhook_allow_loopback=True,
+        workbench_url="https://lingban.example.cn",
     )
     yield settings
     client = mongo.connect(infra.mongodb_uri)

@@ -38,12 +38,13 @@ class FakeNotificationRepository(NotificationRepository):
         found = self.items.get(notification_id)
         return (copy.deepcopy(found[0]), found[1]) if found else None
 
-    async def save(self, n: Notification, rev: int, claim: str | None = None) -> bool:
+    async def save(
+        self, n: Notification, rev: int, claim: str | None = None, *, release: bool = True
+    ) -> bool:
         if self.items[n.id][1] != rev:
             return False
-        if claim is not None and self.claims.get(n.id, ("", datetime.min))[0] != claim:
-            return False
-        self.claims.pop(n.id, None)
+        if claim is not None and release and self.claims.get(n.id, ("", datetime.min))[0] == claim:
+            self.claims.pop(n.id)  # only the claimer releases its own claim
         self._store(n, rev + 1)
         return True
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from pydantic import Field
 
 from lingban_kit.settings import ServiceSettings, service_config
+from lingban_notifications.delivery.egress import ROBOT_HOSTS, WebhookPolicy
 
 
 class NotificationsSettings(ServiceSettings):
@@ -40,7 +41,19 @@ class NotificationsSettings(ServiceSettings):
     sms_sign_name: str = "领办"
     # Timeout of webhook, SMS and SMTP calls.
     channel_timeout_seconds: float = Field(default=10, gt=0)
+    # Webhook egress (SSRF guard, see delivery/egress.py): the hosts a contact's
+    # webhook may name (a JSON list; empty = any host whose addresses are all
+    # public), and whether loopback (also over http) is allowed, for the
+    # dev/test stack's fake robot on 127.0.0.1 only.
+    webhook_allowed_hosts: list[str] = Field(default_factory=lambda: list(ROBOT_HOSTS))
+    webhook_allow_loopback: bool = False
+    # The workbench every notice links into (the gateway's address; devstack sets it).
+    # The one place a link's host comes from: its paths are workbench routes.
+    workbench_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^/?#]+(/.*)?$")
+
+    def webhook_policy(self) -> WebhookPolicy:
+        return WebhookPolicy.of(self.webhook_allowed_hosts, self.webhook_allow_loopback)
 
     def link_base(self) -> str:
-        """Links in messages: `PUBLIC_BASE_URL`, else this service's own address."""
-        return self.public_base_url or f"http://{self.host}:{self.port}"
+        """Links in messages: the workbench's address, without a trailing slash."""
+        return self.workbench_url.rstrip("/")

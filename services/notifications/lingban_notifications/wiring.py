@@ -80,7 +80,7 @@ def channel_senders(
     return {
         Channel.INBOX: InboxSender(),
         Channel.EMAIL: EmailSender(smtp),
-        Channel.WEBHOOK: WebhookSender(timeout),
+        Channel.WEBHOOK: WebhookSender(timeout, settings.webhook_policy()),
         Channel.SMS: SmsSender(sms_provider),
     }
 

@@ -11,7 +11,17 @@ from lingban_notifications.notifications.domain import Notification
 
 
 class DeliveryError(Exception):
-    """The channel did not accept the message; the dispatcher retries with backoff."""
+    """The channel did not accept the message; the dispatcher retries with backoff.
+
+    Any other exception a sender raises is treated the same way by the
+    dispatcher (recorded with its type name only), so a bug or an unexpected
+    library error fails one delivery instead of the whole pass.
+    """
+
+
+def one_line(text: str) -> str:
+    """Subjects become mail headers and robot titles: no CR/LF (header injection, LB-06)."""
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,7 @@ def compose(items: list[Notification]) -> Message:
     if len(items) == 1:
         n = items[0]
         text = f"{n.body['zh']}\n\n{n.title['en']}\n{n.body['en']}"
-        return Message(subject=n.title["zh"], text=text, link=n.link)
+        return Message(subject=one_line(n.title["zh"]), text=text, link=n.link)
     lines = [f"{i}. {n.title['zh']}\n   {n.link}" for i, n in enumerate(items, 1)]
     return Message(
         subject=f"【汇总提醒】共 {len(items)} 条待办提醒 ({len(items)} reminders)",

@@ -8,13 +8,22 @@
 - Quiet hours defer e-mail, SMS and webhooks (not the inbox) to their end.
 - A failure is retried with exponential backoff; after the last attempt the
   delivery is dead-lettered (listed and replayed through the operations API).
-- Every outcome and its event are one write (outbox); if the recipient changed
-  the notification meanwhile, the outcome is re-applied to the fresh copy.
+- Every outcome and its event are one write (outbox), made right after that
+  send: a crash or SIGTERM mid-pass re-sends at most the message in flight
+  (R3). If the recipient changed the notification meanwhile, the outcome is
+  re-applied to the fresh copy (the write needs `rev`, never the claim: R2).
+- Any exception from a channel is that delivery's failure, retried like a
+  `DeliveryError` (R1/LB-06); only its type name is recorded, since the text
+  of an unexpected error may carry an address or a response.
+- A pass stops starting sends once half its claim time is gone and gives the
+  rest back at once, so no claim lapses while this replica still holds it in
+  memory (a lapsed claim lets another replica send the same message).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +51,15 @@ def _redact(error: str, recipient: Recipient) -> str:
 
 
 @dataclass
+class _Claimed:
+    """One claimed notification during a pass: its latest copy and `rev`."""
+
+    n: Notification
+    rev: int
+    groups_left: int = 0
+
+
+@dataclass
 class Dispatcher:
     repo: NotificationRepository
     directory: Directory
@@ -54,22 +72,24 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """One pass over what is due now; returns how many notifications it handled."""
+        started = time.monotonic()
         now = self.clock.now()
         claimed = await self.repo.claim_due(now, self.holder, self.hold, self.batch_size)
         if not claimed:
             return 0
         contacts = await self.directory.all()
-        outcomes: dict[str, list[Outcome]] = {n.id: [] for n, _ in claimed}
-        groups: dict[tuple[str, Channel], list[Notification]] = {}
+        state = {n.id: _Claimed(n, rev) for n, rev in claimed}
+        early: dict[str, list[Outcome]] = {n.id: [] for n, _ in claimed}
+        groups: dict[tuple[str, Channel], list[str]] = {}
         for n, _ in claimed:
             recipient = contacts.get(n.recipient_id)
             for channel in n.due_channels(now):
                 sender = self.senders.get(channel)
                 if sender is None or not sender.configured:
-                    outcomes[n.id].append(_skip(channel))
+                    early[n.id].append(_skip(channel))
                     DELIVERIES.labels(channel.value, "skipped").inc()
                 elif recipient is None:
-                    outcomes[n.id].append(
+                    early[n.id].append(
                         _failed(channel, now, "recipient left the directory", self.retry)
                     )
                 elif (
@@ -77,44 +97,75 @@ class Dispatcher:
                     and recipient.quiet_hours is not None
                     and recipient.quiet_hours.contains(now)
                 ):
-                    outcomes[n.id].append(_defer(channel, recipient.quiet_hours.ends_after(now)))
+                    early[n.id].append(_defer(channel, recipient.quiet_hours.ends_after(now)))
                     DELIVERIES.labels(channel.value, "deferred").inc()
+                elif channel is Channel.INBOX:
+                    # The inbox shows each notice on its own, and "sending" it is this
+                    # service's own write: recorded with the notice's first write.
+                    early[n.id].append(await self._send(channel, recipient, [n]))
                 else:
-                    # The inbox shows each notice on its own; other channels digest.
-                    key = (n.id if channel is Channel.INBOX else recipient.id, channel)
-                    groups.setdefault(key, []).append(n)
-        for (_, channel), items in groups.items():
-            recipient = contacts[items[0].recipient_id]
-            digest_id = uuid.uuid4().hex if len(items) > 1 else None
-            try:
-                await self.senders[channel].send(recipient, compose(items))
-            except DeliveryError as exc:
-                error = _redact(str(exc), recipient)
-                log.warning("delivery failed", extra={"channel": channel.value, "error": error})
-                for n in items:
-                    outcomes[n.id].append(_failed(channel, now, error, self.retry))
-                for n in items:
-                    last = n.deliveries[channel].attempts + 1 >= self.retry.max_attempts
-                    DELIVERIES.labels(channel.value, "dead_lettered" if last else "failed").inc()
-            else:
-                sent_at = self.clock.now()
-                for n in items:
-                    outcomes[n.id].append(_sent(channel, sent_at, digest_id))
-                DELIVERIES.labels(channel.value, "sent").inc(len(items))
-        for n, rev in claimed:
-            await self._record(n, rev, outcomes[n.id])
+                    # Other channels reach out: one digest per recipient, recorded at once.
+                    groups.setdefault((recipient.id, channel), []).append(n.id)
+                    state[n.id].groups_left += 1
+        # What needs no outside send is recorded first; a notice with nothing else is released.
+        for nid, outcomes in early.items():
+            if outcomes or state[nid].groups_left == 0:
+                await self._record(state[nid], outcomes)
+        budget = self.hold.total_seconds() / 2
+        for number, ((_, channel), ids) in enumerate(groups.items()):
+            if number and time.monotonic() - started >= budget:
+                break  # the rest go back unclaimed, for the next pass
+            recipient = contacts[state[ids[0]].n.recipient_id]
+            outcome = await self._send(channel, recipient, [state[i].n for i in ids])
+            for i in ids:
+                state[i].groups_left -= 1
+                await self._record(state[i], [outcome])
+        for item in state.values():
+            if item.groups_left > 0:  # not reached in this pass
+                item.groups_left = 0
+                await self._record(item, [])
         return len(claimed)
 
-    async def _record(self, n: Notification, rev: int, outcomes: list[Outcome]) -> None:
+    async def _send(
+        self, channel: Channel, recipient: Recipient, items: list[Notification]
+    ) -> Outcome:
+        """Send one message (a notice or a digest); its outcome, for every notice in it."""
+        digest_id = uuid.uuid4().hex if len(items) > 1 else None
+        try:
+            await self.senders[channel].send(recipient, compose(items))
+        except DeliveryError as exc:
+            error = _redact(str(exc), recipient)
+        except Exception as exc:  # a bug or library error: this delivery fails, not the pass
+            error = f"{channel.value}: {type(exc).__name__}"
+            log.warning(
+                "channel raised an unexpected error",
+                extra={"channel": channel.value, "error": error},
+                exc_info=True,
+            )
+        else:
+            DELIVERIES.labels(channel.value, "sent").inc(len(items))
+            return _sent(channel, self.clock.now(), digest_id)
+        log.warning("delivery failed", extra={"channel": channel.value, "error": error})
+        for n in items:
+            last = n.deliveries[channel].attempts + 1 >= self.retry.max_attempts
+            DELIVERIES.labels(channel.value, "dead_lettered" if last else "failed").inc()
+        return _failed(channel, self.clock.now(), error, self.retry)
+
+    async def _record(self, item: _Claimed, outcomes: list[Outcome]) -> None:
+        """Write `outcomes` now; the claim goes with the notice's last write of the pass."""
+        release = item.groups_left == 0
+        n, rev = item.n, item.rev
         for _ in range(10):
             for apply in outcomes:
                 apply(n)
-            if await self.repo.save(n, rev, claim=self.holder):
+            if await self.repo.save(n, rev, claim=self.holder, release=release):
+                item.n, item.rev = n, rev + 1
                 return
             found = await self.repo.get(n.id)  # changed meanwhile (read, acknowledged)
             if found is None:
                 return
             n, rev = found
+        item.n, item.rev = n, rev
         log.error("could not record delivery outcome", extra={"notification": n.id})
 
 

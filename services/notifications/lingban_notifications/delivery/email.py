@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from lingban_contracts.events.notifications import Channel
-from lingban_notifications.delivery.channels import ChannelSender, DeliveryError, Message
+from lingban_notifications.delivery.channels import (
+    ChannelSender,
+    DeliveryError,
+    Message,
+    one_line,
+)
 from lingban_notifications.directory.domain import Recipient
 
 
@@ -39,7 +44,7 @@ class EmailSender(ChannelSender):
         mail = EmailMessage()
         mail["From"] = c.sender
         mail["To"] = to
-        mail["Subject"] = message.subject
+        mail["Subject"] = one_line(message.subject)  # a line break would raise ValueError
         mail.set_content(message.text + (f"\n\n{message.link}" if message.link else ""))
         with smtplib.SMTP(c.host, c.port, timeout=c.timeout_seconds) as smtp:
             if c.starttls:

@@ -6,6 +6,11 @@ Each flavor gets its native JSON shape and signing: DingTalk's `timestamp` and
 over an empty message, base64). Every request also carries
 `X-Lingban-Timestamp` and `X-Lingban-Signature: sha256=<hex HMAC of
 "timestamp.body">` so a receiver of our own can verify it.
+
+Before each send the URL passes the egress policy again (`egress.py`), and
+redirects are not followed. A failure records the HTTP status or the robot's
+numeric error code only: what a URL answers never reaches `last_error`, the
+inbox or the public `notification-failed` event (LB-07).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import httpx
 
 from lingban_contracts.events.notifications import Channel
 from lingban_notifications.delivery.channels import ChannelSender, DeliveryError, Message
+from lingban_notifications.delivery.egress import WebhookPolicy
 from lingban_notifications.directory.domain import Recipient, Webhook, WebhookFlavor
 
 
@@ -58,24 +64,43 @@ def robot_request(hook: Webhook, message: Message, now_ms: int) -> tuple[str, di
     return url, {"msgtype": "markdown", "markdown": {"content": f"**{message.subject}**\n{text}"}}
 
 
+def _robot_code(payload: Any) -> Any:
+    return payload.get("errcode", payload.get("code", 0)) if isinstance(payload, dict) else 0
+
+
 def robot_accepted(payload: Any) -> bool:
     """WeCom/DingTalk answer {"errcode": 0}, Feishu {"code": 0}; anything else is a refusal."""
-    if not isinstance(payload, dict):
-        return True
-    code = payload.get("errcode", payload.get("code", 0))
-    return code in (0, "0", None)
+    return _robot_code(payload) in (0, "0", None)
+
+
+def refusal_error(payload: Any) -> str:
+    """The robot's numeric error code, never its text (it may echo keys or our request)."""
+    code = _robot_code(payload)
+    if isinstance(code, int) and not isinstance(code, bool):
+        return f"webhook: robot refused (code {code})"
+    return "webhook: robot refused"
 
 
 class WebhookSender(ChannelSender):
     channel = Channel.WEBHOOK
 
-    def __init__(self, timeout_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        timeout_seconds: float = 10.0,
+        policy: WebhookPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.timeout_seconds = timeout_seconds
+        self.policy = policy or WebhookPolicy()
+        self.transport = transport  # tests: a mock robot
 
     async def send(self, recipient: Recipient, message: Message) -> None:
         hook = recipient.webhook
         if hook is None:
             raise DeliveryError("no webhook configured")
+        refused = await self.policy.refusal(hook.url)
+        if refused is not None:
+            raise DeliveryError(f"webhook: address not allowed ({refused.message_en})")
         now_ms = int(time.time() * 1000)
         url, body = robot_request(hook, message, now_ms)
         raw = json.dumps(body, ensure_ascii=False).encode()
@@ -85,7 +110,9 @@ class WebhookSender(ChannelSender):
             headers["X-Lingban-Timestamp"] = ts
             headers["X-Lingban-Signature"] = lingban_signature(hook.secret, ts, raw)
         try:
-            async with httpx.AsyncClient(timeout=self.timeout_seconds) as client:
+            async with httpx.AsyncClient(
+                timeout=self.timeout_seconds, follow_redirects=False, transport=self.transport
+            ) as client:
                 response = await client.post(url, content=raw, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook: {type(exc).__name__}") from exc
@@ -96,4 +123,4 @@ class WebhookSender(ChannelSender):
         except ValueError:
             payload = None
         if not robot_accepted(payload):
-            raise DeliveryError(f"webhook: robot refused: {str(payload)[:200]}")
+            raise DeliveryError(refusal_error(payload))

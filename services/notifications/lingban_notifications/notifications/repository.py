@@ -61,8 +61,19 @@ class NotificationRepository(abc.ABC):
         """The notification and its `rev` (for a conditional save)."""
 
     @abc.abstractmethod
-    async def save(self, n: Notification, rev: int, claim: str | None = None) -> bool:
-        """Store state + pending events if `rev` is unchanged; releases `claim`."""
+    async def save(
+        self, n: Notification, rev: int, claim: str | None = None, *, release: bool = True
+    ) -> bool:
+        """Store state + pending events if `rev` is unchanged.
+
+        Only the claimer touches a claim: `claim` is the caller's own (the
+        dispatcher's), released with this write when `release` and still held
+        by it. A save without `claim` (a read, a signature, an escalation
+        mark, a replay) leaves any claim alone, so the dispatcher can still
+        record the outcome of a send in flight (R2). The write never requires
+        the claim: `rev` alone keeps concurrent changes from overwriting each
+        other, and an outcome must be recorded even if the claim lapsed.
+        """
 
     @abc.abstractmethod
     async def claim_due(
@@ -143,6 +154,10 @@ async def _backfill_flags(coll: Collection) -> int:
         )
         fixed += result.modified_count
     return fixed
+
+
+def _released(update: Document) -> Document:
+    return {**update, "$unset": {"claim": "", "claim_until": ""}}
 
 
 def _dt(value: Any) -> datetime | None:
@@ -267,20 +282,30 @@ class MongoNotificationRepository(NotificationRepository):
         doc = await self.collection.find_one(id_filter(notification_id), _NO_OUTBOX)
         return (from_document(doc), doc["rev"]) if doc else None
 
-    async def save(self, n: Notification, rev: int, claim: str | None = None) -> bool:
+    async def save(
+        self, n: Notification, rev: int, claim: str | None = None, *, release: bool = True
+    ) -> bool:
         state = to_document(n, rev + 1)
         state.pop("_id")
-        update: Document = {"$set": state, "$unset": {"claim": "", "claim_until": ""}}
+        update: Document = {"$set": state}
         if n.pending_events:
             update = with_events(update, n.pending_events)
         query: Document = {"_id": n.id, "rev": rev}
-        if claim is not None:
-            query["claim"] = claim
-        result = await self.collection.update_one(query, update)
-        if result.matched_count == 0:
+        releasing = claim is not None and release
+        # Common case, one write: still ours, so state and release together.
+        if releasing and await self._matched({**query, "claim": claim}, _released(update)):
+            n.pending_events.clear()
+            return True
+        if not await self._matched(query, update):
             return False
         n.pending_events.clear()
+        if releasing:  # the claim lapsed or was never taken: release it only if ours
+            await self.collection.update_one({"_id": n.id, "claim": claim}, _released({}))
         return True
+
+    async def _matched(self, query: Document, update: Document) -> bool:
+        result = await self.collection.update_one(query, update)
+        return result.matched_count > 0
 
     async def claim_due(
         self, now: datetime, holder: str, hold: timedelta, limit: int

@@ -1,0 +1,166 @@
+"""The dispatcher when a channel misbehaves (R1/LB-06) or the process dies in the
+middle of a pass (R3): no pass aborts, and nothing already sent goes out again."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from lingban_contracts.events.notifications import Channel
+from lingban_kit.clock import FixedClock
+from lingban_notifications.delivery.channels import ChannelSender, Message, compose
+from lingban_notifications.delivery.dispatcher import Dispatcher
+from lingban_notifications.delivery.email import EmailSender, SmtpConfig
+from lingban_notifications.directory.domain import Recipient
+from lingban_notifications.notifications.domain import Notification
+from tests.notifications.builders import VILLAGE, local
+from tests.notifications.conftest import SmtpServer, subject_of
+from tests.notifications.fakes import FakeDirectory, FakeNotificationRepository, RecordingSender
+from tests.notifications.test_dispatch_rules import notifications, setup, village_secretary
+
+
+class ExplodingSender(ChannelSender):
+    """Raises something that is not a DeliveryError (httpx.InvalidURL, ValueError …)."""
+
+    def __init__(self, channel: Channel, error: BaseException) -> None:
+        self.channel = channel
+        self.error = error
+        self.calls = 0
+
+    async def send(self, recipient: Recipient, message: Message) -> None:
+        self.calls += 1
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [httpx.InvalidURL("Invalid port: 'b'"), ValueError("Header values may not contain linefeed")],
+)
+async def test_an_unexpected_channel_error_is_that_deliverys_failure(
+    error: Exception,
+) -> None:
+    repo, dispatcher, _, _ = await setup(village_secretary())
+    dispatcher.senders[Channel.SMS] = ExplodingSender(Channel.SMS, error)
+    assert await dispatcher.run_once() == 2  # the pass completes
+    for n in notifications(repo):
+        assert n.deliveries[Channel.INBOX].status == "sent"
+        sms = n.deliveries[Channel.SMS]
+        assert (sms.status, sms.attempts) == ("failed", 1)
+        assert sms.last_error == f"sms: {type(error).__name__}"  # no exception text echoed
+    assert await dispatcher.run_once() == 0  # recorded: nothing due before the backoff
+
+
+def sms_notice(recipient: Recipient, subject_id: str) -> Notification:
+    return Notification.create(
+        rule_id="stage-deadline-warning",
+        kind="deadline_warning",
+        recipient_id=recipient.id,
+        recipient_kind=recipient.kind.value,
+        recipient_name=recipient.name,
+        unit_code=recipient.unit_code,
+        subject_type="project",
+        subject_id=subject_id,
+        subject_unit_code=recipient.unit_code,
+        period="2026-04/D-7",
+        title={"zh": f"{subject_id} 预警", "en": "warning"},
+        body={"zh": "正文", "en": "body"},
+        link=f"https://x/{subject_id}",
+        requires_ack=False,
+        channels=[Channel.INBOX, Channel.SMS],
+        now=local(2026, 4, 23, 9),
+    )
+
+
+async def two_recipients() -> tuple[FakeNotificationRepository, Dispatcher, RecordingSender]:
+    first = village_secretary(phone="13800000001")
+    second = village_secretary(id="secretary:340881001002", unit_code="340881001002")
+    repo, dispatcher, sms, _ = await setup(first)
+    repo.items.clear()
+    for n in (sms_notice(first, "p1"), sms_notice(second, "p2")):
+        await repo.add(n)
+    dispatcher.directory = FakeDirectory([first, second])
+    return repo, dispatcher, sms
+
+
+async def test_a_crash_mid_pass_resends_at_most_the_delivery_in_flight() -> None:
+    repo, dispatcher, sms = await two_recipients()
+    clock = dispatcher.clock
+    assert isinstance(clock, FixedClock)
+    first, second = (f"secretary:{VILLAGE}", "secretary:340881001002")
+
+    class DiesOnTheSecondSms(ChannelSender):
+        channel = Channel.SMS
+
+        async def send(self, recipient: Recipient, message: Message) -> None:
+            if sms.sent:  # SIGTERM / kill while the second message is in flight
+                raise asyncio.CancelledError
+            await sms.send(recipient, message)
+
+    dispatcher.senders[Channel.SMS] = DiesOnTheSecondSms()
+    with pytest.raises(asyncio.CancelledError):
+        await dispatcher.run_once()
+    assert [r for r, _ in sms.sent] == [first]
+    # What went out before the crash is recorded already; the inbox is never held back.
+    state = {
+        n.recipient_id: (n.deliveries[Channel.INBOX].status, n.deliveries[Channel.SMS].status)
+        for n in notifications(repo)
+    }
+    assert state == {first: ("sent", "sent"), second: ("sent", "pending")}
+    dispatcher.senders[Channel.SMS] = sms
+    clock.set(clock.now() + timedelta(minutes=3))  # the dead pass's claims have lapsed
+    assert await dispatcher.run_once() == 1
+    assert [r for r, _ in sms.sent] == [first, second]  # the first not sent twice
+    assert not any(n.open for n in notifications(repo))
+
+
+async def test_a_pass_stops_sending_before_its_claims_could_lapse() -> None:
+    repo, dispatcher, sms = await two_recipients()
+    dispatcher.hold = timedelta(0)  # every send now takes "too long"
+    assert await dispatcher.run_once() == 2
+    assert len(sms.sent) == 1  # one message, then the pass gave the rest back
+    assert repo.claims == {}  # released, not left to lapse
+    assert sorted(n.deliveries[Channel.SMS].status for n in notifications(repo)) == [
+        "pending",
+        "sent",
+    ]
+    dispatcher.hold = timedelta(minutes=2)
+    assert await dispatcher.run_once() == 1
+    assert len(sms.sent) == 2
+    assert not any(n.open for n in notifications(repo))
+
+
+def test_subjects_never_carry_line_breaks() -> None:
+    n = Notification.create(
+        rule_id="r",
+        kind="k",
+        recipient_id="secretary:x",
+        recipient_kind="secretary",
+        recipient_name="x",
+        unit_code="340881001001",
+        subject_type="project",
+        subject_id="p1",
+        subject_unit_code=None,
+        period="p",
+        title={"zh": "项目\r\nBcc: victim@example.cn", "en": "a\nb"},
+        body={"zh": "正文", "en": "body"},
+        link="https://x/p1",
+        requires_ack=False,
+        channels=[Channel.EMAIL],
+        now=local(2026, 4, 23, 9),
+    )
+    message = compose([n])
+    assert message.subject == "项目 Bcc: victim@example.cn"
+
+
+async def test_an_email_subject_with_a_line_break_goes_out_on_one_line(smtp: SmtpServer) -> None:
+    sender = EmailSender(SmtpConfig(host=smtp.host, port=smtp.port))
+    recipient = village_secretary(email="nanpu@example.cn", channels=["inbox", "email"])
+    await sender.send(
+        recipient, Message(subject="项目\r\nBcc: victim@example.cn", text="t", link=None)
+    )
+    [mail] = smtp.messages
+    assert mail["Bcc"] is None
+    assert subject_of(mail) == "项目 Bcc: victim@example.cn"
