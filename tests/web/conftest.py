@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 from devstack import gateway
 from devstack.infra import Endpoints
@@ -57,14 +57,19 @@ def workbench(infra: Endpoints) -> Iterator[Workbench]:
         "the workbench is not built: run `make setup` (npm run build in web/workbench)"
     )
     run = uuid.uuid4().hex[:8]
-    extra_env = {"LINGBAN_AUTH_JWT_SECRET": DEV_JWT_SECRET, "LINGBAN_DEV_SIGN_IN": "true"}
+    gateway_port = get_profile("test").gateway_port
+    extra_env = {
+        "LINGBAN_AUTH_JWT_SECRET": DEV_JWT_SECRET,
+        "LINGBAN_DEV_SIGN_IN": "true",
+        **gateway.workbench_url_env(gateway_port),
+    }
     for spec in WEB_SERVICES:
         extra_env[f"{spec.env_prefix}MONGODB_DATABASE"] = f"lingban_web_{run}_{spec.name}"
     urls = start_services(STATE, infra, WEB_SERVICES, extra_env=extra_env)
     try:
         url = gateway.start(
             STATE,
-            get_profile("test").gateway_port,
+            gateway_port,
             {spec.name: f"{HOST}:{spec.port}" for spec in WEB_SERVICES},
         )
         try:
@@ -99,3 +104,24 @@ async def browser(chromium_binary: str) -> AsyncIterator[Browser]:
         )
         yield chromium
         await chromium.close()
+
+
+@pytest.fixture(params=["desktop", "phone"])
+async def page(request: pytest.FixtureRequest, browser: Browser) -> AsyncIterator[Page]:
+    """A fresh tab at desktop (1280×800) or phone (390×844) size; a page error fails the test."""
+    from tests.web.browser import SIZES, WAIT_MS
+
+    width, height = SIZES[request.param]
+    context = await browser.new_context(
+        viewport={"width": width, "height": height},
+        locale="zh-CN",
+        reduced_motion="reduce",
+        has_touch=request.param == "phone",
+    )
+    context.set_default_timeout(WAIT_MS)
+    tab = await context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    await context.close()
+    assert errors == [], f"the page raised: {errors}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -20,103 +19,20 @@ from playwright.async_api import Browser, Page, expect
 
 from lingban_kit.auth import Role
 from tests.auth import auth
+from tests.web.browser import (
+    FANJI_SECRETARY,
+    NANPU,
+    NANPU_SECRETARY,
+    WAIT_MS,
+    WENCHANG_SECRETARY,
+    declare,
+    field,
+    sign_in,
+    snap,
+)
 from tests.web.conftest import Workbench
 
 pytestmark = pytest.mark.integration
-
-WAIT_MS = 60_000
-NANPU = "340881001001"
-NANPU_SECRETARY = "village_secretary@340881001001"  # 南铺社区书记, in 文昌街道
-FANJI_SECRETARY = "village_secretary@340881001002"  # 畈集社区书记, also in 文昌街道
-WENCHANG_SECRETARY = "township_secretary@340881001000"  # 文昌街道党委书记
-SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
-
-
-@pytest.fixture(params=list(SIZES))
-async def page(request: pytest.FixtureRequest, browser: Browser) -> AsyncIterator[Page]:
-    width, height = SIZES[request.param]
-    context = await browser.new_context(
-        viewport={"width": width, "height": height},
-        locale="zh-CN",
-        reduced_motion="reduce",
-        has_touch=request.param == "phone",
-    )
-    context.set_default_timeout(WAIT_MS)
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    await context.close()
-    assert errors == [], f"the page raised: {errors}"
-
-
-def field(name: str) -> str:
-    """The text box of a form field (Element Plus puts the attribute on the box itself)."""
-    return (
-        f'input[data-test="{name}"], textarea[data-test="{name}"], '
-        f'[data-test="{name}"] input, [data-test="{name}"] textarea'
-    )
-
-
-def size_of(page: Page) -> str:
-    viewport = page.viewport_size
-    assert viewport is not None
-    return "phone" if viewport["width"] < 768 else "desktop"
-
-
-async def snap(page: Page, artefacts: Path, name: str) -> None:
-    """A full-page screenshot once the page has loaded; nothing may stick out on the right."""
-    await expect(page.locator("[data-state=loading]")).to_have_count(0)
-    await expect(page.locator("[data-state=ready]")).not_to_have_count(0)
-    await expect(page.locator(".el-loading-mask")).to_have_count(0)
-    # Passing toasts ("已保存") would cover the page in the picture.
-    await page.evaluate("document.querySelectorAll('.el-message').forEach(m => m.remove())")
-    await page.screenshot(path=str(artefacts / f"{name}-{size_of(page)}.png"), full_page=True)
-    overflow = await page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{name} overflows the {size_of(page)} width by {overflow}px"
-
-
-async def sign_in(page: Page, workbench: Workbench, user_id: str, then: str = "/") -> None:
-    await page.goto(f"{workbench.url}{then}")
-    await expect(page).to_have_url(re.compile(r"/sign-in"))
-    await page.click(f'[data-test="demo-user-{user_id}"]')
-    await expect(page.locator('[data-test="who"]')).to_be_visible()
-    # Never a token in the address bar (history, logs, Referer).
-    assert "token" not in page.url
-    assert "eyJ" not in page.url
-
-
-async def pick_option(page: Page, select: str, text: str) -> None:
-    await page.click(f'[data-test="{select}"]')
-    await page.locator(".el-select-dropdown__item:visible", has_text=text).first.click()
-
-
-async def declare(page: Page, title: str) -> str:
-    """Fill the declaration form, save it as a draft; returns the new project's id."""
-    await page.fill(field("title"), title)
-    await pick_option(page, "category", "人居环境")
-    await page.fill(field("problem"), "村内主干道夜间无照明，群众出行不便。")
-    await page.fill(field("goals"), "年内完成主干道路灯安装，夜间照明全覆盖。")
-    await page.fill(field("criteria"), "路灯安装到位，群众满意度达到90%以上。")
-    await page.fill(field("lead"), "张书记")
-    await page.fill(field("task-force"), "李四\n王五")
-    # The server's message shows next to the empty stage plan, and nothing typed is lost.
-    await page.click('[data-test="save"]')
-    await expect(page.get_by_text("至少需要一项按月阶段任务")).to_be_visible()
-    await expect(page.locator(field("title"))).to_have_value(title)
-    await page.click('[data-test="fill-months"]')
-    rows = page.locator('[data-test="stage-row"]')
-    count = await rows.count()
-    assert count >= 1
-    for i in range(count):
-        await rows.nth(i).locator(field("stage-task")).fill(f"第{i + 1}阶段：安装路灯")
-        await rows.nth(i).locator(field("stage-deliverable")).fill("路灯通电验收单")
-    await page.click('[data-test="save"]')
-    await expect(page).to_have_url(re.compile(r"/projects/[^/]+$"))
-    await expect(page.locator('[data-test="project-status"]')).to_have_text("草稿")
-    return page.url.rsplit("/", 1)[1]
 
 
 async def test_village_secretary_declares_and_submits_a_project(

@@ -27,12 +27,19 @@ def _up(profile: str) -> None:
     # `make token` sign with it: the same default on both sides.
     secret = os.environ.get("LINGBAN_AUTH_JWT_SECRET") or DEV_JWT_SECRET
     endpoints = infra.ensure_infra(profile)
+    gateway_port = get_profile(profile).gateway_port
     urls = services.start_services(
-        profile, endpoints, extra_env={"LINGBAN_AUTH_JWT_SECRET": secret, **DEV_SIGN_IN_ENV}
+        profile,
+        endpoints,
+        extra_env={
+            "LINGBAN_AUTH_JWT_SECRET": secret,
+            **DEV_SIGN_IN_ENV,
+            **gateway.workbench_url_env(gateway_port),
+        },
     )
     workbench = gateway.start(
         profile,
-        get_profile(profile).gateway_port,
+        gateway_port,
         {spec.name: f"{services.HOST}:{spec.port}" for spec in services.SERVICES},
     )
     loaded = [

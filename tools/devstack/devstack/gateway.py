@@ -38,6 +38,12 @@ def workbench_dist() -> Path:
     return paths.repo_root() / "web" / "workbench" / "dist"
 
 
+def workbench_url_env(port: int) -> dict[str, str]:
+    """The services' environment naming the workbench (the gateway on `port`):
+    notices link to its pages."""
+    return {"LINGBAN_NOTIFICATIONS_WORKBENCH_URL": f"http://{HOST}:{port}"}
+
+
 def _find_nginx() -> str | None:
     found = shutil.which("nginx")
     if found:

@@ -15,6 +15,12 @@ export type StageTask = ProjectsComponents["schemas"]["StageTask"];
 export type History = ProjectsComponents["schemas"]["HistoryOut"];
 export type DemoUser = ProjectsComponents["schemas"]["DemoUserOut"];
 export type Notice = NotificationsComponents["schemas"]["NotificationView"];
+export type Unit = ProjectsComponents["schemas"]["UnitOut"];
+export type ReviewIn = ProjectsComponents["schemas"]["ReviewIn"];
+export type StageReportIn = ProjectsComponents["schemas"]["StageReportIn"];
+export type WeeklyReportIn = ProjectsComponents["schemas"]["WeeklyReportIn"];
+export type CompletionDecisionIn = ProjectsComponents["schemas"]["CompletionDecisionIn"];
+export type EvaluationIn = ProjectsComponents["schemas"]["EvaluationIn"];
 
 const authenticate: Middleware = {
   onRequest({ request }) {

@@ -70,3 +70,11 @@ export async function call<T>(
     return { ok: false, problem: networkProblem() };
   }
 }
+
+/** The messages for a field and for the items of a list field ("reasons", "reasons.2"). */
+export function fieldError(fields: Record<string, string>, name: string): string | undefined {
+  const found = Object.entries(fields)
+    .filter(([field]) => field === name || field.startsWith(`${name}.`))
+    .map(([, message]) => message);
+  return found.length ? found.join("；") : undefined;
+}
