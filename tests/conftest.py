@@ -16,6 +16,9 @@ import pytest
 from devstack.infra import Endpoints, ensure_infra, stop_infra
 from lingban_kit import mongo
 
+# Debian's Chromium under Playwright for the browser tests (fixtures `browser`, `chromium_binary`).
+pytest_plugins = ["tests.browsers"]
+
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Endpoints]:

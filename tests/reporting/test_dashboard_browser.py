@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from devstack.infra import Endpoints
 from lingban_contracts import Envelope, encode_record
@@ -38,18 +38,6 @@ from tests.reporting.project_world import World
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags Chromium keeps dialling out of a closed network.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Bounds on waiting for the service and the page, never speed assertions.
 WAIT_MS = 60_000
 
@@ -154,22 +142,6 @@ async def wait_for_declared(base_url: str, year: int, count: int) -> None:
                     return
             await asyncio.sleep(0.2)
     raise AssertionError(f"the read models show {declared} projects of {year}, expected {count}")
-
-
-@pytest.fixture(scope="module")
-def chromium_binary() -> str:
-    assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: run `make browser`"
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-async def browser(chromium_binary: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=chromium_binary, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        await chromium.close()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from devstack import gateway
 from devstack.infra import Endpoints
@@ -30,19 +30,6 @@ PORT_OFFSET = int(os.environ.get("LINGBAN_WEB_PORT_OFFSET", "12000"))
 WEB_SERVICES = tuple(ServiceSpec(s.name, s.module, s.port + PORT_OFFSET) for s in SERVICES)
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("LINGBAN_TEST_ARTEFACTS", ROOT / "test-artefacts")) / "workbench"
-
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags Chromium keeps dialling out of a closed network.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @dataclass(frozen=True)
@@ -88,22 +75,6 @@ def artefacts() -> Path:
     if not ignore.exists():
         ignore.write_text("*\n", encoding="utf-8")
     return ARTEFACTS
-
-
-@pytest.fixture(scope="session")
-def chromium_binary() -> str:
-    assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: run `make browser`"
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-async def browser(chromium_binary: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=chromium_binary, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        await chromium.close()
 
 
 @pytest.fixture(params=["desktop", "phone"])
