@@ -40,6 +40,9 @@ COUNTERS_AND_GAUGES = {
     "lingban_events_published_total",
     "lingban_outbox_pending_events",
     "lingban_outbox_relay_errors_total",
+    "lingban_outbox_dead_lettered_events_total",
+    "lingban_background_task_restarts_total",
+    "lingban_consumer_outage_retries_total",
 }
 HISTOGRAMS = {
     "lingban_http_request_duration_seconds",

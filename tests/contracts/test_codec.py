@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
 
 from lingban_contracts import DecodeError, Envelope, decode_record, encode_record
+from lingban_contracts.codec import MAX_VALUE_BYTES
 from lingban_contracts.topics import PROJECTS
 from tests.events import project_declared
 
@@ -53,3 +55,36 @@ def test_bad_payload_is_poison(value: bytes) -> None:
     record = encode_record(envelope())
     with pytest.raises(DecodeError):
         decode_record(record.headers, value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"[" * 100_000, b'{"a":' * 100_000, b'{"title": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"],
+)
+def test_deeply_nested_json_is_poison_not_a_recursion_error(value: bytes) -> None:
+    record = encode_record(envelope())
+    with pytest.raises(DecodeError):
+        decode_record(record.headers, value)
+
+
+def test_an_oversized_value_is_poison_before_it_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    record = encode_record(envelope())
+
+    def never(*args: object, **kwargs: object) -> object:
+        raise AssertionError("parsed an oversized value")
+
+    monkeypatch.setattr(json, "loads", never)
+    with pytest.raises(DecodeError, match="exceeds"):
+        decode_record(record.headers, b" " * (MAX_VALUE_BYTES + 1))
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [("ce_time", b"not a time"), ("ce_aggregateversion", b"9" * 5000), ("ce_id", b"\xff\xfe")],
+)
+def test_any_broken_header_is_poison_or_decodes(header: str, value: bytes) -> None:
+    record = encode_record(envelope())
+    headers = [(k, value if k == header else v) for k, v in record.headers]
+    # DecodeError is the only exception a consumer needs to expect.
+    with contextlib.suppress(DecodeError):
+        decode_record(headers, record.value)

@@ -7,16 +7,24 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError
 
 from devstack.infra import Endpoints
-from lingban_contracts import Envelope, encode_record
+from lingban_contracts import Envelope, KafkaRecord, encode_record
 from lingban_contracts.topics import PROJECTS, dead_letter_topic
 from lingban_kit.batch_consumer import BatchEventConsumer, run_batch_consumer
-from lingban_kit.kafka import ensure_topics, new_producer, send_records
-from lingban_kit.testing import collect, end_offsets, header
+from lingban_kit.kafka import (
+    MAX_REQUEST_BYTES,
+    ensure_topics,
+    new_producer,
+    record_size,
+    send_records,
+)
+from lingban_kit.testing import collect, end_offsets, group_at_end, header
 from tests.events import project_declared
 
 pytestmark = pytest.mark.integration
@@ -98,3 +106,125 @@ async def test_batches_dead_letter_only_the_bad_records(infra: Endpoints) -> Non
         await check.stop()
     assert committed is not None
     assert committed > last
+
+
+async def test_a_refused_commit_does_not_stop_the_batch_consumer(
+    infra: Endpoints, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bootstrap = infra.kafka_bootstrap_servers
+    service = f"b{uuid.uuid4().hex[:8]}"
+    await ensure_topics(
+        bootstrap, [(PROJECTS.name, PROJECTS.partitions), (dead_letter_topic(service), 1)], 1
+    )
+    key = uuid.uuid4().hex
+    seen: list[str] = []
+    second_seen = asyncio.Event()
+
+    async def handler(events: Sequence[Envelope]) -> None:
+        seen.extend(e.data["title"] for e in events if e.aggregate_id == key)
+        if "second" in seen:
+            second_seen.set()
+
+    commit = AIOKafkaConsumer.commit
+    refused = 0
+    was_refused = asyncio.Event()
+
+    async def refuse_first_commit(self: AIOKafkaConsumer, *args: Any, **kwargs: Any) -> None:
+        nonlocal refused
+        if refused == 0:
+            refused += 1
+            was_refused.set()
+            # What aiokafka raises when the group rebalanced during the batch.
+            raise CommitFailedError("rebalanced while the batch was handled")
+        await commit(self, *args, **kwargs)
+
+    producer = new_producer(bootstrap, "test")
+    await producer.start()
+    consumer = BatchEventConsumer(
+        service=service,
+        handler=handler,
+        event_types={DECLARED},
+        producer=producer,
+        max_attempts=1,
+        backoff_seconds=0.01,
+    )
+    await group_at_end(bootstrap, f"{service}-group", [PROJECTS.name])
+    monkeypatch.setattr(AIOKafkaConsumer, "commit", refuse_first_commit)
+    task = asyncio.create_task(
+        run_batch_consumer(
+            consumer, bootstrap=bootstrap, topics=[PROJECTS.name], group_id=f"{service}-group"
+        )
+    )
+    try:
+        await send_records(producer, [encode_record(project_declared(key, title="first"))])
+        await asyncio.wait_for(was_refused.wait(), 30)
+        await send_records(
+            producer, [encode_record(project_declared(key, title="second", version=2))]
+        )
+        await asyncio.wait_for(second_seen.wait(), 30)
+        assert not task.done()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await producer.stop()
+    assert refused == 1
+    assert seen[0] == "first"
+
+
+async def test_a_near_limit_deeply_nested_record_is_dead_lettered_and_the_next_one_applied(
+    infra: Endpoints,
+) -> None:
+    """LB-03: `[[[[...` just under the record limit raised RecursionError (not a decode
+    error) and its dead-letter copy would not fit: the batch was read again forever."""
+    bootstrap = infra.kafka_bootstrap_servers
+    service = f"b{uuid.uuid4().hex[:8]}"
+    group = f"{service}-group"
+    await ensure_topics(
+        bootstrap, [(PROJECTS.name, PROJECTS.partitions), (dead_letter_topic(service), 1)], 1
+    )
+    key = uuid.uuid4().hex
+    after = project_declared(key, title="after the poison", version=2)
+    applied = asyncio.Event()
+
+    async def handler(events: Sequence[Envelope]) -> None:
+        if any(e.id == after.id for e in events):
+            applied.set()
+
+    headers = encode_record(project_declared(key, title="poison")).headers
+    room = MAX_REQUEST_BYTES - record_size(KafkaRecord(PROJECTS.name, key.encode(), b"", headers))
+    poison = b"[" * (room - 200)  # fits the topic, not with the dlt_* headers added
+    producer = new_producer(bootstrap, "test")
+    await producer.start()
+    await group_at_end(bootstrap, group, [PROJECTS.name])
+    dlt_since = await end_offsets(bootstrap, dead_letter_topic(service))
+    await producer.send_and_wait(PROJECTS.name, poison, key=key.encode(), headers=headers)
+    await send_records(producer, [encode_record(after)])
+    consumer = BatchEventConsumer(
+        service=service,
+        handler=handler,
+        event_types={DECLARED},
+        producer=producer,
+        max_attempts=1,
+        backoff_seconds=0.01,
+    )
+    task = asyncio.create_task(
+        run_batch_consumer(consumer, bootstrap=bootstrap, topics=[PROJECTS.name], group_id=group)
+    )
+    try:
+        await asyncio.wait_for(applied.wait(), 30)
+        [dead] = await collect(
+            bootstrap,
+            dead_letter_topic(service),
+            dlt_since,
+            match=lambda r: r.key == key.encode(),
+            until=lambda f: len(f) >= 1,
+        )
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await producer.stop()
+    assert header(dead, "dlt_reason") == "poison"
+    assert header(dead, "dlt_value_omitted") == str(len(poison))
+    assert dead.value == b""

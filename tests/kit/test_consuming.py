@@ -6,9 +6,11 @@ import asyncio
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
 
 from devstack.infra import Endpoints
 from lingban_contracts import Envelope, encode_record
@@ -36,7 +38,7 @@ async def producer(infra: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
 
 
 def runtime_for(
-    infra: Endpoints, service: str, database: Database, table: HandlerTable
+    infra: Endpoints, service: str, database: Database, table: HandlerTable, **settings_: Any
 ) -> ServiceRuntime:
     settings = ServiceSettings(
         service_name=service,
@@ -44,6 +46,7 @@ def runtime_for(
         mongodb_uri=infra.mongodb_uri,
         mongodb_database=database.name,
         consumer_retry_backoff_seconds=0.01,
+        **settings_,
     )
     contract = ServiceContract(
         service=service, title=service, description="test", receives=(DECLARED,)
@@ -170,3 +173,52 @@ async def test_a_crash_mid_handling_redelivers_the_event(
     finally:
         await survivor.stop()
     assert target.id in seen
+
+
+async def test_a_database_outage_is_waited_out_and_nothing_is_dead_lettered(
+    infra: Endpoints, database: Database, producer: AIOKafkaProducer
+) -> None:
+    """More failed attempts than `consumer_max_attempts`, all of them a real
+    ServerSelectionTimeoutError: the event is applied once the database answers."""
+    service = f"t{uuid.uuid4().hex[:8]}"
+    event = project_declared(title="during an outage")
+    # A server nobody listens on: pymongo fails exactly as during an outage.
+    away: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        "mongodb://127.0.0.1:9/", serverSelectionTimeoutMS=100
+    )
+    failures: list[str] = []
+    applied = asyncio.Event()
+
+    async def on_declared(e: Envelope) -> None:
+        if e.id != event.id:
+            return
+        if len(failures) < 6:  # twice the configured attempts
+            try:
+                await away["lingban"]["views"].insert_one({"_id": e.id})
+            except Exception as exc:
+                failures.append(type(exc).__name__)
+                raise
+        await database["views"].insert_one({"_id": e.id})
+        applied.set()
+
+    await group_at_end(infra.kafka_bootstrap_servers, f"lingban-{service}", [PROJECTS.name])
+    runtime = runtime_for(
+        infra,
+        service,
+        database,
+        {DECLARED: on_declared},
+        consumer_max_attempts=3,
+        consumer_outage_backoff_seconds=0.05,
+        consumer_outage_backoff_max_seconds=0.2,
+    )
+    await runtime.start()
+    try:
+        await send_records(producer, [encode_record(event)])
+        await asyncio.wait_for(applied.wait(), 60)
+    finally:
+        await runtime.stop()
+        await away.close()
+    assert failures == ["ServerSelectionTimeoutError"] * 6
+    assert await database["views"].count_documents({"_id": event.id}) == 1
+    dead = await end_offsets(infra.kafka_bootstrap_servers, dead_letter_topic(service))
+    assert sum(dead.values()) == 0

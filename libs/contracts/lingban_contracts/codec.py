@@ -36,6 +36,11 @@ class DecodeError(ValueError):
     """The record is not a valid Lingban event: a poison message."""
 
 
+# The largest record value a consumer accepts: the producer limit (1 MiB). The
+# services' own events are kept far below it (the kit's event budget).
+MAX_VALUE_BYTES = 1024 * 1024
+
+
 def dataschema_uri(event_type: str) -> str:
     return f"urn:lingban:schema:{event_type}"
 
@@ -80,7 +85,25 @@ def headers_to_dict(headers: Iterable[tuple[str, bytes]] | dict[str, str]) -> di
 def decode_record(
     headers: Sequence[tuple[str, bytes]] | dict[str, str], value: bytes | None
 ) -> Envelope:
-    """Decode and validate; raises DecodeError with a reason a person can act on."""
+    """Decode and validate; raises DecodeError with a reason a person can act on.
+
+    Whatever a record holds, the only exception is DecodeError: a consumer
+    dead-letters it and moves on. Anything else (a RecursionError from deeply
+    nested JSON, a header that breaks a parser) would be retried forever and
+    block the partition behind it.
+    """
+    if value is not None and len(value) > MAX_VALUE_BYTES:
+        # Checked before parsing: no event we publish is this large.
+        raise DecodeError(f"payload of {len(value)} bytes exceeds {MAX_VALUE_BYTES} bytes")
+    try:
+        return _decode(headers, value)
+    except DecodeError:
+        raise
+    except Exception as exc:  # e.g. RecursionError from deeply nested JSON
+        raise DecodeError(f"undecodable record: {type(exc).__name__}: {exc}"[:2000]) from exc
+
+
+def _decode(headers: Sequence[tuple[str, bytes]] | dict[str, str], value: bytes | None) -> Envelope:
     h = headers_to_dict(headers)
     missing = [f"ce_{a}" for a in (*_REQUIRED, *_EXTENSIONS) if f"ce_{a}" not in h]
     if missing:

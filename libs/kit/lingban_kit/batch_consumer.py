@@ -7,9 +7,16 @@ known types to the batch handler in one call, and commits the batch's
 offsets only after the handler returned. If the batch handler keeps failing,
 the batch is replayed record by record through `EventConsumer`, so only the
 record that really fails is dead-lettered after `max_attempts` and the rest
-are applied. Any other error (e.g. the dead-letter send itself failing) seeks
-back to the last committed offsets: the batch is read again, nothing is lost.
-The single-record `EventConsumer` stays the default for the other services.
+are applied. A dependency outage (database, broker) is not a failing record:
+the batch is retried after a growing pause until the dependency is back, and
+nothing is dead-lettered for it. Decoding never raises anything but
+`DecodeError`, and the dead-letter copy always fits on its topic, so a single
+record cannot wedge the loop; what is left (the dead-letter send itself failing
+while Kafka is away) seeks back to the last committed offsets after a growing
+pause: the batch is read again, nothing is lost. A commit refused because the
+group rebalanced is logged and the loop goes on (the records come again; the
+read models are idempotent). The single-record `EventConsumer` stays the
+default for the other services.
 """
 
 from __future__ import annotations
@@ -20,10 +27,12 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from lingban_contracts import DecodeError, Envelope, decode_record
 from lingban_kit import metrics
 from lingban_kit.consumer import EventConsumer, IncomingRecord
+from lingban_kit.retry import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +49,8 @@ class BatchEventConsumer:
         producer: AIOKafkaProducer,
         max_attempts: int,
         backoff_seconds: float,
+        outage_backoff_seconds: float = 0.5,
+        outage_backoff_max_seconds: float = 30.0,
     ) -> None:
         self.service = service
         self.handler = handler
@@ -57,6 +68,8 @@ class BatchEventConsumer:
             producer=producer,
             max_attempts=max_attempts,
             backoff_seconds=backoff_seconds,
+            outage_backoff_seconds=outage_backoff_seconds,
+            outage_backoff_max_seconds=outage_backoff_max_seconds,
         )
 
     async def handle_batch(self, records: Sequence[IncomingRecord]) -> None:
@@ -76,11 +89,19 @@ class BatchEventConsumer:
             decoded.append(record)
         if not events:
             return
-        for attempt in range(1, self.max_attempts + 1):
+        attempt = 0
+        outage = self.single.outage_delays()
+        while attempt < self.max_attempts:
             started = time.perf_counter()
             try:
                 await self.handler(events)
             except Exception as exc:
+                if is_transient(exc):
+                    # The database is away: every record would fail now, none is at fault.
+                    await self.single.wait_out_outage(outage, exc)
+                    continue
+                attempt += 1
+                outage = self.single.outage_delays()
                 log.warning(
                     "batch handler failed",
                     extra={"events": len(events), "attempt": attempt, "error": repr(exc)},
@@ -132,6 +153,7 @@ async def run_batch_consumer(
         max_poll_records=max_records,
     )
     await kafka.start()
+    pauses = consumer.single.outage_delays()
     try:
         while True:
             polled = await kafka.getmany(timeout_ms=poll_timeout_ms, max_records=max_records)
@@ -143,18 +165,34 @@ async def run_batch_consumer(
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.error("batch not handled; reading it again", extra={"error": repr(exc)})
+                pause = next(pauses)
+                log.error(
+                    "batch not handled; reading it again after a pause",
+                    extra={"error": repr(exc), "retry_in_seconds": pause},
+                )
+                await asyncio.sleep(pause)
                 for tp in polled:
                     committed = await kafka.committed(tp)
                     kafka.seek(tp, committed or 0)
-                await asyncio.sleep(consumer.backoff_seconds)
                 continue
+            pauses = consumer.single.outage_delays()
             offsets = {
                 TopicPartition(tp.topic, tp.partition): batch[-1].offset + 1
                 for tp, batch in polled.items()
                 if batch
             }
-            await kafka.commit(offsets)
+            try:
+                await kafka.commit(offsets)
+            except (CommitFailedError, IllegalStateError) as exc:
+                # The group rebalanced under us (a replica joined or left, or
+                # the batch outlasted max.poll.interval): the partitions' new
+                # owner reads these records again. Dying here would stop
+                # consuming for good.
+                log.warning(
+                    "batch handled but its offsets were not committed; it will be read again",
+                    extra={"error": repr(exc)},
+                )
+                continue
             if on_batch_done is not None:
                 on_batch_done(len(records))
     finally:

@@ -6,24 +6,31 @@ idempotent, because a crash after the effect and before the commit redelivers.
 A message that cannot be decoded is poison and goes straight to the
 dead-letter topic; one whose handler keeps failing goes there after
 `max_attempts`, carrying the error. Either way the consumer carries on.
+
+A failure that says a dependency is away (database or broker unreachable,
+timing out, electing a primary; see `retry.is_transient`) is not the event's
+fault: the handler is retried with a growing pause until the dependency is
+back, and the event is never dead-lettered for it (the partition waits,
+and readiness is red through its database or Kafka check meanwhile).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 
 from lingban_contracts import DecodeError, Envelope, KafkaRecord, decode_record
-from lingban_contracts.codec import headers_to_dict
 from lingban_contracts.topics import dead_letter_topic
 from lingban_kit import metrics
-from lingban_kit.kafka import send_records
+from lingban_kit.kafka import MAX_REQUEST_BYTES, record_size, send_records
 from lingban_kit.logging import correlation_id
+from lingban_kit.retry import backoff_delays, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +59,30 @@ class EventConsumer:
         producer: AIOKafkaProducer,
         max_attempts: int,
         backoff_seconds: float,
+        outage_backoff_seconds: float = 0.5,
+        outage_backoff_max_seconds: float = 30.0,
     ) -> None:
         self.service = service
         self.handlers = handlers
         self.producer = producer
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.outage_backoff_seconds = outage_backoff_seconds
+        self.outage_backoff_max_seconds = outage_backoff_max_seconds
         self.dead_letter_topic = dead_letter_topic(service)
+
+    def outage_delays(self) -> Iterator[float]:
+        return backoff_delays(self.outage_backoff_seconds, self.outage_backoff_max_seconds)
+
+    async def wait_out_outage(self, delays: Iterator[float], exc: BaseException) -> None:
+        """One pause while a dependency is away; counted and logged."""
+        metrics.CONSUMER_OUTAGE_WAITS.labels(self.service).inc()
+        delay = next(delays)
+        log.warning(
+            "dependency unavailable; retrying the event after a pause",
+            extra={"error": f"{type(exc).__name__}: {exc}"[:500], "retry_in_seconds": delay},
+        )
+        await asyncio.sleep(delay)
 
     async def handle(self, record: IncomingRecord) -> None:
         try:
@@ -81,11 +105,19 @@ class EventConsumer:
         self, record: IncomingRecord, envelope: Envelope, handler: Handler
     ) -> None:
         last_error = ""
-        for attempt in range(1, self.max_attempts + 1):
+        attempt = 0
+        outage = self.outage_delays()
+        while attempt < self.max_attempts:
             started = time.perf_counter()
             try:
                 await handler(envelope)
             except Exception as exc:
+                if is_transient(exc):
+                    # Not an attempt: the event is fine, a dependency is not.
+                    await self.wait_out_outage(outage, exc)
+                    continue
+                attempt += 1
+                outage = self.outage_delays()
                 last_error = f"{type(exc).__name__}: {exc}"
                 metrics.HANDLER_FAILURES.labels(self.service, envelope.type).inc()
                 log.warning(
@@ -115,8 +147,7 @@ class EventConsumer:
         If this send fails the exception propagates, the offset is not
         committed and the message is read again: nothing is lost.
         """
-        original = headers_to_dict(record.headers)
-        headers = [(k, v.encode()) for k, v in original.items()] + [
+        trailer = [
             ("dlt_reason", reason.encode()),
             ("dlt_error", error[:4000].encode()),
             ("dlt_consumer", self.service.encode()),
@@ -125,8 +156,7 @@ class EventConsumer:
             ("dlt_original_offset", str(record.offset).encode()),
         ]
         await send_records(
-            self.producer,
-            [KafkaRecord(self.dead_letter_topic, record.key or b"", record.value or b"", headers)],
+            self.producer, [dead_letter_copy(self.dead_letter_topic, record, trailer)]
         )
         metrics.EVENTS_CONSUMED.labels(self.service, event_type, "dead_lettered").inc()
         log.error(
@@ -139,3 +169,40 @@ class EventConsumer:
                 "offset": record.offset,
             },
         )
+
+
+# What a header may keep when the original headers alone are too big to copy.
+_HEADER_KEEP_BYTES = 1024
+
+
+def dead_letter_copy(
+    topic: str, record: IncomingRecord, trailer: list[tuple[str, bytes]]
+) -> KafkaRecord:
+    """The original record plus `trailer`, made to fit the producer's limit.
+
+    A record just under the limit no longer fits once the `dlt_*` headers are
+    added, and a copy that cannot be sent would block the partition forever.
+    So, in order, until it fits: the value is left out (its size and SHA-256
+    stay in `dlt_value_omitted` / `dlt_value_sha256`), then every original
+    header and the key are cut to 1 KiB, then only our own headers remain.
+    """
+    key = record.key or b""
+    value = record.value or b""
+    original = [(k, v or b"") for k, v in record.headers]
+    copy = KafkaRecord(topic, key, value, original + trailer)
+    if record_size(copy) <= MAX_REQUEST_BYTES:
+        return copy
+    trailer = [
+        *trailer,
+        ("dlt_value_omitted", str(len(value)).encode()),
+        ("dlt_value_sha256", hashlib.sha256(value).hexdigest().encode()),
+    ]
+    copy = KafkaRecord(topic, key, b"", original + trailer)
+    if record_size(copy) <= MAX_REQUEST_BYTES:
+        return copy
+    trailer = [*trailer, ("dlt_headers_truncated", b"true")]
+    cut = [(k[:_HEADER_KEEP_BYTES], v[:_HEADER_KEEP_BYTES]) for k, v in original]
+    copy = KafkaRecord(topic, key[:_HEADER_KEEP_BYTES], b"", cut + trailer)
+    if record_size(copy) <= MAX_REQUEST_BYTES:
+        return copy
+    return KafkaRecord(topic, key[:_HEADER_KEEP_BYTES], b"", trailer)

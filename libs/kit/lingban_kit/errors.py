@@ -76,3 +76,8 @@ class InvalidTransition(Conflict):
 class ServiceUnavailable(LingbanError):
     status_code = 503
     code = "unavailable"
+
+
+class PayloadTooLarge(LingbanError):
+    status_code = 413
+    code = "payload_too_large"

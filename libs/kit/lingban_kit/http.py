@@ -91,8 +91,14 @@ def _ops_router(runtime: ServiceRuntime) -> APIRouter:
 
     @router.get(
         "/readyz",
-        summary="Readiness: Kafka and the database are reachable",
-        responses={503: {"model": Readiness, "description": "A dependency is unreachable"}},
+        summary="Readiness: Kafka and the database are reachable, background loops running",
+        responses={
+            503: {
+                "model": Readiness,
+                "description": "A dependency is unreachable or a background loop is down",
+            }
+        },
+        response_model_exclude_none=True,
     )
     async def readyz(response: Response) -> Readiness:
         checks = await runtime.readiness()

@@ -11,10 +11,16 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from lingban_contracts import KafkaRecord
 
 log = logging.getLogger(__name__)
+
+# The producer refuses a record larger than this (aiokafka's default, and the
+# broker's default `message.max.bytes` is about the same), so it is stated once
+# here: the relay and the dead-letter path check against it before sending.
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 async def ensure_topics(
@@ -47,7 +53,19 @@ def new_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
+        max_request_size=MAX_REQUEST_BYTES,
     )
+
+
+def record_size(record: KafkaRecord) -> int:
+    """The size the producer checks against `MAX_REQUEST_BYTES` (its own estimate)."""
+    return int(
+        DefaultRecordBatchBuilder.estimate_size_in_bytes(record.key, record.value, record.headers)
+    )
+
+
+def fits(record: KafkaRecord) -> bool:
+    return record_size(record) <= MAX_REQUEST_BYTES
 
 
 async def enqueue_records(

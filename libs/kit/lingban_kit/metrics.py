@@ -44,5 +44,22 @@ OUTBOX_ERRORS = Counter(
     "Relay cycles that failed (Kafka or database unreachable); they are retried.",
     ["service"],
 )
+OUTBOX_DEAD_LETTERED = Counter(
+    "lingban_outbox_dead_lettered_events_total",
+    "Outbox entries the relay could never publish (too large, invalid), moved to "
+    "the outbox_dead_letters collection. Alert on any increase.",
+    ["service"],
+)
+BACKGROUND_RESTARTS = Counter(
+    "lingban_background_task_restarts_total",
+    "Background loops (batch consumers, schedulers) that died and were restarted.",
+    ["service", "task"],
+)
+CONSUMER_OUTAGE_WAITS = Counter(
+    "lingban_consumer_outage_retries_total",
+    "Handler attempts that failed because a dependency (database, broker) was "
+    "unreachable; the event is retried until it is back, never dead-lettered.",
+    ["service"],
+)
 
 registry = REGISTRY

@@ -6,24 +6,39 @@ the new envelopes in the same `update_one` that changes the state. The relay
 publishes each document's pending events in order and then `$pull`s them. A
 crash between the two publishes them again (at-least-once); consumers drop the
 duplicates by event id / aggregate version.
+
+An entry that can never be published (a record over the producer's size limit,
+or one that no longer validates after a deploy) must not hold up the others:
+the relay moves it to the `outbox_dead_letters` collection with the error and
+clears it from the outbox, and carries on. The write side keeps such entries
+from being written in the first place: `push_events`/`outbox_fields` refuse
+events over `EVENT_BUDGET_BYTES` with a 413. A dependency outage, on the other
+hand, leaves everything pending and the relay backs off until it is over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
+from pymongo.errors import DuplicateKeyError
 
 from lingban_contracts import Envelope, encode_record
 from lingban_kit import metrics
-from lingban_kit.kafka import enqueue_records
+from lingban_kit.errors import PayloadTooLarge
+from lingban_kit.kafka import MAX_REQUEST_BYTES, record_size
 from lingban_kit.leases import Lease
 from lingban_kit.mongo import Collection, Database, Document
+from lingban_kit.retry import backoff_delays
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +54,51 @@ ANY_PENDING = {f"{OUTBOX_FIELD}.0": {"$exists": True}}
 # Documents cleared at once after a batch was acknowledged: writes to different
 # documents run side by side on the database (and on FerretDB's serializer).
 CLEAR_CONCURRENCY = 16
+# Where the relay parks outbox entries it can never publish, one document per
+# outbox document and cycle: the entries, why, and where they came from.
+DEAD_LETTERS = "outbox_dead_letters"
+# The most one write may add to the outbox, as encoded Kafka records: far below
+# the producer's 1 MiB per record, so an accepted write can always be published
+# (and its dead-letter copy, with headers added, still fits).
+EVENT_BUDGET_BYTES = 256 * 1024
+# Records the broker refuses for their size: permanent, unlike an outage.
+_TOO_LARGE = (MessageSizeTooLargeError, RecordTooLargeError)
+
+
+def encoded_size(envelopes: Sequence[Envelope]) -> int:
+    """Bytes the events take as Kafka records (value, key and headers)."""
+    return sum(record_size(encode_record(e)) for e in envelopes)
+
+
+def check_event_budget(envelopes: Sequence[Envelope]) -> None:
+    """Refuse a write whose events could not be published comfortably (413)."""
+    size = encoded_size(envelopes)
+    if size > EVENT_BUDGET_BYTES:
+        raise PayloadTooLarge(
+            message=(
+                f"提交的内容过多：本次操作产生的事件约 {size // 1024} KB，"
+                f"超过上限 {EVENT_BUDGET_BYTES // 1024} KB，请精简文字后重试"
+            ),
+            message_en=(
+                f"The change is too large: its events take about {size // 1024} KB, "
+                f"over the limit of {EVENT_BUDGET_BYTES // 1024} KB; shorten the text and retry"
+            ),
+            extra={"event_bytes": size, "limit_bytes": EVENT_BUDGET_BYTES},
+        )
 
 
 def push_events(envelopes: Sequence[Envelope]) -> Document:
-    """The `$push` part of an update that records events with a state change."""
+    """The `$push` part of an update that records events with a state change.
+
+    Raises `PayloadTooLarge` when the events exceed `EVENT_BUDGET_BYTES`.
+    """
+    check_event_budget(envelopes)
     return {OUTBOX_FIELD: {"$each": [e.model_dump(mode="json") for e in envelopes]}}
 
 
 def outbox_fields(envelopes: Sequence[Envelope]) -> Document:
-    """The outbox fields of a new document (for `insert_one`)."""
+    """The outbox fields of a new document (for `insert_one`); budget as `push_events`."""
+    check_event_budget(envelopes)
     return {
         OUTBOX_FIELD: [e.model_dump(mode="json") for e in envelopes],
         PENDING_FLAG: bool(envelopes),
@@ -66,6 +117,17 @@ async def ensure_outbox_index(collection: Collection) -> None:
     await collection.create_index(PENDING_FLAG)
 
 
+@dataclass
+class _Outgoing:
+    """One outbox document in a publishing cycle."""
+
+    doc_id: Any
+    entries: list[Any]  # as read: cleared together once every one is sent or parked
+    sent: list[tuple[Any, Envelope, asyncio.Future[Any]]] = field(default_factory=list)
+    poisoned: list[tuple[Any, str]] = field(default_factory=list)  # (entry, error)
+    outage: BaseException | None = None  # not published now; stays pending
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -77,17 +139,23 @@ class OutboxRelay:
         lease: Lease,
         poll_seconds: float,
         batch_size: int = 200,
+        retry_backoff_seconds: float = 1.0,
+        retry_backoff_max_seconds: float = 30.0,
     ) -> None:
         self.service = service
         self.collections: list[Collection] = [db[name] for name in collections]
+        self.dead_letters: Collection = db[DEAD_LETTERS]
         self.producer = producer
         self.lease = lease
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
+        self.retry_backoff_seconds = retry_backoff_seconds
+        self.retry_backoff_max_seconds = retry_backoff_max_seconds
         self._by_name = {c.name: c for c in self.collections}
         self._hints: set[tuple[str, Any]] = set()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._indexed = False
 
     def wake(self, collection: str | None = None, doc_id: Any = None) -> None:
         """Called after a local write so events go out at once, not at the next poll.
@@ -111,32 +179,52 @@ class OutboxRelay:
             await self.lease.release()
 
     async def _run(self) -> None:
-        for collection in self.collections:
-            await ensure_outbox_index(collection)
         full = True  # the first drain also finds documents without the flag
+        delays: Iterator[float] | None = None
         while True:
+            # Cleared before the cycle, so a write during it triggers another one.
+            self._wakeup.clear()
             try:
-                hinted = self._wakeup.is_set() and self._hints and not full
-                if hinted and await self.lease.acquire():
-                    await self.drain_hinted()
-                else:
-                    # Renew the lease between batches so a long backlog keeps it;
-                    # stop as soon as a batch came back short (no more backlog),
-                    # instead of paying for one more empty query.
-                    while await self.lease.acquire():
-                        _, more = await self._drain_batch(full_scan=full)
-                        if not more:
-                            full = False
-                            break
+                full = await self._cycle(full)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 metrics.OUTBOX_ERRORS.labels(self.service).inc()
-                log.exception("outbox relay cycle failed; retrying")
-            if not self._hints:
-                self._wakeup.clear()
+                log.exception("outbox relay cycle failed; retrying after a pause")
+                # Back off, ignoring wake-ups: while Kafka or the database is
+                # away every write would otherwise start another failing cycle.
+                delays = delays or backoff_delays(
+                    self.retry_backoff_seconds, self.retry_backoff_max_seconds
+                )
+                await asyncio.sleep(next(delays))
+                continue
+            delays = None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
+
+    async def _cycle(self, full: bool) -> bool:
+        """Publish what is pending if we hold the lease; returns whether a full scan is still due."""
+        if not self._indexed:
+            for collection in self.collections:
+                await ensure_outbox_index(collection)
+            self._indexed = True
+        if not await self.lease.acquire():
+            # Another replica relays. Its poll finds the documents our writes
+            # named; keeping the hints would only wake this loop again at once.
+            self._hints.clear()
+            return full
+        if self._hints and not full:
+            await self.drain_hinted()
+            return full
+        # Renew the lease between batches so a long backlog keeps it; stop as
+        # soon as a batch came back short (no more backlog), instead of paying
+        # for one more empty query.
+        while True:
+            _, more = await self._drain_batch(full_scan=full)
+            if not more:
+                return False
+            if not await self.lease.acquire():
+                return full
 
     async def drain_hinted(self) -> int:
         """Publish the documents local writes named, each fetched by `_id`."""
@@ -165,10 +253,15 @@ class OutboxRelay:
         return published
 
     async def _drain_batch(self, full_scan: bool) -> tuple[int, bool]:
-        """One batch per collection: (events published, whether a batch came back full)."""
+        """One batch per collection: (events published, whether a batch came back full).
+
+        A collection whose batch hit an outage does not stop the others; the
+        first outage is raised at the end so the loop backs off.
+        """
         published = 0
         pending = 0
         more = False
+        outage: BaseException | None = None
         query = ANY_PENDING if full_scan else PENDING
         for collection in self.collections:
             # One indexed query per collection and cycle (no separate count
@@ -176,9 +269,14 @@ class OutboxRelay:
             docs = await collection.find(query, {OUTBOX_FIELD: 1}).limit(self.batch_size).to_list()
             pending += sum(len(doc.get(OUTBOX_FIELD, [])) for doc in docs)
             more |= len(docs) >= self.batch_size
-            published += await self._publish_documents(collection, docs)
+            try:
+                published += await self._publish_documents(collection, docs)
+            except Exception as exc:
+                outage = outage or exc
         # Unpublished events this poll found (in at most a batch of documents each).
         metrics.OUTBOX_PENDING.labels(self.service).set(pending)
+        if outage is not None:
+            raise outage
         return published, more
 
     async def _publish_documents(self, collection: Collection, docs: list[Document]) -> int:
@@ -188,41 +286,128 @@ class OutboxRelay:
         (one round trip for the batch instead of one per document); each
         document's records keep their order, and one aggregate's events are
         always in one document, so per-aggregate order holds. A document is
-        cleared only when every one of its records was acknowledged.
+        cleared when each of its entries was either acknowledged or parked as
+        unpublishable; an outage leaves it (and every later one) pending, and
+        is raised after the others were cleared.
         """
-        pending = [(doc, doc.get(OUTBOX_FIELD, [])) for doc in docs]
-        for doc, entries in pending:
+        outgoing: list[_Outgoing] = []
+        outage: BaseException | None = None
+        for doc in docs:
+            entries = doc.get(OUTBOX_FIELD, [])
             if not entries:
                 await self._lower_flag(collection, doc["_id"])
-        sent: list[tuple[Document, list[Any], list[Envelope], list[asyncio.Future[Any]]]] = []
-        for doc, entries in pending:
-            if entries:
-                envelopes = [Envelope.model_validate(e) for e in entries]
-                futures = await enqueue_records(
-                    self.producer, [encode_record(e) for e in envelopes]
-                )
-                sent.append((doc, entries, envelopes, futures))
-        outcomes = await asyncio.gather(
-            *(asyncio.gather(*futures) for *_, futures in sent), return_exceptions=True
+                continue
+            if outage is not None:
+                continue  # Kafka is away: the rest waits for the next cycle
+            item = _Outgoing(doc["_id"], entries)
+            outgoing.append(item)
+            await self._enqueue(item)
+            outage = item.outage
+        await asyncio.gather(
+            *(
+                asyncio.gather(*(f for *_, f in item.sent), return_exceptions=True)
+                for item in outgoing
+            )
         )
-        published = [
-            item
-            for item, outcome in zip(sent, outcomes, strict=True)
-            if not isinstance(outcome, BaseException)
-        ]
+        for item in outgoing:
+            self._collect(item)
+        done = [item for item in outgoing if item.outage is None]
         clearing = asyncio.Semaphore(CLEAR_CONCURRENCY)
 
-        async def clear(doc: Document, entries: list[Any], envelopes: list[Envelope]) -> None:
+        async def finish(item: _Outgoing) -> None:
             async with clearing:
-                await self._clear(collection, doc["_id"], entries)
-            for e in envelopes:
-                metrics.EVENTS_PUBLISHED.labels(self.service, e.type).inc()
+                if item.poisoned:
+                    await self._park(collection, item)
+                await self._clear(collection, item.doc_id, item.entries)
+            for _, envelope, _ in item.sent:
+                metrics.EVENTS_PUBLISHED.labels(self.service, envelope.type).inc()
 
-        await asyncio.gather(*(clear(doc, entries, envs) for doc, entries, envs, _ in published))
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome  # the unpublished documents stay pending for the next cycle
-        return sum(len(envs) for _, _, envs, _ in published)
+        await asyncio.gather(*(finish(item) for item in done))
+        for item in outgoing:
+            if item.outage is not None:
+                raise item.outage  # the unpublished documents stay pending
+        return sum(len(item.sent) for item in done)
+
+    async def _enqueue(self, item: _Outgoing) -> None:
+        """Hand a document's records to the producer; poison entries are set aside."""
+        for entry in item.entries:
+            try:
+                envelope = Envelope.model_validate(entry)
+                record = encode_record(envelope)
+            except Exception as exc:  # no longer a valid event: it never will be
+                item.poisoned.append((entry, f"invalid outbox entry: {type(exc).__name__}: {exc}"))
+                continue
+            size = record_size(record)
+            if size > MAX_REQUEST_BYTES:
+                item.poisoned.append(
+                    (entry, f"record of {size} bytes exceeds the limit of {MAX_REQUEST_BYTES}")
+                )
+                continue
+            try:
+                future = await self.producer.send(
+                    record.topic, value=record.value, key=record.key, headers=record.headers
+                )
+            except _TOO_LARGE as exc:
+                item.poisoned.append((entry, f"{type(exc).__name__}: {exc}"))
+                continue
+            except Exception as exc:
+                item.outage = exc
+                return
+            item.sent.append((entry, envelope, future))
+
+    def _collect(self, item: _Outgoing) -> None:
+        """Sort the acknowledgements: sent, refused for good (parked), or an outage."""
+        for sent in list(item.sent):
+            entry, _, future = sent
+            error: BaseException | None = (
+                asyncio.CancelledError() if future.cancelled() else future.exception()
+            )
+            if error is None:
+                continue
+            if isinstance(error, _TOO_LARGE):
+                item.sent.remove(sent)
+                item.poisoned.append((entry, f"{type(error).__name__}: {error}"))
+            elif item.outage is None:
+                item.outage = error
+
+    async def _park(self, collection: Collection, item: _Outgoing) -> None:
+        """Keep the unpublishable entries for a person, before they leave the outbox.
+
+        The id is derived from what is parked, so a crash before the outbox is
+        cleared parks the same entries again into the same document.
+        """
+        entries = [entry for entry, _ in item.poisoned]
+        errors = [error for _, error in item.poisoned]
+        fingerprint = json.dumps(
+            [collection.name, str(item.doc_id), entries], sort_keys=True, default=str
+        )
+        with contextlib.suppress(DuplicateKeyError):  # parked already
+            await self.dead_letters.update_one(
+                {"_id": hashlib.sha256(fingerprint.encode()).hexdigest()},
+                {
+                    "$setOnInsert": {
+                        "service": self.service,
+                        "collection": collection.name,
+                        "document_id": item.doc_id,
+                        "entries": entries,
+                        "errors": errors,
+                        "error": errors[0],
+                        "parked_at": datetime.now(UTC),
+                    }
+                },
+                upsert=True,
+            )
+        metrics.OUTBOX_DEAD_LETTERED.labels(self.service).inc(len(entries))
+        log.error(
+            "outbox entries dead-lettered",
+            extra={
+                "collection": collection.name,
+                "document_id": str(item.doc_id),
+                "event_ids": [e.get("id") if isinstance(e, dict) else None for e in entries],
+                "error": errors[0],
+                "dead_letters": DEAD_LETTERS,
+            },
+        )
 
     async def _clear(self, collection: Collection, doc_id: Any, entries: list[Any]) -> None:
         # Usually nothing was pushed since we read: the outbox is still exactly

@@ -7,8 +7,7 @@ the relay. Stop runs in reverse.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
@@ -30,6 +29,7 @@ from lingban_kit.consumer import EventConsumer, HandlerTable, IncomingRecord
 from lingban_kit.leases import holder_id
 from lingban_kit.outbox import OutboxRelay, relay_lease
 from lingban_kit.settings import ServiceSettings
+from lingban_kit.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,14 @@ class ServiceRuntime:
         self.service = contract.service
         self.outbox_collections = list(outbox_collections)
         self.on_start = list(on_start)
-        # Long-running loops (schedulers); each is cancelled at stop.
+        # Long-running loops (schedulers, batch consumers): supervised (restarted
+        # after a crash, shown in readiness while down) and cancelled at stop.
         self.background = list(background)
-        self._tasks: list[asyncio.Task[None]] = []
+        self.supervisor = Supervisor(
+            self.service,
+            restart_seconds=settings.background_restart_seconds,
+            restart_max_seconds=settings.background_restart_max_seconds,
+        )
         self.replication_factor = replication_factor
         self.holder = holder_id()
         self.verifier = TokenVerifier(
@@ -161,6 +166,8 @@ class ServiceRuntime:
             producer=self._producer,
             max_attempts=self.settings.consumer_max_attempts,
             backoff_seconds=self.settings.consumer_retry_backoff_seconds,
+            outage_backoff_seconds=self.settings.consumer_outage_backoff_seconds,
+            outage_backoff_max_seconds=self.settings.consumer_outage_backoff_max_seconds,
         )
         await self.broker.start()
         if self.outbox_collections:
@@ -171,18 +178,17 @@ class ServiceRuntime:
                 producer=self._producer,
                 lease=relay_lease(self.db, self.service, self.holder),
                 poll_seconds=self.settings.outbox_poll_seconds,
+                retry_backoff_seconds=self.settings.outbox_retry_backoff_seconds,
+                retry_backoff_max_seconds=self.settings.outbox_retry_backoff_max_seconds,
             )
             self.relay.start()
-        for loop in self.background:
-            self._tasks.append(asyncio.create_task(loop(self), name=f"{self.service}-background"))
+        for index, loop in enumerate(self.background):
+            name = f"{self.service}-{getattr(loop, '__name__', 'background')}-{index}"
+            self.supervisor.start(name, functools.partial(loop, self))
         log.info("service started", extra={"kafka": self.settings.kafka_bootstrap_servers})
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self.supervisor.stop()
         if self.relay:
             await self.relay.stop()
         await self.broker.stop()
@@ -203,4 +209,9 @@ class ServiceRuntime:
         except Exception as exc:
             checks["mongodb"] = f"error: {type(exc).__name__}"
         checks["kafka"] = "ok" if await self.broker.ping(timeout=2.0) else "error: unreachable"
+        down = self.supervisor.down()
+        if down:
+            checks["background"] = "error: " + ", ".join(
+                f"{name} stopped ({reason}), restarting" for name, reason in sorted(down.items())
+            )
         return checks

@@ -20,6 +20,13 @@ class ReadinessChecks(BaseModel):
 
     mongodb: str = Field(description=CHECK_DESCRIPTION)
     kafka: str = Field(description=CHECK_DESCRIPTION)
+    background: str | None = Field(
+        default=None,
+        description=(
+            "Only while a background loop (batch consumer, scheduler) has died and waits "
+            "to be restarted: `error: <loop> stopped (<reason>), restarting`"
+        ),
+    )
 
 
 class Readiness(BaseModel):

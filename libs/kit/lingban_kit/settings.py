@@ -41,8 +41,19 @@ class ServiceSettings(BaseSettings):
     consumer_group: str | None = None
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
-    # Outbox relay: how often to look for events written by other replicas.
+    # A database or broker outage is not the event's fault: the consumer waits
+    # it out (first wait, doubling up to the maximum) and never dead-letters for it.
+    consumer_outage_backoff_seconds: float = Field(default=0.5, gt=0)
+    consumer_outage_backoff_max_seconds: float = Field(default=30.0, gt=0)
+    # Outbox relay: how often to look for events written by other replicas, and
+    # how long to wait after a failed cycle (doubling up to the maximum).
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_retry_backoff_seconds: float = Field(default=1.0, gt=0)
+    outbox_retry_backoff_max_seconds: float = Field(default=30.0, gt=0)
+    # Background loops (schedulers, batch consumers) restarted after a crash:
+    # first wait, doubling up to the maximum.
+    background_restart_seconds: float = Field(default=1.0, gt=0)
+    background_restart_max_seconds: float = Field(default=60.0, gt=0)
 
     # Authentication: an HS256 shared secret (dev), a PEM public key, or a JWKS URL.
     auth_jwt_secret: str | None = Field(

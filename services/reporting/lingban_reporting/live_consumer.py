@@ -56,6 +56,8 @@ async def consume(runtime: ServiceRuntime) -> None:
         producer=runtime.producer,
         max_attempts=settings.consumer_max_attempts,
         backoff_seconds=settings.consumer_retry_backoff_seconds,
+        outage_backoff_seconds=settings.consumer_outage_backoff_seconds,
+        outage_backoff_max_seconds=settings.consumer_outage_backoff_max_seconds,
     )
     await run_batch_consumer(
         consumer,

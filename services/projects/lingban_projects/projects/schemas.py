@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,12 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Every list item is bounded too: a list's length alone does not bound the
+# event a command writes (and an event must fit the kit's event budget).
+Name = Annotated[str, Field(max_length=100)]
+Item = Annotated[str, Field(max_length=500)]
+
+
 class DeclarationFormIn(_In):
     title: str = Field(min_length=2, max_length=200)
     category: str = Field(min_length=1, max_length=50)
@@ -39,7 +45,7 @@ class DeclarationFormIn(_In):
     expected_goals: str = Field(min_length=1, max_length=4000)
     evaluation_criteria: str = Field(min_length=1, max_length=4000)
     lead_secretary: str = Field(min_length=1, max_length=100)
-    task_force: list[str] = Field(min_length=1, max_length=50, description="工作专班成员")
+    task_force: list[Name] = Field(min_length=1, max_length=50, description="工作专班成员")
     deadline: date
     stage_tasks: list[StageTask] = Field(max_length=60)
     responsibility_statement: str | None = Field(
@@ -78,7 +84,7 @@ class SubmitIn(_In):
 class ReviewIn(_In):
     decision: Literal["approve", "return"]
     scores: ReviewScores
-    reasons: list[str] = Field(default_factory=list, max_length=20)
+    reasons: list[Item] = Field(default_factory=list, max_length=20)
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -98,7 +104,7 @@ class WeeklyReportIn(_In):
     week: str = Field(
         pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", description="ISO week, e.g. 2026-W14"
     )
-    key_tasks: list[str] = Field(min_length=1, max_length=20)
+    key_tasks: list[Item] = Field(min_length=1, max_length=20)
     narrative: str = Field(min_length=1, max_length=4000)
 
 
@@ -108,7 +114,7 @@ class CompletionRequestIn(_In):
 
 class CompletionDecisionIn(_In):
     accept: bool
-    reasons: list[str] = Field(default_factory=list, max_length=20)
+    reasons: list[Item] = Field(default_factory=list, max_length=20)
     comment: str | None = Field(default=None, max_length=2000)
 
 

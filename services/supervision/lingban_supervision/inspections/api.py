@@ -29,6 +29,11 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Every list item is bounded too: a list's length alone does not bound the
+# event a command writes (and an event must fit the kit's event budget).
+Item = Annotated[str, Field(max_length=1000)]
+
+
 class PlanIn(_In):
     group_id: str
     planned_on: date
@@ -42,9 +47,9 @@ class RecordIn(_In):
     inspected_on: date
     checklist: list[ChecklistScore] = Field(min_length=1, max_length=50)
     team_absent: bool = Field(default=False, description="专班不在岗: all points lost")
-    findings: list[str] = Field(default_factory=list, max_length=50)
+    findings: list[Item] = Field(default_factory=list, max_length=50)
     photos: list[Photo] = Field(default_factory=list, max_length=50)
-    rectification_measures: list[str] = Field(
+    rectification_measures: list[Item] = Field(
         default_factory=list, max_length=20, description="Measures required if it fails"
     )
     rectification_deadline: date | None = Field(
@@ -53,7 +58,7 @@ class RecordIn(_In):
 
 
 class SubmissionIn(_In):
-    measures: list[str] = Field(min_length=1, max_length=50)
+    measures: list[Item] = Field(min_length=1, max_length=50)
     narrative: str = Field(min_length=1, max_length=4000)
     photos: list[Photo] = Field(default_factory=list, max_length=50)
 
@@ -61,7 +66,7 @@ class SubmissionIn(_In):
 class VerificationIn(_In):
     decision: str = Field(pattern="^(close|reopen)$", description="close (销号) or reopen")
     comment: str | None = Field(default=None, max_length=2000)
-    reasons: list[str] = Field(default_factory=list, max_length=20)
+    reasons: list[Item] = Field(default_factory=list, max_length=20)
     deadline: date | None = Field(default=None, description="The new deadline when reopening")
 
 

@@ -30,6 +30,11 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Every list item is bounded too: a list's length alone does not bound the
+# event a command writes (and an event must fit the kit's event budget).
+Item = Annotated[str, Field(max_length=1000)]
+
+
 class ProblemIn(_In):
     unit_code: RegionCode
     year: int = Field(ge=2000, le=2100)
@@ -39,13 +44,13 @@ class ProblemIn(_In):
     category: str = Field(min_length=1, max_length=50)
     level: ProblemLevel = Field(description="组织层面 / 个人层面")
     description: str = Field(min_length=1, max_length=4000)
-    measures: list[str] = Field(default_factory=list, max_length=20)
+    measures: list[Item] = Field(default_factory=list, max_length=20)
     inspection_id: str | None = None
 
 
 class StatusIn(_In):
     status: ProblemStatus
-    measures: list[str] | None = Field(default=None, max_length=20)
+    measures: list[Item] | None = Field(default=None, max_length=20)
     note: str | None = Field(default=None, max_length=2000)
 
 

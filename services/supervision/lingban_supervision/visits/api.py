@@ -43,7 +43,7 @@ class VisitIn(_In):
     visited_on: date
     visitor: str = Field(min_length=1, max_length=100)
     visitor_role: VisitorRole
-    team: list[str] = Field(default_factory=list, max_length=50)
+    team: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
     households: list[HouseholdVisit] = Field(default_factory=list, max_length=500)
     opinions: list[OpinionIn] = Field(default_factory=list, max_length=100)
     notes: str | None = Field(default=None, max_length=4000)

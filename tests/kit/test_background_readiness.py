@@ -1,0 +1,64 @@
+"""A background loop that dies is visible: logged at once, /readyz 503 while it is down,
+and restarted; on the real broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+
+from devstack.infra import Endpoints
+from lingban_contracts.asyncapi import ServiceContract
+from lingban_kit.http import create_app
+from lingban_kit.mongo import Database
+from lingban_kit.runtime import ServiceRuntime
+from lingban_kit.settings import ServiceSettings
+
+pytestmark = pytest.mark.integration
+
+
+async def test_readyz_is_503_while_a_background_loop_is_down_and_200_once_it_runs_again(
+    infra: Endpoints, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = f"bg{uuid.uuid4().hex[:6]}"
+    died = asyncio.Event()
+    restarted = asyncio.Event()
+    runs = 0
+
+    async def consume(runtime: ServiceRuntime) -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 1:
+            died.set()
+            raise RuntimeError("commit failed: the group rebalanced")
+        restarted.set()
+        await asyncio.Event().wait()  # runs until cancelled
+
+    settings = ServiceSettings(
+        service_name=service,
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        mongodb_uri=infra.mongodb_uri,
+        mongodb_database=database.name,
+        background_restart_seconds=1.0,
+    )
+    runtime = ServiceRuntime(
+        settings,
+        ServiceContract(service=service, title=service, description="test"),
+        background=[consume],
+    )
+    app = create_app(runtime, title=service, description="test")
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
+            await asyncio.wait_for(died.wait(), 10)
+            down = await client.get("/readyz")
+            assert "background task died" in caplog.text  # logged when it died
+            await asyncio.wait_for(restarted.wait(), 10)
+            up = await client.get("/readyz")
+    assert down.status_code == 503
+    assert down.json()["checks"]["background"].startswith(f"error: {service}-consume-0 stopped")
+    assert (down.json()["checks"]["mongodb"], down.json()["checks"]["kafka"]) == ("ok", "ok")
+    assert up.status_code == 200
+    assert up.json()["checks"] == {"mongodb": "ok", "kafka": "ok"}
