@@ -36,6 +36,7 @@ from bench.load_world import (
     Pool,
     Project,
     Projects,
+    Who,
     announcement,
     declaration,
     declaration_form,
@@ -248,7 +249,8 @@ class Mix:
 
     def _project_command(self, kind: str, p: Project) -> Callable[[], Awaitable[Outcome]]:
         url = f"/v1/projects/{p.id}"
-        me, above = unit_side(p.unit), level_above(p.unit)
+        me: Who = unit_side(p.unit)
+        above = level_above(p.unit)
         body: Any = None
         if kind == "submit":
             method, path, who = "POST", f"{url}/submission", me
@@ -329,7 +331,7 @@ class Mix:
         return Outcome(kind, ok=False, status=status, error=text[:300])
 
     async def _post(
-        self, kind: str, service: str, path: str, who: tuple[Role, str], body: Any
+        self, kind: str, service: str, path: str, who: Who, body: Any
     ) -> tuple[Outcome, Any]:
         try:
             response = await self.api.request(service, "POST", path, who, body)

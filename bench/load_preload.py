@@ -37,6 +37,7 @@ from bench.load_world import (
     Api,
     ApiError,
     Project,
+    Who,
     announcement,
     declaration,
     declaration_form,
@@ -46,7 +47,6 @@ from bench.load_world import (
     stage_report,
     unit_side,
 )
-from lingban_kit.auth import Role
 from lingban_kit.mongo import Database
 
 # Target states per mille of the preloaded projects (a year well under way).
@@ -84,7 +84,7 @@ class Step:
     name: str
     method: str
     path: str
-    who: tuple[Role, str]
+    who: Who
     body: Any = None
 
 

@@ -62,9 +62,17 @@ def unit_side(unit: Unit) -> tuple[Role, str]:
     return role.get(unit.level, Role.CITY_ORG), unit.code
 
 
-def level_above(unit: Unit) -> tuple[Role, str]:
-    """Who reviews, files, announces and starts: the parent unit (the city reviews itself)."""
-    above = TREE.parent_of(unit.code) or unit
+# Who acts: (role, unit), or (role, unit, person) for a second person of the same
+# role and unit; the person only changes the token's subject.
+Who = tuple[Role, str] | tuple[Role, str, str]
+
+
+def level_above(unit: Unit) -> Who:
+    """Who reviews, files, announces and starts: the parent unit (the city reviews itself,
+    through a second person: nobody reviews a project they declared)."""
+    above = TREE.parent_of(unit.code)
+    if above is None:
+        return Role.CITY_ORG, unit.code, "reviewer"
     return (Role.CITY_ORG if above.level is Level.CITY else Role.TOWNSHIP_SECRETARY), above.code
 
 
@@ -80,14 +88,14 @@ class Tokens:
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
-        self._cache: dict[tuple[Role, str], str] = {}
+        self._cache: dict[tuple[Role, str, str], str] = {}
 
-    def header(self, role: Role, unit_code: str) -> dict[str, str]:
-        key = (role, unit_code)
+    def header(self, role: Role, unit_code: str, person: str = "") -> dict[str, str]:
+        key = (role, unit_code, person)
         if key not in self._cache:
             self._cache[key] = issue_dev_token(
                 secret=self.secret,
-                sub=f"bench-{role.value}-{unit_code}",
+                sub=f"bench-{role.value}-{unit_code}" + (f"-{person}" if person else ""),
                 name=f"压测用户 {unit_code}",
                 roles=[role],
                 region=unit_code,
@@ -163,7 +171,7 @@ class Api:
         service: str,
         method: str,
         path: str,
-        who: tuple[Role, str],
+        who: Who,
         body: Any = None,
     ) -> httpx.Response:
         return await self.clients[service].request(
@@ -175,7 +183,7 @@ class Api:
         service: str,
         method: str,
         path: str,
-        who: tuple[Role, str],
+        who: Who,
         body: Any = None,
     ) -> Any:
         """The JSON body of a 2xx answer; ApiError otherwise."""

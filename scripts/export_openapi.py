@@ -43,6 +43,7 @@ def expected_files() -> dict[Path, str]:
     from lingban_kit.auth import DEV_JWT_SECRET
 
     os.environ["LINGBAN_DEV_SIGN_IN"] = "true"
+    os.environ["LINGBAN_ENV"] = "dev"  # dev sign-in is mounted only in development
     os.environ["LINGBAN_AUTH_JWT_SECRET"] = DEV_JWT_SECRET
     for name in ("LINGBAN_AUTH_JWKS_URL", "LINGBAN_AUTH_JWT_PUBLIC_KEY"):
         os.environ.pop(name, None)

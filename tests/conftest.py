@@ -16,6 +16,11 @@ import pytest
 from devstack.infra import Endpoints, ensure_infra, stop_infra
 from lingban_kit import mongo
 
+# The tests sign tokens with the public development secret, which the services
+# accept only in development mode (lingban_kit.auth_policy); services the tests
+# start as processes inherit it too.
+os.environ["LINGBAN_ENV"] = "dev"
+
 # Debian's Chromium under Playwright for the browser tests (fixtures `browser`, `chromium_binary`).
 pytest_plugins = ["tests.browsers"]
 

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from lingban_kit.auth_policy import KNOWN_SECRETS
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
@@ -382,7 +384,11 @@ def test_compose_app_service(name: str, port: int) -> None:
     env = environment(service)
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert env["MONGODB_URI"].startswith("mongodb://mongo:27017")
-    assert env["LINGBAN_AUTH_JWT_SECRET"].startswith("${LINGBAN_AUTH_JWT_SECRET:-")
+    # No default secret: compose stops with this message when it is not exported.
+    assert re.fullmatch(
+        r"\$\{LINGBAN_AUTH_JWT_SECRET:\?[^}]*32\+ bytes[^}]*\}", env["LINGBAN_AUTH_JWT_SECRET"]
+    )
+    assert env["LINGBAN_ENV"] == "${LINGBAN_ENV:-production}"
     assert env[f"LINGBAN_{name.upper()}_HOST"] == "0.0.0.0"
     assert env.get(f"LINGBAN_{name.upper()}_PORT", str(port)) == str(port)
 
@@ -576,7 +582,19 @@ def test_kustomization_lists_every_manifest_and_they_exist() -> None:
     for resource in resources:
         assert (K8S_DIR / resource).is_file(), f"kustomization lists missing {resource}"
     manifests = {p.name for p in K8S_DIR.glob("*.yaml")} - {"kustomization.yaml"}
-    assert manifests == set(resources)
+    # secret.yaml is an example of the keys only: applying it would deploy a known secret.
+    assert manifests - {"secret.yaml"} == set(resources)
+
+
+def test_no_published_secret_is_deployed() -> None:
+    applied = [COMPOSE_FILE] + [
+        K8S_DIR / r for r in load_yaml(K8S_DIR / "kustomization.yaml")["resources"]
+    ]
+    for path in applied:
+        text = path.read_text(encoding="utf-8")
+        for secret in KNOWN_SECRETS:
+            assert secret not in text, f"{path.name} deploys the published secret {secret!r}"
+        assert "REPLACE-ME" not in text, f"{path.name} deploys a placeholder"
 
 
 def test_k8s_manifests_parse() -> None:
@@ -648,3 +666,4 @@ def test_k8s_shared_config_and_secret_template() -> None:
     assert "REPLACE" in secret["stringData"]["LINGBAN_AUTH_JWT_SECRET"]
     comment = " ".join((K8S_DIR / "secret.yaml").read_text(encoding="utf-8").split())
     assert "secret manager" in comment
+    assert "kubectl -n lingban create secret generic lingban-secrets" in comment

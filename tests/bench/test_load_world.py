@@ -6,24 +6,31 @@ import random
 from collections import Counter
 from datetime import date
 
+import jwt
 import pytest
 
 from bench.load import loopback_problems, parse_args
 from bench.load_mix import WEIGHTS, plan_body, record_body, visit_body
 from bench.load_preload import TARGETS, next_step, target_of
 from bench.load_world import (
+    CITY,
     PRELOAD_MARK,
     UNITS,
+    VILLAGES,
     Pool,
     Project,
     Projects,
+    Tokens,
     announcement,
     declaration,
+    level_above,
     review_scores,
     stage_months,
     stage_report,
+    unit_side,
     weekly_report,
 )
+from lingban_contracts.divisions import Unit
 from lingban_projects.projects import schemas
 from lingban_projects.settings import DEFAULT_CATEGORIES
 from lingban_supervision.inspections.api import PlanIn, RecordIn
@@ -174,3 +181,15 @@ def test_only_loopback_addresses_are_accepted() -> None:
         parse_args(["--mongodb-uri", "mongodb://db.example:27017/"])
     with pytest.raises(SystemExit):
         parse_args(["--year", str(date.today().year + 5)])
+
+
+@pytest.mark.parametrize("unit", [CITY, VILLAGES[0]], ids=["city", "village"])
+def test_whoever_declares_is_never_whoever_reviews(unit: Unit) -> None:
+    """Projects refuse a review by the declarer (审用分离): the city reviews itself by another person."""
+    tokens = Tokens("a-bench-secret-of-at-least-thirty-two-bytes")
+
+    def subject(header: dict[str, str]) -> str:
+        token = header["Authorization"].removeprefix("Bearer ")
+        return str(jwt.decode(token, options={"verify_signature": False})["sub"])
+
+    assert subject(tokens.header(*unit_side(unit))) != subject(tokens.header(*level_above(unit)))

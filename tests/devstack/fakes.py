@@ -20,13 +20,17 @@ from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import jwt
+
 from devstack.demo_api import Api, Failure
 from lingban_contracts import Actor
 from lingban_contracts.divisions import DivisionTree, Level
 from lingban_contracts.events.supervision import ChecklistScore
-from lingban_kit.errors import InvalidTransition, LingbanError, NotFound
+from lingban_kit.auth import Principal, Role
+from lingban_kit.errors import Conflict, Forbidden, InvalidTransition, LingbanError, NotFound
 from lingban_projects.projects import schemas as s
 from lingban_projects.projects.domain import Project
+from lingban_supervision.access import has_rectifying_jurisdiction
 from lingban_supervision.inspections.scoring import score_checklist
 
 ACTOR = Actor(id="demo", name="演示")
@@ -43,6 +47,9 @@ class FakeService(Api):
         self.fail_after: int | None = None
         self.lose_answer: Callable[[str, str], bool] = lambda method, path: False
         self.lost: list[tuple[str, str]] = []
+        # Who sent the call being handled: the domain's separation-of-duties rules see it.
+        self.actor = ACTOR
+        self.principal: Principal | None = None
 
     def writes(self) -> list[tuple[str, str]]:
         return [c for c in self.calls if c[0] != "GET"]
@@ -52,6 +59,7 @@ class FakeService(Api):
             if self.fail_after is not None and len(self.calls) >= self.fail_after:
                 return Failure("500", "internal_error: the fake service is down", False, False)
             self.calls.append((method, path))
+            self.actor, self.principal = _caller(token)
             try:
                 answer = self.handle(method, path, body)
             except LingbanError as error:
@@ -72,6 +80,22 @@ class FakeService(Api):
 
     def handle(self, method: str, path: str, body: Any) -> Any:
         raise NotImplementedError
+
+
+def _caller(token: str) -> tuple[Actor, Principal | None]:
+    """Who a token names (the signature is the real services' business); a test's
+    placeholder token ("t") names a person of its own."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.DecodeError:
+        return Actor(id=f"{ACTOR.id}:{token}", name=ACTOR.name), None
+    principal = Principal(
+        id=claims["sub"],
+        name=claims.get("name", ""),
+        roles=frozenset(Role(r) for r in claims["roles"]),
+        region_code=claims["region"],
+    )
+    return principal.actor, principal
 
 
 def _query(path: str) -> tuple[str, dict[str, str]]:
@@ -112,7 +136,7 @@ class FakeProjectsApi(FakeService):
             return [self.render(p) for p in found[offset : offset + limit]]
         if route == "/v1/projects" and method == "POST":
             form = s.DeclarationIn.model_validate(body)
-            project = Project.declare(form.unit_code, form.year, form.to_domain(), ACTOR, now)
+            project = Project.declare(form.unit_code, form.year, form.to_domain(), self.actor, now)
             self.projects[project.id] = project
             return self.render(project)
         if route == "/v1/operations/daily-checks":
@@ -132,7 +156,7 @@ class FakeProjectsApi(FakeService):
     def change(self, p: Project, suffix: str, body: dict[str, Any], now: datetime) -> None:
         if suffix == "/submission":
             parent = self.tree.parent_of(p.unit_code)
-            p.submit(parent.code if parent else p.unit_code, ACTOR, now)
+            p.submit(parent.code if parent else p.unit_code, self.actor, now)
         elif suffix == "/review":
             review = s.ReviewIn.model_validate(body)
             p.review(
@@ -140,18 +164,18 @@ class FakeProjectsApi(FakeService):
                 scores=review.scores,
                 reasons=tuple(review.reasons),
                 comment=review.comment,
-                actor=ACTOR,
+                actor=self.actor,
                 now=now,
             )
         elif suffix == "/declaration":
-            p.revise(s.DeclarationFormIn.model_validate(body).to_domain(), ACTOR, now)
+            p.revise(s.DeclarationFormIn.model_validate(body).to_domain(), self.actor, now)
         elif suffix == "/filing":
-            p.file(ACTOR, now)
+            p.file(self.actor, now)
         elif suffix == "/announcement":
             a = s.AnnouncementIn.model_validate(body)
-            p.announce(a.starts_on, a.ends_on, ACTOR, now)
+            p.announce(a.starts_on, a.ends_on, self.actor, now)
         elif suffix == "/execution":
-            p.start_execution(self.today, ACTOR, now)
+            p.start_execution(self.today, self.actor, now)
         elif suffix.startswith("/stages/"):
             report = s.StageReportIn.model_validate(body)
             p.report_stage(
@@ -161,18 +185,24 @@ class FakeProjectsApi(FakeService):
                 narrative=report.narrative,
                 attachments=tuple(report.attachments),
                 today=self.today,
-                actor=ACTOR,
+                actor=self.actor,
                 now=now,
             )
         elif suffix == "/weekly-reports":
             w = s.WeeklyReportIn.model_validate(body)
-            p.submit_weekly_report(w.week, tuple(w.key_tasks), w.narrative, ACTOR, now)
+            p.submit_weekly_report(w.week, tuple(w.key_tasks), w.narrative, self.actor, now)
         elif suffix == "/completion-request":
-            p.request_completion(s.CompletionRequestIn.model_validate(body).summary, ACTOR, now)
+            p.request_completion(
+                s.CompletionRequestIn.model_validate(body).summary, self.actor, now
+            )
         elif suffix == "/completion-decision":
             d = s.CompletionDecisionIn.model_validate(body)
             p.decide_completion(
-                accept=d.accept, reasons=tuple(d.reasons), comment=d.comment, actor=ACTOR, now=now
+                accept=d.accept,
+                reasons=tuple(d.reasons),
+                comment=d.comment,
+                actor=self.actor,
+                now=now,
             )
         elif suffix == "/evaluation":
             e = s.EvaluationIn.model_validate(body)
@@ -182,7 +212,7 @@ class FakeProjectsApi(FakeService):
                 plan_completed=e.plan_completed,
                 model_case=e.model_case,
                 comment=e.comment,
-                actor=ACTOR,
+                actor=self.actor,
                 now=now,
             )
         else:
@@ -306,10 +336,17 @@ class FakeSupervisionApi(FakeService):
             if rectification is None or rectification["status"] != "open":
                 raise InvalidTransition(message="不能提交整改", message_en="cannot submit")
             rectification["status"] = "submitted"
-            rectification["submissions"].append(body)
+            rectification["submissions"].append({**body, "by": {"id": self.actor.id}})
         elif action == "rectification/verification":
             if rectification is None or rectification["status"] != "submitted":
                 raise InvalidTransition(message="不能核验", message_en="cannot verify")
+            # The service's rule: independent of the unit and of whoever submitted.
+            assert self.principal is not None
+            submitters = {sub["by"]["id"] for sub in rectification["submissions"]}
+            if self.actor.id in submitters or has_rectifying_jurisdiction(
+                self.principal, inspection["unit_code"]
+            ):
+                raise Forbidden(message="不能核验本单位的整改", message_en="not independent")
             rectification["status"] = "closed"
         else:
             raise AssertionError(f"the fake has no route for inspections {action}")
@@ -331,6 +368,8 @@ class FakeSupervisionApi(FakeService):
                 raise InvalidTransition(message="不能公开", message_en="cannot disclose")
             sample["disclosed_at"] = "2026-11-25T09:00:00Z"
             return sample
+        if self._draw_of(body["group_id"], body["half_month"]) is not None:
+            raise Conflict(message="每半月只能抽一次", message_en="one draw per half month")
         name = self.groups[body["group_id"]]["composition"]["name"]
         # A draw that depends on the group and half month only, so every load draws alike.
         drawn = self.pool[sum(map(ord, name + body["half_month"])) % len(self.pool)]
@@ -345,7 +384,20 @@ class FakeSupervisionApi(FakeService):
         return sample
 
     def get_samples(self, rest: list[str], query: dict[str, str], body: Any) -> Any:
+        if not rest:  # the group's draw for a half month
+            found = self._draw_of(query["group_id"], query["half_month"])
+            return [found] if found is not None else []
         return self.samples[rest[0]]
+
+    def _draw_of(self, group_id: str, half_month: str) -> dict[str, Any] | None:
+        return next(
+            (
+                s
+                for s in self.samples.values()
+                if (s["group_id"], s["half_month"]) == (group_id, half_month)
+            ),
+            None,
+        )
 
     # ---- visits and problems ---------------------------------------------------------
     def township(self, unit_code: str) -> str:

@@ -146,10 +146,11 @@ def test_a_project_stopped_after_its_return_resumes_at_the_re_declaration() -> N
         if any(step.name == "return" for step in p)
     )
     api = FakeProjectsApi(TREE, TODAY)
-    project = api.call("POST", "/v1/projects", "token", plan[0].body)
-    for step in plan[1:3]:  # submission, return
+    project = api.call("POST", "/v1/projects", "unit", plan[0].body)
+    for step in plan[1:3]:  # submission, return (by another person: the level above)
+        who = "unit" if step.by_unit else "above"
         project = api.call(
-            step.method, f"/v1/projects/{project['id']}{step.suffix}", "t", step.body
+            step.method, f"/v1/projects/{project['id']}{step.suffix}", who, step.body
         )
 
     assert project["status"] == "returned"

@@ -20,7 +20,7 @@ TEST_SERVICES = tuple(ServiceSpec(s.name, s.module, s.port + PORT_OFFSET) for s 
 @pytest.fixture(scope="session")
 def platform(infra: Endpoints) -> Iterator[dict[str, str]]:
     run = uuid.uuid4().hex[:8]
-    extra_env = {"LINGBAN_AUTH_JWT_SECRET": DEV_JWT_SECRET}
+    extra_env = {"LINGBAN_AUTH_JWT_SECRET": DEV_JWT_SECRET, "LINGBAN_ENV": "dev"}
     for spec in TEST_SERVICES:
         # A fresh database per run; consumer groups are per service as in production.
         extra_env[f"{spec.env_prefix}MONGODB_DATABASE"] = f"lingban_e2e_{run}_{spec.name}"

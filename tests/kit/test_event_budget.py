@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from lingban_kit.http import create_app
 from lingban_kit.outbox import EVENT_BUDGET_BYTES, with_events
 from lingban_kit.runtime import ServiceRuntime
+from lingban_kit.settings import ServiceSettings
 from lingban_projects.projects.schemas import CompletionDecisionIn, DeclarationIn, WeeklyReportIn
 from lingban_supervision.inspections.api import RecordIn, SubmissionIn, VerificationIn
 from lingban_supervision.problems.api import ProblemIn, StatusIn
@@ -31,7 +32,7 @@ async def test_an_oversized_write_is_answered_413_with_a_clear_message() -> None
         with_events({"$set": {"state": 1}}, [event])  # the repository's update
         return {"status": "written"}
 
-    runtime = cast(ServiceRuntime, SimpleNamespace(service="kit-test"))
+    runtime = cast(ServiceRuntime, SimpleNamespace(service="kit-test", settings=ServiceSettings()))
     app = create_app(runtime, title="kit", description="kit", routers=[router])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from lingban_kit.http import create_app
 from lingban_kit.runtime import ServiceRuntime
+from lingban_kit.settings import ServiceSettings
 
 SERVICES = ["projects", "supervision", "notifications", "reporting"]
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -116,7 +117,9 @@ class Runtime(SimpleNamespace):
 async def test_readiness_answers_its_model_with_200_or_503(
     checks: dict[str, str], status_code: int, status: str
 ) -> None:
-    runtime = cast(ServiceRuntime, Runtime(service="kit-test", checks=checks))
+    runtime = cast(
+        ServiceRuntime, Runtime(service="kit-test", checks=checks, settings=ServiceSettings())
+    )
     app = create_app(runtime, title="kit", description="kit")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:

@@ -150,3 +150,31 @@ async def test_an_if_match_that_is_not_a_version_is_a_clear_422(client: httpx.As
     )
     fresh = await client.get(f"/v1/projects/{project_id}", headers=token(Role.VILLAGE_SECRETARY))
     assert fresh.json()["status"] == "draft"  # nothing was submitted
+
+
+async def test_the_declarer_reviewing_is_403_in_chinese_and_english(
+    client: httpx.AsyncClient,
+) -> None:
+    """§LB-10: township staff declare and submit a village's project, then try to approve it."""
+    staff = auth(Role.TOWNSHIP_STAFF, TOWNSHIP, sub="staff-lb10")
+    created = await client.post("/v1/projects", json=body(), headers=staff)
+    assert created.status_code == 201, created.text
+    url = f"/v1/projects/{created.json()['id']}"
+    submitted = await client.post(f"{url}/submission", headers=staff)
+    assert submitted.status_code == 200, submitted.text
+    review = {
+        "decision": "approve",
+        "scores": {"feasibility": 80, "precision": 80, "effectiveness": 80},
+    }
+    refused = await client.post(f"{url}/review", json=review, headers=staff)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "forbidden"
+    assert "不能研判" in refused.json()["error"]["message"]
+    english = await client.post(
+        f"{url}/review", json=review, headers={**staff, "Accept-Language": "en"}
+    )
+    assert "cannot review" in english.json()["error"]["message"]
+    colleague = auth(Role.TOWNSHIP_SECRETARY, TOWNSHIP, sub="secretary-lb10")
+    approved = await client.post(f"{url}/review", json=review, headers=colleague)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"

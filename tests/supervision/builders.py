@@ -17,6 +17,8 @@ VILLAGE_2 = "340881100202"  # 凤岗村
 OTHER_TOWNSHIP = "340881101000"  # 双港镇
 OTHER_VILLAGE = "340881101201"  # 丰圩村
 ACTOR = Actor(id="inspector", name="督导员")
+# Someone other than whoever submitted: nobody verifies their own rectification.
+VERIFIER = Actor(id="verifier", name="核验员")
 NOW = datetime(2026, 3, 10, 2, tzinfo=UTC)
 
 

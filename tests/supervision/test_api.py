@@ -213,3 +213,40 @@ async def test_the_township_group_sees_its_own_unannounced_plan(api: Supervision
     assert listed[0]["announced"] is False
     village = await api.call("GET", "/v1/inspections", auth(Role.VILLAGE_SECRETARY, VILLAGE))
     assert village == []
+
+
+async def test_the_township_cannot_close_a_village_rectification_it_submitted(
+    api: SupervisionApi,
+) -> None:
+    """§LB-11: township staff plan, fail, submit and try to verify (销号) a village's rectification."""
+    staff = auth(Role.TOWNSHIP_STAFF, TOWNSHIP)
+    secretary = auth(Role.TOWNSHIP_SECRETARY, TOWNSHIP)
+    group_body = {
+        "region_code": TOWNSHIP,
+        "year": 2026,
+        "name": "镇督导组",
+        "members": MEMBERS,
+        "covered_units": [VILLAGE, TOWNSHIP],
+    }
+    own = await api.call("POST", "/v1/groups", secretary, group_body, 422)
+    assert [d["field"] for d in own["error"]["details"]] == ["covered_units.1"]
+    group = await api.call(
+        "POST", "/v1/groups", secretary, {**group_body, "covered_units": [VILLAGE]}, 201
+    )
+    plan = {"group_id": group["id"], "planned_on": "2026-03-10", "method": "on_site"}
+    inspection = await api.call(
+        "POST", "/v1/inspections", staff, {**plan, "unit_code": VILLAGE}, 201
+    )
+    url = f"/v1/inspections/{inspection['id']}"
+    result = {"inspected_on": "2026-03-10", "checklist": checklist_json(25, 25)}
+    await api.call("POST", f"{url}/result", staff, result)
+    submission = {"measures": ["补齐台账"], "narrative": "已整改"}
+    await api.call("POST", f"{url}/rectification/submission", staff, submission)
+    close = {"decision": "close"}
+    refused = await api.call("POST", f"{url}/rectification/verification", staff, close, 403)
+    assert "不能核验" in refused["error"]["message"]
+    await api.call("POST", f"{url}/rectification/verification", secretary, close, 403)
+    closed = await api.call(
+        "POST", f"{url}/rectification/verification", auth(Role.SUPERVISOR, TOWNSHIP), close
+    )
+    assert closed["rectification"]["status"] == "closed"

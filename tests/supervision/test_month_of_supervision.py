@@ -228,11 +228,11 @@ async def test_a_month_of_supervision(
 
     # Overdue: the deadline passes; the check flags it once.
     api.at(3, 27)
-    assert await call("POST", "/v1/operations/checks", SUPERVISOR) == {"rectifications_overdue": []}
+    assert await call("POST", "/v1/operations/checks", CITY_ORG) == {"rectifications_overdue": []}
     api.at(3, 28)
-    first = await call("POST", "/v1/operations/checks", SUPERVISOR)
+    first = await call("POST", "/v1/operations/checks", CITY_ORG)
     assert first == {"rectifications_overdue": [rectification["id"]]}
-    assert await call("POST", "/v1/operations/checks", SUPERVISOR) == {"rectifications_overdue": []}
+    assert await call("POST", "/v1/operations/checks", CITY_ORG) == {"rectifications_overdue": []}
     overdue_view = await call("GET", hidden, unit_secretary)
     assert overdue_view["rectification_overdue"] is True
 

@@ -52,6 +52,7 @@ from .builders import (
     OTHER_TOWNSHIP,
     OTHER_VILLAGE,
     TOWNSHIP,
+    VERIFIER,
     VILLAGE,
     VILLAGE_2,
     checklist,
@@ -115,7 +116,7 @@ def test_the_open_flag_follows_the_rectification_in_every_write() -> None:
         actor=ACTOR,
         now=NOW,
     )
-    inspection.verify_rectification(comment=None, today=date(2026, 4, 2), actor=ACTOR, now=NOW)
+    inspection.verify_rectification(comment=None, today=date(2026, 4, 2), actor=VERIFIER, now=NOW)
     assert stored(inspection)[RECTIFICATION_OPEN] is False
     # The derived fields never reach the aggregate read back.
     inspection.pending_events.clear()

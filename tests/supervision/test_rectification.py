@@ -12,7 +12,7 @@ from lingban_kit.errors import InvalidTransition, ValidationFailed
 from lingban_supervision.aggregate import SYSTEM_ACTOR
 from lingban_supervision.inspections.domain import Inspection, InspectionStatus
 
-from .builders import ACTOR, NOW, TOWNSHIP, VILLAGE, checklist, failed, planned
+from .builders import ACTOR, NOW, TOWNSHIP, VERIFIER, VILLAGE, checklist, failed, planned
 
 
 def _types(inspection: Inspection) -> list[str]:
@@ -111,7 +111,7 @@ def test_submit_then_verify_closes_on_time() -> None:
         now=NOW,
     )
     inspection.verify_rectification(
-        comment="同意销号", today=date(2026, 3, 22), actor=ACTOR, now=NOW
+        comment="同意销号", today=date(2026, 3, 22), actor=VERIFIER, now=NOW
     )
     assert inspection.rectification is not None
     assert inspection.rectification.status is RectificationStatus.CLOSED
@@ -205,7 +205,9 @@ def test_overdue_is_flagged_once_per_deadline_and_not_before() -> None:
         actor=ACTOR,
         now=clock.now(),
     )
-    inspection.verify_rectification(comment=None, today=clock.today(), actor=ACTOR, now=clock.now())
+    inspection.verify_rectification(
+        comment=None, today=clock.today(), actor=VERIFIER, now=clock.now()
+    )
     verified = inspection.pending_events[-1].data
     assert verified["was_overdue"] is True
     assert verified["on_time"] is False

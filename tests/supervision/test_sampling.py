@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import random
 
-from lingban_supervision.sampling.domain import Sample
-from lingban_supervision.sampling.draw import draw, drawn_ids, pool_digest, ticket
+from lingban_supervision.sampling.domain import Sample, sample_id_of
+from lingban_supervision.sampling.draw import (
+    draw,
+    drawn_ids,
+    pool_digest,
+    seed_commitment,
+    ticket,
+)
 
 from .builders import ACTOR, NOW, OTHER_TOWNSHIP, TOWNSHIP, pool
 
@@ -61,6 +67,7 @@ def _take(sealed: bool) -> Sample:
         year=2026,
         half_month="2026-03-H1",
         seed="s3cret-seed",
+        seed_salt="salt-0f3a",
         per_stratum=1,
         pool=pool(3),
         sealed=sealed,
@@ -102,3 +109,27 @@ def test_disclosing_a_sealed_draw_publishes_seed_pool_and_result() -> None:
     assert disclosed.data["seed"] == "s3cret-seed"
     assert disclosed.data["drawn_project_ids"] == sample.drawn_project_ids
     assert len(disclosed.data["pool"]) == 12
+
+
+def test_the_seed_commitment_is_keyed_by_the_salt_revealed_at_disclosure() -> None:
+    sample = _take(sealed=True)
+    [drawn] = sample.pending_events
+    assert drawn.data["seed_salt"] is None
+    assert sample.seed_sha256 != seed_commitment("s3cret-seed", "")  # not a plain SHA-256
+    assert sample.seed_sha256 == seed_commitment("s3cret-seed", "salt-0f3a")
+    sample.disclose(ACTOR, NOW)
+    assert sample.pending_events[-1].data["seed_salt"] == "salt-0f3a"
+    sample.seed_salt = "another-salt"  # a salt swapped after the fact fails the audit
+    assert not sample.audit().matches
+
+
+def test_a_draw_recorded_before_salts_still_audits() -> None:
+    sample = _take(sealed=False)
+    sample.seed_salt = ""
+    sample.seed_sha256 = seed_commitment(sample.seed, "")
+    assert sample.audit().matches
+
+
+def test_one_group_and_half_month_give_one_sample_id() -> None:
+    assert _take(sealed=False).id == _take(sealed=True).id
+    assert sample_id_of("g1", "2026-03-H1") != sample_id_of("g1", "2026-03-H2")

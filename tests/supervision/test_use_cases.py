@@ -221,7 +221,6 @@ async def test_a_sealed_draw_is_disclosed_only_after_its_inspections_are_recorde
         half_month="2026-03-H1",
         per_stratum=1,
         sealed=True,
-        seed=None,
     )
     assert len(sample.drawn_project_ids) == 4
     project = world.inspectable.projects[sample.drawn_project_ids[0]]
@@ -267,7 +266,6 @@ async def test_a_project_not_drawn_cannot_be_planned_from_the_draw() -> None:
         half_month="2026-03-H1",
         per_stratum=1,
         sealed=False,
-        seed="fixed-seed",
     )
     not_drawn = next(p for p in world.inspectable.projects if p not in sample.drawn_project_ids)
     with pytest.raises(ValidationFailed) as error:
@@ -294,7 +292,6 @@ async def test_an_unannounced_inspection_cannot_come_from_an_open_draw() -> None
         half_month="2026-03-H1",
         per_stratum=1,
         sealed=False,
-        seed="open-draw-seed",
     )
     with pytest.raises(ValidationFailed) as error:
         await world.inspections.plan(

@@ -47,6 +47,7 @@ def workbench(infra: Endpoints) -> Iterator[Workbench]:
     gateway_port = get_profile("test").gateway_port
     extra_env = {
         "LINGBAN_AUTH_JWT_SECRET": DEV_JWT_SECRET,
+        "LINGBAN_ENV": "dev",
         "LINGBAN_DEV_SIGN_IN": "true",
         **gateway.workbench_url_env(gateway_port),
     }

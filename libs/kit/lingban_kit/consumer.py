@@ -29,7 +29,7 @@ from lingban_contracts import DecodeError, Envelope, KafkaRecord, decode_record
 from lingban_contracts.topics import dead_letter_topic
 from lingban_kit import metrics
 from lingban_kit.kafka import MAX_REQUEST_BYTES, record_size, send_records
-from lingban_kit.logging import correlation_id
+from lingban_kit.logging import accepted_correlation_id, correlation_id
 from lingban_kit.retry import backoff_delays, is_transient
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class EventConsumer:
             # Not ours to handle (other consumers read this topic too).
             metrics.EVENTS_CONSUMED.labels(self.service, envelope.type, "skipped").inc()
             return
-        token = correlation_id.set(envelope.correlation_id or envelope.id)
+        token = correlation_id.set(accepted_correlation_id(envelope.correlation_id, envelope.id))
         try:
             await self._handle_with_retries(record, envelope, handler)
         finally:

@@ -1,7 +1,7 @@
 """Development sign-in for the workbench: pick a demo user, get a short-lived token.
 
-Mounted only when `LINGBAN_DEV_SIGN_IN=true` (devstack sets it for `make up` and
-the tests) and tokens are verified with the development HS256 secret. When the
+Mounted only when `LINGBAN_DEV_SIGN_IN=true` and `LINGBAN_ENV=dev` (devstack sets
+both for `make up` and the tests) and tokens are verified with an HS256 secret. When the
 service verifies tokens from an identity provider (JWKS or a public key) it is
 never mounted, whatever the flag says: production signs in through OpenID
 Connect (authorization code flow with PKCE) at the identity provider, and a
@@ -128,6 +128,10 @@ def mount_dev_sign_in(
     """Mount the router when enabled and safe; returns whether it was mounted."""
     flag = flag or DevSignInSettings()
     if not flag.dev_sign_in:
+        return False
+    if settings.environment != "dev":
+        # It hands out a city_org token to anyone who asks: never outside development.
+        _log.warning("LINGBAN_DEV_SIGN_IN is set but LINGBAN_ENV is not dev: NOT mounted")
         return False
     if settings.auth_jwks_url or settings.auth_jwt_public_key or not settings.auth_jwt_secret:
         _log.warning(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,8 +14,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from lingban_contracts.asyncapi import asyncapi_document
 from lingban_kit import metrics
+from lingban_kit.body_limit import BodySizeLimit
 from lingban_kit.errors import FieldProblem, LingbanError, ValidationFailed
-from lingban_kit.logging import correlation_id
+from lingban_kit.logging import accepted_correlation_id, correlation_id
 from lingban_kit.runtime import ServiceRuntime
 from lingban_kit.schemas import AsyncApiDocument, Health, Readiness, ReadinessChecks
 
@@ -65,7 +65,7 @@ def _install_observability(app: FastAPI, service: str) -> None:
     async def observe(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        cid = request.headers.get(CORRELATION_HEADER) or uuid.uuid4().hex
+        cid = accepted_correlation_id(request.headers.get(CORRELATION_HEADER))
         token = correlation_id.set(cid)
         started = time.perf_counter()
         try:
@@ -141,6 +141,8 @@ def create_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.runtime = runtime
     install_error_handlers(app)
+    # Inside the observability middleware, so a 413 is counted and carries the id.
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_body_bytes)
     _install_observability(app, runtime.service)
     app.include_router(_ops_router(runtime))
     for router in routers:

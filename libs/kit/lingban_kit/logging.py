@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+
+# Ids from outside (an HTTP header, a Kafka record header) reach every JSON log
+# line and the `ce_correlationid` header of every event caused (finding LB-21):
+# only short, plain ids are carried on.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def accepted_correlation_id(*candidates: str | None) -> str:
+    """The first candidate that is a plain id of ≤ 64 chars, else a new random one."""
+    for candidate in candidates:
+        if candidate is not None and _PLAIN_ID.fullmatch(candidate):
+            return candidate
+    return uuid.uuid4().hex
+
 
 # `color_message` is uvicorn's ANSI-coloured copy of the message: noise in JSON.
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {

@@ -25,6 +25,7 @@ from lingban_contracts.asyncapi import ServiceContract
 from lingban_contracts.topics import dead_letter_topic
 from lingban_kit import kafka, metrics, mongo
 from lingban_kit.auth import TokenVerifier
+from lingban_kit.auth_policy import check_auth_settings
 from lingban_kit.consumer import EventConsumer, HandlerTable, IncomingRecord
 from lingban_kit.leases import holder_id
 from lingban_kit.outbox import OutboxRelay, relay_lease
@@ -145,6 +146,8 @@ class ServiceRuntime:
         subscriber(on_record)
 
     async def start(self) -> None:
+        # Before touching anything: a known or short HS256 secret is refused (LB-05).
+        check_auth_settings(self.settings)
         await mongo.ping(self.mongo_client)
         owned = [(t.name, t.partitions) for t in self.contract.sends]
         if self.handlers:

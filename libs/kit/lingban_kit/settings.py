@@ -8,6 +8,8 @@ read from unprefixed names (`KAFKA_BOOTSTRAP_SERVERS`, `MONGODB_URI`,
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -27,6 +29,9 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     mongodb_database: str = "lingban"
     public_base_url: str | None = None
+    # Largest request body accepted (413 above it, before the body is parsed);
+    # the gateway allows more for future upload routes.
+    max_request_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS")
@@ -54,6 +59,12 @@ class ServiceSettings(BaseSettings):
     # first wait, doubling up to the maximum.
     background_restart_seconds: float = Field(default=1.0, gt=0)
     background_restart_max_seconds: float = Field(default=60.0, gt=0)
+
+    # `dev` relaxes start-up checks meant for real deployments (a known or short
+    # HS256 secret is accepted); only `make up` and the tests set it.
+    environment: Literal["dev", "production"] = Field(
+        default="production", validation_alias=_env("LINGBAN_ENV")
+    )
 
     # Authentication: an HS256 shared secret (dev), a PEM public key, or a JWKS URL.
     auth_jwt_secret: str | None = Field(

@@ -5,7 +5,9 @@
   the group's region. They form groups (city org; township secretary for a
   township group), plan, draw, record, verify and reopen.
 - The *inspected unit*: its secretary (or, for a village, the township's
-  secretary and staff) submits the rectification. Nobody verifies their own unit.
+  secretary and staff) submits the rectification. Nobody verifies their own
+  unit, nor a unit whose rectification they could submit, nor a rectification
+  they submitted.
 - Everyone reads only inside their region subtree; outside it, 404. A planned
   unannounced inspection is visible only to the group side.
 """
@@ -53,9 +55,20 @@ def not_found(kind: str, kind_en: str, ident: str) -> NotFound:
     return NotFound(message=f"未找到{kind} {ident}", message_en=f"{kind_en} {ident} not found")
 
 
-def require_not_own_unit(principal: Principal, unit_code: str) -> None:
-    if principal.region_code == unit_code:
+def has_rectifying_jurisdiction(principal: Principal, unit_code: str) -> bool:
+    """Whether the principal may submit the unit's rectification (the side being checked)."""
+    return principal.has_any(*RECTIFYING_ROLES) and principal.can_see(unit_code)
+
+
+def require_independent_of_unit(principal: Principal, unit_code: str) -> None:
+    """Verifying (销号) or reopening is for someone who cannot rectify the unit themselves.
+
+    Comparing only region codes let a township's secretary or staff, who
+    submit for its villages, also close those villages' rectifications (LB-11).
+    """
+    if principal.region_code == unit_code or has_rectifying_jurisdiction(principal, unit_code):
         raise Forbidden(
-            message="不能核验本单位的整改",
-            message_en="Nobody verifies their own unit's rectification",
+            message="您负责该单位的整改，不能核验本单位的整改；请由督导人员或上级组织部门核验",
+            message_en="You can rectify this unit yourself, so you cannot verify its "
+            "rectification; a supervisor or the organisation department must",
         )

@@ -13,8 +13,9 @@ from devstack.errors import DevstackError
 from devstack.profiles import PROFILE_NAMES, get_profile
 
 INFRA_NAMES = ("kafka", "postgres", "mongo")
-# Development only: the workbench's sign-in page lists the demo users (lingban_kit.dev_sign_in).
-DEV_SIGN_IN_ENV = {"LINGBAN_DEV_SIGN_IN": "true"}
+# Development only: the workbench's sign-in page lists the demo users (lingban_kit.dev_sign_in),
+# and the services accept the public development secret (lingban_kit.auth_policy).
+DEV_SIGN_IN_ENV = {"LINGBAN_DEV_SIGN_IN": "true", "LINGBAN_ENV": "dev"}
 
 
 def _up(profile: str) -> None:

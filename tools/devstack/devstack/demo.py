@@ -438,7 +438,9 @@ class ProjectsLoader:
         project: Project | None = work.project
         me = self.api.token(unit_role(unit), unit.code)
         role, above_code = reviewer_role(self.tree, unit)
-        above = self.api.token(role, above_code)
+        # The city reviews its own project through a second person of its organisation
+        # department: whoever declared a project may not review, accept or evaluate it.
+        above = self.api.token(role, above_code, "reviewer" if above_code == unit.code else "")
         for step in work.plan[work.start :]:
             if stop.is_set():
                 break

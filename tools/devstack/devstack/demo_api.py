@@ -122,17 +122,19 @@ class Api:
         self.stats = stats if stats is not None else CallStats()
         self.sleep = sleep
         self.backoff = backoff
-        self._tokens: dict[tuple[Role, str], str] = {}
+        self._tokens: dict[tuple[Role, str, str], str] = {}
         self._tokens_lock = threading.Lock()
 
-    def token(self, role: Role, unit: str) -> str:
+    def token(self, role: Role, unit: str, person: str = "") -> str:
+        """A token of the role at the unit; `person` names a second person of the same
+        role and unit (nobody reviews or verifies what they submitted themselves)."""
         # Cached: a demo load signs thousands of calls with a few hundred identities.
         with self._tokens_lock:
-            key = (role, unit)
+            key = (role, unit, person)
             if key not in self._tokens:
                 self._tokens[key] = issue_dev_token(
                     secret=self.secret,
-                    sub=f"demo-{role.value}-{unit}",
+                    sub=f"demo-{role.value}-{unit}" + (f"-{person}" if person else ""),
                     name=f"演示用户 {unit}",
                     roles=[role],
                     region=unit,

@@ -135,6 +135,9 @@ class GroupSpec:
     members: list[Json]
     creator: tuple[Role, str]  # who forms it
     inspector: tuple[Role, str]  # who plans and records its inspections
+    # Who verifies (销号): a supervisor, never a township's secretary or staff, who
+    # answer for their villages' rectification themselves.
+    verifier: tuple[Role, str]
 
     def body(self) -> Json:
         return {
@@ -162,6 +165,7 @@ def group_specs(tree: DivisionTree) -> list[GroupSpec]:
                 members=_members(random.Random(f"{name}:members"), 5),
                 creator=(Role.CITY_ORG, city.code),
                 inspector=(Role.SUPERVISOR, city.code),
+                verifier=(Role.SUPERVISOR, city.code),
             )
         )
     for township in townships[:4]:
@@ -177,6 +181,7 @@ def group_specs(tree: DivisionTree) -> list[GroupSpec]:
                 members=_members(random.Random(f"{name}:members"), 4),
                 creator=(Role.TOWNSHIP_SECRETARY, township.code),
                 inspector=(Role.TOWNSHIP_STAFF, township.code),
+                verifier=(Role.SUPERVISOR, township.code),
             )
         )
     return specs
@@ -491,10 +496,15 @@ class Loader:
             self.tally.saw("inspections")
         if plan.planned_on > self.today or stop.is_set():
             return found  # still planned
-        return self.follow_up(found, plan, token, stop)
+        return self.follow_up(found, plan, token, self.token(spec.verifier), stop)
 
     def follow_up(
-        self, inspection: Json, plan: InspectionPlan, token: str, stop: threading.Event
+        self,
+        inspection: Json,
+        plan: InspectionPlan,
+        token: str,
+        verifier: str,
+        stop: threading.Event,
     ) -> Json:
         """Record the result, then submit and verify the rectification as the fate says."""
         url = f"/v1/inspections/{inspection['id']}"
@@ -532,7 +542,7 @@ class Loader:
             inspection = self.api.call(
                 "POST",
                 f"{url}/rectification/verification",
-                token,
+                verifier,
                 {"decision": "close", "comment": "核验销号"},
                 applied=now_shows(lambda i: i["rectification"]["status"] == "closed"),
             )
@@ -551,21 +561,23 @@ class Loader:
             sample_id = found["sample_id"]
             disclosed = self._disclosed(sample_id, token) is not None if sample_id else True
         else:
-            # A draw an interrupted load left without its inspection stays an unused
-            # sealed draw; the new one is the one inspected.
-            self.wait_for_pool()
-            sample = self.api.call(
-                "POST",
-                "/v1/samples",
-                token,
-                {
-                    "group_id": group["id"],
-                    "half_month": f"{plan.planned_on:%Y-%m}-H1",
-                    "sealed": True,
-                },
-            )
-            self.tally.add("draws")
-            sample_id, disclosed = sample["id"], False
+            # One draw per group and half month: the one an interrupted load left
+            # without its inspection is the one inspected now.
+            half_month = f"{plan.planned_on:%Y-%m}-H1"
+            sample = self._draw_of(group, half_month, token)
+            if sample is not None:
+                self.tally.saw("draws")
+            else:
+                self.wait_for_pool()
+                sample = self.api.call(
+                    "POST",
+                    "/v1/samples",
+                    token,
+                    {"group_id": group["id"], "half_month": half_month, "sealed": True},
+                    applied=lambda: self._draw_of(group, half_month, token),
+                )
+                self.tally.add("draws")
+            sample_id, disclosed = sample["id"], sample["disclosed_at"] is not None
             if sample["drawn_project_ids"]:
                 target = {"project_id": sample["drawn_project_ids"][0], "sample_id": sample_id}
                 self.inspection(spec, group, plan, target, stop)
@@ -578,6 +590,11 @@ class Loader:
             applied=lambda: self._disclosed(sample_id, token),
         )
         self.tally.add("disclosures")
+
+    def _draw_of(self, group: Json, half_month: str, token: str) -> Json | None:
+        query = f"/v1/samples?group_id={group['id']}&half_month={half_month}"
+        found: list[Json] = self.api.call("GET", query, token)
+        return found[0] if found else None
 
     def _disclosed(self, sample_id: str, token: str) -> Json | None:
         sample: Json = self.api.call("GET", f"/v1/samples/{sample_id}", token)

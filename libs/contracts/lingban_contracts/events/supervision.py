@@ -195,7 +195,9 @@ class SampleDrawn(SampleEvent):
 
     Reproducible: `algorithm` applied to `seed` and the pool (sorted by project
     id) gives the same draw. Sealed draws withhold seed and projects until
-    `sample-disclosed`, committing to them by their SHA-256 digests.
+    `sample-disclosed`, committing to them by their digests: the pool's SHA-256,
+    and the seed's HMAC-SHA256 keyed by `seed_salt` (revealed with the seed; a
+    plain SHA-256 of the seed when a draw has no salt).
     """
 
     half_month: str = Field(pattern=HALF_MONTH_PATTERN)
@@ -207,6 +209,9 @@ class SampleDrawn(SampleEvent):
     seed_sha256: str
     sealed: bool
     seed: str | None = Field(description="Null while sealed")
+    seed_salt: str | None = Field(
+        default=None, description="Key of the seed's HMAC commitment; null while sealed"
+    )
     strata: list[Stratum]
     drawn_project_ids: list[str] = Field(description="Empty while sealed")
     drawn_count: int = Field(ge=0)
@@ -216,6 +221,9 @@ class SampleDisclosed(SampleEvent):
     """A sealed draw revealed: seed, pool and what was drawn, for anyone to audit."""
 
     seed: str
+    seed_salt: str | None = Field(
+        default=None, description="Key of the seed's HMAC commitment (`seed_sha256`)"
+    )
     pool: list[PooledProject]
     strata: list[Stratum]
     drawn_project_ids: list[str]

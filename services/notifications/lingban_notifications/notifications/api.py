@@ -15,11 +15,8 @@ from lingban_notifications.notifications.schemas import (
     SchedulerTickOut,
     UnreadCountOut,
 )
-from lingban_notifications.notifications.service import (
-    OPERATOR_ROLES,
-    InboxCommands,
-    OperatorCommands,
-)
+from lingban_notifications.notifications.service import InboxCommands, OperatorCommands
+from lingban_notifications.rules.authority import require_root_city_org
 
 inbox_router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
 operations_router = APIRouter(prefix="/v1/operations", tags=["operations"])
@@ -112,7 +109,8 @@ async def replay(
 
 @operations_router.post("/scheduler/tick", summary="Evaluate the reminder rules and dispatch now")
 async def tick_now(principal: PrincipalDep, wiring: WiringDep) -> SchedulerTickOut:
-    principal.require_any(*OPERATOR_ROLES)
+    # A tick evaluates every region's reminders: the root city_org only (LB-16).
+    require_root_city_org(principal, wiring.tree)
     created = await wiring.scheduler().tick()
     dispatched = await wiring.dispatcher().run_once()
     wiring.created()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from lingban_notifications.rules.model import Template
-
-
-class _Values(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""  # a value a rule kind may leave out (e.g. no owner yet)
+from lingban_notifications.rules.placeholders import BODY_LIMIT, TITLE_LIMIT, substitute
 
 
 def render(template: Template, values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """({"zh": title, "en": title}, {"zh": body, "en": body})."""
-    v = _Values(values)
-    titles = {"zh": template.zh.title.format_map(v), "en": template.en.title.format_map(v)}
-    bodies = {"zh": template.zh.body.format_map(v), "en": template.en.body.format_map(v)}
+    """({"zh": title, "en": title}, {"zh": body, "en": body}), each capped in length.
+
+    A value a rule kind may leave out (e.g. no owner yet) renders empty.
+    """
+    titles = {
+        "zh": substitute(template.zh.title, values, TITLE_LIMIT),
+        "en": substitute(template.en.title, values, TITLE_LIMIT),
+    }
+    bodies = {
+        "zh": substitute(template.zh.body, values, BODY_LIMIT),
+        "en": substitute(template.en.body, values, BODY_LIMIT),
+    }
     return titles, bodies

@@ -8,7 +8,6 @@ and an English template). Validation names the rule and the field at fault.
 from __future__ import annotations
 
 import enum
-import string
 from datetime import date, time
 from typing import Literal
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lingban_contracts import REGISTRY
 from lingban_contracts.events.notifications import Channel
+from lingban_notifications.rules.placeholders import TemplateSyntaxProblem, placeholders
 
 
 class Kind(enum.StrEnum):
@@ -94,10 +94,6 @@ _REQUIRED: dict[Kind, tuple[str, ...]] = {
 }
 
 
-def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
 def event_fields(event_type: str) -> frozenset[str]:
     spec = REGISTRY.find(event_type)
     return frozenset(spec.model.model_fields) if spec else frozenset()
@@ -140,7 +136,14 @@ class Rule(_Strict):
         for lang in ("zh", "en"):
             text: Text = getattr(self.template, lang)
             for part in ("title", "body"):
-                unknown = placeholders(getattr(text, part)) - known
+                try:
+                    used = placeholders(getattr(text, part))
+                except TemplateSyntaxProblem as exc:
+                    raise ValueError(
+                        f"rule {self.id}: template {lang}.{part} placeholder "
+                        f"{{{exc.placeholder}}} is refused: {exc.reason}; write {{name}} only"
+                    ) from None
+                unknown = used - known
                 if unknown:
                     raise ValueError(
                         f"rule {self.id}: template {lang}.{part} uses unknown placeholder(s) "

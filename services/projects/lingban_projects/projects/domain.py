@@ -6,6 +6,13 @@ announced ─(period over)→ in_execution ─request completion→ completion_r
 completion_requested ─accept→ completed │ ─reject→ in_execution
 in_execution / completion_requested / completed ─evaluate→ evaluated
 
+Separation of duties: whoever declared, revised or submitted a project (its
+authors, read from the history's actors) may not review it, decide on its
+completion or evaluate it; nor may whoever asked for acceptance accept it. A
+secretary or staff member above who declares for a village is therefore fine,
+but then a colleague reviews. An announcement (公示) lasts at least
+`ANNOUNCEMENT_MIN_DAYS` calendar days.
+
 Every method checks its rule, changes the state, and records the event it
 causes; the repository stores both in one write.
 """
@@ -18,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from lingban_contracts import Actor, Envelope, new_envelope
+from lingban_contracts import REGISTRY, Actor, Envelope, new_envelope
 from lingban_contracts.base import EventData
 from lingban_contracts.events import projects as ev
 from lingban_contracts.events.projects import (
@@ -30,12 +37,27 @@ from lingban_contracts.events.projects import (
     StageTask,
 )
 from lingban_contracts.statuses import PROJECT_STATUS_ZH, ProjectStatus
-from lingban_kit.errors import Conflict, FieldProblem, InvalidTransition, ValidationFailed
+from lingban_kit.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidTransition,
+    ValidationFailed,
+)
 
 SERVICE = "projects"
 # Approval needs every review score at least this high ("切口小、有难度、示范强、能完成").
 APPROVAL_MIN_SCORE = 60
 PRE_APPROVAL_STEPS = ("investigation", "collective_study", "filing", "announcement")
+# Calendar days, first and last included: the projects service keeps no holiday
+# calendar (the working-day one lives in notifications), and five calendar days
+# never come out longer than five working days, so the rule errs on the short side.
+ANNOUNCEMENT_MIN_DAYS = 5
+# The events whose actors wrote the declaration and put it up for review.
+AUTHORING_EVENTS = frozenset(
+    REGISTRY.for_model(m).type for m in (ev.ProjectDeclared, ev.ProjectRevised, ev.ProjectSubmitted)
+)
+COMPLETION_REQUEST_EVENT = REGISTRY.for_model(ev.CompletionRequested).type
 
 
 # The words are the contract's: reporting and notifications fold the same events.
@@ -277,6 +299,15 @@ class Project:
     def revision(self) -> int:
         return len(self.revisions)
 
+    def actors_of(self, event_types: frozenset[str]) -> set[str]:
+        """Ids of everyone who recorded one of these events on the project."""
+        return {h.by.id for h in self.history if h.event_type in event_types}
+
+    @property
+    def authors(self) -> set[str]:
+        """Who declared, revised or submitted the project."""
+        return self.actors_of(AUTHORING_EVENTS)
+
     def stage(self, month: str) -> Stage:
         for stage in self.stages:
             if stage.month == month:
@@ -354,6 +385,7 @@ class Project:
         now: datetime,
     ) -> None:
         self._require(Status.SUBMITTED, action="研判", action_en="review")
+        self._require_independent(actor, self.authors, action="研判", action_en="review")
         if approve:
             low = [
                 name
@@ -416,6 +448,19 @@ class Project:
                 message="公示结束日期不能早于开始日期",
                 message_en="The announcement cannot end before it starts",
                 details=[FieldProblem("ends_on", "早于开始日期", "before starts_on")],
+            )
+        days = (ends_on - starts_on).days + 1
+        if days < ANNOUNCEMENT_MIN_DAYS:
+            raise ValidationFailed(
+                message=f"公示期不少于 {ANNOUNCEMENT_MIN_DAYS} 天（含首尾两天），当前为 {days} 天",
+                message_en=f"An announcement lasts at least {ANNOUNCEMENT_MIN_DAYS} days (first and last included); this one is {days}",
+                details=[
+                    FieldProblem(
+                        "ends_on",
+                        f"公示期不足 {ANNOUNCEMENT_MIN_DAYS} 天",
+                        f"shorter than {ANNOUNCEMENT_MIN_DAYS} days",
+                    )
+                ],
             )
         self.status = Status.ANNOUNCED
         self.announcement = (starts_on, ends_on)
@@ -569,6 +614,12 @@ class Project:
         now: datetime,
     ) -> None:
         self._require(Status.COMPLETION_REQUESTED, action="验收", action_en="decide on completion")
+        self._require_independent(
+            actor,
+            self.authors | self.actors_of(frozenset({COMPLETION_REQUEST_EVENT})),
+            action="验收",
+            action_en="decide on completion",
+        )
         if not accept and not any(r.strip() for r in reasons):
             raise ValidationFailed(
                 message="不予验收须写明理由",
@@ -601,6 +652,7 @@ class Project:
             action="年终评价",
             action_en="evaluate",
         )
+        self._require_independent(actor, self.authors, action="年终评价", action_en="evaluate")
         total = round((governance_effect + problem_solved + plan_completed) / 3, 1)
         rating = rating_for(total)
         if model_case and rating is not Rating.EXCELLENT:
@@ -646,6 +698,17 @@ class Project:
                 message=f"项目当前为“{STATUS_ZH[self.status]}”，不能{action}",
                 message_en=f"The project is {self.status.value}; cannot {action_en}",
                 extra={"status": self.status.value},
+            )
+
+    def _require_independent(
+        self, actor: Actor, involved: set[str], *, action: str, action_en: str
+    ) -> None:
+        """Nobody judges a project they declared or submitted themselves (审用分离)."""
+        if actor.id in involved:
+            raise Forbidden(
+                message=f"本项目由您申报、上报或申请验收，您不能{action}；请由上级单位的其他人员办理",
+                message_en=f"You declared, submitted or put up this project for acceptance, so you "
+                f"cannot {action_en} it; another person of the level above must",
             )
 
     def _record(self, data: EventData, actor: Actor, now: datetime) -> None:

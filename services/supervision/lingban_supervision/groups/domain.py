@@ -37,7 +37,16 @@ class Composition:
                 FieldProblem("covered_units", "请指定联系督导的单位", "Name the units covered")
             )
         for i, code in enumerate(self.covered_units):
-            if not in_subtree(code, region_code):
+            # A group supervises the units below it, never its own (LB-11).
+            if code == region_code:
+                found.append(
+                    FieldProblem(
+                        f"covered_units.{i}",
+                        f"督导组不能联系督导本级单位 {region_code}，只能是下级单位",
+                        f"A group cannot cover its own region {region_code}, only units below it",
+                    )
+                )
+            elif not in_subtree(code, region_code):
                 found.append(
                     FieldProblem(
                         f"covered_units.{i}",

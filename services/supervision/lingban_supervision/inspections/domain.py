@@ -24,7 +24,7 @@ from lingban_contracts.events.supervision import (
     Photo,
     RectificationStatus,
 )
-from lingban_kit.errors import FieldProblem, InvalidTransition, ValidationFailed
+from lingban_kit.errors import FieldProblem, Forbidden, InvalidTransition, ValidationFailed
 from lingban_kit.regions import REGION_PATH, region_path
 from lingban_supervision.aggregate import Aggregate, half_month_of
 from lingban_supervision.inspections.scoring import score_checklist
@@ -348,6 +348,13 @@ class Inspection(Aggregate):
         self, *, comment: str | None, today: date, actor: Actor, now: datetime
     ) -> None:
         rect = self._rect(RectificationStatus.SUBMITTED, action="核验销号", action_en="verify")
+        # Nobody closes what they reported as done themselves (LB-11).
+        if any(sub.by.id == actor.id for sub in rect.submissions):
+            raise Forbidden(
+                message="整改由您提交，您不能核验销号；请由督导组的其他人员核验",
+                message_en="You submitted this rectification, so you cannot verify it; "
+                "another member of the group side must",
+            )
         last = rect.submissions[-1]
         rect.status = RectificationStatus.CLOSED
         rect.closed_on = today

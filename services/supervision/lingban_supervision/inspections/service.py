@@ -17,7 +17,7 @@ from lingban_supervision.access import (
     is_group_side,
     not_found,
     require_group_side,
-    require_not_own_unit,
+    require_independent_of_unit,
     unit_or_invalid,
 )
 from lingban_supervision.aggregate import SYSTEM_ACTOR, township_code
@@ -283,7 +283,7 @@ class InspectionCommands:
     ) -> Inspection:
         inspection = await self.load(principal, inspection_id)
         require_group_side(principal, inspection.region_code)
-        require_not_own_unit(principal, inspection.unit_code)
+        require_independent_of_unit(principal, inspection.unit_code)
         return await self._apply(
             inspection,
             expected,
@@ -305,7 +305,7 @@ class InspectionCommands:
     ) -> Inspection:
         inspection = await self.load(principal, inspection_id)
         require_group_side(principal, inspection.region_code)
-        require_not_own_unit(principal, inspection.unit_code)
+        require_independent_of_unit(principal, inspection.unit_code)
         return await self._apply(
             inspection,
             expected,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from lingban_contracts.events.supervision import HALF_MONTH_PATTERN
@@ -26,12 +28,8 @@ class DrawIn(BaseModel):
     sealed: bool = Field(
         default=False, description="For unannounced inspections: withhold seed and result"
     )
-    seed: str | None = Field(
-        default=None,
-        min_length=8,
-        max_length=200,
-        description="Leave out for a fresh random seed; give one to draw from a public number",
-    )
+    # No `seed`: the server draws it (a caller-chosen seed could pick the projects),
+    # and `extra="forbid"` answers 422 to a client that still sends one.
 
 
 def render(sample: Sample, principal: Principal) -> SampleOut:
@@ -40,7 +38,12 @@ def render(sample: Sample, principal: Principal) -> SampleOut:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Draw projects to inspect")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Draw projects to inspect (server-chosen seed; one draw per group and half month)",
+    responses={409: {"description": "The group has drawn for this half month already"}},
+)
 async def draw(
     body: DrawIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
 ) -> SampleOut:
@@ -50,10 +53,20 @@ async def draw(
         half_month=body.half_month,
         per_stratum=body.per_stratum,
         sealed=body.sealed,
-        seed=body.seed,
     )
     runtime.wake_relay(SAMPLES_COLLECTION, sample.id)
     return render(sample, principal)
+
+
+@router.get("", summary="The group's draw for a half month (an empty list if none)")
+async def of_half_month(
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    group_id: str,
+    half_month: Annotated[str, Query(pattern=HALF_MONTH_PATTERN, examples=["2026-03-H1"])],
+) -> list[SampleOut]:
+    sample = await commands.samples.of_half_month(principal, group_id, half_month)
+    return [render(sample, principal)] if sample else []
 
 
 @router.get("/{sample_id}", summary="Read one draw (seed and result withheld while sealed)")

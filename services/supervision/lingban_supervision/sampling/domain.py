@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,8 +17,13 @@ from lingban_supervision.sampling.draw import (
     draw,
     drawn_ids,
     pool_digest,
-    sha256_hex,
+    seed_commitment,
 )
+
+
+def sample_id_of(group_id: str, half_month: str) -> str:
+    """One draw per group and half month: the id is that key, so a second insert fails."""
+    return hashlib.sha256(f"sample:{group_id}:{half_month}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class Audit:
     sample_id: str
     algorithm: str
     seed: str
+    seed_salt: str
     pool_size: int
     pool_sha256_matches: bool
     seed_sha256_matches: bool
@@ -58,6 +64,8 @@ class Sample(Aggregate):
     sealed: bool
     drawn_at: datetime
     disclosed_at: datetime | None = None
+    # Keys the seed commitment; revealed with the seed ("" for draws recorded before).
+    seed_salt: str = ""
 
     @property
     def drawn_project_ids(self) -> list[str]:
@@ -72,6 +80,7 @@ class Sample(Aggregate):
         year: int,
         half_month: str,
         seed: str,
+        seed_salt: str,
         per_stratum: int,
         pool: list[PooledProject],
         sealed: bool,
@@ -81,7 +90,7 @@ class Sample(Aggregate):
     ) -> Sample:
         pool = sorted(pool, key=lambda p: p.project_id)
         sample = cls(
-            id=uuid.uuid4().hex,
+            id=sample_id_of(group_id, half_month),
             group_id=group_id,
             region_code=region_code,
             year=year,
@@ -91,7 +100,8 @@ class Sample(Aggregate):
             pool=pool,
             strata=draw(pool, seed, per_stratum),
             pool_sha256=pool_digest(pool),
-            seed_sha256=sha256_hex(seed),
+            seed_sha256=seed_commitment(seed, seed_salt),
+            seed_salt=seed_salt,
             sealed=sealed,
             drawn_at=now,
             correlation_id=correlation_id,
@@ -109,6 +119,7 @@ class Sample(Aggregate):
                 seed_sha256=sample.seed_sha256,
                 sealed=sealed,
                 seed=None if sealed else seed,
+                seed_salt=None if sealed else seed_salt,
                 strata=public,
                 drawn_project_ids=[] if sealed else sample.drawn_project_ids,
                 drawn_count=len(sample.drawn_project_ids),
@@ -136,6 +147,7 @@ class Sample(Aggregate):
             ev.SampleDisclosed(
                 **self._ids(),
                 seed=self.seed,
+                seed_salt=self.seed_salt,
                 pool=list(self.pool),
                 strata=list(self.strata),
                 drawn_project_ids=self.drawn_project_ids,
@@ -151,9 +163,10 @@ class Sample(Aggregate):
             sample_id=self.id,
             algorithm=ALGORITHM,
             seed=self.seed,
+            seed_salt=self.seed_salt,
             pool_size=len(self.pool),
             pool_sha256_matches=pool_digest(self.pool) == self.pool_sha256,
-            seed_sha256_matches=sha256_hex(self.seed) == self.seed_sha256,
+            seed_sha256_matches=seed_commitment(self.seed, self.seed_salt) == self.seed_sha256,
             recorded=self.drawn_project_ids,
             redrawn=redrawn,
         )

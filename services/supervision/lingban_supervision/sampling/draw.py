@@ -10,6 +10,7 @@ no random-number generator's version can change the result.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 
@@ -21,6 +22,18 @@ STRATA_BY = ["township_code", "category"]
 
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def seed_commitment(seed: str, salt: str) -> str:
+    """The digest a sealed draw publishes before its seed: HMAC-SHA256 keyed by the salt.
+
+    The salt is revealed with the seed, so anyone can check the commitment then,
+    and nobody can test guessed seeds against it before. Draws recorded before
+    salts existed have an empty salt and a plain SHA-256 of the seed.
+    """
+    if not salt:
+        return sha256_hex(seed)
+    return hmac.new(salt.encode(), seed.encode(), hashlib.sha256).hexdigest()
 
 
 def ticket(seed: str, project_id: str) -> str:

@@ -23,7 +23,12 @@ class SampleOut(AggregateOut):
     pool: list[PooledProject] = Field(description="The pool drawn from (empty while sealed)")
     strata: list[Stratum]
     pool_sha256: str = Field(description="SHA-256 of the pool as canonical JSON")
-    seed_sha256: str = Field(description="SHA-256 of the seed (the commitment)")
+    seed_sha256: str = Field(
+        description="The seed's commitment: HMAC-SHA256 keyed by `seed_salt` (SHA-256 if none)"
+    )
+    seed_salt: str | None = Field(
+        description="Key of the commitment, revealed with the seed (null while sealed)"
+    )
     sealed: bool
     drawn_at: datetime
     disclosed_at: datetime | None
@@ -38,6 +43,7 @@ class SampleOut(AggregateOut):
         return out.model_copy(
             update={
                 "seed": None,
+                "seed_salt": None,
                 "pool": [],
                 "strata": sample.public_strata(),
                 "drawn_project_ids": [],
@@ -51,6 +57,7 @@ class AuditOut(Out):
     sample_id: str
     algorithm: str = Field(examples=["stratified-sha256-v1"])
     seed: str
+    seed_salt: str = Field(description="Key of the seed's commitment (empty for older draws)")
     pool_size: int
     pool_sha256_matches: bool
     seed_sha256_matches: bool

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from lingban_kit.auth import Principal
 from lingban_kit.clock import Clock
-from lingban_kit.errors import FieldProblem, InvalidTransition, ValidationFailed
+from lingban_kit.errors import Conflict, FieldProblem, InvalidTransition, ValidationFailed
 from lingban_kit.logging import correlation_id
 from lingban_supervision.access import is_group_side, not_found, require_group_side
 from lingban_supervision.groups.domain import Group
 from lingban_supervision.inspections.domain import Inspection, InspectionStatus
 from lingban_supervision.projects.inspectable import InspectableProjects
-from lingban_supervision.sampling.domain import Audit, Sample
+from lingban_supervision.sampling.domain import Audit, Sample, sample_id_of
 from lingban_supervision.store import AggregateStore, Criteria
 
 SAMPLES_COLLECTION = "samples"
@@ -40,8 +40,12 @@ class SampleCommands:
         half_month: str,
         per_stratum: int,
         sealed: bool,
-        seed: str | None,
     ) -> Sample:
+        """Draw with a seed only the server chooses, once per group and half month.
+
+        A caller who could pick the seed after seeing the pool could pick the
+        projects; one who could draw again could keep the draw they like.
+        """
         group = await self.groups.get(group_id)
         if group is None or not principal.can_see(group.region_code):
             raise not_found("督导组", "Group", group_id)
@@ -58,7 +62,8 @@ class SampleCommands:
             region_code=group.region_code,
             year=group.year,
             half_month=half_month,
-            seed=seed or secrets.token_hex(16),
+            seed=secrets.token_hex(32),
+            seed_salt=secrets.token_hex(16),
             per_stratum=per_stratum,
             pool=pool,
             sealed=sealed,
@@ -66,7 +71,21 @@ class SampleCommands:
             now=self.clock.now(),
             correlation_id=correlation_id.get(),
         )
-        await self.store.add(sample)
+        if not await self.store.add(sample):
+            raise Conflict(
+                message=f"督导组 {group.id} 在 {half_month} 已抽查过，每半月只能抽一次",
+                message_en=f"Group {group.id} has drawn for {half_month} already; one draw per half month",
+                extra={"sample_id": sample.id},
+            )
+        return sample
+
+    async def of_half_month(
+        self, principal: Principal, group_id: str, half_month: str
+    ) -> Sample | None:
+        """The group's draw for that half month, if there is one."""
+        sample = await self.store.get(sample_id_of(group_id, half_month))
+        if sample is None or not principal.can_see(sample.region_code):
+            return None
         return sample
 
     async def load(self, principal: Principal, sample_id: str) -> Sample:
