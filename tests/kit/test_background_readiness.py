@@ -8,6 +8,7 @@ import uuid
 
 import httpx
 import pytest
+from pymongo.errors import InvalidOperation
 
 from devstack.infra import Endpoints
 from lingban_contracts.asyncapi import ServiceContract
@@ -62,3 +63,40 @@ async def test_readyz_is_503_while_a_background_loop_is_down_and_200_once_it_run
     assert (down.json()["checks"]["mongodb"], down.json()["checks"]["kafka"]) == ("ok", "ok")
     assert up.status_code == 200
     assert up.json()["checks"] == {"mongodb": "ok", "kafka": "ok"}
+
+
+async def test_a_stuck_shutdown_step_is_logged_and_the_others_still_run(
+    infra: Endpoints,
+    database: Database,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A shutdown must end: a step that hangs is named in the log, the next steps still run."""
+    import lingban_kit.runtime as runtime_module
+
+    monkeypatch.setattr(runtime_module, "STOP_STEP_SECONDS", 0.2)
+    service = f"st{uuid.uuid4().hex[:6]}"
+    settings = ServiceSettings(
+        service_name=service,
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        mongodb_uri=infra.mongodb_uri,
+        mongodb_database=database.name,
+    )
+    runtime = ServiceRuntime(
+        settings, ServiceContract(service=service, title=service, description="test")
+    )
+    await runtime.start()
+    stuck = asyncio.Event()
+
+    async def stuck_stop() -> None:
+        stuck.set()
+        await asyncio.Event().wait()  # never ends by itself
+
+    monkeypatch.setattr(runtime.supervisor, "stop", stuck_stop)
+    await asyncio.wait_for(runtime.stop(), 10)
+    assert stuck.is_set()
+    assert "shutdown step did not finish" in caplog.text
+    assert any(getattr(r, "step", None) == "background loops" for r in caplog.records)
+    # The later steps ran: the database client is closed.
+    with pytest.raises(InvalidOperation):
+        await runtime.mongo_client.admin.command("ping")

@@ -7,6 +7,7 @@ the relay. Stop runs in reverse.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -33,6 +34,8 @@ from lingban_kit.settings import ServiceSettings
 from lingban_kit.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
+# Each shutdown step gets this long (k8s gives 30 s between SIGTERM and SIGKILL).
+STOP_STEP_SECONDS = 5.0
 
 StartHook = Callable[["ServiceRuntime"], Awaitable[None]]
 BackgroundLoop = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]
@@ -191,13 +194,29 @@ class ServiceRuntime:
         log.info("service started", extra={"kafka": self.settings.kafka_bootstrap_servers})
 
     async def stop(self) -> None:
-        await self.supervisor.stop()
+        """Stop everything, each step bounded: a shutdown must end (SIGTERM has a grace period).
+
+        A step that does not finish in time is logged by name and left behind,
+        so a stuck dependency shows up in the log instead of as a hung process.
+        """
+        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("background loops", self.supervisor.stop)
+        ]
         if self.relay:
-            await self.relay.stop()
-        await self.broker.stop()
+            steps.append(("outbox relay", self.relay.stop))
+        steps.append(("kafka consumers", self.broker.stop))
         if self._producer:
-            await self._producer.stop()
-        await self.mongo_client.close()
+            steps.append(("kafka producer", self._producer.stop))
+        steps.append(("database client", self.mongo_client.close))
+        for name, step in steps:
+            try:
+                async with asyncio.timeout(STOP_STEP_SECONDS):
+                    await step()
+            except TimeoutError:
+                log.error(
+                    "shutdown step did not finish; going on without it",
+                    extra={"step": name, "seconds": STOP_STEP_SECONDS},
+                )
 
     def wake_relay(self, collection: str | None = None, doc_id: Any = None) -> None:
         """After a local write: publish its events now (naming the document makes it cheap)."""
