@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,43 +20,20 @@ from aiokafka.errors import KafkaConnectionError
 from devstack.infra import Endpoints
 from lingban_contracts.topics import PROJECTS
 from lingban_kit.errors import PayloadTooLarge
-from lingban_kit.kafka import MAX_REQUEST_BYTES, ensure_topics, new_producer
+from lingban_kit.kafka import MAX_REQUEST_BYTES
 from lingban_kit.leases import Lease
 from lingban_kit.mongo import Database
 from lingban_kit.outbox import (
     DEAD_LETTERS,
     EVENT_BUDGET_BYTES,
-    OutboxRelay,
     outbox_fields,
     with_events,
 )
 from lingban_kit.testing import collect, end_offsets, header
 from tests.events import project_declared
+from tests.kit.relays import relay_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def producer(infra: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
-    await ensure_topics(infra.kafka_bootstrap_servers, [(PROJECTS.name, PROJECTS.partitions)], 1)
-    p = new_producer(infra.kafka_bootstrap_servers, "test")
-    await p.start()
-    yield p
-    await p.stop()
-
-
-def relay_for(
-    database: Database, producer: AIOKafkaProducer, holder: str = "test", **kwargs: Any
-) -> OutboxRelay:
-    lease = Lease(database["leases"], "relay", timedelta(seconds=10), holder)
-    return OutboxRelay(
-        service="test",
-        db=database,
-        collections=["projects"],
-        producer=producer,
-        lease=lease,
-        **{"poll_seconds": 0.1, **kwargs},
-    )
 
 
 def oversized_entry(project_id: str, version: int) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,35 +10,13 @@ from aiokafka import AIOKafkaProducer
 from devstack.infra import Endpoints
 from lingban_contracts import decode_record
 from lingban_contracts.topics import PROJECTS
-from lingban_kit.kafka import ensure_topics, new_producer
-from lingban_kit.leases import Lease
 from lingban_kit.mongo import Database, apply_if_newer
-from lingban_kit.outbox import OutboxRelay, outbox_fields, push_events, with_events
+from lingban_kit.outbox import outbox_fields, push_events, with_events
 from lingban_kit.testing import collect, end_offsets, header
 from tests.events import project_declared
+from tests.kit.relays import relay_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def producer(infra: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
-    await ensure_topics(infra.kafka_bootstrap_servers, [(PROJECTS.name, PROJECTS.partitions)], 1)
-    p = new_producer(infra.kafka_bootstrap_servers, "test")
-    await p.start()
-    yield p
-    await p.stop()
-
-
-def relay_for(database: Database, producer: AIOKafkaProducer) -> OutboxRelay:
-    lease = Lease(database["leases"], "relay", timedelta(seconds=10), "test")
-    return OutboxRelay(
-        service="test",
-        db=database,
-        collections=["projects"],
-        producer=producer,
-        lease=lease,
-        poll_seconds=0.1,
-    )
 
 
 async def test_relay_publishes_in_order_with_aggregate_key_then_clears(
