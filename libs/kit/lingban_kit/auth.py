@@ -17,6 +17,7 @@ from functools import cached_property
 import jwt
 
 from lingban_contracts import Actor
+from lingban_contracts.divisions import DivisionTree
 from lingban_contracts.regions import in_subtree
 from lingban_kit.errors import Forbidden, Unauthenticated
 
@@ -160,3 +161,26 @@ def issue_dev_token(
         secret,
         algorithm="HS256",
     )
+
+
+def is_root_city_org(principal: Principal, tree: DivisionTree) -> bool:
+    """The city organisation department at the top of the division tree.
+
+    `city_org` exists at every level the division file allows; what affects every
+    region at once (global operations, reminder rules, root-only contacts) needs
+    the one at the top.
+    """
+    unit = tree.get(principal.region_code)
+    return principal.has_any(Role.CITY_ORG) and unit is not None and unit.parent is None
+
+
+def require_root_city_org(principal: Principal, tree: DivisionTree) -> None:
+    principal.require_any(Role.CITY_ORG)
+    if not is_root_city_org(principal, tree):
+        raise Forbidden(
+            message="此操作影响全部地区，仅限市级组织部（区划树顶层）",
+            message_en=(
+                "This action affects every region; only the city organisation department "
+                "at the top of the division tree may do it"
+            ),
+        )

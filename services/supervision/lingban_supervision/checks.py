@@ -6,10 +6,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from lingban_contracts.divisions import default_tree
-from lingban_kit.auth import Role
+from lingban_kit.auth import require_root_city_org
 from lingban_kit.clock import Clock
 from lingban_kit.deps import PrincipalDep, RuntimeDep
-from lingban_kit.errors import Forbidden
 from lingban_kit.periodic import leased_loop
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
 from lingban_supervision.deps import Commands, CommandsDep
@@ -34,16 +33,7 @@ class ChecksOut(BaseModel):
 async def run_now(principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep) -> ChecksOut:
     # The checks flag every region's rectifications: only the city_org at the top of
     # the division tree, not a township's supervisor or city_org (LB-16).
-    principal.require_any(Role.CITY_ORG)
-    unit = default_tree().get(principal.region_code)
-    if unit is None or unit.parent is not None:
-        raise Forbidden(
-            message="此操作影响全部地区，仅限市级组织部（区划树顶层）",
-            message_en=(
-                "This action affects every region; only the city organisation department "
-                "at the top of the division tree may do it"
-            ),
-        )
+    require_root_city_org(principal, default_tree())
     result = await commands.inspections.run_checks()
     RECTIFICATIONS_OVERDUE.inc(len(result["rectifications_overdue"]))
     runtime.wake_relay()

@@ -17,7 +17,7 @@ reads, so a write is checked against what is stored as well as what is sent:
 from __future__ import annotations
 
 from lingban_contracts.divisions import DivisionTree
-from lingban_kit.auth import Principal, Role
+from lingban_kit.auth import Principal, Role, is_root_city_org
 from lingban_kit.errors import Forbidden, ValidationFailed
 from lingban_notifications.directory.domain import (
     Recipient,
@@ -38,11 +38,6 @@ _UNIT_IDS = {
 }
 _UNIT_PREFIXES = {make(""): kind for kind, make in _UNIT_IDS.items()}
 _ROOT_ONLY_KINDS = (RecipientKind.MEMBER_DEPARTMENT, RecipientKind.OPERATOR)
-
-
-def is_root_org(principal: Principal, tree: DivisionTree) -> bool:
-    roots = {u.code for u in tree if u.parent is None}
-    return principal.has_any(Role.CITY_ORG) and principal.region_code in roots
 
 
 def _check_id(body: Recipient) -> None:
@@ -74,7 +69,7 @@ def check_write(
     principal.require_jurisdiction(body.unit_code)
     if stored is not None:
         principal.require_jurisdiction(stored.unit_code)
-    if is_root_org(principal, tree):
+    if is_root_city_org(principal, tree):
         return
     if body.kind in _ROOT_ONLY_KINDS or (stored is not None and stored.kind in _ROOT_ONLY_KINDS):
         raise Forbidden(

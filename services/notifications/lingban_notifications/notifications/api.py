@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from lingban_contracts.events.notifications import Channel
+from lingban_kit.auth import require_root_city_org
 from lingban_kit.deps import LanguageDep, PrincipalDep, RuntimeDep
 from lingban_notifications.deps import ClockDep, DirectoryDep, RepoDep, WiringDep
 from lingban_notifications.notifications.repository import NOTIFICATIONS
@@ -16,7 +17,6 @@ from lingban_notifications.notifications.schemas import (
     UnreadCountOut,
 )
 from lingban_notifications.notifications.service import InboxCommands, OperatorCommands
-from lingban_notifications.rules.authority import require_root_city_org
 
 inbox_router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
 operations_router = APIRouter(prefix="/v1/operations", tags=["operations"])

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
+from lingban_kit.auth import require_root_city_org
 from lingban_kit.deps import PrincipalDep
 from lingban_notifications.deps import RulesDep, WiringDep
-from lingban_notifications.rules.authority import require_root_city_org
 from lingban_notifications.rules.model import RuleSet
 
 router = APIRouter(prefix="/v1/rules", tags=["rules"])

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lingban_contracts.divisions import default_tree
-from lingban_kit.auth import Role
+from lingban_kit.auth import require_root_city_org
 from lingban_kit.clock import Clock
 from lingban_kit.deps import PrincipalDep
-from lingban_kit.errors import Forbidden
 from lingban_kit.periodic import leased_loop
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
 from lingban_projects.deps import CommandsDep, TreeDep
@@ -24,16 +23,7 @@ router = APIRouter(prefix="/v1/operations", tags=["operations"])
 async def run_now(principal: PrincipalDep, commands: CommandsDep, tree: TreeDep) -> DailyChecksOut:
     # The checks act on every region's projects: only the city_org at the top of the
     # division tree, not a township's (LB-16).
-    principal.require_any(Role.CITY_ORG)
-    unit = tree.get(principal.region_code)
-    if unit is None or unit.parent is not None:
-        raise Forbidden(
-            message="此操作影响全部地区，仅限市级组织部（区划树顶层）",
-            message_en=(
-                "This action affects every region; only the city organisation department "
-                "at the top of the division tree may do it"
-            ),
-        )
+    require_root_city_org(principal, tree)
     result = await commands.run_daily_checks()
     return DailyChecksOut.model_validate(result)
 
