@@ -28,6 +28,7 @@ from tests.web.browser import (
     declare,
     field,
     sign_in,
+    sign_out,
     snap,
 )
 from tests.web.conftest import Workbench
@@ -88,7 +89,7 @@ async def test_a_village_secretary_does_not_see_another_villages_project(
     title = f"南铺社区垃圾分类 {uuid.uuid4().hex[:4]}"
     await sign_in(page, workbench, NANPU_SECRETARY, then="/projects/new")
     project_id = await declare(page, title)
-    await page.click('[data-test="sign-out"]')
+    await sign_out(page)
 
     await sign_in(page, workbench, FANJI_SECRETARY, then="/projects?scope=region")
     await expect(page.locator(".page-title")).to_contain_text("项目")
@@ -97,7 +98,7 @@ async def test_a_village_secretary_does_not_see_another_villages_project(
     await page.goto(f"{workbench.url}/projects/{project_id}")
     await expect(page.get_by_text("项目不存在，或不在您的管辖范围内")).to_be_visible()
     await expect(page.locator('[data-test="submit"]')).to_have_count(0)
-    await page.click('[data-test="sign-out"]')
+    await sign_out(page)
 
     # The township above does see it: the check above can fail.
     await sign_in(page, workbench, WENCHANG_SECRETARY, then="/projects?scope=region")
