@@ -4,6 +4,8 @@
 
 1. Picks a fresh generation (or resumes the one an interrupted run left in
    its checkpoint) and notes where every partition ends now: the target.
+   It refuses (exit 2, one clear line) when a partition no longer starts at
+   offset 0: retention or deleted records took the oldest events.
 2. Replays every partition from offset 0 to the target into the fresh
    generation's collections, in batches, saving the next offsets to the
    checkpoint (`reporting_meta`, `_id: "rebuild"`) after each batch. Killed
@@ -28,10 +30,11 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from lingban_contracts import DecodeError, Envelope, decode_record
 from lingban_kit import mongo
+from lingban_kit.kafka import new_consumer
 from lingban_kit.mongo import Database
 from lingban_kit.testing import partitions_of
 from lingban_reporting.live_consumer import topics_of
@@ -92,6 +95,11 @@ class Progress:
 
 
 async def _end_offsets(bootstrap: str, topics: list[str]) -> Offsets:
+    return (await _log_bounds(bootstrap, topics))[1]
+
+
+async def _log_bounds(bootstrap: str, topics: list[str]) -> tuple[Offsets, Offsets]:
+    """Where each partition's kept log begins and where it ends now."""
     tps: list[TopicPartition] = []
     for topic in topics:
         try:
@@ -99,14 +107,40 @@ async def _end_offsets(bootstrap: str, topics: list[str]) -> Offsets:
         except Exception:  # the topic does not exist yet: nothing to replay
             continue
     if not tps:
-        return {}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        return {}, {}
+    consumer = new_consumer(bootstrap=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
+        begins = await consumer.beginning_offsets(tps)
         ends = await consumer.end_offsets(tps)
-        return {_key(tp): int(offset) for tp, offset in ends.items()}
+        return (
+            {_key(tp): int(offset) for tp, offset in begins.items()},
+            {_key(tp): int(offset) for tp, offset in ends.items()},
+        )
     finally:
         await consumer.stop()
+
+
+class HistoryIncomplete(RuntimeError):
+    """The topics no longer hold every event since the first (R8): a rebuild would
+    silently miss the oldest ones, so it refuses."""
+
+
+async def check_history_complete(bootstrap: str, topics: list[str]) -> Offsets:
+    """The end offsets, after checking every partition still starts at offset 0."""
+    begins, ends = await _log_bounds(bootstrap, topics)
+    lost = {key: first for key, first in begins.items() if first > 0}
+    if lost:
+        where = ", ".join(
+            f"{_tp(key).topic}[{_tp(key).partition}] from offset {first}"
+            for key, first in sorted(lost.items())
+        )
+        raise HistoryIncomplete(
+            "cannot rebuild: the oldest events are gone from the topics (retention or "
+            f"deleted records): {where}. The topics must keep their whole history "
+            "(retention.ms=-1); restore them from a backup before rebuilding."
+        )
+    return ends
 
 
 async def _replay(
@@ -122,8 +156,8 @@ async def _replay(
     todo = {k: v for k, v in target.items() if start.get(k, 0) < v}
     if not todo:
         return
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=batch_size
+    consumer = new_consumer(
+        bootstrap=bootstrap, enable_auto_commit=False, max_poll_records=batch_size
     )
     await consumer.start()
     try:
@@ -180,7 +214,7 @@ async def rebuild(
         previous = str(checkpoint["generation"]) if checkpoint else current
         generation = next_generation(max(current, previous, key=_number))
         await drop_generation(ReadModels(db, generation))
-        target = await _end_offsets(bootstrap, topics)
+        target = await check_history_complete(bootstrap, topics)
         done = {}
         await meta.replace_one(
             {"_id": CHECKPOINT_ID},
@@ -245,6 +279,9 @@ async def _main(args: argparse.Namespace) -> None:
             restart=args.restart,
         )
         print(f"read models rebuilt into generation {generation} and activated", file=sys.stderr)
+    except HistoryIncomplete as refused:
+        print(str(refused), file=sys.stderr)
+        sys.exit(2)
     finally:
         await client.close()
 
