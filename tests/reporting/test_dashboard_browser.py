@@ -364,6 +364,8 @@ async def test_the_pages_need_no_token_but_unknown_assets_are_404(served: Served
         # `..` escaped so the client sends it as is: the router's own source stays private.
         outside = await http.get("/dashboard/assets/%2E%2E/api.py")
         assert outside.status_code == 404
+        # A NUL in the name is a 404 too, not a 500 from the file system (LB-22).
+        assert (await http.get("/dashboard/assets/a%00.js")).status_code == 404
         assert (await http.get("/bulletins/2026-Q5/print")).status_code == 422
         with contextlib.suppress(KeyError):
             assert (

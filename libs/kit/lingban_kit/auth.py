@@ -26,6 +26,10 @@ from lingban_kit.errors import Forbidden, Unauthenticated
 DEV_JWT_SECRET = "lingban-dev-secret-not-for-production"
 
 
+# The longest `sub` and `name` accepted (lingban_contracts.envelope.Actor's limits).
+MAX_CLAIM_LENGTH = 200
+
+
 class Role(enum.StrEnum):
     CITY_ORG = "city_org"  # 组织部 staff of the city/county
     TOWNSHIP_SECRETARY = "township_secretary"
@@ -119,6 +123,14 @@ class TokenVerifier:
             raise Unauthenticated(
                 message=f"令牌角色无效：{exc}", message_en=f"Invalid role in token: {exc}"
             ) from None
+        subject, name = str(claims["sub"]), str(claims.get("name", claims["sub"]))
+        # They become the events' Actor (≤ 200 characters each): refuse here with a 401
+        # rather than fail later with a 500 (LB-22).
+        if not 0 < len(subject) <= MAX_CLAIM_LENGTH or len(name) > MAX_CLAIM_LENGTH:
+            raise Unauthenticated(
+                message=f"令牌的 sub 或 name 过长（最多 {MAX_CLAIM_LENGTH} 个字符）",
+                message_en=f"Token sub or name too long (at most {MAX_CLAIM_LENGTH} characters)",
+            )
         region = str(claims.get("region", ""))
         if len(region) != 12 or not region.isdigit():
             raise Unauthenticated(
@@ -126,8 +138,8 @@ class TokenVerifier:
                 message_en="Token lacks a valid region claim (12-digit division code)",
             )
         return Principal(
-            id=str(claims["sub"]),
-            name=str(claims.get("name", claims["sub"])),
+            id=subject,
+            name=name,
             roles=roles,
             region_code=region,
         )

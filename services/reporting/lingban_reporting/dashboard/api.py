@@ -45,6 +45,8 @@ async def bulletin_print(
 
 @router.get("/dashboard/assets/{name:path}", summary="Scripts, styles and the ECharts bundle")
 async def asset(name: str) -> FileResponse:
+    if "\x00" in name:  # the file system refuses NUL; a 404, not a 500 (LB-22)
+        raise _asset_missing(name)
     path = (STATIC / name).resolve()
     # Only files inside the static folder, whatever `..` the name holds.
     if not path.is_relative_to(STATIC.resolve()) or not path.is_file():
