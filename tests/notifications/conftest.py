@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import socket
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import Message as EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -41,6 +39,8 @@ from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.settings import NotificationsSettings
 from lingban_notifications.wiring import Wiring
 from tests.notifications.builders import CITY, TOWNSHIP, VILLAGE, local
+from tests.sinks import Receiver as Receiver  # re-exported for the notification tests
+from tests.sinks import serve_receiver
 
 
 # ---- SMTP ------------------------------------------------------------------------------
@@ -84,50 +84,13 @@ def smtp() -> Iterator[SmtpServer]:
         controller.stop()
 
 
-# ---- HTTP receivers (chat robot, SMS gateway) ------------------------------------------
-@dataclass
-class Receiver:
-    url: str
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    fail_next: int = 0  # answer 500 this many times
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def _serve(name: str) -> tuple[Receiver, ThreadingHTTPServer]:
-    box: dict[str, Receiver] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            receiver = box["r"]
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            with receiver.lock:
-                failing = receiver.fail_next > 0
-                if failing:
-                    receiver.fail_next -= 1
-                else:
-                    receiver.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "body": json.loads(body)}
-                    )
-            self.send_response(500 if failing else 200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"errcode": 0, "ok": true}')
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    box["r"] = Receiver(f"http://127.0.0.1:{server.server_address[1]}/{name}")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return box["r"], server
-
-
+# ---- HTTP receivers (chat robot, SMS gateway): tests/sinks.py ---------------------
 @pytest.fixture
 def receivers() -> Iterator[dict[str, Receiver]]:
     made: dict[str, Receiver] = {}
     servers: list[ThreadingHTTPServer] = []
     for name in ("webhook", "sms"):
-        made[name], server = _serve(name)
+        made[name], server = serve_receiver(name)
         servers.append(server)
     yield made
     for server in servers:
