@@ -25,11 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 
 from bench.load_world import CITY, Api, unit_of, unit_side
 from lingban_kit.auth import Role
+from lingban_kit.kafka import new_admin, new_consumer
 from lingban_kit.mongo import Database
 from lingban_kit.outbox import PENDING_FLAG
 from lingban_notifications.notifications.repository import NOTIFICATIONS
@@ -132,9 +132,10 @@ class ConsumerLag:
 
     def __init__(self, bootstrap: str, groups: Iterable[str] = CONSUMER_GROUPS) -> None:
         self.groups = tuple(groups)
-        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="lingban-bench")
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, client_id="lingban-bench", enable_auto_commit=False
+        # As the environment's Kafka principal (lingban_kit.kafka_security): the admin's.
+        self.admin = new_admin(bootstrap)
+        self.consumer = new_consumer(
+            bootstrap=bootstrap, client_id="lingban-bench", enable_auto_commit=False
         )
 
     async def start(self) -> None:

@@ -28,6 +28,10 @@ pytest_plugins = ["tests.browsers"]
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Endpoints]:
     endpoints = ensure_infra("test")
+    # Tests and the helpers of lingban_kit.testing talk to Kafka as the devstack
+    # admin (a super user); the services the tests start as processes get their
+    # own principals from devstack.services.
+    os.environ.update(endpoints.kafka_env("admin"))
     yield endpoints
     if endpoints.started and not os.environ.get("LINGBAN_KEEP_INFRA"):
         stop_infra("test")

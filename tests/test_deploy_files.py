@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from lingban_contracts import access
 from lingban_kit.auth_policy import KNOWN_SECRETS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,8 @@ APP_SERVICES: dict[str, int] = {
     "notifications": 8003,
     "reporting": 8004,
 }
-ALL_COMPOSE_SERVICES = {"kafka", "mongo", *APP_SERVICES, "prometheus", "grafana"}
+ALL_COMPOSE_SERVICES = {"kafka", "kafka-init", "mongo", *APP_SERVICES, "prometheus", "grafana"}
+KAFKA_ACLS_SCRIPT = K8S_DIR / "kafka-acls.sh"
 
 # What lingban_kit/metrics.py exports (the README's metric list).
 COUNTERS_AND_GAUGES = {
@@ -661,9 +663,136 @@ def test_k8s_deployment_and_service(name: str, port: int) -> None:
 def test_k8s_shared_config_and_secret_template() -> None:
     (config,) = k8s_objects("ConfigMap").values()
     assert "KAFKA_BOOTSTRAP_SERVERS" in config["data"]
-    (secret,) = k8s_objects("Secret").values()
+    secret = k8s_objects("Secret")["lingban-secrets"]
     assert "LINGBAN_AUTH_JWT_SECRET" in secret["stringData"]
     assert "REPLACE" in secret["stringData"]["LINGBAN_AUTH_JWT_SECRET"]
     comment = " ".join((K8S_DIR / "secret.yaml").read_text(encoding="utf-8").split())
     assert "secret manager" in comment
     assert "kubectl -n lingban create secret generic lingban-secrets" in comment
+
+
+# ------------------------------------------------------------------- Kafka security
+
+
+def kafka_script_lines(command: str) -> list[list[str]]:
+    """The arguments of each top-level `command ...` line of kafka-acls.sh."""
+    return [
+        line.split()[1:]
+        for line in KAFKA_ACLS_SCRIPT.read_text(encoding="utf-8").splitlines()
+        if line.startswith(f"{command} ")
+    ]
+
+
+def required_variable(value: str, variable: str) -> bool:
+    """`${VARIABLE:?message}`: compose stops when it is not set, there is no default."""
+    return re.fullmatch(rf"\$\{{{variable}:\?[^}}]+\}}", value) is not None
+
+
+def test_kafka_acls_script_grants_exactly_the_contracts_access_table() -> None:
+    granted = {tuple(args) for args in kafka_script_lines("grant")}
+    expected = {
+        (g.principal, g.resource_type, g.pattern_type, g.resource, g.operation)
+        for g in access.grants()
+    }
+    assert granted == expected
+    assert {(name, int(n)) for name, n in kafka_script_lines("topic")} == set(
+        access.topics_to_create()
+    )
+    assert [name for (name,) in kafka_script_lines("user")] == [
+        *access.SERVICES,
+        access.SUBSCRIBER,
+    ]
+
+
+def test_compose_kafka_authenticates_everyone_and_enforces_acls() -> None:
+    env = environment(compose_service("kafka"))
+    protocols = dict(
+        item.split(":") for item in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+    )
+    # No listener lets a client in without SASL.
+    assert set(protocols.values()) == {"SASL_PLAINTEXT"}
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"] == (
+        "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    )
+    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert env["KAFKA_SUPER_USERS"] == "User:admin"
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    assert env["KAFKA_LISTENER_NAME_EXTERNAL_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert required_variable(env["LINGBAN_KAFKA_ADMIN_PASSWORD"], "LINGBAN_KAFKA_ADMIN_PASSWORD")
+    assert (
+        "${LINGBAN_KAFKA_ADMIN_PASSWORD:?"
+        in env["KAFKA_LISTENER_NAME_CONTROLLER_PLAIN_SASL_JAAS_CONFIG"]
+    )
+    # The host port is on loopback only.
+    assert compose_service("kafka")["ports"] == ["127.0.0.1:9092:19092"]
+    assert "--command-config" in " ".join(compose_service("kafka")["healthcheck"]["test"])
+
+
+def test_compose_kafka_init_creates_users_topics_and_acls_first() -> None:
+    init = compose_service("kafka-init")
+    assert init["image"] == compose_service("kafka")["image"]
+    assert init["depends_on"]["kafka"]["condition"] == "service_healthy"
+    mounts = [str(v).split(":") for v in init["volumes"]]
+    [(source, target, _mode)] = mounts
+    assert (ROOT / source).resolve() == KAFKA_ACLS_SCRIPT
+    assert init["command"] == ["sh", target]
+    env = environment(init)
+    for user in (*access.SERVICES, access.SUBSCRIBER):
+        variable = f"LINGBAN_KAFKA_{user.upper()}_PASSWORD"
+        assert required_variable(env[f"KAFKA_PASSWORD_{user.upper()}"], variable), user
+    assert required_variable(env["KAFKA_ADMIN_PASSWORD"], "LINGBAN_KAFKA_ADMIN_PASSWORD")
+    # One broker holds one replica of each partition (stated in docker-compose.yml).
+    assert env["KAFKA_TOPIC_REPLICATION_FACTOR"] == "1"
+    assert env["KAFKA_TOPIC_MIN_INSYNC_REPLICAS"] == "1"
+
+
+@pytest.mark.parametrize("name", list(APP_SERVICES))
+def test_compose_service_is_its_own_kafka_principal(name: str) -> None:
+    service = compose_service(name)
+    env = environment(service)
+    assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+    assert env["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert env["KAFKA_SASL_USERNAME"] == name
+    assert required_variable(env["KAFKA_SASL_PASSWORD"], f"LINGBAN_KAFKA_{name.upper()}_PASSWORD")
+    assert service["depends_on"]["kafka-init"]["condition"] == "service_completed_successfully"
+
+
+def test_k8s_kafka_bootstrap_job_runs_the_acls_script_with_every_password() -> None:
+    kustomization = load_yaml(K8S_DIR / "kustomization.yaml")
+    [generator] = [
+        g for g in kustomization["configMapGenerator"] if g["name"] == "lingban-kafka-acls"
+    ]
+    assert generator["files"] == [KAFKA_ACLS_SCRIPT.name]
+    job = k8s_objects("Job")["kafka-bootstrap"]
+    pod = job["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"] == ["sh", f"/opt/lingban/{KAFKA_ACLS_SCRIPT.name}"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["script"]["configMap"]["name"] == "lingban-kafka-acls"
+    env = {e["name"]: e for e in container["env"]}
+    assert env["KAFKA_ADMIN_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
+    for user in (*access.SERVICES, access.SUBSCRIBER):
+        ref = env[f"KAFKA_PASSWORD_{user.upper()}"]["valueFrom"]["secretKeyRef"]
+        assert (ref["name"], ref["key"]) == ("lingban-kafka", user)
+    assert pod["securityContext"]["runAsNonRoot"] is True
+
+
+def test_k8s_topics_are_replicated_and_clients_use_sasl_ssl() -> None:
+    config = k8s_objects("ConfigMap")["lingban-config"]["data"]
+    assert config["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert config["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert int(config["KAFKA_TOPIC_REPLICATION_FACTOR"]) >= 3
+    assert int(config["KAFKA_TOPIC_MIN_INSYNC_REPLICAS"]) == 2
+    example = k8s_objects("Secret")["lingban-kafka"]["stringData"]
+    assert set(example) == {"admin-username", "admin-password", *access.SERVICES, access.SUBSCRIBER}
+
+
+@pytest.mark.parametrize("name", list(APP_SERVICES))
+def test_k8s_service_reads_only_its_own_kafka_password(name: str) -> None:
+    (container,) = k8s_objects("Deployment")[name]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["KAFKA_SASL_USERNAME"]["value"] == name
+    ref = env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    assert (ref["name"], ref["key"]) == ("lingban-kafka", name)
+    # The whole Kafka Secret is never handed over (it holds the other services' passwords).
+    assert all(r.get("secretRef", {}).get("name") != "lingban-kafka" for r in container["envFrom"])

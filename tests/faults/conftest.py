@@ -1,13 +1,17 @@
-"""The platform as separate processes, for breaking things on purpose (issue 15).
+"""The platform as separate processes on servers of its own, for breaking things on purpose
+(issue 15).
 
-Its own ports (LINGBAN_FAULTS_PORT_OFFSET, default 14000), its own databases and
-consumer groups (started at the end of the shared topics), and an SMS gateway
-stand-in, so what it counts is what this run's services did.
+Its own Kafka and database (devstack profile `faults`, the test ports moved up by
+10: killing or freezing the servers every other test shares would break those
+tests), its own service ports (LINGBAN_FAULTS_PORT_OFFSET, default 14000), fresh
+databases and consumer groups per run, and an SMS gateway stand-in, so what it
+counts is what this run's services did.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import os
 import signal
@@ -18,23 +22,48 @@ from dataclasses import dataclass
 import pytest
 
 from devstack import processes
-from devstack.infra import Endpoints
+from devstack.infra import Endpoints, ensure_infra, stop_infra
+from devstack.profiles import FAULTS
 from devstack.services import SERVICES, ServiceSpec, start_services, stop_services
 from lingban_contracts.asyncapi import ServiceContract
 from lingban_contracts.registry import REGISTRY
 from lingban_kit.auth import DEV_JWT_SECRET
-from lingban_kit.testing import group_at_end
 from tests.sinks import Receiver, serve_receiver
 
-PROFILE = "test-faults"
+SERVICES_PROFILE = "test-faults"  # where the services' pid and log files go
 PORT_OFFSET = int(os.environ.get("LINGBAN_FAULTS_PORT_OFFSET", "14000"))
 SPECS = tuple(ServiceSpec(s.name, s.module, s.port + PORT_OFFSET) for s in SERVICES)
+# devstack's names for the servers of a profile (their pid files).
+KAFKA, DATABASE_FRONT, DATABASE = "kafka", "mongo", "postgres"
 
 
 def consumed_topics(service: str) -> list[str]:
     """The topics a service's consumer group reads, from its published contract."""
     contract: ServiceContract = importlib.import_module(f"lingban_{service}.contract").CONTRACT
     return sorted({REGISTRY.for_type(t).topic.name for t in contract.receives})
+
+
+async def _kill_group(profile: str, name: str, sig: signal.Signals) -> int:
+    """Send `sig` to a server's whole process group (PostgreSQL has one process per
+    connection); for SIGKILL, wait until its main process has exited."""
+    record = processes.running(profile, name)
+    assert record is not None, f"{name} is not running"
+    if sig is not signal.SIGKILL:
+        os.killpg(os.getpgid(record.pid), sig)
+        return record.pid
+    # The signal is delivered asynchronously: wait until the process has exited (its
+    # pidfd turns readable), or a restart right after would take it for running.
+    handle = os.pidfd_open(record.pid)
+    exited = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_reader(handle, exited.set)
+    try:
+        os.killpg(os.getpgid(record.pid), sig)
+        await asyncio.wait_for(exited.wait(), 30)
+    finally:
+        loop.remove_reader(handle)
+        os.close(handle)
+    return record.pid
 
 
 @dataclass
@@ -46,25 +75,46 @@ class Platform:
     env: dict[str, str]
 
     async def kill(self, name: str) -> None:
-        """kill -9: no shutdown hook runs, nothing is flushed or released."""
-        record = processes.running(PROFILE, name)
-        assert record is not None, f"{name} is not running"
-        # The signal is delivered asynchronously: wait until the process has exited
-        # (its pidfd turns readable), or a restart right after would take it for running.
-        handle = os.pidfd_open(record.pid)
-        exited = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        loop.add_reader(handle, exited.set)
-        try:
-            os.kill(record.pid, signal.SIGKILL)
-            await asyncio.wait_for(exited.wait(), 30)
-        finally:
-            loop.remove_reader(handle)
-            os.close(handle)
+        """kill -9 of a service: no shutdown hook runs, nothing is flushed or released."""
+        await _kill_group(SERVICES_PROFILE, name, signal.SIGKILL)
 
     async def restart_dead(self) -> None:
         """What an orchestrator does: start what is not running, wait until ready."""
-        await asyncio.to_thread(start_services, PROFILE, self.infra, SPECS, self.env)
+        await asyncio.to_thread(start_services, SERVICES_PROFILE, self.infra, SPECS, self.env)
+
+    async def kill_broker(self) -> None:
+        await _kill_group(FAULTS, KAFKA, signal.SIGKILL)
+
+    async def kill_database(self) -> None:
+        await _kill_group(FAULTS, DATABASE, signal.SIGKILL)
+        await _kill_group(FAULTS, DATABASE_FRONT, signal.SIGKILL)
+
+    async def restart_servers(self) -> None:
+        """Start the broker and the database again where they were killed (same data)."""
+        await asyncio.to_thread(ensure_infra, FAULTS)
+
+    @contextlib.asynccontextmanager
+    async def frozen_database(self) -> AsyncIterator[None]:
+        """The database stops answering without closing anything (SIGSTOP), then resumes."""
+        frozen = [
+            await _kill_group(FAULTS, name, signal.SIGSTOP) for name in (DATABASE, DATABASE_FRONT)
+        ]
+        try:
+            yield
+        finally:
+            for pid in frozen:
+                os.killpg(os.getpgid(pid), signal.SIGCONT)
+
+
+@pytest.fixture(scope="session")
+def faults_infra() -> Iterator[Endpoints]:
+    endpoints = ensure_infra(FAULTS)
+    # Not exported to os.environ (tests/conftest.py exports the test broker's admin
+    # there, for every other test): this suite's own clients pass it explicitly
+    # (tests/faults/lag.py), and its services get their principals from devstack.
+    yield endpoints
+    if not os.environ.get("LINGBAN_KEEP_INFRA"):
+        stop_infra(FAULTS)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +126,9 @@ def sms() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-async def platform(infra: Endpoints, sms: Receiver) -> AsyncIterator[Platform]:
+async def platform(faults_infra: Endpoints, sms: Receiver) -> AsyncIterator[Platform]:
+    from tests.faults.lag import start_at_end
+
     run = uuid.uuid4().hex[:8]
     groups = {spec.name: f"lingban-{spec.name}-faults-{run}" for spec in SPECS}
     env = {
@@ -85,16 +137,15 @@ async def platform(infra: Endpoints, sms: Receiver) -> AsyncIterator[Platform]:
         "LINGBAN_NOTIFICATIONS_SMS_URL": sms.url,
         "LINGBAN_NOTIFICATIONS_DISPATCH_SECONDS": "1",
     }
-    bootstrap = infra.kafka_bootstrap_servers
     for spec in SPECS:
         env[f"{spec.env_prefix}MONGODB_DATABASE"] = f"lingban_faults_{run}_{spec.name}"
         env[f"{spec.env_prefix}CONSUMER_GROUP"] = groups[spec.name]
-    # This run's groups start at the end of the shared topics: they see this run only.
+    # This run's groups start at the end of the topics: they see this run only.
     for spec in SPECS:
         if consumed := consumed_topics(spec.name):
-            await group_at_end(bootstrap, groups[spec.name], consumed)
-    urls = await asyncio.to_thread(start_services, PROFILE, infra, SPECS, env)
+            await start_at_end(faults_infra, groups[spec.name], consumed)
+    urls = await asyncio.to_thread(start_services, SERVICES_PROFILE, faults_infra, SPECS, env)
     try:
-        yield Platform(urls, groups, sms, infra, env)
+        yield Platform(urls, groups, sms, faults_infra, env)
     finally:
-        await asyncio.to_thread(stop_services, PROFILE, SPECS)
+        await asyncio.to_thread(stop_services, SERVICES_PROFILE, SPECS)

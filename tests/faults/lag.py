@@ -1,21 +1,63 @@
-"""How far a consumer group is behind the end of its topics (0: it has read everything)."""
+"""Consumer groups on the fault suite's own broker: start them at the end of their topics,
+and tell how far they are behind (0: read everything). As the broker's admin principal."""
 
 from __future__ import annotations
 
-from lingban_kit.kafka import new_consumer
-from lingban_kit.testing import partitions_of
+from aiokafka import TopicPartition
+
+from devstack.infra import Endpoints
+from lingban_kit.kafka import new_admin, new_consumer
+from lingban_kit.kafka_security import KafkaSecurity
 
 
-async def group_lag(bootstrap: str, group: str, topics: list[str]) -> int:
-    tps = [tp for topic in topics for tp in await partitions_of(bootstrap, topic)]
-    consumer = new_consumer(bootstrap=bootstrap, group_id=group, enable_auto_commit=False)
+def admin_security(infra: Endpoints) -> KafkaSecurity:
+    return KafkaSecurity.from_env(infra.kafka_env("admin"))
+
+
+async def _partitions(infra: Endpoints, topics: list[str]) -> list[TopicPartition]:
+    admin = new_admin(infra.kafka_bootstrap_servers, admin_security(infra))
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(str(topic["topic"]), int(partition["partition"]))
+        for topic in described
+        for partition in topic["partitions"]
+    ]
+
+
+async def start_at_end(infra: Endpoints, group: str, topics: list[str]) -> None:
+    tps = await _partitions(infra, topics)
+    consumer = new_consumer(
+        bootstrap=infra.kafka_bootstrap_servers,
+        security=admin_security(infra),
+        group_id=group,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        await consumer.commit(dict(await consumer.end_offsets(tps)))
+    finally:
+        await consumer.stop()
+
+
+async def group_lag(infra: Endpoints, group: str, topics: list[str]) -> int:
+    tps = await _partitions(infra, topics)
+    consumer = new_consumer(
+        bootstrap=infra.kafka_bootstrap_servers,
+        security=admin_security(infra),
+        group_id=group,
+        enable_auto_commit=False,
+    )
     await consumer.start()
     try:
         ends = await consumer.end_offsets(tps)
         behind = 0
         for tp in tps:
-            committed = await consumer.committed(tp)
-            behind += ends[tp] - (committed or 0)
+            behind += int(ends[tp]) - int(await consumer.committed(tp) or 0)
         return behind
     finally:
         await consumer.stop()

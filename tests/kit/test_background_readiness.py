@@ -100,3 +100,33 @@ async def test_a_stuck_shutdown_step_is_logged_and_the_others_still_run(
     # The later steps ran: the database client is closed.
     with pytest.raises(InvalidOperation):
         await runtime.mongo_client.admin.command("ping")
+
+
+async def test_a_broker_outage_leaves_the_service_ready_but_degraded(
+    infra: Endpoints, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R18: commands still land in the outbox while Kafka is away, so pods stay in service."""
+    service = f"kd{uuid.uuid4().hex[:6]}"
+    settings = ServiceSettings(
+        service_name=service,
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        mongodb_uri=infra.mongodb_uri,
+        mongodb_database=database.name,
+    )
+    runtime = ServiceRuntime(
+        settings, ServiceContract(service=service, title=service, description="test")
+    )
+    app = create_app(runtime, title=service, description="test")
+    async with app.router.lifespan_context(app):
+
+        async def unreachable(**_: object) -> bool:
+            return False
+
+        monkeypatch.setattr(runtime.broker, "ping", unreachable)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
+            response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["checks"]["kafka"].startswith("degraded: unreachable")
+    assert response.json()["checks"]["mongodb"] == "ok"

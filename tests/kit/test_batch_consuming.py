@@ -20,6 +20,7 @@ from lingban_kit.batch_consumer import BatchEventConsumer, run_batch_consumer
 from lingban_kit.kafka import (
     MAX_REQUEST_BYTES,
     ensure_topics,
+    new_consumer,
     new_producer,
     record_size,
     send_records,
@@ -98,7 +99,7 @@ async def test_batches_dead_letter_only_the_bad_records(infra: Endpoints) -> Non
     # The dead-lettered records' offsets are committed: a restart would not read them again.
     partition = int(header(dead[0], "dlt_original_partition") or -1)
     last = max(int(header(r, "dlt_original_offset") or 0) for r in dead)
-    check = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    check = new_consumer(bootstrap=bootstrap, group_id=group, enable_auto_commit=False)
     await check.start()
     try:
         committed = await check.committed(TopicPartition(PROJECTS.name, partition))

@@ -1,5 +1,6 @@
 """LB-09: oversized request bodies are refused with 413 before any JSON is parsed;
-LB-21: a client's X-Correlation-ID is kept only when it is a short plain token."""
+LB-21: a client's X-Correlation-ID is kept only when it is a short plain token;
+LB-17: the interactive docs are off in production unless asked for."""
 
 from __future__ import annotations
 
@@ -193,3 +194,26 @@ async def test_a_consumed_events_correlation_id_is_carried_on_only_when_plain(
         IncomingRecord(record.topic, 0, 1, record.key, record.value, record.headers)
     )
     assert seen == [given if kept else event.id]
+
+
+@pytest.mark.parametrize(
+    ("settings", "exposed"),
+    [
+        ({"lingban_env": "production"}, False),
+        ({"lingban_env": "production", "lingban_expose_docs": True}, True),
+        ({"lingban_env": "dev"}, True),
+        ({"lingban_env": "dev", "lingban_expose_docs": False}, False),
+    ],
+)
+async def test_docs_are_served_only_in_development_or_when_asked_for(
+    settings: dict[str, object], exposed: bool
+) -> None:
+    app, _ = make_app(**settings)
+    async with client(app) as http:
+        statuses = {p: (await http.get(p)).status_code for p in DOC_PATHS}
+        health = await http.get("/healthz")
+    assert statuses == dict.fromkeys(DOC_PATHS, 200 if exposed else 404)
+    assert health.status_code == 200  # the orchestrator's probes do not depend on it
+
+
+DOC_PATHS = ("/docs", "/redoc", "/openapi.json", "/asyncapi.json")

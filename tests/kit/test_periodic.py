@@ -121,6 +121,11 @@ async def test_a_stopping_replica_hands_the_job_over_and_a_run_is_not_repeated_e
     loop = leased_loop("hourly", lambda runtime: 3600, job)
     first = asyncio.create_task(loop(cast(ServiceRuntime, Replica(database, "a"))))
     await asyncio.wait_for(ran.wait(), 10)
+    # The run is recorded just after the job returns; stop a once it is.
+    for _ in range(200):
+        if await database["periodic_runs"].find_one({"_id": "kit-test:hourly"}):
+            break
+        await asyncio.sleep(0.05)
     await _stop(first)  # a rolling deploy: the replica stops cleanly
     assert await database["leases"].find_one({"_id": "kit-test:hourly"}) is None
 

@@ -14,12 +14,14 @@ from lingban_kit.clock import FixedClock
 from lingban_notifications.delivery.channels import ChannelSender, Message, compose
 from lingban_notifications.delivery.dispatcher import Dispatcher
 from lingban_notifications.delivery.email import EmailSender, SmtpConfig
+from lingban_notifications.delivery.sms import HttpSmsProvider, SmsSender
 from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.notifications.domain import Notification
 from tests.notifications.builders import VILLAGE, local
 from tests.notifications.conftest import SmtpServer, subject_of
 from tests.notifications.fakes import FakeDirectory, FakeNotificationRepository, RecordingSender
 from tests.notifications.test_dispatch_rules import notifications, setup, village_secretary
+from tests.sinks import serve_receiver
 
 
 class ExplodingSender(ChannelSender):
@@ -164,3 +166,44 @@ async def test_an_email_subject_with_a_line_break_goes_out_on_one_line(smtp: Smt
     [mail] = smtp.messages
     assert mail["Bcc"] is None
     assert subject_of(mail) == "项目 Bcc: victim@example.cn"
+
+
+def _notice(subject_id: str) -> Notification:
+    return Notification.create(
+        rule_id="r",
+        kind="k",
+        recipient_id="secretary:x",
+        recipient_kind="secretary",
+        recipient_name="x",
+        unit_code="340881001001",
+        subject_type="project",
+        subject_id=subject_id,
+        subject_unit_code=None,
+        period="p",
+        title={"zh": "项目被退回", "en": "Returned"},
+        body={"zh": "正文", "en": "body"},
+        link="https://x/p1",
+        requires_ack=False,
+        channels=[Channel.SMS],
+        now=local(2026, 4, 23, 9),
+    )
+
+
+async def test_an_sms_carries_the_same_idempotency_key_on_every_attempt() -> None:
+    """A crash between "sent" and "recorded" re-sends; the gateway drops the copy by its key."""
+    receiver, server = serve_receiver("sms")
+    try:
+        sender = SmsSender(HttpSmsProvider(receiver.url, None, "领办"))
+        recipient = village_secretary(phone="13800000000", channels=["inbox", "sms"])
+        first, other = _notice("p1"), _notice("p2")
+        for items in ([first], [first], [other], [first, other]):
+            await sender.send(recipient, compose(items, Channel.SMS))
+    finally:
+        server.shutdown()
+        server.server_close()
+    keys = [
+        {k.lower(): v for k, v in r["headers"].items()}["idempotency-key"]
+        for r in receiver.requests
+    ]
+    assert keys[0] == keys[1]  # the same delivery, attempted twice
+    assert len({keys[0], keys[2], keys[3]}) == 3  # another notice, a digest: other deliveries

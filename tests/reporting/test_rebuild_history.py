@@ -12,10 +12,10 @@ import uuid
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
+from aiokafka.admin import RecordsToDelete
 
 from devstack.infra import Endpoints
-from lingban_kit.kafka import ensure_topics, new_producer
+from lingban_kit.kafka import ensure_topics, new_admin, new_producer
 from lingban_reporting.rebuild import HistoryIncomplete, check_history_complete
 
 pytestmark = pytest.mark.integration
@@ -36,7 +36,7 @@ async def test_refuses_when_a_partition_no_longer_starts_at_zero(infra: Endpoint
     # Whole history kept: the rebuild's target is where the log ends.
     assert await check_history_complete(bootstrap, [topic]) == {f"{topic.replace('.', '|')}:0": 3}
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = new_admin(bootstrap)
     await admin.start()
     try:
         await admin.delete_records({TopicPartition(topic, 0): RecordsToDelete(before_offset=2)})

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 
 from devstack.infra import Endpoints
@@ -25,7 +24,7 @@ from lingban_contracts.events.projects import (
 from lingban_contracts.topics import PROJECTS, SUPERVISION
 from lingban_kit.auth import DEV_JWT_SECRET
 from lingban_kit.clock import FixedClock
-from lingban_kit.kafka import ensure_topics, new_producer, send_records
+from lingban_kit.kafka import ensure_topics, new_admin, new_producer, send_records
 from lingban_kit.mongo import Database
 from lingban_kit.testing import group_at_end
 from lingban_supervision.app import create_app
@@ -42,7 +41,7 @@ class SupervisionApi:
 
     async def consumed(self, published: dict[Any, int]) -> bool:
         """Whether the service has handled everything up to `published` (topic end offsets)."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        admin = new_admin(self.bootstrap)
         await admin.start()
         try:
             committed = await admin.list_consumer_group_offsets(self.consumer_group)

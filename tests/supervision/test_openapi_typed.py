@@ -59,6 +59,8 @@ def v1_successes(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
             successes = {k: v for k, v in operation["responses"].items() if k.startswith("2")}
             assert successes, f"{method.upper()} {path}: no 2xx answer documented"
             for status, answer in successes.items():
+                if "application/json" not in answer.get("content", {"application/json": {}}):
+                    continue  # a file's bytes (GET /v1/files/…), not a model
                 found[f"{method.upper()} {path} {status}"] = answer
     return found
 

@@ -51,6 +51,15 @@ async def test_forwards_api_prefixes_to_each_service_with_the_prefix_stripped(
         assert (await http.get("/api/unknown/healthz")).status_code == 404
 
 
+async def test_keeps_operations_endpoints_inside(workbench: Workbench) -> None:
+    """Metrics and readiness are for Prometheus and the orchestrator, not the internet."""
+    async with httpx.AsyncClient(base_url=workbench.url) as http:
+        for service in ("projects", "supervision", "notifications", "reporting"):
+            for path in ("metrics", "readyz"):
+                response = await http.get(f"/api/{service}/{path}")
+                assert response.status_code == 404, (service, path, response.text[:200])
+
+
 async def test_dev_sign_in_is_reachable_through_the_gateway(workbench: Workbench) -> None:
     async with httpx.AsyncClient(base_url=workbench.url) as http:
         users = (await http.get("/api/projects/dev/sign-in/users")).json()

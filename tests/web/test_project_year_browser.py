@@ -294,8 +294,10 @@ async def test_the_pages_notices_link_to_open(
     await row.click()
     await expect(page.locator('[data-test="project-title"]')).to_have_text(title)
 
-    # A notice about a notice opens the inbox; supervision links say what is not built yet.
+    # A notice about a notice opens the inbox; a rectification's link opens its
+    # inspection's page (tests/web/test_supervision_browser.py), which says when it is
+    # not there for this user.
     await page.goto(f"{workbench.url}/inbox/0123456789abcdef")
     await expect(page.locator(".page-title")).to_contain_text("通知")
-    await page.goto(f"{workbench.url}/rectifications/r-1")
-    await expect(page.get_by_text("督导页面尚未上线")).to_be_visible()
+    await page.goto(f"{workbench.url}/rectifications/0123456789abcdef-r")
+    await expect(page.locator('[data-test="load-error"]')).to_contain_text("检查不存在")

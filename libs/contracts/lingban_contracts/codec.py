@@ -2,7 +2,12 @@
 
 Context attributes travel as `ce_*` headers, the payload as the JSON record
 value, and the record key is the aggregate id. Decoding validates the payload
-against its registered model, so a poison message is caught at the door.
+against its registered model, so a poison message is caught at the door, and
+hands on the model's own dump of it (never the raw JSON, which the model may
+have coerced). Given the topic a record arrived on, decoding also checks that
+the event could have come from there (`check_origin`): Kafka's ACLs let only
+the owning service write a topic, and this catches what slips past them (a
+misrouted or forged record).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from lingban_contracts.envelope import SPEC_VERSION, Actor, Envelope
+from lingban_contracts.envelope import SOURCE_PREFIX, SPEC_VERSION, Actor, Envelope
 from lingban_contracts.registry import REGISTRY
 
 CONTENT_TYPE = "application/json"
@@ -82,10 +87,43 @@ def headers_to_dict(headers: Iterable[tuple[str, bytes]] | dict[str, str]) -> di
     }
 
 
+def check_origin(topic: str, envelope: Envelope) -> None:
+    """Raise DecodeError unless `envelope` is an event `topic` may carry, from its producer.
+
+    - its type must be registered on `topic`;
+    - its `ce_source` must be the service that owns `topic`;
+    - its `ce_regioncode` must be the payload's unit (`unit_code`), or where the
+      payload names none (a hidden inspection target, a group), its `region_code`.
+    """
+    spec = REGISTRY.find(envelope.type)
+    if spec is None:
+        raise DecodeError(f"unknown event type {envelope.type!r}")
+    if spec.topic.name != topic:
+        raise DecodeError(
+            f"event type {envelope.type} belongs on topic {spec.topic.name}, not on {topic}"
+        )
+    producer = f"{SOURCE_PREFIX}{spec.topic.producer}"
+    if envelope.source != producer:
+        raise DecodeError(
+            f"ce_source {envelope.source!r} is not {producer!r}, the producer of topic {topic}"
+        )
+    data_region = envelope.data.get("unit_code") or envelope.data.get("region_code")
+    if data_region is not None and data_region != envelope.region_code:
+        raise DecodeError(
+            f"ce_regioncode {envelope.region_code} does not match the payload's unit {data_region}"
+        )
+
+
 def decode_record(
-    headers: Sequence[tuple[str, bytes]] | dict[str, str], value: bytes | None
+    headers: Sequence[tuple[str, bytes]] | dict[str, str],
+    value: bytes | None,
+    *,
+    topic: str | None = None,
 ) -> Envelope:
     """Decode and validate; raises DecodeError with a reason a person can act on.
+
+    With `topic` (where the record was read), the event's origin is checked too
+    (`check_origin`); consumers always pass it.
 
     Whatever a record holds, the only exception is DecodeError: a consumer
     dead-letters it and moves on. Anything else (a RecursionError from deeply
@@ -96,7 +134,10 @@ def decode_record(
         # Checked before parsing: no event we publish is this large.
         raise DecodeError(f"payload of {len(value)} bytes exceeds {MAX_VALUE_BYTES} bytes")
     try:
-        return _decode(headers, value)
+        envelope = _decode(headers, value)
+        if topic is not None:
+            check_origin(topic, envelope)
+        return envelope
     except DecodeError:
         raise
     except Exception as exc:  # e.g. RecursionError from deeply nested JSON
@@ -120,7 +161,9 @@ def _decode(headers: Sequence[tuple[str, bytes]] | dict[str, str], value: bytes 
     if not isinstance(data, dict):
         raise DecodeError("payload must be a JSON object")
     try:
-        spec.model.model_validate(data)
+        # Consumers act on what the model accepted, in its own form: a value it
+        # coerced (a number in a string, say) is not passed on as sent.
+        payload = spec.model.model_validate(data).model_dump(mode="json")
         return Envelope(
             id=h["ce_id"],
             source=h["ce_source"],
@@ -132,7 +175,7 @@ def _decode(headers: Sequence[tuple[str, bytes]] | dict[str, str], value: bytes 
             aggregate_id=h["ce_aggregateid"],
             aggregate_version=int(h["ce_aggregateversion"]),
             correlation_id=h.get("ce_correlationid"),
-            data=data,
+            data=payload,
         )
     except (ValidationError, ValueError) as exc:
         raise DecodeError(f"invalid {h['ce_type']} event: {exc}") from exc

@@ -26,12 +26,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from lingban_contracts import DecodeError, Envelope, decode_record
 from lingban_kit import metrics
 from lingban_kit.consumer import EventConsumer, IncomingRecord
+from lingban_kit.kafka import new_consumer
+from lingban_kit.kafka_security import KafkaSecurity
 from lingban_kit.retry import is_transient
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,7 @@ class BatchEventConsumer:
         decoded: list[IncomingRecord] = []
         for record in records:
             try:
-                envelope = decode_record(record.headers, record.value)
+                envelope = decode_record(record.headers, record.value, topic=record.topic)
             except DecodeError as exc:
                 await self.single._dead_letter(record, "poison", str(exc), event_type="unknown")
                 continue
@@ -141,11 +143,13 @@ async def run_batch_consumer(
     max_records: int = 1000,
     poll_timeout_ms: int = 200,
     on_batch_done: Callable[[int], None] | None = None,
+    security: KafkaSecurity | None = None,
 ) -> None:
     """Poll, handle, commit, until cancelled."""
-    kafka = AIOKafkaConsumer(
+    kafka = new_consumer(
         *topics,
-        bootstrap_servers=bootstrap,
+        bootstrap=bootstrap,
+        security=security,
         group_id=group_id,
         client_id=f"lingban-{consumer.service}-batch",
         enable_auto_commit=False,

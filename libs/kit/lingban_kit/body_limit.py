@@ -4,12 +4,15 @@ FastAPI reads and parses a JSON body before the route's dependencies run, so
 without a cap an unauthenticated client can make a service hold a body of any
 size in memory. This pure ASGI middleware answers 413 as soon as the declared
 `Content-Length`, or the bytes actually streamed (chunked uploads declare
-none), exceed the limit; the body is never buffered past it.
+none), exceed the limit; the body is never buffered past it. Upload routes
+(`lingban_kit.files`) are named with a larger limit of their own, by exact
+path; every other route keeps the default.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,17 +49,24 @@ def _language(scope: Scope) -> str:
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        larger: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_bytes)
         declared = _declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._reject(scope, send)
+        if declared is not None and declared > limit:
+            await self._reject(scope, send, limit)
             return
 
         received = 0
@@ -68,7 +78,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     raise _BodyTooLarge
             return message
@@ -87,10 +97,10 @@ class BodySizeLimit:
             if not exceeded or started:
                 raise
         if exceeded and not started:
-            await self._reject(scope, send)
+            await self._reject(scope, send, limit)
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
-        error = too_large(self.max_bytes)
+    async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
+        error = too_large(limit)
         body = json.dumps(error.render(_language(scope)), ensure_ascii=False).encode()
         await send(
             {

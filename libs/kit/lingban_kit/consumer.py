@@ -3,8 +3,10 @@
 The subscriber commits the offset only after `handle` returns (FastStream's
 default policy commits first, which loses events on a crash). Handlers must be
 idempotent, because a crash after the effect and before the commit redelivers.
-A message that cannot be decoded is poison and goes straight to the
-dead-letter topic; one whose handler keeps failing goes there after
+A message that cannot be decoded, or that could not have come from the topic
+it arrived on (a type of another topic, a `ce_source` that is not the topic's
+producer, a region that is not the payload's unit), is poison and goes straight
+to the dead-letter topic; one whose handler keeps failing goes there after
 `max_attempts`, carrying the error. Either way the consumer carries on.
 
 A failure that says a dependency is away (database or broker unreachable,
@@ -86,7 +88,8 @@ class EventConsumer:
 
     async def handle(self, record: IncomingRecord) -> None:
         try:
-            envelope = decode_record(record.headers, record.value)
+            # Also checks the event may travel on this topic (type, producer, region).
+            envelope = decode_record(record.headers, record.value, topic=record.topic)
         except DecodeError as exc:
             await self._dead_letter(record, "poison", str(exc), event_type="unknown")
             return

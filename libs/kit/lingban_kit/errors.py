@@ -81,3 +81,8 @@ class ServiceUnavailable(LingbanError):
 class PayloadTooLarge(LingbanError):
     status_code = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(LingbanError):
+    status_code = 415
+    code = "unsupported_media_type"

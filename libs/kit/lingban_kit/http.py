@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -82,7 +82,7 @@ def _install_observability(app: FastAPI, service: str) -> None:
         return response
 
 
-def _ops_router(runtime: ServiceRuntime) -> APIRouter:
+def _ops_router(runtime: ServiceRuntime, *, docs: bool) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process is up")
@@ -91,22 +91,23 @@ def _ops_router(runtime: ServiceRuntime) -> APIRouter:
 
     @router.get(
         "/readyz",
-        summary="Readiness: Kafka and the database are reachable, background loops running",
+        summary="Readiness: the database is reachable and background loops run (Kafka: degraded)",
         responses={
             503: {
                 "model": Readiness,
-                "description": "A dependency is unreachable or a background loop is down",
+                "description": "The database is unreachable or a background loop is down",
             }
         },
         response_model_exclude_none=True,
     )
     async def readyz(response: Response) -> Readiness:
         checks = await runtime.readiness()
-        ready = all(v == "ok" for v in checks.values())
+        ready = not any(v.startswith("error") for v in checks.values())
+        degraded = any(v != "ok" for v in checks.values())
         if not ready:
             response.status_code = 503
         return Readiness(
-            status="ready" if ready else "not_ready",
+            status="not_ready" if not ready else "degraded" if degraded else "ready",
             checks=ReadinessChecks.model_validate(checks),
         )
 
@@ -114,10 +115,12 @@ def _ops_router(runtime: ServiceRuntime) -> APIRouter:
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's topics")
-    async def asyncapi() -> AsyncApiDocument:
-        document = asyncapi_document(runtime.contract, runtime.settings.kafka_bootstrap_servers)
-        return AsyncApiDocument.model_validate(document)
+    if docs:
+
+        @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's topics")
+        async def asyncapi() -> AsyncApiDocument:
+            document = asyncapi_document(runtime.contract, runtime.settings.kafka_bootstrap_servers)
+            return AsyncApiDocument.model_validate(document)
 
     return router
 
@@ -129,7 +132,10 @@ def create_app(
     description: str,
     routers: Sequence[APIRouter] = (),
     version: str = "0.1.0",
+    larger_bodies: Mapping[str, int] | None = None,
 ) -> FastAPI:
+    """`larger_bodies`: exact paths allowed bodies over the default limit (upload routes)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -138,13 +144,24 @@ def create_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    docs = runtime.settings.docs_exposed()
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+    )
     app.state.runtime = runtime
     install_error_handlers(app)
     # Inside the observability middleware, so a 413 is counted and carries the id.
-    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=runtime.settings.max_request_body_bytes, larger=larger_bodies
+    )
     _install_observability(app, runtime.service)
-    app.include_router(_ops_router(runtime))
+    app.include_router(_ops_router(runtime, docs=docs))
     for router in routers:
         app.include_router(router)
     return app

@@ -1,19 +1,24 @@
-"""Kafka plumbing: topic creation and the idempotent producer."""
+"""Kafka plumbing: topic creation and the idempotent producer.
+
+Every client takes a `KafkaSecurity` (SASL/TLS); `None` means the process
+environment's settings (lingban_kit.kafka_security), which is what tests and
+tools rely on.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, TopicAuthorizationFailedError
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from lingban_contracts import KafkaRecord
+from lingban_kit.kafka_security import KafkaSecurity, resolve
 
 log = logging.getLogger(__name__)
 
@@ -23,33 +28,89 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 1024 * 1024
 
 
+class TopicsMissingError(RuntimeError):
+    """Topics are missing and this principal may not create them (the deployment must)."""
+
+
+def new_admin(bootstrap: str, security: KafkaSecurity | None = None) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(bootstrap_servers=bootstrap, **resolve(security).client_kwargs())
+
+
+def new_consumer(
+    *topics: str, bootstrap: str, security: KafkaSecurity | None = None, **options: Any
+) -> AIOKafkaConsumer:
+    """An aiokafka consumer with the security settings applied (`options` as aiokafka's)."""
+    return AIOKafkaConsumer(
+        *topics, bootstrap_servers=bootstrap, **resolve(security).client_kwargs(), **options
+    )
+
+
 async def ensure_topics(
-    bootstrap: str, topics: Iterable[tuple[str, int]], replication_factor: int
+    bootstrap: str,
+    topics: Iterable[tuple[str, int]],
+    replication_factor: int,
+    security: KafkaSecurity | None = None,
+    *,
+    min_insync_replicas: int | None = None,
 ) -> None:
-    """Create the topics we own (name, partitions); existing ones are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    """Create the topics we own (name, partitions); existing ones are left as they are.
+
+    A service principal may see (DESCRIBE) its topics but not create them: in a
+    deployment the topics exist before the services start, so nothing is
+    created; if one is missing the error names it instead of a bare
+    authorization failure.
+    """
+    admin = new_admin(bootstrap, security)
     await admin.start()
+    configs = (
+        {} if min_insync_replicas is None else {"min.insync.replicas": str(min_insync_replicas)}
+    )
     try:
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(name=name, num_partitions=partitions, replication_factor=replication_factor)
+            NewTopic(
+                name=name,
+                num_partitions=partitions,
+                replication_factor=replication_factor,
+                topic_configs=configs,
+            )
             for name, partitions in topics
             if name not in existing
         ]
         if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):  # another replica won the race
-                await admin.create_topics(wanted)
+            response = await admin.create_topics(wanted)
+            refused = [
+                topic
+                for topic, code, *_ in response.topic_errors
+                if code == TopicAuthorizationFailedError.errno
+            ]
+            if refused:
+                raise TopicsMissingError(
+                    f"topics {', '.join(refused)} do not exist and this Kafka principal may "
+                    "not create them; the deployment creates them (see docs/security.md)"
+                )
+            # Any other per-topic error but "already exists" (another replica won the race).
+            failed = {
+                topic: code
+                for topic, code, *_ in response.topic_errors
+                if code not in (0, TopicAlreadyExistsError.errno)
+            }
+            if failed:
+                log.warning("topics not created", extra={"errors": failed})
             log.info("created topics", extra={"topics": [t.name for t in wanted]})
     finally:
         await admin.close()
 
 
-def new_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+def new_producer(
+    bootstrap: str, client_id: str, security: KafkaSecurity | None = None
+) -> AIOKafkaProducer:
     # Idempotent producer with acks=all: broker-side dedupe of retried sends and
     # per-partition ordering, which the per-aggregate event order relies on.
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         client_id=client_id,
+        **resolve(security).client_kwargs(),
         enable_idempotence=True,
         acks="all",
         linger_ms=5,

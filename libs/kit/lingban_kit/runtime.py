@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, Topic
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage
@@ -67,7 +67,6 @@ class ServiceRuntime:
         handlers: Callable[[mongo.Database], HandlerTable] | None = None,
         on_start: Sequence[StartHook] = (),
         background: Sequence[BackgroundLoop] = (),
-        replication_factor: int = 1,
     ) -> None:
         self.settings = settings
         self.contract = contract
@@ -82,7 +81,9 @@ class ServiceRuntime:
             restart_seconds=settings.background_restart_seconds,
             restart_max_seconds=settings.background_restart_max_seconds,
         )
-        self.replication_factor = replication_factor
+        self.replication_factor = settings.kafka_topic_replication_factor
+        # Built once and checked here: contradictory settings fail at construction.
+        self.kafka_security = settings.kafka_security()
         self.holder = holder_id()
         self.verifier = TokenVerifier(
             issuer=settings.auth_issuer,
@@ -98,6 +99,7 @@ class ServiceRuntime:
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             client_id=f"lingban-{self.service}",
+            security=self.kafka_security.faststream(),
             middlewares=[_prometheus_middleware(self.service)],
             logger=logging.getLogger(f"faststream.{self.service}"),
         )
@@ -118,7 +120,9 @@ class ServiceRuntime:
 
     def _subscribe(self) -> None:
         subscriber = self.broker.subscriber(
-            *self.consumed_topics(),
+            # start() has created or checked them (a service principal may not
+            # create topics): FastStream must not try again.
+            *(Topic(name, declare=False) for name in self.consumed_topics()),
             group_id=self.settings.consumer_group or f"lingban-{self.service}",
             # Commit after handling; on an unhandled error seek back and retry.
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -159,11 +163,13 @@ class ServiceRuntime:
             self.settings.kafka_bootstrap_servers,
             owned + [(name, 6) for name in self.consumed_topics()],
             self.replication_factor,
+            self.kafka_security,
+            min_insync_replicas=self.settings.kafka_topic_min_insync_replicas,
         )
         for hook in self.on_start:
             await hook(self)
         self._producer = kafka.new_producer(
-            self.settings.kafka_bootstrap_servers, f"lingban-{self.service}"
+            self.settings.kafka_bootstrap_servers, f"lingban-{self.service}", self.kafka_security
         )
         await self._producer.start()
         self._consumer = EventConsumer(
@@ -230,7 +236,13 @@ class ServiceRuntime:
             checks["mongodb"] = "ok"
         except Exception as exc:
             checks["mongodb"] = f"error: {type(exc).__name__}"
-        checks["kafka"] = "ok" if await self.broker.ping(timeout=2.0) else "error: unreachable"
+        # Degraded, not down (R18): writes wait in the outbox and consumers resume where
+        # they left off, so a broker outage should not take every pod out of service.
+        checks["kafka"] = (
+            "ok"
+            if await self.broker.ping(timeout=2.0)
+            else "degraded: unreachable; events wait in the outbox"
+        )
         down = self.supervisor.down()
         if down:
             checks["background"] = "error: " + ", ".join(

@@ -7,6 +7,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 CHECK_DESCRIPTION = "`ok`, or `error: <reason>` when the dependency cannot be reached"
+KAFKA_CHECK_DESCRIPTION = (
+    "`ok`, or `degraded: <reason>` when the broker cannot be reached: the service stays "
+    "ready (commands are kept in the outbox and published when the broker is back), "
+    "so a broker outage does not take every pod out of its Service"
+)
 
 
 class Health(BaseModel):
@@ -19,7 +24,7 @@ class ReadinessChecks(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mongodb: str = Field(description=CHECK_DESCRIPTION)
-    kafka: str = Field(description=CHECK_DESCRIPTION)
+    kafka: str = Field(description=KAFKA_CHECK_DESCRIPTION)
     background: str | None = Field(
         default=None,
         description=(
@@ -30,9 +35,10 @@ class ReadinessChecks(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Sent with 200 when every check is `ok`, otherwise with 503."""
+    """Sent with 200 when no check is `error` (`degraded` while only the broker is away),
+    otherwise with 503."""
 
-    status: Literal["ready", "not_ready"]
+    status: Literal["ready", "degraded", "not_ready"]
     checks: ReadinessChecks
 
 

@@ -10,8 +10,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lingban_kit.kafka_security import (
+    ENV_CAFILE,
+    ENV_MECHANISM,
+    ENV_PASSWORD,
+    ENV_PROTOCOL,
+    ENV_USERNAME,
+    KafkaSecurity,
+    SaslMechanism,
+    SecurityProtocol,
+)
 
 
 def _env(name: str) -> AliasChoices:
@@ -32,12 +43,39 @@ class ServiceSettings(BaseSettings):
     # Largest request body accepted (413 above it, before the body is parsed);
     # the gateway allows more for future upload routes.
     max_request_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Attachments (lingban_kit.files, docs/files.md): the largest file, the most
+    # one record may carry, how long an upload may wait to be attached before
+    # the sweep removes it, and how often the sweep runs.
+    file_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    file_max_record_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    file_orphan_max_age_seconds: float = Field(default=24 * 3600, gt=0)
+    file_sweep_interval_seconds: float = Field(default=3600, gt=0)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS")
     )
     mongodb_uri: str = Field(
         default="mongodb://127.0.0.1:27017/", validation_alias=_env("MONGODB_URI")
+    )
+    # How this service authenticates to Kafka (see lingban_kit.kafka_security):
+    # each service has its own principal, whose ACLs let it write only its own
+    # topics. Unset means PLAINTEXT without authentication (a bare local broker).
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT", validation_alias=_env(ENV_PROTOCOL)
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        default="SCRAM-SHA-512", validation_alias=_env(ENV_MECHANISM)
+    )
+    kafka_sasl_username: str | None = Field(default=None, validation_alias=_env(ENV_USERNAME))
+    kafka_sasl_password: SecretStr | None = Field(default=None, validation_alias=_env(ENV_PASSWORD))
+    kafka_ssl_cafile: str | None = Field(default=None, validation_alias=_env(ENV_CAFILE))
+    # Topics a service creates itself (dev and tests; a deployment creates them
+    # beforehand): replicas per partition, and how many must acknowledge a write.
+    kafka_topic_replication_factor: int = Field(
+        default=1, ge=1, validation_alias=_env("KAFKA_TOPIC_REPLICATION_FACTOR")
+    )
+    kafka_topic_min_insync_replicas: int | None = Field(
+        default=None, ge=1, validation_alias=_env("KAFKA_TOPIC_MIN_INSYNC_REPLICAS")
     )
 
     # Consumers: the Kafka consumer group (default `lingban-<service>`; tests and
@@ -65,6 +103,13 @@ class ServiceSettings(BaseSettings):
     environment: Literal["dev", "production"] = Field(
         default="production", validation_alias=_env("LINGBAN_ENV")
     )
+    # The interactive docs (/docs, /openapi.json, /asyncapi.json, which names the
+    # brokers) are on in development and off in production unless asked for (LB-17);
+    # the documents themselves are committed (web/workbench/openapi, docs/asyncapi).
+    expose_docs: bool | None = Field(default=None, validation_alias=_env("LINGBAN_EXPOSE_DOCS"))
+
+    def docs_exposed(self) -> bool:
+        return self.expose_docs if self.expose_docs is not None else self.environment == "dev"
 
     # Authentication: an HS256 shared secret (dev), a PEM public key, or a JWKS URL.
     auth_jwt_secret: str | None = Field(
@@ -76,6 +121,15 @@ class ServiceSettings(BaseSettings):
     auth_jwks_url: str | None = Field(default=None, validation_alias=_env("LINGBAN_AUTH_JWKS_URL"))
     auth_issuer: str = Field(default="lingban-dev", validation_alias=_env("LINGBAN_AUTH_ISSUER"))
     auth_audience: str = Field(default="lingban", validation_alias=_env("LINGBAN_AUTH_AUDIENCE"))
+
+    def kafka_security(self) -> KafkaSecurity:
+        return KafkaSecurity(
+            protocol=self.kafka_security_protocol,
+            mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_sasl_username,
+            password=self.kafka_sasl_password,
+            cafile=self.kafka_ssl_cafile,
+        )
 
 
 def service_config(prefix: str) -> SettingsConfigDict:

@@ -1,4 +1,9 @@
-"""Helpers for tests that talk to the real Kafka broker (used by every service's tests)."""
+"""Helpers for tests that talk to the real Kafka broker (used by every service's tests).
+
+They authenticate with the process environment's Kafka settings
+(lingban_kit.kafka_security): the test suite's infra fixture sets them to the
+devstack admin principal.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
+
+from lingban_kit.kafka import new_admin, new_consumer
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,7 @@ class Record:
 
 
 async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = new_admin(bootstrap)
     await admin.start()
     try:
         [description] = await admin.describe_topics([topic])
@@ -36,7 +42,7 @@ async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
 async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
     """Where each partition ends now: read from here to see only new records."""
     tps = await partitions_of(bootstrap, topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = new_consumer(bootstrap=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         return dict(await consumer.end_offsets(tps)) if tps else {}
@@ -55,7 +61,7 @@ async def collect(
 ) -> list[Record]:
     """Read records after `since` that satisfy `match` until `until(found)` or timeout."""
     tps = await partitions_of(bootstrap, topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = new_consumer(bootstrap=bootstrap, enable_auto_commit=False)
     await consumer.start()
     found: list[Record] = []
     try:
@@ -93,9 +99,7 @@ async def group_at_end(bootstrap: str, group: str, topics: list[str]) -> str:
     about the events it publishes itself starts its service's group here.
     """
     tps = [tp for topic in topics for tp in await partitions_of(bootstrap, topic)]
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
+    consumer = new_consumer(bootstrap=bootstrap, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(tps)

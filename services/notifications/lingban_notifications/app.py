@@ -9,6 +9,8 @@ from lingban_kit.runtime import ServiceRuntime
 from lingban_notifications.contract import CONTRACT
 from lingban_notifications.delivery.sms import SmsProvider
 from lingban_notifications.directory.api import router as contacts_router
+from lingban_notifications.directory.import_api import IMPORT_MAX_BYTES, IMPORT_PATH
+from lingban_notifications.directory.import_api import router as contacts_import_router
 from lingban_notifications.notifications.api import inbox_router, operations_router
 from lingban_notifications.notifications.repository import NOTIFICATIONS
 from lingban_notifications.rules.api import router as rules_router
@@ -45,7 +47,15 @@ def create_app(
         runtime,
         title="领办 · 提醒服务 (Lingban notifications)",
         description="一单三卡、周报提醒、时限预警与逾期升级，站内信、邮件、Webhook、短信一次送达。",
-        routers=[inbox_router, contacts_router, rules_router, operations_router],
+        # The import's routes first: `/v1/contacts/import-template` is no contact id.
+        routers=[
+            inbox_router,
+            contacts_import_router,
+            contacts_router,
+            rules_router,
+            operations_router,
+        ],
+        larger_bodies={IMPORT_PATH: IMPORT_MAX_BYTES},
     )
     app.state.wiring = wiring
     return app

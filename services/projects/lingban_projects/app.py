@@ -4,6 +4,10 @@ from fastapi import FastAPI
 
 from lingban_kit.clock import Clock
 from lingban_kit.dev_sign_in import mount_dev_sign_in
+from lingban_kit.files.routes import router as files_router
+from lingban_kit.files.routes import upload_body_limits
+from lingban_kit.files.store import ensure_indexes as ensure_file_indexes
+from lingban_kit.files.sweep import orphan_sweep_loop
 from lingban_kit.http import create_app as create_service_app
 from lingban_kit.runtime import ServiceRuntime
 from lingban_projects.contract import CONTRACT
@@ -26,14 +30,15 @@ def create_app(settings: ProjectsSettings | None = None, clock: Clock | None = N
         settings,
         CONTRACT,
         outbox_collections=[PROJECTS_COLLECTION],
-        on_start=[ensure_indexes, backfill_region_path],
-        background=[daily_checks_loop(clock)],
+        on_start=[ensure_indexes, ensure_file_indexes, backfill_region_path],
+        background=[daily_checks_loop(clock), orphan_sweep_loop()],
     )
     app = create_service_app(
         runtime,
         title="领办 · 项目服务 (Lingban projects)",
         description="书记领办项目的申报、研判、备案、公示、进度、验收与年终评价。",
-        routers=[projects_router, units_router, operations_router],
+        routers=[projects_router, units_router, operations_router, files_router],
+        larger_bodies=upload_body_limits(settings),
     )
     app.state.clock = clock
     mount_dev_sign_in(app, settings)  # only with LINGBAN_DEV_SIGN_IN and a dev secret

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from lingban_contracts.divisions import DivisionTree, default_tree
 from lingban_kit.clock import Clock
 from lingban_kit.deps import DatabaseDep, RuntimeDep
+from lingban_kit.files.store import FileStore
 from lingban_projects.projects.repository import MongoProjectRepository
 from lingban_projects.projects.service import ProjectCommands
 from lingban_projects.settings import ProjectsSettings
@@ -32,7 +33,13 @@ def get_commands(
     settings = runtime.settings
     categories = settings.categories if isinstance(settings, ProjectsSettings) else ()
     return ProjectCommands(
-        MongoProjectRepository(db), tree, clock, categories, wake_relay=runtime.wake_relay
+        MongoProjectRepository(db),
+        tree,
+        clock,
+        categories,
+        wake_relay=runtime.wake_relay,
+        files=FileStore(db),
+        max_record_bytes=settings.file_max_record_bytes,
     )
 
 

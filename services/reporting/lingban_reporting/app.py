@@ -8,6 +8,7 @@ from lingban_kit.runtime import ServiceRuntime
 from lingban_reporting.bulletins.api import router as bulletins_router
 from lingban_reporting.contract import CONTRACT
 from lingban_reporting.dashboard.api import router as dashboard_router
+from lingban_reporting.ledgers.api import router as ledgers_router
 from lingban_reporting.live_consumer import consume, prepare
 from lingban_reporting.overview.api import router as figures_router
 from lingban_reporting.projects.api import router as projects_router
@@ -22,7 +23,13 @@ def create_app(settings: ReportingSettings | None = None, clock: Clock | None = 
         runtime,
         title="领办 · 统计报表服务 (Lingban reporting)",
         description="由事件构建的读模型、查询、通报导出与领导驾驶舱。",
-        routers=[figures_router, projects_router, bulletins_router, dashboard_router],
+        routers=[
+            figures_router,
+            projects_router,
+            bulletins_router,
+            ledgers_router,
+            dashboard_router,
+        ],
     )
     app.state.clock = clock or Clock()
     return app

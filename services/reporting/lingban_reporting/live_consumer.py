@@ -31,6 +31,8 @@ async def prepare(runtime: ServiceRuntime) -> None:
         [(dead_letter_topic(runtime.service), 1)]
         + [(name, 6) for name in topics_of(projector.event_types())],
         runtime.replication_factor,
+        runtime.kafka_security,
+        min_insync_replicas=runtime.settings.kafka_topic_min_insync_replicas,
     )
     models = await active_models(runtime.db)
     await ensure_indexes(models)
@@ -66,4 +68,5 @@ async def consume(runtime: ServiceRuntime) -> None:
         group_id=settings.consumer_group or f"lingban-{runtime.service}",
         max_records=settings.consumer_batch_size,
         poll_timeout_ms=settings.consumer_poll_ms,
+        security=runtime.kafka_security,
     )

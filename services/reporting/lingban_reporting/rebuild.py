@@ -177,7 +177,9 @@ async def _replay(
                     count += 1
                     position[key] = record.offset + 1
                     try:
-                        events.append(decode_record(list(record.headers), record.value))
+                        events.append(
+                            decode_record(list(record.headers), record.value, topic=tp.topic)
+                        )
                     except DecodeError:
                         continue
                 if records and position[key] >= target[key]:

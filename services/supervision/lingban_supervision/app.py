@@ -3,12 +3,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lingban_kit.clock import Clock
+from lingban_kit.files.routes import upload_body_limits
+from lingban_kit.files.store import ensure_indexes as ensure_file_indexes
+from lingban_kit.files.sweep import orphan_sweep_loop
 from lingban_kit.http import create_app as create_service_app
 from lingban_kit.runtime import ServiceRuntime
 from lingban_supervision.checks import checks_loop
 from lingban_supervision.checks import router as operations_router
 from lingban_supervision.contract import CONTRACT
 from lingban_supervision.deps import OUTBOX_COLLECTIONS
+from lingban_supervision.files import router as files_router
 from lingban_supervision.groups.api import router as groups_router
 from lingban_supervision.handlers import handlers
 from lingban_supervision.indexes import backfill_query_fields, ensure_indexes
@@ -28,8 +32,8 @@ def create_app(settings: SupervisionSettings | None = None, clock: Clock | None 
         CONTRACT,
         outbox_collections=OUTBOX_COLLECTIONS,
         handlers=handlers,
-        on_start=[ensure_indexes, backfill_query_fields],
-        background=[checks_loop(clock)],
+        on_start=[ensure_indexes, ensure_file_indexes, backfill_query_fields],
+        background=[checks_loop(clock), orphan_sweep_loop()],
     )
     app = create_service_app(
         runtime,
@@ -43,7 +47,9 @@ def create_app(settings: SupervisionSettings | None = None, clock: Clock | None 
             problems_router,
             visits_router,
             operations_router,
+            files_router,
         ],
+        larger_bodies=upload_body_limits(settings),
     )
     app.state.clock = clock
     return app

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from lingban_contracts.divisions import DivisionTree, default_tree
 from lingban_kit.clock import Clock
 from lingban_kit.deps import DatabaseDep, RuntimeDep
+from lingban_kit.files.store import FileStore
 from lingban_kit.mongo import Database
 from lingban_supervision.groups.domain import Group
 from lingban_supervision.groups.service import GROUPS_COLLECTION, GroupCommands
@@ -58,14 +59,25 @@ class Commands:
             tree,
             clock,
             Rules(settings.pass_mark, settings.rectification_days, settings.min_on_site_per_month),
+            files=FileStore(db),
+            max_record_bytes=settings.file_max_record_bytes,
         )
-        self.problems = ProblemCommands(problems, tree, clock, settings.problem_categories)
+        self.problems = ProblemCommands(
+            problems,
+            tree,
+            clock,
+            settings.problem_categories,
+            files=FileStore(db),
+            max_record_bytes=settings.file_max_record_bytes,
+        )
         self.visits = VisitCommands(
             MongoStore(db, VISITS_COLLECTION, Visit),
             problems,
             tree,
             clock,
             settings.problem_categories,
+            files=FileStore(db),
+            max_record_bytes=settings.file_max_record_bytes,
         )
 
 

@@ -43,6 +43,9 @@ def _up(profile: str) -> None:
         gateway_port,
         {spec.name: f"{services.HOST}:{spec.port}" for spec in services.SERVICES},
     )
+    # The demo's progress reads every consumer group's offsets: the admin's job.
+    # Set only now, so that the services started above got their own principals.
+    os.environ.update(endpoints.kafka_env("admin"))
     loaded = [
         r
         for r in demo.seed(

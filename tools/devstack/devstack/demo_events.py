@@ -40,12 +40,14 @@ Offsets = tuple[dict[Key, int], dict[Key, int]]  # (committed, end) per key
 
 
 async def read_offsets(bootstrap_servers: str) -> Offsets:
-    """Committed and end offsets of every partition a Lingban consumer group has committed on."""
-    from aiokafka import AIOKafkaConsumer
-    from aiokafka.admin import AIOKafkaAdminClient
+    """Committed and end offsets of every partition a Lingban consumer group has committed on.
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers)
+    As the Kafka principal of the environment's settings (`make up` sets the admin's).
+    """
+    from lingban_kit.kafka import new_admin, new_consumer
+
+    admin = new_admin(bootstrap_servers)
+    consumer = new_consumer(bootstrap=bootstrap_servers)
     await admin.start()
     try:
         await consumer.start()

@@ -18,6 +18,7 @@ import signal
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from devstack import commands, paths, probes, processes
 from devstack.console import say
@@ -32,6 +33,12 @@ _APT_PACKAGE = "nginx-light"
 _CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 _MIME_TYPES = (Path("/etc/nginx/mime.types"), Path("/usr/local/nginx/conf/mime.types"))
 _PLACEHOLDER = re.compile(r"\$\{(LINGBAN_GATEWAY_[A-Z_]+)\}")
+# The workbench's unified sign-in (served as /config.json): empty means none. Taken from
+# the environment under the same names as the gateway image's (infra/nginx/Dockerfile).
+OIDC_SETTINGS = ("ISSUER", "ORIGIN", "CLIENT_ID", "SCOPE", "REDIRECT_URI", "RESOURCE")
+# They land inside a JSON string in an nginx string and in a CSP header; only the scope
+# (a space-separated list) may hold spaces.
+_UNSAFE = re.compile(r"[\x00-\x1f\"'\\$;{}]")
 
 
 def workbench_dist() -> Path:
@@ -42,6 +49,26 @@ def workbench_url_env(port: int) -> dict[str, str]:
     """The services' environment naming the workbench (the gateway on `port`):
     notices link to its pages."""
     return {"LINGBAN_NOTIFICATIONS_WORKBENCH_URL": f"http://{HOST}:{port}"}
+
+
+def oidc_values(settings: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The LINGBAN_GATEWAY_OIDC_* placeholders: `settings` (keys as in OIDC_SETTINGS) or
+    the environment; the origin defaults to the issuer's."""
+    given = (
+        settings
+        if settings is not None
+        else {name: os.environ.get(f"LINGBAN_GATEWAY_OIDC_{name}", "") for name in OIDC_SETTINGS}
+    )
+    values = {name: given.get(name, "") for name in OIDC_SETTINGS}
+    if values["ISSUER"] and not values["ORIGIN"]:
+        parts = urlsplit(values["ISSUER"])
+        values["ORIGIN"] = f"{parts.scheme}://{parts.netloc}"
+    for name, value in values.items():
+        if _UNSAFE.search(value) or (" " in value and name != "SCOPE"):
+            raise DevstackError(
+                f"LINGBAN_GATEWAY_OIDC_{name} may not contain spaces, quotes, \\, $, ; or braces"
+            )
+    return {f"LINGBAN_GATEWAY_OIDC_{name}": value for name, value in values.items()}
 
 
 def _find_nginx() -> str | None:
@@ -90,6 +117,9 @@ def ensure_binary() -> str:
 def render_site(values: Mapping[str, str]) -> str:
     """infra/nginx/lingban.conf.template with its ${LINGBAN_GATEWAY_*} filled in."""
     template = (paths.infra_dir() / "nginx" / "lingban.conf.template").read_text(encoding="utf-8")
+
+    # Without a provider the workbench offers the development sign-in only.
+    values = {**oidc_values({}), **values}
 
     def fill(match: re.Match[str]) -> str:
         try:
@@ -141,7 +171,11 @@ def _main_config(folder: Path, site: Path) -> str:
 
 
 def write_config(
-    profile: str, port: int, upstreams: Mapping[str, str], root: Path | None = None
+    profile: str,
+    port: int,
+    upstreams: Mapping[str, str],
+    root: Path | None = None,
+    oidc: Mapping[str, str] | None = None,
 ) -> Path:
     """Render the gateway's config into `.devstack/<profile>/gateway/`; returns nginx.conf."""
     folder = paths.created(paths.profile_dir(profile) / NAME)
@@ -154,6 +188,7 @@ def write_config(
         "LINGBAN_GATEWAY_LISTEN": f"{HOST}:{port}",
         "LINGBAN_GATEWAY_ROOT": str(root or workbench_dist()),
         **{f"LINGBAN_GATEWAY_{name.upper()}": upstreams[name] for name in SERVICE_NAMES},
+        **oidc_values(oidc),
     }
     site = folder / "lingban.conf"
     site.write_text(render_site(values), encoding="utf-8")
@@ -176,11 +211,19 @@ def _check_config(binary: str, config: Path) -> None:
         raise DevstackError(f"the gateway's nginx config is invalid ({config}):\n{result.stderr}")
 
 
-def start(profile: str, port: int, upstreams: Mapping[str, str], root: Path | None = None) -> str:
+def start(
+    profile: str,
+    port: int,
+    upstreams: Mapping[str, str],
+    root: Path | None = None,
+    oidc: Mapping[str, str] | None = None,
+) -> str:
     """Start (or restart with a fresh config) the gateway; returns its base URL.
 
     `upstreams` maps each service name to `host:port`. Restarted every time so
-    that a changed template or new service ports always take effect.
+    that a changed template or new service ports always take effect. `oidc` names
+    the workbench's identity provider (keys of OIDC_SETTINGS); by default the
+    LINGBAN_GATEWAY_OIDC_* environment.
     """
     binary = ensure_binary()
     stop(profile)
@@ -192,7 +235,7 @@ def start(profile: str, port: int, upstreams: Mapping[str, str], root: Path | No
         raise DevstackError(
             f"the workbench is not built ({workbench_dist()}/index.html is missing); run `make setup`"
         )
-    config = write_config(profile, port, upstreams, root)
+    config = write_config(profile, port, upstreams, root, oidc)
     _check_config(binary, config)
     base_url = f"http://{HOST}:{port}"
     say(f"starting the gateway (nginx) on {base_url}")

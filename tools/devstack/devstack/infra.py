@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from devstack import kafka, mongo, processes
+from devstack import kafka, kafka_access, mongo, processes
+from devstack.console import say
 from devstack.errors import DevstackError
 from devstack.profiles import get_profile
 
@@ -16,6 +18,15 @@ class Endpoints:
     kafka_bootstrap_servers: str
     mongodb_uri: str  # e.g. "mongodb://127.0.0.1:27018/"
     started: bool  # whether this call started anything (so the caller may stop it)
+    # SCRAM user -> password of our broker's principals; empty for external servers,
+    # whose clients take their KAFKA_SECURITY_* / KAFKA_SASL_* settings from the environment.
+    kafka_credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def kafka_env(self, principal: str) -> dict[str, str]:
+        """The Kafka client settings (lingban_kit.kafka_security variables) of `principal`."""
+        if not self.kafka_credentials:
+            return {}
+        return kafka_access.client_env(principal, self.kafka_credentials[principal])
 
 
 def external_endpoints() -> Endpoints | None:
@@ -63,10 +74,19 @@ def ensure_infra(profile: str) -> Endpoints:
         if mongo_started:
             mongo.stop(profile)
         raise DevstackError("\n\n".join(errors))
+    credentials: Mapping[str, str] = {}
+    if kafka.runs_secured(settings):
+        credentials = kafka_access.load_or_create(profile).passwords
+    else:
+        say(
+            f"the running Kafka of profile {profile!r} was started without SASL and ACLs; "
+            f"stop it (python -m devstack infra-down --profile {profile}) to restart it secured"
+        )
     return Endpoints(
         kafka_bootstrap_servers=f"{kafka.HOST}:{kafka_record.port}",
         mongodb_uri=f"mongodb://{mongo.HOST}:{mongo_record.port}/",
         started=kafka_started or mongo_started,
+        kafka_credentials=credentials,
     )
 
 

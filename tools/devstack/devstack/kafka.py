@@ -3,18 +3,28 @@
 Maven Central has no Kafka server distribution, but the broker is just the
 `kafka_2.13` jar and its runtime dependencies: `infra/kafka/pom.xml` names them
 and Maven copies them into `.devstack/cache/kafka-<version>/lib` once.
+
+Security is on as in a deployment (docs/security.md): clients authenticate with
+SASL/SCRAM-SHA-512 (the profile's principals, see devstack.kafka_access) and
+KRaft's StandardAuthorizer enforces the ACLs of lingban_contracts.access, with
+no access for anyone an ACL does not name. The controller listener uses
+SASL/PLAIN with the admin user (SCRAM credentials live in the metadata the
+controller serves, so it cannot authenticate with them itself). The SCRAM
+credentials are written at format time; a data folder formatted before (an
+older devstack) is started once without security to add them.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import shutil
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from devstack import commands, paths, probes, processes
+from devstack import commands, kafka_access, paths, probes, processes
 from devstack.console import say
 from devstack.errors import DevstackError
 from devstack.locks import file_lock
@@ -73,16 +83,58 @@ def ensure_jars() -> Path:
         return lib
 
 
-def server_properties(profile: Profile, data_dir: Path) -> str:
+def _access_tool() -> Path:
+    return paths.infra_dir() / "kafka" / "KafkaAccess.java"
+
+
+def _listener_settings(
+    profile: Profile, credentials: kafka_access.Credentials | None
+) -> dict[str, str]:
     port, controller = profile.kafka_port, profile.kafka_controller_port
+    if credentials is None:  # only to add SCRAM credentials to an old data folder
+        return {
+            "listeners": f"PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller}",
+            "advertised.listeners": f"PLAINTEXT://{HOST}:{port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        }
+    admin = kafka_access.ADMIN
+    password = credentials.password(admin)
+    scram_login = "org.apache.kafka.common.security.scram.ScramLoginModule"
+    plain_login = "org.apache.kafka.common.security.plain.PlainLoginModule"
+    return {
+        "listeners": f"SASL_PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller}",
+        "advertised.listeners": f"SASL_PLAINTEXT://{HOST}:{port}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "SASL_PLAINTEXT",
+        "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+        "sasl.enabled.mechanisms": kafka_access.MECHANISM,
+        "sasl.mechanism.inter.broker.protocol": kafka_access.MECHANISM,
+        "listener.name.sasl_plaintext.sasl.enabled.mechanisms": kafka_access.MECHANISM,
+        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": (
+            f'{scram_login} required username="{admin}" password="{password}";'
+        ),
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": (
+            f'{plain_login} required username="{admin}" password="{password}" '
+            f'user_{admin}="{password}";'
+        ),
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "allow.everyone.if.no.acl.found": "false",
+        "super.users": f"User:{admin}",
+    }
+
+
+def server_properties(
+    profile: Profile, data_dir: Path, credentials: kafka_access.Credentials | None
+) -> str:
+    controller = profile.kafka_controller_port
     settings = {
         "process.roles": "broker,controller",
         "node.id": "1",
-        "listeners": f"PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller}",
-        "advertised.listeners": f"PLAINTEXT://{HOST}:{port}",
-        "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        **_listener_settings(profile, credentials),
         # A static voter set: one node that is its own quorum.
         "controller.quorum.voters": f"1@{HOST}:{controller}",
         "log.dirs": str(data_dir),
@@ -109,18 +161,120 @@ def _random_cluster_id() -> str:
             return cluster_id
 
 
-def _format_storage(java: str, lib: Path, properties: Path, data_dir: Path) -> None:
+def _format_storage(
+    java: str, lib: Path, properties: Path, data_dir: Path, credentials: kafka_access.Credentials
+) -> bool:
+    """Format a new data folder with every principal's SCRAM credential; False if it existed."""
     if (data_dir / "meta.properties").is_file():
-        return  # formatted by an earlier start: keep its topics and offsets
+        return False  # formatted by an earlier start: keep its topics and offsets
     say(f"formatting Kafka storage in {data_dir}")
+    scram = [
+        arg
+        for principal in sorted(credentials.passwords)
+        for arg in (
+            "--add-scram",
+            f"{kafka_access.MECHANISM}=[name={principal},password={credentials.password(principal)}]",
+        )
+    ]
     commands.run_build(
         [
             java, f"-Dlog4j2.configurationFile={_log_config()}", "-cp", f"{lib}/*",
             "kafka.tools.StorageTool", "format", "--ignore-formatted",
-            "--cluster-id", _random_cluster_id(), "--config", str(properties),
+            "--cluster-id", _random_cluster_id(), "--config", str(properties), *scram,
         ],
         what="formatting the Kafka storage",
     )  # fmt: skip
+    return True
+
+
+def _credentials_marker(run_dir: Path) -> Path:
+    # Which credentials the broker's metadata holds (their fingerprint): a data
+    # folder from an older devstack has none, and a deleted credentials file
+    # means new passwords; either way the broker must learn them.
+    return run_dir / "kafka-credentials.applied"
+
+
+def _client_properties(
+    run_dir: Path, port: int, credentials: kafka_access.Credentials | None
+) -> Path:
+    lines = [f"bootstrap.servers={HOST}:{port}"]
+    if credentials is not None:
+        admin = kafka_access.ADMIN
+        lines += [
+            f"security.protocol={kafka_access.PROTOCOL}",
+            f"sasl.mechanism={kafka_access.MECHANISM}",
+            "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{admin}" password="{credentials.password(admin)}";',
+        ]
+    path = run_dir / "admin-client.properties"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("".join(line + "\n" for line in lines))
+    return path
+
+
+def _apply(
+    java: str, lib: Path, run_dir: Path, port: int, plan: str,
+    credentials: kafka_access.Credentials | None, what: str,
+) -> None:  # fmt: skip
+    """Run infra/kafka/KafkaAccess.java (the Admin API) with `plan` against our broker."""
+    plan_path = run_dir / "kafka-access.plan"
+    fd = os.open(plan_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(plan)
+    try:
+        commands.run_build(
+            [
+                java, f"-Dlog4j2.configurationFile={_log_config()}", "-cp", f"{lib}/*",
+                str(_access_tool()), str(_client_properties(run_dir, port, credentials)),
+                str(plan_path),
+            ],
+            what=what,
+        )  # fmt: skip
+    finally:
+        plan_path.unlink(missing_ok=True)
+
+
+def _launch(
+    profile: Profile, java: str, lib: Path, run_dir: Path, properties: Path
+) -> processes.ProcessRecord:
+    return processes.launch(
+        profile.name,
+        NAME,
+        [
+            java, "-Xms256m", "-Xmx768m", "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={_log_config()}",
+            "-cp", f"{lib}/*", "kafka.Kafka", str(properties),
+        ],
+        port=profile.kafka_port,
+        cwd=run_dir,
+    )  # fmt: skip
+
+
+def _add_credentials_to_old_storage(
+    profile: Profile, java: str, lib: Path, run_dir: Path, data_dir: Path,
+    credentials: kafka_access.Credentials,
+) -> None:  # fmt: skip
+    """Start the broker once as it was (no security) and add the SCRAM credentials."""
+    say("adding the Kafka principals to an existing data folder (once)")
+    properties = run_dir / "server-unsecured.properties"
+    properties.write_text(server_properties(profile, data_dir, None), encoding="utf-8")
+    record = _launch(profile, java, lib, run_dir, properties)
+    try:
+        processes.wait_ready(
+            profile.name,
+            record,
+            lambda: probes.kafka_answers(HOST, record.port),
+            what="Kafka",
+            timeout=READY_TIMEOUT_SECONDS,
+        )
+        _apply(
+            java, lib, run_dir, profile.kafka_port, kafka_access.scram_plan(credentials), None,
+            "adding the Kafka SCRAM credentials",
+        )  # fmt: skip
+    finally:
+        processes.stop(profile.name, NAME, grace=STOP_GRACE_SECONDS)
+        properties.unlink(missing_ok=True)
 
 
 def _check_ports_free(profile: Profile) -> None:
@@ -141,27 +295,29 @@ def ensure_running(profile: Profile) -> tuple[processes.ProcessRecord, bool]:
     with file_lock(paths.locks_dir(profile.name) / f"{NAME}.lock"):
         record = processes.running(profile.name, NAME)
         started = record is None
+        run_dir = paths.profile_dir(profile.name)
         if record is None:
             _check_ports_free(profile)
             lib = ensure_jars()
             java = commands.require_tool("java", "to run Kafka (Java 17 or newer)")
-            run_dir = paths.created(paths.profile_dir(profile.name))
+            paths.created(run_dir)
             data_dir = run_dir / "kafka-data"
+            credentials = kafka_access.load_or_create(profile.name)
             properties = run_dir / "server.properties"
-            properties.write_text(server_properties(profile, data_dir), encoding="utf-8")
-            _format_storage(java, lib, properties, data_dir)
-            say(f"starting Kafka {kafka_version()} on {HOST}:{profile.kafka_port}")
-            record = processes.launch(
-                profile.name,
-                NAME,
-                [
-                    java, "-Xms256m", "-Xmx768m", "-Djava.awt.headless=true",
-                    f"-Dlog4j2.configurationFile={_log_config()}",
-                    "-cp", f"{lib}/*", "kafka.Kafka", str(properties),
-                ],
-                port=profile.kafka_port,
-                cwd=run_dir,
-            )  # fmt: skip
+            # It holds the admin password: readable by this user only.
+            properties.touch(mode=0o600)
+            properties.chmod(0o600)
+            properties.write_text(
+                server_properties(profile, data_dir, credentials), encoding="utf-8"
+            )
+            marker = _credentials_marker(run_dir)
+            if _format_storage(java, lib, properties, data_dir, credentials):
+                marker.write_text(credentials.fingerprint() + "\n", encoding="utf-8")
+            elif not marker.is_file() or marker.read_text().strip() != credentials.fingerprint():
+                _add_credentials_to_old_storage(profile, java, lib, run_dir, data_dir, credentials)
+                marker.write_text(credentials.fingerprint() + "\n", encoding="utf-8")
+            say(f"starting Kafka {kafka_version()} on {HOST}:{profile.kafka_port} (SASL/SCRAM)")
+            record = _launch(profile, java, lib, run_dir, properties)
         log = processes.log_path(profile.name, NAME)
         current = record
 
@@ -174,7 +330,27 @@ def ensure_running(profile: Profile) -> tuple[processes.ProcessRecord, bool]:
         processes.wait_ready(
             profile.name, record, ready, what="Kafka", timeout=READY_TIMEOUT_SECONDS
         )
+        if started:
+            lib, java = ensure_jars(), commands.require_tool("java", "to run Kafka")
+            # Topics and ACLs, as the admin: idempotent, so every start applies the
+            # whole plan and a changed lingban_contracts.access takes effect.
+            _apply(
+                java, lib, run_dir, profile.kafka_port, kafka_access.acl_and_topic_plan(),
+                kafka_access.load_or_create(profile.name), "creating the Kafka topics and ACLs",
+            )  # fmt: skip
         return record, started
+
+
+def runs_secured(profile: Profile) -> bool:
+    """Whether our running broker was started with SASL and ACLs.
+
+    A broker started by an older devstack (PLAINTEXT, no authorizer) keeps
+    running until it is stopped; its clients must not try to authenticate.
+    """
+    properties = paths.profile_dir(profile.name) / "server.properties"
+    if not properties.is_file():
+        return False
+    return "sasl.enabled.mechanisms=" in properties.read_text(encoding="utf-8")
 
 
 def stop(profile_name: str) -> bool:

@@ -1,4 +1,5 @@
-"""The two port sets: `dev` for `make up`, `test` for the test suite, so both can run at once."""
+"""The port sets: `dev` for `make up`, `test` for the test suite, so both can run at once,
+and `faults` for the fault suite, whose servers are killed and frozen on purpose."""
 
 from __future__ import annotations
 
@@ -39,7 +40,12 @@ _DEFAULTS = {
         durable=False,
     ),
 }
-PROFILE_NAMES = tuple(_DEFAULTS)
+# The fault suite's own Kafka and database (tests/faults kills and freezes them, so
+# they cannot be the ones every other test shares): the test ports moved up by 10,
+# after the test ports' own overrides, so parallel runs stay apart.
+FAULTS = "faults"
+FAULTS_PORT_SHIFT = 10
+PROFILE_NAMES = (*_DEFAULTS, FAULTS)
 
 
 def _port_from_env(variable: str, default: int) -> int:
@@ -53,6 +59,18 @@ def _port_from_env(variable: str, default: int) -> int:
 
 def get_profile(name: str) -> Profile:
     """The profile's ports, with DEVSTACK_{KAFKA,MONGO,POSTGRES,GATEWAY}_PORT overrides applied."""
+    if name == FAULTS:
+        test = get_profile("test")
+        shift = FAULTS_PORT_SHIFT
+        return Profile(
+            name=FAULTS,
+            kafka_port=test.kafka_port + shift,
+            kafka_controller_port=test.kafka_controller_port + shift,
+            mongo_port=test.mongo_port + shift,
+            postgres_port=test.postgres_port + shift,
+            gateway_port=test.gateway_port + shift,
+            durable=False,
+        )
     try:
         base = _DEFAULTS[name]
     except KeyError:

@@ -55,6 +55,8 @@ def _environment(
         **os.environ,
         **extra_env,
         "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+        # Each service as its own Kafka principal: its ACLs, not the admin's.
+        **endpoints.kafka_env(spec.name),
         "MONGODB_URI": endpoints.mongodb_uri,
         f"{spec.env_prefix}HOST": HOST,
         f"{spec.env_prefix}PORT": str(spec.port),

@@ -66,3 +66,65 @@ export function reportableStages(project: Project) {
   const month = currentMonth();
   return project.stages.filter((s) => !s.completed_on && s.month <= month);
 }
+
+// ---- supervision (services/supervision …/access.py) ------------------------------
+// The group side (supervisors, the organisation department, a township's secretary and
+// staff for its own group) plans, draws, records, verifies and reopens; the inspected
+// unit's side submits the rectification; nobody verifies a unit they could rectify
+// themselves, nor their own submission. The service checks again.
+export const GROUP_SIDE_ROLES = ["supervisor", "city_org", "township_secretary", "township_staff"];
+export const GROUP_FORMING_ROLES = ["city_org", "township_secretary"];
+export const RECTIFYING_ROLES = ["village_secretary", "township_secretary", "township_staff"];
+export const VISITING_ROLES = ["township_secretary", "township_staff", "city_org"];
+export const SUPERVISION_ROLES = ["village_secretary", ...GROUP_SIDE_ROLES];
+
+export function hasRole(roles: string[]): boolean {
+  return roles.includes(session.user.value?.role ?? "");
+}
+
+/** `code` is my unit or a unit below it (walking up the parents `loadUnits` gave). */
+export function withinMyRegion(code: string, known: Map<string, Unit>): boolean {
+  const region = session.user.value?.region;
+  for (let c: string | null | undefined = code, hops = 0; c && hops < 10; c = known.get(c)?.parent, hops++) {
+    if (c === region) return true;
+  }
+  return false;
+}
+
+interface Inspected {
+  region_code: string;
+  unit_code: string;
+  rectification?: { submissions: { by: { id: string } }[] } | null;
+}
+
+export function isGroupSide(i: { region_code: string }, known: Map<string, Unit>): boolean {
+  return hasRole(GROUP_SIDE_ROLES) && withinMyRegion(i.region_code, known);
+}
+
+export function mayRectify(i: Inspected, known: Map<string, Unit>): boolean {
+  return hasRole(RECTIFYING_ROLES) && withinMyRegion(i.unit_code, known);
+}
+
+export function mayVerify(i: Inspected, known: Map<string, Unit>): boolean {
+  const last = i.rectification?.submissions.at(-1);
+  return (
+    isGroupSide(i, known) &&
+    i.unit_code !== session.user.value?.region &&
+    !mayRectify(i, known) &&
+    last?.by.id !== session.user.value?.id
+  );
+}
+
+// ---- contact directory and reminder rules (services/notifications …/directory/access.py,
+// …/rules/api.py) ----------------------------------------------------------------------
+// Editors read and edit the contacts of their subtree; everyone may read the rules, and
+// only the organisation department at the top of the division tree changes them (and the
+// root-only parts of a contact). The service checks again.
+export const DIRECTORY_ROLES = ["city_org", "township_secretary", "township_staff"];
+
+/** The city organisation department at the root of the division tree. */
+export function isRootCityOrg(known: Map<string, Unit>): boolean {
+  const user = session.user.value;
+  const unit = user ? known.get(user.region) : undefined;
+  return !!user && user.role === "city_org" && !!unit && !unit.parent;
+}

@@ -1,10 +1,13 @@
 import { createRouter, createWebHistory } from "vue-router";
 import { session } from "./session";
+import { inspectionIdOf } from "./api/supervision";
 
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: "/sign-in", name: "sign-in", component: () => import("./views/SignIn.vue"), meta: { public: true } },
+    // The identity provider's redirect back (OIDC code flow); the code never stays in the address bar.
+    { path: "/sign-in/callback", name: "sign-in-callback", component: () => import("./views/SignInCallback.vue"), meta: { public: true } },
     { path: "/", name: "home", component: () => import("./views/Home.vue") },
     { path: "/projects", name: "projects", component: () => import("./views/ProjectList.vue") },
     { path: "/projects/new", name: "declare", component: () => import("./views/ProjectForm.vue") },
@@ -24,18 +27,33 @@ export const router = createRouter({
     // /units/<code>/cards/<month>, /inspections/<id>, /rectifications/<id>.
     { path: "/inbox/:id", name: "inbox-notice", component: () => import("./views/Inbox.vue"), props: true },
     { path: "/units/:code/cards/:month", name: "monthly-card", component: () => import("./views/MonthlyCard.vue"), props: true },
-    {
-      path: "/inspections/:id",
-      name: "inspection",
-      component: () => import("./views/SupervisionLink.vue"),
-      props: (route) => ({ kind: "inspection", id: route.params.id }),
-    },
+    // Supervision (督导): inspections and their rectification, groups, draws, the problem
+    // list and visit logs. A rectification's link opens its inspection's page at it.
+    { path: "/inspections", name: "sup-inspections", component: () => import("./views/supervision/InspectionList.vue") },
+    { path: "/inspections/new", name: "sup-plan", component: () => import("./views/supervision/InspectionPlanForm.vue") },
+    { path: "/inspections/:id", name: "inspection", component: () => import("./views/supervision/InspectionPage.vue"), props: true },
+    { path: "/inspections/:id/result", name: "sup-record", component: () => import("./views/supervision/InspectionResultForm.vue"), props: true },
     {
       path: "/rectifications/:id",
       name: "rectification",
-      component: () => import("./views/SupervisionLink.vue"),
-      props: (route) => ({ kind: "rectification", id: route.params.id }),
+      component: () => import("./views/supervision/InspectionPage.vue"),
+      props: (route) => ({ id: inspectionIdOf(String(route.params.id)), focus: "rectification" }),
     },
+    { path: "/supervision/groups", name: "sup-groups", component: () => import("./views/supervision/GroupList.vue") },
+    { path: "/supervision/groups/new", name: "sup-group-new", component: () => import("./views/supervision/GroupForm.vue") },
+    { path: "/supervision/groups/:id", name: "sup-group", component: () => import("./views/supervision/GroupPage.vue"), props: true },
+    { path: "/supervision/groups/:id/edit", name: "sup-group-edit", component: () => import("./views/supervision/GroupForm.vue"), props: true },
+    { path: "/supervision/draws", name: "sup-draws", component: () => import("./views/supervision/DrawPage.vue") },
+    { path: "/problems", name: "sup-problems", component: () => import("./views/supervision/ProblemList.vue") },
+    { path: "/problems/new", name: "sup-problem-new", component: () => import("./views/supervision/ProblemForm.vue") },
+    { path: "/problems/:id", name: "sup-problem", component: () => import("./views/supervision/ProblemPage.vue"), props: true },
+    { path: "/visits", name: "sup-visits", component: () => import("./views/supervision/VisitList.vue") },
+    { path: "/visits/new", name: "sup-visit-new", component: () => import("./views/supervision/VisitForm.vue") },
+    // The reminder contacts and rules (organisation department, township secretaries and staff).
+    { path: "/contacts", name: "dir-contacts", component: () => import("./views/directory/ContactList.vue") },
+    { path: "/contacts/new", name: "dir-contact-new", component: () => import("./views/directory/ContactForm.vue") },
+    { path: "/contacts/:id", name: "dir-contact", component: () => import("./views/directory/ContactForm.vue"), props: true },
+    { path: "/reminder-rules", name: "dir-rules", component: () => import("./views/directory/RulesPage.vue") },
     { path: "/:rest(.*)*", redirect: "/" },
   ],
 });

@@ -11,6 +11,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Re-exported: the shared file reference, as this module has always named it.
+from lingban_contracts.attachments import Attachment as Attachment
 from lingban_contracts.base import EventData
 from lingban_contracts.regions import RegionCode
 from lingban_contracts.topics import PROJECTS
@@ -53,15 +55,6 @@ class StageStatus(enum.StrEnum):
     BLOCKED = "blocked"
 
 
-class Attachment(_Part):
-    """Evidence kept as metadata; the file lives in the document store."""
-
-    name: str = Field(min_length=1, max_length=200)
-    content_type: str = Field(max_length=100)
-    size_bytes: int = Field(ge=0)
-    uri: str | None = Field(default=None, max_length=1000)
-
-
 class Rating(enum.StrEnum):
     EXCELLENT = "excellent"  # 优秀
     GOOD = "good"  # 良好
@@ -90,6 +83,9 @@ class DeclarationForm(_Part):
     topic_source: str | None = Field(default=None, description="assigned (点题) | chosen (选题)")
     stage_tasks: list[StageTask]
     pre_approval_steps: list[PreApprovalStep] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(
+        default_factory=list, description="责任书、前置程序会议纪要等附件"
+    )
 
 
 class ProjectDeclared(ProjectEvent):
@@ -107,6 +103,9 @@ class ProjectDeclared(ProjectEvent):
     responsibility_statement: str | None = None
     topic_source: str | None = None
     pre_approval_steps: list[PreApprovalStep] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(
+        default_factory=list, description="责任书、前置程序会议纪要等附件"
+    )
 
 
 class ProjectRevised(ProjectEvent):
@@ -189,6 +188,7 @@ class WeeklyReportSubmitted(ProjectEvent):
     week: str = Field(pattern=r"^\d{4}-W\d{2}$", description="ISO week, e.g. 2026-W14")
     key_tasks: list[str]
     narrative: str
+    attachments: list[Attachment] = Field(default_factory=list)
 
 
 class CompletionRequested(ProjectEvent):

@@ -29,6 +29,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lingban_contracts.attachments import SHA256_PATTERN, Attachment
 from lingban_contracts.base import EventData
 from lingban_contracts.regions import RegionCode
 from lingban_contracts.topics import SUPERVISION
@@ -130,6 +131,9 @@ class Photo(_Part):
     size_bytes: int = Field(ge=0)
     taken_at: datetime | None = None
     uri: str | None = Field(default=None, max_length=1000)
+    # The stored file (GET /v1/files/{file_id} of the supervision service), when uploaded.
+    file_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
+    sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)
 
 
 class PooledProject(_Part):
@@ -362,6 +366,9 @@ class ProblemRegistered(ProblemEvent):
     registered_on: date
     visit_id: str | None = Field(default=None, description="Raised during this visit")
     inspection_id: str | None = Field(default=None, description="Found by this inspection")
+    attachments: list[Attachment] = Field(
+        default_factory=list, description="Photos and papers of the problem"
+    )
 
 
 class ProblemStatusChanged(ProblemEvent):
@@ -378,6 +385,9 @@ class ProblemResolved(ProblemEvent):
     resolution: str
     resolved_on: date
     registered_on: date
+    attachments: list[Attachment] = Field(
+        default_factory=list, description="Evidence of the resolution (办结佐证)"
+    )
 
 
 # ---- stationed contact -------------------------------------------------------
@@ -401,6 +411,9 @@ class VisitLogged(EventData):
     opinions: int = Field(description="Opinions raised; each enters the problem list")
     problem_ids: list[str] = Field(description="Problems registered from those opinions")
     notes: str | None = None
+    attachments: list[Attachment] = Field(
+        default_factory=list, description="Photos and records of the visit (走访记录)"
+    )
 
 
 EVENTS: tuple[tuple[str, type[EventData], str], ...] = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import hashlib
 from dataclasses import dataclass
 
 from lingban_contracts.events.notifications import Channel
@@ -30,20 +31,31 @@ class Message:
     text: str
     link: str | None
     count: int = 1
+    # The same for every attempt to deliver these notices on this channel, so a
+    # provider that deduplicates (an SMS gateway's idempotency key, a mail's
+    # Message-ID) drops the copy a crash between "sent" and "recorded" re-sends.
+    key: str | None = None
 
 
-def compose(items: list[Notification]) -> Message:
+def delivery_key(channel: Channel, items: list[Notification]) -> str:
+    ids = "\n".join(sorted(n.id for n in items))
+    return f"{channel.value}-{hashlib.sha256(ids.encode()).hexdigest()[:32]}"
+
+
+def compose(items: list[Notification], channel: Channel | None = None) -> Message:
     """One notice, or a digest of several for one recipient on one channel."""
+    key = delivery_key(channel, items) if channel is not None else None
     if len(items) == 1:
         n = items[0]
         text = f"{n.body['zh']}\n\n{n.title['en']}\n{n.body['en']}"
-        return Message(subject=one_line(n.title["zh"]), text=text, link=n.link)
+        return Message(subject=one_line(n.title["zh"]), text=text, link=n.link, key=key)
     lines = [f"{i}. {n.title['zh']}\n   {n.link}" for i, n in enumerate(items, 1)]
     return Message(
         subject=f"【汇总提醒】共 {len(items)} 条待办提醒 ({len(items)} reminders)",
         text="\n".join(lines),
         link=None,
         count=len(items),
+        key=key,
     )
 
 

@@ -132,7 +132,7 @@ class Dispatcher:
         """Send one message (a notice or a digest); its outcome, for every notice in it."""
         digest_id = uuid.uuid4().hex if len(items) > 1 else None
         try:
-            await self.senders[channel].send(recipient, compose(items))
+            await self.senders[channel].send(recipient, compose(items, channel))
         except DeliveryError as exc:
             error = _redact(str(exc), recipient)
         except Exception as exc:  # a bug or library error: this delivery fails, not the pass

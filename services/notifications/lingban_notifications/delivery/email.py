@@ -45,6 +45,9 @@ class EmailSender(ChannelSender):
         mail["From"] = c.sender
         mail["To"] = to
         mail["Subject"] = one_line(message.subject)  # a line break would raise ValueError
+        if message.key:
+            # The same for every attempt: mail systems drop a duplicate Message-ID.
+            mail["Message-ID"] = f"<{message.key}@lingban.notifications>"
         mail.set_content(message.text + (f"\n\n{message.link}" if message.link else ""))
         with smtplib.SMTP(c.host, c.port, timeout=c.timeout_seconds) as smtp:
             if c.starttls:

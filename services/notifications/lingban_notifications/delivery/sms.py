@@ -1,8 +1,10 @@
 """SMS through a provider interface; the bundled provider speaks a simple JSON-over-HTTP API.
 
 Real gateways (Aliyun, Tencent Cloud …) fit behind `SmsProvider`; the HTTP
-provider posts `{"to", "sign_name", "text"}` with a bearer key and treats any
-2xx answer with `{"ok": true}` (or no body) as accepted.
+provider posts `{"to", "sign_name", "text"}` with a bearer key and an
+`Idempotency-Key` header (the same for every attempt at one delivery, so the
+gateway drops a copy re-sent after a crash), and treats any 2xx answer with
+`{"ok": true}` (or no body) as accepted.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ SMS_MAX_CHARS = 300
 
 class SmsProvider(abc.ABC):
     @abc.abstractmethod
-    async def send(self, phone: str, text: str) -> None:
-        """Hand the text to the gateway or raise DeliveryError."""
+    async def send(self, phone: str, text: str, key: str | None = None) -> None:
+        """Hand the text to the gateway or raise DeliveryError; `key` names the delivery."""
 
 
 class HttpSmsProvider(SmsProvider):
@@ -31,8 +33,10 @@ class HttpSmsProvider(SmsProvider):
         self.url, self.api_key, self.sign_name = url, api_key, sign_name
         self.timeout_seconds = timeout_seconds
 
-    async def send(self, phone: str, text: str) -> None:
+    async def send(self, phone: str, text: str, key: str | None = None) -> None:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        if key:
+            headers["Idempotency-Key"] = key
         body = {"to": phone, "sign_name": self.sign_name, "text": text}
         try:
             async with httpx.AsyncClient(timeout=self.timeout_seconds) as client:
@@ -67,4 +71,4 @@ class SmsSender(ChannelSender):
         text = message.subject if message.count > 1 else f"{message.subject}：{message.text}"
         if message.link:
             text = f"{text} {message.link}"
-        await self.provider.send(recipient.phone, text[:SMS_MAX_CHARS])
+        await self.provider.send(recipient.phone, text[:SMS_MAX_CHARS], message.key)

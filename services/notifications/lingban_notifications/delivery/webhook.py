@@ -105,6 +105,8 @@ class WebhookSender(ChannelSender):
         url, body = robot_request(hook, message, now_ms)
         raw = json.dumps(body, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json; charset=utf-8"}
+        if message.key:
+            headers["X-Lingban-Delivery-Id"] = message.key  # for receivers that deduplicate
         if hook.secret:
             ts = str(now_ms // 1000)
             headers["X-Lingban-Timestamp"] = ts

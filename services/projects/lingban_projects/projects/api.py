@@ -97,6 +97,23 @@ async def revise(
     return _render(project, tree, response)
 
 
+@router.delete(
+    "/{project_id}/declaration/attachments/{file_id}",
+    summary="Remove a file from the declaration (only while it is a draft)",
+)
+async def remove_attachment(
+    project_id: str,
+    file_id: str,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    project = await commands.remove_attachment(principal, project_id, version, file_id)
+    return _render(project, tree, response)
+
+
 @router.post("/{project_id}/submission", summary="Submit to the level above for review (上报)")
 async def submit(
     project_id: str,

@@ -104,6 +104,8 @@ class Declaration:
     responsibility_statement: str | None = None
     topic_source: str | None = None
     pre_approval_steps: tuple[PreApprovalStep, ...] = ()
+    # 责任书, pre-approval minutes and other papers of the declaration.
+    attachments: tuple[Attachment, ...] = ()
 
     def fields(self) -> dict[str, Any]:
         """The form's fields by name (shallow), to build payloads and responses from."""
@@ -237,6 +239,7 @@ class WeeklyReport:
     narrative: str
     by: Actor
     at: datetime
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -364,6 +367,31 @@ class Project:
             actor,
             now,
         )
+
+    def remove_attachment(
+        self, file_id: str, actor: Actor, now: datetime, categories: tuple[str, ...] = ()
+    ) -> None:
+        """Take a file off the declaration: only while it is a draft (a new revision)."""
+        self._require(
+            Status.DRAFT, Status.RETURNED, action="删除附件", action_en="remove an attachment"
+        )
+        kept = tuple(a for a in self.declaration.attachments if a.file_id != file_id)
+        if len(kept) == len(self.declaration.attachments):
+            raise ValidationFailed(
+                message="申报材料中没有这个附件",
+                message_en="The declaration has no such attachment",
+                details=[FieldProblem("file_id", "不是本项目申报的附件", "not attached here")],
+            )
+        self.revise(dataclasses.replace(self.declaration, attachments=kept), actor, now, categories)
+
+    def file_ids(self) -> set[str]:
+        """Every stored file the project carries now (declaration, stage and weekly reports)."""
+        attachments = [
+            *self.declaration.attachments,
+            *(a for s in self.stages for r in s.reports for a in r.attachments),
+            *(a for w in self.weekly_reports for a in w.attachments),
+        ]
+        return {a.file_id for a in attachments if a.file_id is not None}
 
     def submit(self, reviewer_unit: str, actor: Actor, now: datetime) -> None:
         self._require(Status.DRAFT, action="上报研判", action_en="submit for review")
@@ -574,7 +602,13 @@ class Project:
         return found
 
     def submit_weekly_report(
-        self, week: str, key_tasks: tuple[str, ...], narrative: str, actor: Actor, now: datetime
+        self,
+        week: str,
+        key_tasks: tuple[str, ...],
+        narrative: str,
+        actor: Actor,
+        now: datetime,
+        attachments: tuple[Attachment, ...] = (),
     ) -> None:
         self._require(Status.IN_EXECUTION, action="提交周报", action_en="submit a weekly report")
         if any(r.week == week for r in self.weekly_reports):
@@ -582,10 +616,16 @@ class Project:
                 message=f"{week} 的周报已提交",
                 message_en=f"The weekly report for {week} exists already",
             )
-        self.weekly_reports.append(WeeklyReport(week, key_tasks, narrative, actor, now))
+        self.weekly_reports.append(
+            WeeklyReport(week, key_tasks, narrative, actor, now, attachments)
+        )
         self._record(
             ev.WeeklyReportSubmitted(
-                **self._ids(), week=week, key_tasks=list(key_tasks), narrative=narrative
+                **self._ids(),
+                week=week,
+                key_tasks=list(key_tasks),
+                narrative=narrative,
+                attachments=list(attachments),
             ),
             actor,
             now,
@@ -743,5 +783,6 @@ def _form_payload(form: Declaration) -> dict[str, Any]:
         task_force=list(form.task_force),
         stage_tasks=list(form.stage_tasks),
         pre_approval_steps=list(form.pre_approval_steps),
+        attachments=list(form.attachments),
     )
     return fields

@@ -55,6 +55,11 @@ class DeclarationFormIn(_In):
         default=None, description="点题 / 选题"
     )
     pre_approval_steps: list[PreApprovalStep] = Field(default_factory=list, max_length=10)
+    attachments: list[Attachment] = Field(
+        default_factory=list,
+        max_length=20,
+        description="责任书、会议纪要等：先上传到 POST /v1/files，再在此引用其返回值",
+    )
 
     def to_domain(self) -> Declaration:
         fields = dict(self)  # shallow: keeps the nested models
@@ -62,6 +67,7 @@ class DeclarationFormIn(_In):
             task_force=tuple(self.task_force),
             stage_tasks=tuple(self.stage_tasks),
             pre_approval_steps=tuple(self.pre_approval_steps),
+            attachments=tuple(self.attachments),
         )
         return Declaration(**fields)
 
@@ -97,7 +103,11 @@ class StageReportIn(_In):
     status: StageStatus
     percent: int = Field(ge=0, le=100)
     narrative: str = Field(min_length=1, max_length=4000)
-    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+    attachments: list[Attachment] = Field(
+        default_factory=list,
+        max_length=20,
+        description="会议记录、照片等：先上传到 POST /v1/files，再在此引用其返回值",
+    )
 
 
 class WeeklyReportIn(_In):
@@ -106,6 +116,7 @@ class WeeklyReportIn(_In):
     )
     key_tasks: list[Item] = Field(min_length=1, max_length=20)
     narrative: str = Field(min_length=1, max_length=4000)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
 
 
 class CompletionRequestIn(_In):
@@ -134,6 +145,7 @@ class StageOut(BaseModel):
     reports: int
     completed_on: date | None
     overdue_since: date | None
+    attachments: list[Attachment] = Field(description="Files of every report of the stage")
 
 
 class ProjectOut(BaseModel):
@@ -182,6 +194,7 @@ class ProjectOut(BaseModel):
                     reports=len(s.reports),
                     completed_on=s.completed_on,
                     overdue_since=s.overdue_since,
+                    attachments=[a for r in s.reports for a in r.attachments],
                 )
                 for s in project.stages
             ],

@@ -11,18 +11,28 @@ a unit above acting inside their jurisdiction) declares and reports; the
 *level above* (the parent unit's secretary or staff; the organisation
 department for townships and the city itself) reviews, files, announces,
 accepts and evaluates. Everyone reads only inside their region subtree.
+
+Files: a command that carries attachments resolves them first (they must be
+uploaded to this service and visible to the user; `lingban_kit.files.attach`)
+and, once its one document write committed, marks the files the project now
+carries as attached to it and releases those it dropped (the sweep removes
+those after a day).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lingban_contracts import Actor
+from lingban_contracts.attachments import Attachment
 from lingban_contracts.divisions import DivisionTree, Level, Unit
 from lingban_kit.auth import Principal, Role
 from lingban_kit.clock import Clock
 from lingban_kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from lingban_kit.files.attach import resolve
+from lingban_kit.files.store import FileStore
 from lingban_kit.logging import correlation_id
 from lingban_kit.unit_of_work import RelayWaker, UnitOfWork
 from lingban_projects.projects import schemas as s
@@ -49,6 +59,9 @@ class ProjectCommands:
     clock: Clock
     categories: tuple[str, ...]
     wake_relay: RelayWaker | None = None
+    # Where uploaded files live (None in unit tests without a database).
+    files: FileStore | None = None
+    max_record_bytes: int = 100 * 1024 * 1024
     uow: UnitOfWork[Project] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -93,6 +106,34 @@ class ProjectCommands:
             )
         return project
 
+    # ---- files ----------------------------------------------------------------
+    async def attachments(
+        self,
+        principal: Principal,
+        refs: Sequence[Attachment],
+        record_id: str | None,
+        field: str = "attachments",
+    ) -> tuple[Attachment, ...]:
+        """The references as stored (422 for any that cannot be attached)."""
+        if self.files is None or not refs:
+            return tuple(refs)
+        return await resolve(
+            self.files,
+            principal,
+            refs,
+            record_id=record_id,
+            max_record_bytes=self.max_record_bytes,
+            field=field,
+        )
+
+    async def files_committed(self, project: Project, before: set[str]) -> None:
+        """After the write: files now carried are attached, files dropped released."""
+        if self.files is None:
+            return
+        now = project.file_ids()
+        await self.files.attach(sorted(now - before), project.id, project.unit_code)
+        await self.files.release(sorted(before - now), project.id)
+
     # ---- the two sides ------------------------------------------------------
     async def unit_side(
         self,
@@ -103,7 +144,10 @@ class ProjectCommands:
     ) -> Project:
         project = await self.load(principal, project_id)
         self.require_unit_side(principal, self.unit(project.unit_code))
-        return await self.uow.change(project, expected_version, change)
+        before = project.file_ids()
+        changed = await self.uow.change(project, expected_version, change)
+        await self.files_committed(changed, before)
+        return changed
 
     async def level_above(
         self,
@@ -122,6 +166,10 @@ class ProjectCommands:
     ) -> Project:
         unit = self.unit(unit_code)
         self.require_unit_side(principal, unit)
+        form = dataclasses.replace(
+            form,
+            attachments=await self.attachments(principal, form.attachments, None),
+        )
         project = Project.declare(
             unit.code,
             year,
@@ -131,12 +179,17 @@ class ProjectCommands:
             self.categories,
             correlation_id.get(),
         )
-        return await self.uow.create(project)
+        created = await self.uow.create(project)
+        await self.files_committed(created, set())
+        return created
 
     async def revise(
         self, principal: Principal, project_id: str, version: int | None, body: s.DeclarationFormIn
     ) -> Project:
         form, now = body.to_domain(), self.clock.now()
+        form = dataclasses.replace(
+            form, attachments=await self.attachments(principal, form.attachments, project_id)
+        )
         return await self.unit_side(
             principal,
             project_id,
@@ -161,6 +214,7 @@ class ProjectCommands:
         body: s.StageReportIn,
     ) -> Project:
         today, now = self.clock.today(), self.clock.now()
+        attachments = await self.attachments(principal, body.attachments, project_id)
         return await self.unit_side(
             principal,
             project_id,
@@ -170,7 +224,7 @@ class ProjectCommands:
                 status=body.status,
                 percent=body.percent,
                 narrative=body.narrative,
-                attachments=tuple(body.attachments),
+                attachments=attachments,
                 today=today,
                 actor=principal.actor,
                 now=now,
@@ -181,13 +235,26 @@ class ProjectCommands:
         self, principal: Principal, project_id: str, version: int | None, body: s.WeeklyReportIn
     ) -> Project:
         now = self.clock.now()
+        attachments = await self.attachments(principal, body.attachments, project_id)
         return await self.unit_side(
             principal,
             project_id,
             version,
             lambda p: p.submit_weekly_report(
-                body.week, tuple(body.key_tasks), body.narrative, principal.actor, now
+                body.week, tuple(body.key_tasks), body.narrative, principal.actor, now, attachments
             ),
+        )
+
+    async def remove_attachment(
+        self, principal: Principal, project_id: str, version: int | None, file_id: str
+    ) -> Project:
+        """Take a file off the declaration while it is a draft; the file is released."""
+        now = self.clock.now()
+        return await self.unit_side(
+            principal,
+            project_id,
+            version,
+            lambda p: p.remove_attachment(file_id, principal.actor, now, self.categories),
         )
 
     async def request_completion(

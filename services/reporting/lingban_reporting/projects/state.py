@@ -64,11 +64,28 @@ def _months(stage_tasks: list[dict[str, Any]]) -> list[str]:
     return sorted({str(t["month"]) for t in stage_tasks})
 
 
+# What the printed declaration form (申报表) shows besides title and category.
+FORM_FIELDS = (
+    "problem",
+    "expected_goals",
+    "evaluation_criteria",
+    "lead_secretary",
+    "task_force",
+    "deadline",
+    "responsibility_statement",
+    "topic_source",
+    "stage_tasks",
+    "pre_approval_steps",
+    "attachments",  # file references (name, type, size …), never the bytes
+)
+
+
 def _set_form(doc: Doc, version: int, form: dict[str, Any]) -> None:
     if version > doc.get("form_version", 0):
         doc["form_version"] = version
         doc["title"] = form["title"]
         doc["category"] = form["category"]
+        doc["form"] = {name: form.get(name) for name in FORM_FIELDS}
     _set_plan(doc, version, _months(form["stage_tasks"]), form["lead_secretary"], form["deadline"])
 
 
@@ -107,6 +124,11 @@ def new_doc(event: Envelope, township_code: str | None) -> Doc:
         "flagged_months": [],
         "reported_months": [],
         "weeks": [],
+        "form": None,
+        "review": None,
+        "review_version": 0,
+        "filing_number": None,
+        "announcement": None,
         "rating": None,
         "total": None,
         "model_case": False,
@@ -141,6 +163,21 @@ def fold(doc: Doc, event: Envelope) -> None:
         # Accepted is final (only evaluation follows), so the first time is the time.
         if doc.get("completed_at") is None or event.time < doc["completed_at"]:
             doc["completed_at"] = event.time
+    elif kind in (APPROVED, RETURNED) and version > doc.get("review_version", 0):
+        # The latest review (研判) wins: a return, then an approval of the re-declaration.
+        doc["review_version"] = version
+        doc["review"] = {
+            "outcome": STATUS_AFTER[kind].value,
+            "revision": data["revision"],
+            "scores": data["scores"],
+            "comment": data.get("comment"),
+            "reasons": data.get("reasons", []),
+            "on": event.time,
+        }
+    elif kind == FILED:
+        doc["filing_number"] = data["filing_number"]  # filed once: one number
+    elif kind == ANNOUNCED:
+        doc["announcement"] = {"starts_on": data["starts_on"], "ends_on": data["ends_on"]}
     elif kind == EVALUATED and version > doc.get("evaluation_version", 0):
         doc["evaluation_version"] = version
         doc["rating"] = data["rating"]

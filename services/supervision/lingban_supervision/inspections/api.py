@@ -18,7 +18,8 @@ from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
 from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.inspections.domain import Inspection
-from lingban_supervision.inspections.schemas import InspectionOut
+from lingban_supervision.inspections.schemas import InspectionOut, RulesOut
+from lingban_supervision.inspections.scoring import FULL_MARKS
 from lingban_supervision.inspections.service import INSPECTIONS_COLLECTION
 from lingban_supervision.metrics import INSPECTIONS_RECORDED
 
@@ -110,6 +111,18 @@ async def list_inspections(
         principal, group_id=group_id, year=year, half_month=half_month, status=status
     )
     return [_render(i) for i in found]
+
+
+@router.get("/rules", summary="Full marks, pass mark and rectification days (for the form)")
+async def rules(principal: PrincipalDep, commands: CommandsDep) -> RulesOut:
+    del principal  # any signed-in reader
+    found = commands.inspections.rules
+    return RulesOut(
+        full_marks=FULL_MARKS,
+        pass_mark=found.pass_mark,
+        rectification_days=found.rectification_days,
+        min_on_site_per_month=found.min_on_site_per_month,
+    )
 
 
 @router.get("/{inspection_id}", summary="Read one inspection")

@@ -79,6 +79,14 @@ class Submission:
     by: Actor
 
 
+@dataclass(frozen=True)
+class Reopening:
+    """One reopening's reasons. An object, not a bare list: FerretDB stores no array
+    directly inside an array, so `list[list[str]]` could not be saved."""
+
+    reasons: list[str]
+
+
 @dataclass
 class Rectification:
     id: str
@@ -87,13 +95,18 @@ class Rectification:
     deadline: date
     status: RectificationStatus = RectificationStatus.OPEN
     submissions: list[Submission] = field(default_factory=list)
-    reopen_reasons: list[list[str]] = field(default_factory=list)
+    reopenings: list[Reopening] = field(default_factory=list)
     overdue_deadlines: list[date] = field(default_factory=list)
     closed_on: date | None = None
 
     @property
     def overdue(self) -> bool:
         return self.status is RectificationStatus.OPEN and self.deadline in self.overdue_deadlines
+
+    @property
+    def reopen_reasons(self) -> list[list[str]]:
+        """The reasons of each reopening, in order (the API's shape)."""
+        return [r.reasons for r in self.reopenings]
 
 
 @dataclass(kw_only=True)
@@ -391,7 +404,7 @@ class Inspection(Aggregate):
         previous = rect.deadline
         rect.status = RectificationStatus.OPEN
         rect.deadline = new_deadline
-        rect.reopen_reasons.append(reasons)
+        rect.reopenings.append(Reopening(list(reasons)))
         self.open_deadline = new_deadline
         self.record(
             ev.RectificationReopened(

@@ -79,3 +79,12 @@ class InspectionOut(AggregateOut):
     announced: bool = Field(description="False for an unannounced inspection (暗访)")
     on_site: bool = Field(description="Counts towards the on-site inspections of a month")
     rectification_overdue: bool = Field(description="Still open after its deadline")
+
+
+class RulesOut(Out):
+    """The scoring and rectification rules the service applies, for the inspection form."""
+
+    full_marks: int = Field(description="The checklist's items add up to this (百分制)")
+    pass_mark: int = Field(description="An inspection passes at this score or above")
+    rectification_days: int = Field(description="Default days to rectify after a failure")
+    min_on_site_per_month: int

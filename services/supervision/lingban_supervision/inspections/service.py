@@ -11,6 +11,8 @@ from lingban_contracts.events.supervision import ChecklistScore, InspectionMetho
 from lingban_kit.auth import Principal
 from lingban_kit.clock import Clock
 from lingban_kit.errors import Conflict, FieldProblem, ValidationFailed
+from lingban_kit.files.attach import file_ids, resolve
+from lingban_kit.files.store import FileStore
 from lingban_kit.logging import correlation_id
 from lingban_supervision.access import (
     RECTIFYING_ROLES,
@@ -83,6 +85,36 @@ class InspectionCommands:
     tree: DivisionTree
     clock: Clock
     rules: Rules
+    # Where uploaded photos live (None in tests without a database); see docs/files.md.
+    files: FileStore | None = None
+    max_record_bytes: int = 100 * 1024 * 1024
+
+    # ---- photos (stored files) ---------------------------------------------------
+    async def photos(
+        self, principal: Principal, photos: list[Photo], inspection_id: str
+    ) -> list[Photo]:
+        """The references as stored (422 for any that cannot be attached)."""
+        if self.files is None or not photos:
+            return photos
+        found = await resolve(
+            self.files,
+            principal,
+            photos,
+            record_id=inspection_id,
+            max_record_bytes=self.max_record_bytes,
+            field="photos",
+        )
+        return list(found)
+
+    async def photos_committed(self, inspection: Inspection) -> None:
+        """After the write: the inspection's photos are attached (the sweep leaves them)."""
+        if self.files is None:
+            return
+        photos = list(inspection.result.photos) if inspection.result else []
+        if inspection.rectification:
+            photos += [p for s in inspection.rectification.submissions for p in s.photos]
+        region = inspection.unit_code or inspection.region_code
+        await self.files.attach(file_ids(photos), inspection.id, region)
 
     # ---- reading -----------------------------------------------------------------
     def visible(self, principal: Principal, inspection: Inspection) -> bool:
@@ -234,7 +266,8 @@ class InspectionCommands:
     ) -> Inspection:
         inspection = await self.load(principal, inspection_id)
         require_group_side(principal, inspection.region_code)
-        return await self._apply(
+        photos = await self.photos(principal, photos, inspection_id)
+        recorded = await self._apply(
             inspection,
             expected,
             lambda i: i.record_result(
@@ -251,6 +284,8 @@ class InspectionCommands:
                 deadline=deadline,
             ),
         )
+        await self.photos_committed(recorded)
+        return recorded
 
     async def submit(
         self,
@@ -265,7 +300,8 @@ class InspectionCommands:
         inspection = await self.load(principal, inspection_id)
         principal.require_any(*RECTIFYING_ROLES)
         principal.require_jurisdiction(inspection.unit_code)
-        return await self._apply(
+        photos = await self.photos(principal, photos, inspection_id)
+        submitted = await self._apply(
             inspection,
             expected,
             lambda i: i.submit_rectification(
@@ -277,6 +313,8 @@ class InspectionCommands:
                 now=self.clock.now(),
             ),
         )
+        await self.photos_committed(submitted)
+        return submitted
 
     async def verify(
         self, principal: Principal, inspection_id: str, comment: str | None, expected: int | None

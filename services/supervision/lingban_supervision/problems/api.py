@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from lingban_contracts.attachments import Attachment
 from lingban_contracts.events.supervision import (
     MONTH_PATTERN,
     ProblemChannel,
@@ -46,6 +47,11 @@ class ProblemIn(_In):
     description: str = Field(min_length=1, max_length=4000)
     measures: list[Item] = Field(default_factory=list, max_length=20)
     inspection_id: str | None = None
+    attachments: list[Attachment] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Photos and papers: upload to POST /v1/files first, then send its answer",
+    )
 
 
 class StatusIn(_In):
@@ -56,6 +62,7 @@ class StatusIn(_In):
 
 class ResolutionIn(_In):
     resolution: str = Field(min_length=1, max_length=4000)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
 
 
 def _render(problem: Problem, response: Response | None = None) -> ProblemOut:
@@ -84,7 +91,9 @@ async def register(
         description=body.description,
         inspection_id=body.inspection_id,
     )
-    problem = await commands.problems.register(principal, facts, body.measures)
+    problem = await commands.problems.register(
+        principal, facts, body.measures, tuple(body.attachments)
+    )
     runtime.wake_relay(PROBLEMS_COLLECTION, problem.id)
     return _render(problem, response)
 
@@ -158,6 +167,8 @@ async def resolve(
     runtime: RuntimeDep,
     response: Response,
 ) -> ProblemOut:
-    problem = await commands.problems.resolve(principal, problem_id, body.resolution, version)
+    problem = await commands.problems.resolve(
+        principal, problem_id, body.resolution, version, tuple(body.attachments)
+    )
     runtime.wake_relay(PROBLEMS_COLLECTION, problem.id)
     return _render(problem, response)

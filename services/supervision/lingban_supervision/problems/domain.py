@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from lingban_contracts import Actor
+from lingban_contracts.attachments import Attachment
 from lingban_contracts.events import supervision as ev
 from lingban_contracts.events.supervision import (
     ProblemChannel,
@@ -54,6 +55,8 @@ class Problem(Aggregate):
     month: str
     resolution: str | None = None
     resolved_on: date | None = None
+    # Files of the registration and of the resolution, in that order.
+    attachments: list[Attachment] = field(default_factory=list)
 
     def query_fields(self) -> dict[str, Any]:
         return {REGION_PATH: region_path(self.unit_code)}
@@ -70,6 +73,7 @@ class Problem(Aggregate):
         actor: Actor,
         now: datetime,
         correlation_id: str | None = None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> Problem:
         if categories and facts.category not in categories:
             raise ValidationFailed(
@@ -93,6 +97,7 @@ class Problem(Aggregate):
             year=facts.year,
             month=today.strftime("%Y-%m"),
             correlation_id=correlation_id,
+            attachments=list(attachments),
         )
         problem.record(
             ev.ProblemRegistered(
@@ -103,6 +108,7 @@ class Problem(Aggregate):
                 registered_on=today,
                 visit_id=facts.visit_id,
                 inspection_id=facts.inspection_id,
+                attachments=list(attachments),
             ),
             actor,
             now,
@@ -147,12 +153,20 @@ class Problem(Aggregate):
             self.unit_code,
         )
 
-    def resolve(self, resolution: str, today: date, actor: Actor, now: datetime) -> None:
+    def resolve(
+        self,
+        resolution: str,
+        today: date,
+        actor: Actor,
+        now: datetime,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> None:
         self._require_unresolved()
         previous = self.status
         self.status = ProblemStatus.RESOLVED
         self.resolution = resolution
         self.resolved_on = today
+        self.attachments += attachments
         self.record(
             ev.ProblemResolved(
                 **self._ids(),
@@ -160,6 +174,7 @@ class Problem(Aggregate):
                 resolution=resolution,
                 resolved_on=today,
                 registered_on=self.registered_on,
+                attachments=list(attachments),
             ),
             actor,
             now,

@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import Field
 
+from lingban_contracts.attachments import Attachment
 from lingban_contracts.events.supervision import (
     ProblemChannel,
     ProblemLevel,
@@ -43,6 +44,9 @@ class ProblemOut(AggregateOut):
     month: str = Field(description="The month it was registered", examples=["2026-03"])
     resolution: str | None
     resolved_on: date | None
+    attachments: list[Attachment] = Field(
+        description="Files of the registration, then of the resolution (GET /v1/files/{file_id})"
+    )
 
 
 class CategoryLevelCount(Out):

@@ -7,10 +7,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from lingban_contracts.attachments import Attachment
 from lingban_contracts.divisions import DivisionTree
 from lingban_contracts.events.supervision import ProblemStatus
 from lingban_kit.auth import Principal
 from lingban_kit.clock import Clock
+from lingban_kit.files.attach import file_ids, resolve
+from lingban_kit.files.store import FileStore
 from lingban_kit.logging import correlation_id
 from lingban_supervision.access import UNIT_SIDE_ROLES, not_found, unit_or_invalid
 from lingban_supervision.problems.domain import Facts, Problem
@@ -68,11 +71,39 @@ class ProblemCommands:
     tree: DivisionTree
     clock: Clock
     categories: tuple[str, ...]
+    # Where uploaded files live (None in tests without a database); see docs/files.md.
+    files: FileStore | None = None
+    max_record_bytes: int = 100 * 1024 * 1024
 
-    async def register(self, principal: Principal, facts: Facts, measures: list[str]) -> Problem:
+    async def _attachments(
+        self, principal: Principal, refs: tuple[Attachment, ...], problem_id: str | None
+    ) -> tuple[Attachment, ...]:
+        if self.files is None or not refs:
+            return refs
+        return await resolve(
+            self.files,
+            principal,
+            refs,
+            record_id=problem_id,
+            max_record_bytes=self.max_record_bytes,
+        )
+
+    async def _committed(self, problem: Problem) -> None:
+        """After the write: the problem's files are attached (the sweep leaves them)."""
+        if self.files is not None:
+            await self.files.attach(file_ids(problem.attachments), problem.id, problem.unit_code)
+
+    async def register(
+        self,
+        principal: Principal,
+        facts: Facts,
+        measures: list[str],
+        attachments: tuple[Attachment, ...] = (),
+    ) -> Problem:
         unit_or_invalid(self.tree, facts.unit_code)
         principal.require_any(*UNIT_SIDE_ROLES)
         principal.require_jurisdiction(facts.unit_code)
+        attachments = await self._attachments(principal, attachments, None)
         problem = Problem.register(
             problem_id=uuid.uuid4().hex,
             facts=facts,
@@ -82,8 +113,10 @@ class ProblemCommands:
             actor=principal.actor,
             now=self.clock.now(),
             correlation_id=correlation_id.get(),
+            attachments=attachments,
         )
         await self.store.add(problem)
+        await self._committed(problem)
         return problem
 
     async def load(self, principal: Principal, problem_id: str) -> Problem:
@@ -114,16 +147,25 @@ class ProblemCommands:
         return problem
 
     async def resolve(
-        self, principal: Principal, problem_id: str, resolution: str, expected: int | None
+        self,
+        principal: Principal,
+        problem_id: str,
+        resolution: str,
+        expected: int | None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> Problem:
         problem = await self.load(principal, problem_id)
         principal.require_any(*UNIT_SIDE_ROLES)
+        attachments = await self._attachments(principal, attachments, problem_id)
         loaded = problem.version
         if expected is not None and expected != loaded:
             raise changed_meanwhile(expected)
         problem.correlation_id = correlation_id.get()
-        problem.resolve(resolution, self.clock.today(), principal.actor, self.clock.now())
+        problem.resolve(
+            resolution, self.clock.today(), principal.actor, self.clock.now(), attachments
+        )
         await self.store.save(problem, loaded)
+        await self._committed(problem)
         return problem
 
     async def search(

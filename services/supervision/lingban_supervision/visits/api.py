@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from lingban_contracts.attachments import Attachment
 from lingban_contracts.events.supervision import (
     MONTH_PATTERN,
     HouseholdVisit,
@@ -47,6 +48,11 @@ class VisitIn(_In):
     households: list[HouseholdVisit] = Field(default_factory=list, max_length=500)
     opinions: list[OpinionIn] = Field(default_factory=list, max_length=100)
     notes: str | None = Field(default=None, max_length=4000)
+    attachments: list[Attachment] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Photos and records: upload to POST /v1/files first, then send its answer",
+    )
 
 
 def _render(visit: Visit) -> VisitOut:
@@ -69,6 +75,7 @@ async def log_visit(
         households=body.households,
         opinions=[Opinion(**o.model_dump()) for o in body.opinions],
         notes=body.notes,
+        attachments=tuple(body.attachments),
     )
     runtime.wake_relay(VISITS_COLLECTION, visit.id)
     return _render(visit)
@@ -83,6 +90,17 @@ async def figures(
 ) -> list[MonthlyFiguresOut]:
     result = await commands.visits.figures(principal, region or principal.region_code, month)
     return [MonthlyFiguresOut.model_validate(f) for f in result]
+
+
+@router.get("", summary="Visit logs of a month in your jurisdiction, the latest first")
+async def list_visits(
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    month: Annotated[str, Query(pattern=MONTH_PATTERN)],
+    region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> list[VisitOut]:
+    found = await commands.visits.search(principal, region or principal.region_code, month)
+    return [_render(v) for v in found]
 
 
 @router.get("/{visit_id}", summary="Read one visit log")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from lingban_contracts import Actor
+from lingban_contracts.attachments import Attachment
 from lingban_contracts.events import supervision as ev
 from lingban_contracts.events.supervision import (
     HouseholdKind,
@@ -53,6 +54,7 @@ class Visit(Aggregate):
     opinions: list[Opinion]
     notes: str | None
     logged_at: datetime
+    attachments: list[Attachment] = field(default_factory=list)
 
     def query_fields(self) -> dict[str, Any]:
         return {REGION_PATH: region_path(self.unit_code)}
@@ -83,6 +85,7 @@ class Visit(Aggregate):
         actor: Actor,
         now: datetime,
         correlation_id: str | None = None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> Visit:
         visit = cls(
             id=uuid.uuid4().hex,
@@ -99,6 +102,7 @@ class Visit(Aggregate):
             notes=notes,
             logged_at=now,
             correlation_id=correlation_id,
+            attachments=list(attachments),
         )
         visit.record(
             ev.VisitLogged(
@@ -117,6 +121,7 @@ class Visit(Aggregate):
                 opinions=len(opinions),
                 problem_ids=visit.problem_ids,
                 notes=notes,
+                attachments=list(attachments),
             ),
             actor,
             now,

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
+from lingban_contracts.attachments import Attachment
 from lingban_contracts.events.supervision import (
     HouseholdKind,
     HouseholdVisit,
@@ -44,6 +45,9 @@ class VisitOut(AggregateOut):
     logged_at: datetime
     four_must_visits: list[HouseholdKind] = Field(description="四必访 kinds among the households")
     problem_ids: list[str] = Field(description="The problems its opinions register, in order")
+    attachments: list[Attachment] = Field(
+        description="Photos and records (GET /v1/files/{file_id})"
+    )
 
 
 class MonthlyFiguresOut(Out):

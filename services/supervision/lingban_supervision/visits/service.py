@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from lingban_contracts import Envelope
+from lingban_contracts.attachments import Attachment
 from lingban_contracts.divisions import DivisionTree, Level
 from lingban_contracts.events.supervision import HouseholdVisit, ProblemStatus, VisitorRole
 from lingban_kit.auth import Principal
 from lingban_kit.clock import Clock
 from lingban_kit.errors import FieldProblem, ValidationFailed
+from lingban_kit.files.attach import file_ids, resolve
+from lingban_kit.files.store import FileStore
 from lingban_kit.logging import correlation_id
 from lingban_supervision.access import VISITING_ROLES, not_found, unit_or_invalid
 from lingban_supervision.aggregate import township_code
@@ -20,6 +23,8 @@ from lingban_supervision.store import AggregateStore, Criteria
 from lingban_supervision.visits.domain import MonthlyFigures, Opinion, Visit, monthly_figures
 
 VISITS_COLLECTION = "visits"
+# A month of one city's visits fits well below this; it bounds one answer.
+VISITS_LIMIT = 5000
 
 
 def month_criteria(region_code: str, month: str) -> Criteria:
@@ -34,6 +39,9 @@ class VisitCommands:
     tree: DivisionTree
     clock: Clock
     categories: tuple[str, ...]
+    # Where uploaded files live (None in tests without a database); see docs/files.md.
+    files: FileStore | None = None
+    max_record_bytes: int = 100 * 1024 * 1024
 
     async def log(
         self,
@@ -47,10 +55,19 @@ class VisitCommands:
         households: list[HouseholdVisit],
         opinions: list[Opinion],
         notes: str | None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> Visit:
         unit = unit_or_invalid(self.tree, unit_code)
         principal.require_any(*VISITING_ROLES)
         principal.require_jurisdiction(unit.code)
+        if self.files is not None and attachments:
+            attachments = await resolve(
+                self.files,
+                principal,
+                attachments,
+                record_id=None,
+                max_record_bytes=self.max_record_bytes,
+            )
         problems = [
             FieldProblem(
                 f"opinions.{i}.category",
@@ -83,8 +100,11 @@ class VisitCommands:
             actor=principal.actor,
             now=self.clock.now(),
             correlation_id=correlation_id.get(),
+            attachments=attachments,
         )
         await self.store.add(visit)
+        if self.files is not None:  # attached once the visit is written
+            await self.files.attach(file_ids(visit.attachments), visit.id, visit.unit_code)
         return visit
 
     async def load(self, principal: Principal, visit_id: str) -> Visit:
@@ -92,6 +112,12 @@ class VisitCommands:
         if visit is None or not principal.can_see(visit.unit_code):
             raise not_found("走访记录", "Visit", visit_id)
         return visit
+
+    async def search(self, principal: Principal, region: str, month: str) -> list[Visit]:
+        """The visits to units in `region` (its subtree) in one month, the latest first."""
+        principal.require_jurisdiction(region)
+        found = await self.store.find(month_criteria(region, month), limit=VISITS_LIMIT)
+        return sorted(found, key=lambda v: (v.visited_on, v.logged_at), reverse=True)
 
     async def register_problems(self, event: Envelope) -> int:
         """Each opinion of a logged visit becomes a problem; idempotent by problem id."""

@@ -22,7 +22,7 @@ export type WeeklyReportIn = ProjectsComponents["schemas"]["WeeklyReportIn"];
 export type CompletionDecisionIn = ProjectsComponents["schemas"]["CompletionDecisionIn"];
 export type EvaluationIn = ProjectsComponents["schemas"]["EvaluationIn"];
 
-const authenticate: Middleware = {
+export const authenticate: Middleware = {
   onRequest({ request }) {
     const token = session.token();
     if (token) request.headers.set("Authorization", `Bearer ${token}`);

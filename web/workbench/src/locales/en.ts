@@ -1,6 +1,10 @@
+import { directoryEn } from "./directory.en";
 import type { Messages } from "./zh-CN";
+import { supervisionEn } from "./supervision.en";
+import { filesEn } from "./files.en";
 
 export const en: Messages = {
+  ...filesEn,
   lang: "en",
   app: { name: "Lingban · Workbench", switchLanguage: "中文", signOut: "Sign out" },
   nav: { home: "To do", projects: "Projects", inbox: "Notices", declare: "Declare", dashboard: "Dashboard" },
@@ -156,13 +160,7 @@ export const en: Messages = {
   },
   rating: { excellent: "Excellent", good: "Good", average: "Average", poor: "Poor" },
   card: { title: "Stage tasks of {month}", none: "No stage tasks in execution this month" },
-  supervision: {
-    inspection: "Inspection",
-    rectification: "Rectification",
-    notYet: "Supervision pages are not available yet",
-    notYetHint: "Id {id}. The inspection and rectification pages are being built; the notice carries the details.",
-    toInbox: "Back to notices",
-  },
+  supervision: supervisionEn,
   events: {
     "project-declared": "Declared (draft)",
     "project-revised": "Revised",
@@ -245,5 +243,6 @@ export const en: Messages = {
     unknown: "The service answered with an error ({status}); try again shortly.",
     forbidden: "You may not do this.",
   },
+  ...directoryEn,
   common: { loading: "Loading…", retry: "Retry", refresh: "Refresh", yes: "OK", no: "Cancel", done: "Done" },
 };

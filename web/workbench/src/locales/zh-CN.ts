@@ -1,4 +1,9 @@
+import { supervisionZhCN } from "./supervision.zh-CN";
+import { directoryZhCN } from "./directory.zh-CN";
+import { filesZhCN } from "./files.zh-CN";
+
 export const zhCN = {
+  ...filesZhCN,
   lang: "zh-CN",
   app: { name: "领办 · 工作台", switchLanguage: "English", signOut: "退出" },
   nav: { home: "待办", projects: "项目", inbox: "通知", declare: "申报项目", dashboard: "驾驶舱" },
@@ -154,13 +159,7 @@ export const zhCN = {
   },
   rating: { excellent: "优秀", good: "良好", average: "一般", poor: "较差" },
   card: { title: "{month} 阶段任务提醒卡", none: "本月没有实施中的阶段任务" },
-  supervision: {
-    inspection: "督导检查",
-    rectification: "整改事项",
-    notYet: "督导页面尚未上线",
-    notYetHint: "编号 {id}。督导检查和整改的页面正在建设中，详情请见通知内容。",
-    toInbox: "返回通知",
-  },
+  supervision: supervisionZhCN,
   events: {
     "project-declared": "申报（草稿）",
     "project-revised": "修改申报",
@@ -243,6 +242,7 @@ export const zhCN = {
     unknown: "服务返回错误（{status}），请稍后重试。",
     forbidden: "您没有权限办理此事项。",
   },
+  ...directoryZhCN,
   common: { loading: "加载中…", retry: "重试", refresh: "刷新", yes: "确定", no: "取消", done: "完成" },
 };
 export type Messages = typeof zhCN;

@@ -1,0 +1,91 @@
+// Applies a plan of SCRAM credentials and ACLs through Kafka's Admin API.
+//
+// devstack runs it with the broker's own jars on the classpath, as a single-file
+// source program (`java -cp 'lib/*' KafkaAccess.java ...`): Maven Central has no
+// kafka-acls / kafka-configs command-line distribution, but kafka-clients has the
+// Admin API they wrap. Idempotent: an existing credential is replaced and an
+// existing ACL is left as it is, so every start may apply the whole plan.
+//
+//   java -cp 'lib/*' KafkaAccess.java <client.properties> <plan>
+//
+// The plan has one instruction per line (tab-separated, `#` starts a comment):
+//   scram   <user>       <password>
+//   acl     <principal>  <TOPIC|GROUP|CLUSTER>  <LITERAL|PREFIXED>  <name>  <operation>
+//   topic   <name>       <partitions>  <replication factor>
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+
+public class KafkaAccess {
+    // Kafka's default for SCRAM-SHA-512 is 4096; more iterations cost only at login.
+    private static final int ITERATIONS = 8192;
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: KafkaAccess <client.properties> <plan>");
+            System.exit(2);
+        }
+        Properties client = new Properties();
+        try (var in = Files.newInputStream(Path.of(args[0]))) {
+            client.load(in);
+        }
+        List<UserScramCredentialAlteration> credentials = new ArrayList<>();
+        List<AclBinding> acls = new ArrayList<>();
+        List<NewTopic> topics = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8)) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            String[] f = line.split("\t");
+            switch (f[0]) {
+                case "scram" -> credentials.add(new UserScramCredentialUpsertion(
+                        f[1], new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, ITERATIONS), f[2]));
+                case "acl" -> acls.add(new AclBinding(
+                        new ResourcePattern(ResourceType.fromString(f[2]), f[4], PatternType.fromString(f[3])),
+                        new AccessControlEntry(f[1], "*", AclOperation.fromString(f[5]), AclPermissionType.ALLOW)));
+                case "topic" -> topics.add(new NewTopic(f[1], Integer.parseInt(f[2]), Short.parseShort(f[3])));
+                default -> throw new IllegalArgumentException("unknown plan line: " + line);
+            }
+        }
+        try (Admin admin = Admin.create(client)) {
+            if (!credentials.isEmpty()) {
+                admin.alterUserScramCredentials(credentials).all().get();
+            }
+            if (!acls.isEmpty()) {
+                admin.createAcls(acls).all().get();
+            }
+            if (!topics.isEmpty()) {
+                Set<String> existing = admin.listTopics().names().get();
+                List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
+                try {
+                    admin.createTopics(missing).all().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        System.out.printf("applied %d credentials, %d ACLs, %d topics%n", credentials.size(), acls.size(), topics.size());
+    }
+}

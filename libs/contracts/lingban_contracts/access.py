@@ -1,0 +1,86 @@
+"""Who may do what on Kafka: one principal per service, plus subscribers.
+
+The broker enforces this (SASL/SCRAM principals, ACLs with
+`allow.everyone.if.no.acl.found=false`): a service may write only the topic it
+owns (`Topic.producer`) and its own dead-letter topic, read only the topics it
+consumes, and join only its own consumer groups (`lingban-<service>...`). An
+external subscriber may read only the public event topics. devstack applies
+these grants; deploy/k8s/kafka-acls.sh does the same for compose and k8s, and
+tests/test_deploy_files.py checks the two agree. See docs/security.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from lingban_contracts.registry import Topic
+from lingban_contracts.topics import NOTIFICATIONS, PROJECTS, SUPERVISION, dead_letter_topic
+
+SERVICES = ("projects", "supervision", "notifications", "reporting")
+SUBSCRIBER = "subscriber"
+# The topics the outside world may read (the AsyncAPI documents describe them).
+PUBLIC_TOPICS: tuple[Topic, ...] = (PROJECTS, SUPERVISION, NOTIFICATIONS)
+# What each service consumes; tests/kit/test_kafka_access.py checks this against
+# every service's ServiceContract.receives.
+READS: dict[str, tuple[Topic, ...]] = {
+    "projects": (),
+    "supervision": (PROJECTS, SUPERVISION),
+    "notifications": (PROJECTS, SUPERVISION),
+    "reporting": (PROJECTS, SUPERVISION, NOTIFICATIONS),
+}
+SUBSCRIBER_GROUP_PREFIX = "subscriber-"
+
+ResourceType = Literal["TOPIC", "GROUP"]
+PatternType = Literal["LITERAL", "PREFIXED"]
+Operation = Literal["READ", "WRITE"]
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """One ALLOW ACL: `principal` may `operation` on the resource (READ/WRITE imply DESCRIBE)."""
+
+    principal: str  # the SCRAM user name; the Kafka principal is `User:<principal>`
+    resource_type: ResourceType
+    pattern_type: PatternType
+    resource: str
+    operation: Operation
+
+    @property
+    def kafka_principal(self) -> str:
+        return f"User:{self.principal}"
+
+
+def consumer_group_prefix(service: str) -> str:
+    """Every group a service uses starts with this (the default is exactly this)."""
+    return f"lingban-{service}"
+
+
+def owned_topics(service: str) -> list[str]:
+    """The topics `service` writes: the one it produces (if any) and its dead-letter topic."""
+    topics = [t.name for t in PUBLIC_TOPICS if t.producer == service]
+    if READS[service]:
+        topics.append(dead_letter_topic(service))
+    return topics
+
+
+def grants() -> list[Grant]:
+    result: list[Grant] = []
+    for service in SERVICES:
+        result += [Grant(service, "TOPIC", "LITERAL", t, "WRITE") for t in owned_topics(service)]
+        result += [Grant(service, "TOPIC", "LITERAL", t.name, "READ") for t in READS[service]]
+        if READS[service]:
+            result.append(
+                Grant(service, "GROUP", "PREFIXED", consumer_group_prefix(service), "READ")
+            )
+    result += [Grant(SUBSCRIBER, "TOPIC", "LITERAL", t.name, "READ") for t in PUBLIC_TOPICS]
+    result.append(Grant(SUBSCRIBER, "GROUP", "PREFIXED", SUBSCRIBER_GROUP_PREFIX, "READ"))
+    return sorted(result)
+
+
+def topics_to_create() -> list[tuple[str, int]]:
+    """Every topic a deployment creates before the services start: (name, partitions)."""
+    topics = [(t.name, t.partitions) for t in PUBLIC_TOPICS]
+    # One partition: dead letters are rare and read by an operator, in order.
+    topics += [(dead_letter_topic(s), 1) for s in SERVICES if READS[s]]
+    return topics

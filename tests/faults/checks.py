@@ -1,0 +1,148 @@
+"""After a fault: compare every read model and every channel with the owning service."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from lingban_contracts.statuses import ProjectStatus
+from lingban_kit.auth import Role
+from tests.auth import auth
+from tests.faults.conftest import Platform, consumed_topics
+from tests.faults.lag import group_lag
+from tests.faults.workload import CITY, YEAR
+
+CONVERGE_SECONDS = 180.0
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(1.0)
+    return await check()
+
+
+async def assert_nothing_lost_or_doubled(
+    http: httpx.AsyncClient, p: Platform, results: list[str | None]
+) -> float:
+    """Every check of the suite; returns the seconds until the read models matched."""
+    started = time.monotonic()
+    city = auth(Role.CITY_ORG, CITY)
+    answer = await http.get(
+        f"{p.urls['projects']}/v1/projects",
+        params={"region": CITY, "year": YEAR, "limit": 500},
+        headers=city,
+    )
+    assert answer.status_code == 200, answer.text
+    truth = {str(item["id"]): item for item in answer.json()}
+    accepted = [pid for pid in results if pid is not None]
+    assert accepted, "no command was accepted during the fault"
+    assert set(accepted) <= set(truth)  # every accepted declaration is kept ...
+    returned = {
+        pid: item for pid, item in truth.items() if item["status"] == ProjectStatus.RETURNED
+    }
+    assert set(accepted) <= set(returned)  # ... and went all the way
+
+    # Reporting: the same projects at the same versions, nothing more.
+    expected = {pid: int(item["version"]) for pid, item in truth.items()}
+
+    async def reporting_versions() -> dict[str, int]:
+        listed = await http.get(
+            f"{p.urls['reporting']}/v1/projects",
+            params={"region": CITY, "year": YEAR, "limit": 500},
+            headers=auth(Role.LEADER, CITY),
+        )
+        if listed.status_code != 200:
+            return {}
+        return {str(v["id"]): int(v["version"]) for v in listed.json()["items"]}
+
+    async def reporting_matches() -> bool:
+        return await reporting_versions() == expected
+
+    assert await eventually(reporting_matches, CONVERGE_SECONDS), (
+        await reporting_versions(),
+        expected,
+    )
+    converged_after = time.monotonic() - started
+
+    # Notifications: one inbox notice per returned project, one SMS.
+    villages = sorted({str(item["unit_code"]) for item in returned.values()})
+
+    async def notices_per_project() -> Counter[str]:
+        found: Counter[str] = Counter()
+        for village in villages:
+            offset = 0
+            while True:
+                inbox = await http.get(
+                    f"{p.urls['notifications']}/v1/inbox",
+                    params={"limit": 200, "offset": offset},
+                    headers=auth(Role.VILLAGE_SECRETARY, village),
+                )
+                assert inbox.status_code == 200, inbox.text
+                page = inbox.json()
+                found.update(n["subject_id"] for n in page if n["rule_id"] == "project-returned")
+                if len(page) < 200:
+                    break
+                offset += 200
+        return found
+
+    async def every_notice_made() -> bool:
+        return set(returned) <= set(await notices_per_project())
+
+    assert await eventually(every_notice_made, CONVERGE_SECONDS), "a returned project got no notice"
+
+    def sms_per_title() -> Counter[str]:
+        """Deliveries per project as the gateway counts them: requests that carry the
+        same idempotency key are one delivery (a gateway drops the repeat)."""
+        with p.sms.lock:
+            sent = [
+                (
+                    str(r["body"].get("text", "")),
+                    {k.lower(): v for k, v in r["headers"].items()}.get("idempotency-key"),
+                )
+                for r in p.sms.requests
+            ]
+        assert all(key for _, key in sent), "an SMS went out without an idempotency key"
+        titles = [str(item["declaration"]["title"]) for item in returned.values()]
+        deliveries = {(title, key) for text, key in sent for title in titles if title in text}
+        return Counter(title for title, _ in deliveries)
+
+    async def every_sms_sent() -> bool:
+        return len(sms_per_title()) == len(returned)
+
+    assert await eventually(every_sms_sent, CONVERGE_SECONDS), sms_per_title()
+    per_project = await notices_per_project()
+    assert {pid: per_project[pid] for pid in returned} == dict.fromkeys(returned, 1)
+    assert set(sms_per_title().values()) == {1}, sms_per_title()
+
+    # Every consumer group has read its topics to the end.
+    async def caught_up() -> bool:
+        lags = [
+            await group_lag(p.infra, p.groups[name], consumed_topics(name))
+            for name in ("supervision", "notifications", "reporting")
+        ]
+        return all(lag == 0 for lag in lags)
+
+    assert await eventually(caught_up, 60), "a consumer group did not read to the end"
+    return converged_after
+
+
+DEAD_LETTERED = re.compile(
+    r'^lingban_events_consumed_total\{[^}]*outcome="dead_lettered"[^}]*\} (\S+)$', re.MULTILINE
+)
+
+
+async def dead_lettered(http: httpx.AsyncClient, p: Platform) -> float:
+    """Events the running services sent to a dead-letter topic since they started."""
+    total = 0.0
+    for name in ("supervision", "notifications", "reporting"):
+        text = (await http.get(f"{p.urls[name]}/metrics")).text
+        total += sum(float(v) for v in DEAD_LETTERED.findall(text))
+    return total
