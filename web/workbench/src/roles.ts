@@ -128,3 +128,7 @@ export function isRootCityOrg(known: Map<string, Unit>): boolean {
   const unit = user ? known.get(user.region) : undefined;
   return !!user && user.role === "city_org" && !!unit && !unit.parent;
 }
+
+// Who sees the leaders' dashboard (领导驾驶舱) in the navigation: leaders, who read it
+// most, and the organisation department and township leads who answer for its figures.
+export const DASHBOARD_ROLES = ["leader", "city_org", "township_secretary"];

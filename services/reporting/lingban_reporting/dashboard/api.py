@@ -28,7 +28,8 @@ def _asset_missing(name: str) -> NotFound:
 
 @router.get("/", summary="The dashboard is the service's home page")
 async def home() -> RedirectResponse:
-    return RedirectResponse("/dashboard")
+    # Relative, so that behind the gateway (/api/reporting/) it stays under its prefix.
+    return RedirectResponse("dashboard")
 
 
 @router.get("/dashboard", summary="The leaders' dashboard (领导驾驶舱)")

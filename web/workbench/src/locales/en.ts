@@ -2,6 +2,7 @@ import { directoryEn } from "./directory.en";
 import type { Messages } from "./zh-CN";
 import { supervisionEn } from "./supervision.en";
 import { filesEn } from "./files.en";
+import { ledgersEn } from "./ledgers.en";
 
 export const en: Messages = {
   ...filesEn,
@@ -161,6 +162,7 @@ export const en: Messages = {
   rating: { excellent: "Excellent", good: "Good", average: "Average", poor: "Poor" },
   card: { title: "Stage tasks of {month}", none: "No stage tasks in execution this month" },
   supervision: supervisionEn,
+  ledgers: ledgersEn,
   events: {
     "project-declared": "Declared (draft)",
     "project-revised": "Revised",

@@ -1,6 +1,7 @@
 import { supervisionZhCN } from "./supervision.zh-CN";
 import { directoryZhCN } from "./directory.zh-CN";
 import { filesZhCN } from "./files.zh-CN";
+import { ledgersZhCN } from "./ledgers.zh-CN";
 
 export const zhCN = {
   ...filesZhCN,
@@ -160,6 +161,7 @@ export const zhCN = {
   rating: { excellent: "优秀", good: "良好", average: "一般", poor: "较差" },
   card: { title: "{month} 阶段任务提醒卡", none: "本月没有实施中的阶段任务" },
   supervision: supervisionZhCN,
+  ledgers: ledgersZhCN,
   events: {
     "project-declared": "申报（草稿）",
     "project-revised": "修改申报",

@@ -3,6 +3,13 @@
 import { lang, t } from "./i18n.js";
 
 const TOKEN_KEY = "lingban.token";
+// The workbench's sign-in (same origin behind the gateway): a leader who opens the
+// dashboard from the workbench is already signed in, with no token in any URL.
+const WORKBENCH_SESSION_KEY = "lingban.session";
+
+// Where the service is mounted: "" when the page is the service's own /dashboard,
+// "/api/reporting" behind the gateway. API calls and page links start with it.
+export const BASE = location.pathname.replace(/\/(dashboard|bulletins\/[^/]+\/print)\/?$/, "");
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -25,7 +32,16 @@ export function initToken() {
 }
 
 export function token() {
-  return sessionStorage.getItem(TOKEN_KEY) || "";
+  return sessionStorage.getItem(TOKEN_KEY) || workbenchToken();
+}
+
+function workbenchToken() {
+  try {
+    const signedIn = JSON.parse(sessionStorage.getItem(WORKBENCH_SESSION_KEY) || "null");
+    return signedIn && signedIn.expiresAt > Date.now() ? String(signedIn.token || "") : "";
+  } catch {
+    return "";
+  }
 }
 
 export function setToken(value) {
@@ -39,7 +55,7 @@ function url(path, params = {}) {
     if (value !== undefined && value !== null && value !== "") query.set(key, String(value));
   }
   const qs = query.toString();
-  return qs ? `${path}?${qs}` : path;
+  return qs ? `${BASE}${path}?${qs}` : `${BASE}${path}`;
 }
 
 async function request(path, params) {

@@ -1,6 +1,6 @@
 // The leaders' dashboard: overview figures, charts, tables and the drill-down
 // city → township → village → project. Every figure comes from the query API.
-import { ApiError, download, getJson, initToken, setToken, token } from "./api.js";
+import { ApiError, BASE, download, getJson, initToken, setToken, token } from "./api.js";
 import { renderCategoriesChart, renderUnitsChart, resizeAll } from "./charts.js";
 import { dateTime, el, num, pct } from "./format.js";
 import { applyText, lang, setLang, t } from "./i18n.js";
@@ -310,7 +310,7 @@ function renderBulletinLinks() {
   const now = new Date();
   if (!$("#quarter").dataset.touched) $("#quarter").value = state.year === now.getFullYear() ? String(Math.floor(now.getMonth() / 3) + 1) : "4";
   const q = new URLSearchParams({ region: region().code });
-  $("#bulletin-print").href = `/bulletins/${state.year}-Q${quarter()}/print?${q}`;
+  $("#bulletin-print").href = `${BASE}/bulletins/${state.year}-Q${quarter()}/print?${q}`;
 }
 
 // ------------------------------------------------------------------ wiring
@@ -360,6 +360,8 @@ function wire() {
 applyText();
 wire();
 initToken();
+// Opened from the workbench, behind the gateway: a way back to it.
+$("#to-workbench").hidden = BASE === "";
 if (token()) {
   refresh();
 } else {
