@@ -1,6 +1,7 @@
-// Sending a form that is not a project step (contacts, rules): the API's message for the
-// whole form, its messages next to the fields until the user changes that field, and
-// progress while it is under way. What was typed stays in the form on any failure.
+// Sending a form that is not a project step (supervision, contacts, rules): the API's
+// message for the whole form, its messages next to the fields until the user changes
+// that field, and progress while it is under way. What was typed stays in the form on
+// any failure; the caller reloads on a 409.
 import { ref, watch } from "vue";
 import { useI18n } from "vue-i18n";
 import { ElMessage } from "element-plus";
