@@ -62,29 +62,18 @@ def _up(profile: str) -> None:
     for spec in services.SERVICES:
         print(f"  {spec.name:<14} {spec.base_url}/docs")
     print()
-    print("  Dashboard (领导驾驶舱), signed in as the city's leader:")
-    print(f"    {_dashboard_link(urls['reporting'], secret)}")
-    print("  Tokens for the other demo users: make token")
+    # No token in a printed URL (it would sit in shell history and browser history):
+    # the dashboard reads the workbench's sign-in (same origin behind the gateway).
+    print(f"  Dashboard (领导驾驶舱): {workbench}/api/reporting/dashboard")
+    print(
+        "    (sign in on the workbench as the city's leader (领导) first, or use 驾驶舱 in its menu)"
+    )
+    print("  Tokens for curl and Swagger: make token")
     print()
     print(f"  Kafka          {endpoints.kafka_bootstrap_servers}")
     print(f"  MongoDB        {endpoints.mongodb_uri}")
     print()
     print(f"Logs: {processes.log_path(profile, 'kafka').parent}/   Stop: make down")
-
-
-def _dashboard_link(reporting_url: str, secret: str) -> str:
-    from lingban_contracts.divisions import Level, default_tree
-    from lingban_kit.auth import Role, issue_dev_token
-
-    city = next(u for u in default_tree() if u.level is Level.CITY)
-    token = issue_dev_token(
-        secret=secret,
-        sub=f"demo-leader-{city.code}",
-        name="演示领导",
-        roles=[Role.LEADER],
-        region=city.code,
-    )
-    return f"{reporting_url}/dashboard#token={token}"
 
 
 def _down(profile: str) -> None:
