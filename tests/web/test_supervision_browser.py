@@ -17,6 +17,7 @@ photographed into test-artefacts/workbench/ (`30-…` to `44-…`).
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import uuid
 from datetime import date, timedelta
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.async_api import Locator, Page, expect
 
 from lingban_kit.auth import Role
@@ -31,6 +33,7 @@ from tests.auth import auth
 from tests.web.browser import (
     FANJI_SECRETARY,
     NANPU_SECRETARY,
+    WAIT_MS,
     WENCHANG,
     field,
     loaded,
@@ -101,6 +104,8 @@ async def test_a_failed_inspection_is_rectified_reopened_and_closed_on_a_phone(
         await rows.nth(row).locator(field("check-deducted")).press("Tab")
     await page.fill(field("findings"), "专班成员两人不在岗\n台账未按月更新")
     await page.fill(field("rect-measures"), "专班人员到岗到位\n补齐近三个月台账")
+    # A site photo, taken on the phone: stored at once, kept through the failed send below.
+    await attach_photo(page, "现场-专班办公室.jpg", "JPEG")
     # 30 is more than the item's 25 points: the service says so by that row, keeps the rest.
     await page.click('[data-test="send"]')
     await expect(rows.nth(2).locator(".field-error")).to_contain_text("不能超过该项分值")
@@ -116,6 +121,7 @@ async def test_a_failed_inspection_is_rectified_reopened_and_closed_on_a_phone(
     await expect(status_of(page, "inspection-status")).to_have_text("不合格")
     await expect(status_of(page, "score")).to_contain_text("55 / 100")
     await expect(status_of(page, "rect-status")).to_have_text("整改中")
+    await expect(page.locator('[data-test="result-photos"]')).to_contain_text("现场-专班办公室.jpg")
     await shot(page, artefacts, "32-inspection-failed")
     await sign_out(page)
 
@@ -133,10 +139,12 @@ async def test_a_failed_inspection_is_rectified_reopened_and_closed_on_a_phone(
         "专班人员已全部到岗\n补齐8至10月台账"
     )
     await page.fill(field("narrative"), "已召开专班会议明确分工，台账已补齐并归档。")
+    await attach_photo(page, "整改后-台账.png", "PNG")
     await shot(page, artefacts, "34-rectification-form")
     await page.click('[data-test="send-submission"]')
     await expect(status_of(page, "rect-status")).to_have_text("待核验")
     await expect(page.locator('[data-test="submission"]')).to_have_count(1)
+    await expect(page.locator('[data-test="submission"]')).to_contain_text("整改后-台账.png")
     await expect(page.locator('[data-test="verification-form"]')).to_have_count(0)
     await sign_out(page)
 
@@ -191,6 +199,31 @@ async def test_a_failed_inspection_is_rectified_reopened_and_closed_on_a_phone(
     await page.goto(f"{workbench.url}/inspections")
     await expect(page.locator(f'[href="/inspections/{inspection_id}"]')).to_contain_text("南铺社区")
     await shot(page, artefacts, "37-inspections")
+
+
+def photo_bytes(kind: str) -> bytes:
+    """A small real image (the service checks the content, not the name)."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 60, 50)).save(out, format=kind)
+    return out.getvalue()
+
+
+async def attach_photo(page: Page, name: str, kind: str) -> None:
+    mime = "image/jpeg" if kind == "JPEG" else "image/png"
+    picker = page.locator(".file-upload input[type=file]").first
+    await picker.set_input_files({"name": name, "mimeType": mime, "buffer": photo_bytes(kind)})
+    await expect(
+        page.locator('.file-upload [data-test="attachment-link"]', has_text=name)
+    ).to_be_visible(timeout=WAIT_MS)
+    # Its thumbnail shows (fetched with the sign-in, drawn from a blob: the page's CSP
+    # must allow it).
+    thumbnail = page.locator(f'.file-upload img[alt="{name}"]')
+    await expect(thumbnail).to_be_visible(timeout=WAIT_MS)
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0",
+        arg=await thumbnail.element_handle(),
+        timeout=WAIT_MS,
+    )
 
 
 async def set_number_in(scope: Locator, name: str, value: int) -> None:

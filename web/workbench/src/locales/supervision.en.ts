@@ -68,6 +68,7 @@ export const supervisionEn: SupervisionMessages = {
   },
   result: {
     title: "Record the result",
+    photos: "Site photos",
     already: "This inspection's result is recorded.",
     inspectedOn: "Inspected on",
     checklist: "Checklist (deductions per item)",
@@ -90,6 +91,7 @@ export const supervisionEn: SupervisionMessages = {
   },
   rect: {
     title: "Rectification",
+    photos: "Photos (before and after)",
     deadline: "Rectify by {d}",
     deadlineShort: "by {d}",
     overdue: "overdue",

@@ -66,6 +66,7 @@ export const supervisionZhCN = {
   },
   result: {
     title: "记录检查结果",
+    photos: "现场照片",
     already: "该检查已记录结果。",
     inspectedOn: "检查日期",
     checklist: "检查清单（逐项扣分）",
@@ -88,6 +89,7 @@ export const supervisionZhCN = {
   },
   rect: {
     title: "整改",
+    photos: "整改照片（前后对比）",
     deadline: "整改时限 {d}",
     deadlineShort: "限 {d} 前",
     overdue: "已逾期",
