@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import httpx
 
@@ -18,6 +21,24 @@ from tests.faults.lag import group_lag
 from tests.faults.workload import CITY, YEAR
 
 CONVERGE_SECONDS = 180.0
+# Each fault's measured recovery (seconds until every read model matched the owner,
+# counted from the end of the fault), for docs/reliability.md.
+RECOVERY_FILE = (
+    Path(
+        os.environ.get(
+            "LINGBAN_TEST_ARTEFACTS", Path(__file__).resolve().parents[2] / "test-artefacts"
+        )
+    )
+    / "faults"
+    / "recovery.json"
+)
+
+
+def record_recovery(fault: str, seconds: float) -> None:
+    RECOVERY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    known = json.loads(RECOVERY_FILE.read_text()) if RECOVERY_FILE.exists() else {}
+    known[fault] = round(seconds, 1)
+    RECOVERY_FILE.write_text(json.dumps(known, ensure_ascii=False, indent=2) + "\n")
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], seconds: float) -> bool:

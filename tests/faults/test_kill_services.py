@@ -21,7 +21,7 @@ import pytest
 
 from lingban_kit.auth import Role
 from tests.auth import auth
-from tests.faults.checks import assert_nothing_lost_or_doubled
+from tests.faults.checks import assert_nothing_lost_or_doubled, record_recovery
 from tests.faults.conftest import Platform
 from tests.faults.workload import CITY, contacts, stream_until
 
@@ -49,4 +49,6 @@ async def test_nothing_is_lost_or_doubled_when_each_service_is_killed(platform: 
         results = await stream_until(
             http, p.urls["projects"], asyncio.create_task(kill_each_in_turn())
         )
-        await assert_nothing_lost_or_doubled(http, p, results)
+        record_recovery(
+            "each service killed in turn", await assert_nothing_lost_or_doubled(http, p, results)
+        )

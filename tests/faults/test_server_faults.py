@@ -16,7 +16,7 @@ import pytest
 
 from lingban_kit.auth import Role
 from tests.auth import auth
-from tests.faults.checks import assert_nothing_lost_or_doubled, dead_lettered
+from tests.faults.checks import assert_nothing_lost_or_doubled, dead_lettered, record_recovery
 from tests.faults.conftest import Platform
 from tests.faults.workload import CITY, contacts, stream_until
 
@@ -37,10 +37,10 @@ async def contacts_stored(platform: Platform) -> None:
         assert stored.status_code == 200, stored.text
 
 
-async def _survives(p: Platform, fault: asyncio.Task[None]) -> None:
+async def _survives(p: Platform, fault: asyncio.Task[None], name: str) -> None:
     async with httpx.AsyncClient(timeout=60) as http:
         results = await stream_until(http, p.urls["projects"], fault)
-        await assert_nothing_lost_or_doubled(http, p, results)
+        record_recovery(name, await assert_nothing_lost_or_doubled(http, p, results))
         assert await dead_lettered(http, p) == 0
 
 
@@ -51,7 +51,7 @@ async def test_the_broker_killed_and_restarted(platform: Platform, contacts_stor
         await asyncio.sleep(OUTAGE_SECONDS)  # commands keep landing in the outboxes
         await platform.restart_servers()
 
-    await _survives(platform, asyncio.create_task(fault()))
+    await _survives(platform, asyncio.create_task(fault()), "broker killed and restarted")
 
 
 async def test_the_database_killed_and_restarted(platform: Platform, contacts_stored: None) -> None:
@@ -61,7 +61,7 @@ async def test_the_database_killed_and_restarted(platform: Platform, contacts_st
         await asyncio.sleep(OUTAGE_SECONDS)
         await platform.restart_servers()
 
-    await _survives(platform, asyncio.create_task(fault()))
+    await _survives(platform, asyncio.create_task(fault()), "database killed and restarted")
 
 
 async def test_the_database_frozen_for_30_seconds(
@@ -72,4 +72,4 @@ async def test_the_database_frozen_for_30_seconds(
         async with platform.frozen_database():
             await asyncio.sleep(FREEZE_SECONDS)
 
-    await _survives(platform, asyncio.create_task(fault()))
+    await _survives(platform, asyncio.create_task(fault()), "database frozen for 30 s")
