@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from lingban_kit.errors import Conflict
+from lingban_kit.errors import Conflict, NotFound
 from lingban_kit.logging import correlation_id
-from lingban_kit.unit_of_work import UnitOfWork
+from lingban_kit.unit_of_work import RetryingUnitOfWork, UnitOfWork
 
 
 @dataclass
@@ -85,3 +85,73 @@ async def test_create_adds_and_wakes() -> None:
     await uow.create(Counter("c2", version=1))
     assert writer.added == ["c2"]
     assert woken == [("counters", "c2")]
+
+
+# ---- the retrying unit of work (changes that commute with concurrent writes) --------
+class RevisionedFake:
+    """A store whose revision moves under the caller `interfere` times (another writer)."""
+
+    collection_name = "counters"
+
+    def __init__(self, interfere: int = 0) -> None:
+        self.state = Counter("c1")
+        self.revision = 1
+        self.interfere = interfere
+        self.saves = 0
+
+    async def get(self, aggregate_id: str) -> tuple[Counter, int] | None:
+        if aggregate_id != self.state.id:
+            return None
+        copy = Counter(self.state.id, self.state.version, None, list(self.state.events))
+        return copy, self.revision
+
+    async def save(self, aggregate: Counter, revision: int) -> bool:
+        self.saves += 1
+        if self.interfere:
+            self.interfere -= 1
+            self.revision += 1  # someone else wrote meanwhile
+            return False
+        if revision != self.revision:
+            return False
+        self.state, self.revision = aggregate, self.revision + 1
+        return True
+
+
+def bumped(c: Counter) -> bool:
+    c.bump()
+    return True
+
+
+async def test_a_change_lost_to_another_writer_is_redone_on_the_new_state() -> None:
+    store, woken = RevisionedFake(interfere=2), []
+    unit = RetryingUnitOfWork(store, lambda coll, doc: woken.append((coll, doc)))
+    token = correlation_id.set("req-9")
+    try:
+        changed = await unit.change("c1", lambda c: True, bumped)
+    finally:
+        correlation_id.reset(token)
+    assert store.saves == 3
+    assert changed.version == 1  # applied once, on the state that won
+    assert store.state.events == ["bumped to 1 (req-9)"]
+    assert woken == [("counters", "c1")]
+
+
+async def test_an_invisible_or_missing_aggregate_is_not_found_and_nothing_is_written() -> None:
+    store = RevisionedFake()
+    unit = RetryingUnitOfWork(store, noun="通知", noun_en="notification")
+    with pytest.raises(NotFound, match="c1"):
+        await unit.change("c1", lambda c: False, bumped)
+    with pytest.raises(NotFound):
+        await unit.change("nope", lambda c: True, bumped)
+    assert store.saves == 0
+
+
+async def test_no_change_means_no_write_and_a_busy_aggregate_is_a_conflict() -> None:
+    store, woken = RevisionedFake(interfere=10), []
+    unit = RetryingUnitOfWork(store, lambda coll, doc: woken.append((coll, doc)), attempts=3)
+    await unit.change("c1", lambda c: True, lambda c: False)
+    assert store.saves == 0
+    with pytest.raises(Conflict):
+        await unit.change("c1", lambda c: True, bumped)
+    assert store.saves == 3
+    assert woken == []

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from lingban_kit.errors import Conflict
+from lingban_kit.errors import Conflict, NotFound
 from lingban_kit.logging import correlation_id
 
 
@@ -49,14 +49,14 @@ class AggregateWriter(Protocol[A_contra]):
 RelayWaker = Callable[[str, Any], None]
 
 
-def _no_relay(collection: str, doc_id: Any) -> None:
+def no_relay(collection: str, doc_id: Any) -> None:
     """For unit tests and jobs without a relay: the relay's poll finds the events."""
 
 
 @dataclass
 class UnitOfWork(Generic[A]):
     repo: AggregateWriter[A]
-    wake_relay: RelayWaker = _no_relay
+    wake_relay: RelayWaker = no_relay
     # What the aggregate is called in a conflict message, e.g. "项目" / "project".
     noun: str = "记录"
     noun_en: str = "record"
@@ -93,3 +93,70 @@ class UnitOfWork(Generic[A]):
             await self.repo.save(aggregate, loaded)
             self.wake_relay(self.repo.collection_name, aggregate.id)
         return aggregate
+
+
+class Correlated(Protocol):
+    correlation_id: str | None
+
+
+R = TypeVar("R", bound=Correlated)
+
+
+class RevisionedStore(Protocol[R]):
+    """A store whose documents carry a revision bumped by every write, so a change can
+    be written only over the state it was made from (`save` answers False otherwise).
+
+    For aggregates whose documents other writers also touch without a new event —
+    notification claims by the dispatcher, for instance — the event version alone
+    cannot tell "changed meanwhile" apart.
+    """
+
+    collection_name: str
+
+    async def get(self, aggregate_id: str) -> tuple[R, int] | None: ...
+
+    async def save(self, aggregate: R, revision: int) -> bool: ...
+
+
+@dataclass
+class RetryingUnitOfWork(Generic[R]):
+    """The write ritual for changes that commute with whatever happened meanwhile
+    (mark read, sign for, replay a delivery): load, change, write over the revision
+    that was read; if someone wrote in between, load again and redo the change, a few
+    times. Wakes the relay after the write, like `UnitOfWork`.
+    """
+
+    store: RevisionedStore[R]
+    wake_relay: RelayWaker = no_relay
+    attempts: int = 5
+    noun: str = "记录"
+    noun_en: str = "record"
+
+    async def change(
+        self,
+        aggregate_id: str,
+        visible: Callable[[R], bool],
+        change: Callable[[R], bool],
+    ) -> R:
+        """Apply `change` (True when it changed anything) to the current state.
+
+        An aggregate the caller may not see (`visible` False) looks missing: 404.
+        """
+        for _ in range(self.attempts):
+            found = await self.store.get(aggregate_id)
+            if found is None or not visible(found[0]):
+                raise NotFound(
+                    message=f"未找到{self.noun} {aggregate_id}",
+                    message_en=f"{self.noun_en.capitalize()} {aggregate_id} not found",
+                )
+            aggregate, revision = found
+            aggregate.correlation_id = correlation_id.get()
+            if not change(aggregate):
+                return aggregate
+            if await self.store.save(aggregate, revision):
+                self.wake_relay(self.store.collection_name, aggregate_id)
+                return aggregate
+        raise Conflict(
+            message=f"{self.noun}正在更新，请重试",
+            message_en=f"The {self.noun_en} is being updated; retry",
+        )

@@ -97,6 +97,9 @@ class Notification:
     ack_escalated: bool = False
     version: int = 0
     pending_events: list[Envelope] = field(default_factory=list)
+    # The request or event that caused the change: stamped on the events it records
+    # (set by the unit of work; not stored).
+    correlation_id: str | None = None
 
     @classmethod
     def create(
@@ -305,6 +308,7 @@ class Notification:
                 aggregate_id=self.id,
                 aggregate_version=self.version,
                 time=now,
+                correlation_id=self.correlation_id,
             )
         )
 

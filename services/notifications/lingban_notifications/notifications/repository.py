@@ -47,6 +47,9 @@ _NO_OUTBOX = {OUTBOX_FIELD: 0, PENDING_FLAG: 0}
 
 
 class NotificationRepository(abc.ABC):
+    # Where the notifications live: the relay publishes their events from there.
+    collection_name = NOTIFICATIONS
+
     @abc.abstractmethod
     async def add(self, n: Notification) -> bool:
         """Insert; False when a notification with the same dedupe key exists."""

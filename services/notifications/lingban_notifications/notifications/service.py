@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.auth import Principal, Role
 from lingban_kit.clock import Clock
-from lingban_kit.errors import Conflict, NotFound
+from lingban_kit.unit_of_work import RelayWaker, RetryingUnitOfWork, no_relay
 from lingban_notifications.directory.repository import Directory
 from lingban_notifications.notifications.domain import Notification
 from lingban_notifications.notifications.repository import NotificationRepository
@@ -21,6 +21,10 @@ class InboxCommands:
     repo: NotificationRepository
     directory: Directory
     clock: Clock
+    wake_relay: RelayWaker = no_relay
+
+    def _unit(self) -> RetryingUnitOfWork[Notification]:
+        return RetryingUnitOfWork(self.repo, self.wake_relay, noun="通知", noun_en="notification")
 
     async def mine(self, principal: Principal) -> list[str]:
         return await self.directory.readable_ids(principal)
@@ -41,18 +45,10 @@ class InboxCommands:
         self, principal: Principal, notification_id: str, change: Callable[[Notification], bool]
     ) -> Notification:
         ids = set(await self.mine(principal))
-        for _ in range(5):
-            found = await self.repo.get(notification_id)
-            # Someone else's notice looks the same as a missing one.
-            if found is None or found[0].recipient_id not in ids or not found[0].in_inbox:
-                raise NotFound(
-                    message=f"未找到通知 {notification_id}",
-                    message_en=f"Notification {notification_id} not found",
-                )
-            n, rev = found
-            if not change(n) or await self.repo.save(n, rev):
-                return n
-        raise Conflict(message="通知正在更新，请重试", message_en="The notice is busy; retry")
+        # Someone else's notice looks the same as a missing one.
+        return await self._unit().change(
+            notification_id, lambda n: n.recipient_id in ids and n.in_inbox, change
+        )
 
     async def mark_read(self, principal: Principal, notification_id: str) -> Notification:
         return await self._change(
@@ -71,6 +67,7 @@ class InboxCommands:
 class OperatorCommands:
     repo: NotificationRepository
     clock: Clock
+    wake_relay: RelayWaker = no_relay
 
     async def dead_letters(self, principal: Principal, limit: int) -> list[Notification]:
         principal.require_any(*OPERATOR_ROLES)
@@ -80,14 +77,8 @@ class OperatorCommands:
         self, principal: Principal, notification_id: str, channel: Channel | None
     ) -> Notification:
         principal.require_any(*OPERATOR_ROLES)
-        for _ in range(5):
-            found = await self.repo.get(notification_id)
-            if found is None or not principal.can_see(found[0].unit_code):
-                raise NotFound(
-                    message=f"未找到通知 {notification_id}",
-                    message_en=f"Notification {notification_id} not found",
-                )
-            n, rev = found
+
+        def replay(n: Notification) -> bool:
             now = self.clock.now()
             channels = (
                 [channel]
@@ -96,6 +87,7 @@ class OperatorCommands:
             )
             for c in channels or [Channel.INBOX]:
                 n.replay(c, now)
-            if await self.repo.save(n, rev):
-                return n
-        raise Conflict(message="通知正在更新，请重试", message_en="The notice is busy; retry")
+            return True
+
+        unit = RetryingUnitOfWork(self.repo, self.wake_relay, noun="通知", noun_en="notification")
+        return await unit.change(notification_id, lambda n: principal.can_see(n.unit_code), replay)
