@@ -7,9 +7,12 @@ each other and against the metrics the services export (lingban_kit/metrics.py).
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import re
 import shlex
+import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -385,7 +388,12 @@ def test_compose_app_service(name: str, port: int) -> None:
 
     env = environment(service)
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
-    assert env["MONGODB_URI"].startswith("mongodb://mongo:27017")
+    # The database's root user, its password from the environment (no default).
+    credentials, _, host = env["MONGODB_URI"].removeprefix("mongodb://").partition("@")
+    user, _, password = credentials.partition(":")
+    assert user == environment(compose_service("mongo"))["MONGO_INITDB_ROOT_USERNAME"]
+    assert required_variable(password, "MONGO_ROOT_PASSWORD")
+    assert host == "mongo:27017/?authSource=admin"
     # No default secret: compose stops with this message when it is not exported.
     assert re.fullmatch(
         r"\$\{LINGBAN_AUTH_JWT_SECRET:\?[^}]*32\+ bytes[^}]*\}", env["LINGBAN_AUTH_JWT_SECRET"]
@@ -393,6 +401,44 @@ def test_compose_app_service(name: str, port: int) -> None:
     assert env["LINGBAN_ENV"] == "${LINGBAN_ENV:-production}"
     assert env[f"LINGBAN_{name.upper()}_HOST"] == "0.0.0.0"
     assert env.get(f"LINGBAN_{name.upper()}_PORT", str(port)) == str(port)
+
+
+def test_compose_publishes_every_port_on_the_loopback_only() -> None:
+    """Compose runs on one machine: nothing it publishes is reachable from the network
+    (a TLS proxy in front of the gateway is how others reach it) (LB-19)."""
+    published = 0
+    for name, service in compose()["services"].items():
+        for entry in service.get("ports") or []:
+            assert isinstance(entry, str), f"{name}: use the short form host_ip:port:port"
+            assert entry.startswith("127.0.0.1:"), f"{name} publishes {entry} on every interface"
+            published += 1
+    assert published >= len(APP_SERVICES) + 5  # the gateway, Kafka, Mongo, Prometheus, Grafana
+
+
+def test_compose_mongo_requires_authentication() -> None:
+    env = environment(compose_service("mongo"))
+    assert env["MONGO_INITDB_ROOT_USERNAME"] == "lingban"
+    assert required_variable(env["MONGO_INITDB_ROOT_PASSWORD"], "MONGO_ROOT_PASSWORD")
+
+
+def test_compose_grafana_has_no_default_password_and_no_anonymous_access() -> None:
+    env = environment(compose_service("grafana"))
+    assert required_variable(env["GF_SECURITY_ADMIN_PASSWORD"], "GRAFANA_ADMIN_PASSWORD")
+    assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert "GF_AUTH_ANONYMOUS_ORG_ROLE" not in env
+    assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"
+
+
+def test_compose_prometheus_cannot_be_stopped_or_reloaded_over_http() -> None:
+    command = [str(arg) for arg in compose_service("prometheus")["command"]]
+    assert not any(arg.startswith("--web.enable-lifecycle") for arg in command)
+    assert not any(arg.startswith("--web.enable-admin-api") for arg in command)
+
+
+def test_readme_does_not_call_compose_production_like() -> None:
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "production-like" not in readme
+    assert "not a production one" in readme
 
 
 def test_compose_published_app_ports_are_8001_to_8004() -> None:
@@ -695,13 +741,75 @@ def test_kafka_acls_script_grants_exactly_the_contracts_access_table() -> None:
         for g in access.grants()
     }
     assert granted == expected
-    assert {(name, int(n)) for name, n in kafka_script_lines("topic")} == set(
+    assert {(name, int(n)) for name, n, *_configs in kafka_script_lines("topic")} == set(
         access.topics_to_create()
     )
+    # The event topics keep every event (R8); the dead-letter topics the broker default.
+    for name, _n, *configs in kafka_script_lines("topic"):
+        assert dict(c.split("=", 1) for c in configs) == access.topic_configs(name), name
     assert [name for (name,) in kafka_script_lines("user")] == [
         *access.SERVICES,
         access.SUBSCRIBER,
     ]
+
+
+def run_kafka_acls_script(tmp_path: Path, **env: str) -> list[list[str]]:
+    """Run kafka-acls.sh with stand-ins for Kafka's tools; the argument lists they got."""
+    calls = tmp_path / "calls"
+    for tool in ("kafka-topics.sh", "kafka-configs.sh", "kafka-acls.sh"):
+        stand_in = tmp_path / tool
+        stand_in.write_text(
+            f'#!/bin/sh\nprintf "%s\\037" {tool} "$@" >> {calls}\necho >> {calls}\n',
+            encoding="utf-8",
+        )
+        stand_in.chmod(0o755)
+    subprocess.run(
+        ["sh", str(KAFKA_ACLS_SCRIPT)],
+        env={
+            "PATH": os.environ["PATH"],
+            "KAFKA_BIN": str(tmp_path),
+            "KAFKA_ADMIN_BOOTSTRAP": "kafka:9092",
+            "KAFKA_ADMIN_USERNAME": "admin",
+            "KAFKA_ADMIN_PASSWORD": "x",
+            **env,
+        },
+        check=True,
+        capture_output=True,
+    )
+    return [
+        line.rstrip("\x1f").split("\x1f")
+        for line in calls.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+
+
+def option_values(args: list[str], option: str) -> list[str]:
+    return [args[i + 1] for i, arg in enumerate(args) if arg == option]
+
+
+def test_kafka_acls_script_creates_and_keeps_event_topics_with_infinite_retention(
+    tmp_path: Path,
+) -> None:
+    calls = run_kafka_acls_script(tmp_path, KAFKA_TOPIC_MIN_INSYNC_REPLICAS="2")
+    created = {
+        option_values(c, "--topic")[0]: set(option_values(c, "--config"))
+        for c in calls
+        if c[0] == "kafka-topics.sh"
+    }
+    altered = {
+        option_values(c, "--entity-name")[0]: set(option_values(c, "--add-config")[0].split(","))
+        for c in calls
+        if c[0] == "kafka-configs.sh" and "topics" in c
+    }
+    assert set(created) == {name for name, _ in access.topics_to_create()}
+    for name in created:
+        expected = {"min.insync.replicas=2"} | {
+            f"{key}={value}" for key, value in access.topic_configs(name).items()
+        }
+        # Set when the topic is created, and again on a topic that existed before.
+        assert created[name] == expected, name
+        assert altered[name] == expected, name
+    assert "retention.ms=-1" in created["lingban.projects.project.v1"]
 
 
 def test_compose_kafka_authenticates_everyone_and_enforces_acls() -> None:
@@ -796,3 +904,239 @@ def test_k8s_service_reads_only_its_own_kafka_password(name: str) -> None:
     assert (ref["name"], ref["key"]) == ("lingban-kafka", name)
     # The whole Kafka Secret is never handed over (it holds the other services' passwords).
     assert all(r.get("secretRef", {}).get("name") != "lingban-kafka" for r in container["envFrom"])
+
+
+# ------------------------------------------------------------ Kubernetes network policies
+#
+# A small evaluator of the NetworkPolicy rules the manifests use (podSelector and
+# namespaceSelector with matchLabels / matchExpressions In, ipBlock with except, TCP/UDP
+# ports): enough to check who may talk to whom, not a full implementation.
+
+NAMESPACE = "lingban"
+Labels = dict[str, str]
+
+
+class Peer:
+    """A pod (its namespace's and its own labels) or an address outside the cluster."""
+
+    def __init__(
+        self, pod: Labels | None = None, namespace: str = NAMESPACE, ip: str | None = None
+    ) -> None:
+        self.pod = pod
+        self.namespace_labels = {"kubernetes.io/metadata.name": namespace}
+        self.ip = ip
+
+
+def lingban_pod(name: str) -> Peer:
+    return Peer({"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "lingban"})
+
+
+INGRESS_CONTROLLER = Peer({"app.kubernetes.io/name": "ingress-nginx"}, namespace="ingress-nginx")
+PROMETHEUS = Peer({"app.kubernetes.io/name": "prometheus"}, namespace="monitoring")
+KUBE_DNS = Peer({"k8s-app": "kube-dns"}, namespace="kube-system")
+INTERNET = Peer(ip="203.0.113.10")  # a provider's address (TEST-NET-3)
+METADATA = Peer(ip="169.254.169.254")
+PRIVATE = Peer(ip="10.20.30.40")  # an address inside the cluster's or office's network
+
+
+def selects(selector: dict[str, Any], labels: Labels) -> bool:
+    if not all(labels.get(k) == v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expression in selector.get("matchExpressions") or []:
+        assert expression["operator"] == "In", "the evaluator knows only `In`"
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+def in_block(block: dict[str, Any], ip: str) -> bool:
+    address = ipaddress.ip_address(ip)
+    if address not in ipaddress.ip_network(block["cidr"]):
+        return False
+    return not any(address in ipaddress.ip_network(e) for e in block.get("except") or [])
+
+
+def peer_matches(rule_peer: dict[str, Any], peer: Peer, policy_namespace: str) -> bool:
+    if "ipBlock" in rule_peer:
+        # Pod addresses are inside the cluster's private ranges, never a provider's.
+        return peer.ip is not None and in_block(rule_peer["ipBlock"], peer.ip)
+    if peer.pod is None:
+        return False
+    if "namespaceSelector" in rule_peer:
+        if not selects(rule_peer["namespaceSelector"], peer.namespace_labels):
+            return False
+    elif peer.namespace_labels["kubernetes.io/metadata.name"] != policy_namespace:
+        return False
+    return selects(rule_peer.get("podSelector") or {}, peer.pod)
+
+
+def rule_allows(
+    rule: dict[str, Any], key: str, peer: Peer, port: int, protocol: str, namespace: str
+) -> bool:
+    peers = rule.get(key)
+    if peers and not any(peer_matches(p, peer, namespace) for p in peers):
+        return False
+    ports = rule.get("ports")
+    return not ports or any(
+        int(p["port"]) == port and p.get("protocol", "TCP") == protocol for p in ports
+    )
+
+
+@cache
+def network_policies() -> list[dict[str, Any]]:
+    return list(k8s_objects("NetworkPolicy").values())
+
+
+def policy_allows(direction: str, pod: Peer, other: Peer, port: int, protocol: str = "TCP") -> bool:
+    """Whether `pod` (in lingban) may receive from / send to `other` on `port`."""
+    assert pod.pod is not None
+    key = {"Ingress": "from", "Egress": "to"}[direction]
+    relevant = [
+        p
+        for p in network_policies()
+        if direction in p["spec"]["policyTypes"] and selects(p["spec"]["podSelector"], pod.pod)
+    ]
+    assert relevant, f"no {direction} policy selects {pod.pod}: it would be open"
+    return any(
+        rule_allows(rule, key, other, port, protocol, NAMESPACE)
+        for p in relevant
+        for rule in p["spec"].get(direction.lower()) or []
+    )
+
+
+def ours(peer: Peer) -> bool:
+    return peer.pod is not None and peer.namespace_labels == Peer({}).namespace_labels
+
+
+def connects(source: Peer, target: Peer, port: int, protocol: str = "TCP") -> bool:
+    """Both ends agree: the source's egress and the target's ingress (where they are
+    ours; other namespaces' policies are not ours to check)."""
+    egress = not ours(source) or policy_allows("Egress", source, target, port, protocol)
+    ingress = not ours(target) or policy_allows("Ingress", target, source, port, protocol)
+    return egress and ingress
+
+
+LINGBAN_PODS = [*APP_SERVICES, "gateway", "kafka-bootstrap"]
+
+
+def test_network_policies_deny_everything_by_default() -> None:
+    [deny] = [p for p in network_policies() if p["metadata"]["name"] == "default-deny"]
+    assert deny["spec"]["podSelector"] == {}
+    assert set(deny["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    assert "ingress" not in deny["spec"]
+    assert "egress" not in deny["spec"]
+    # Every pod the manifests run carries the label the policies select on.
+    templates = [d["spec"]["template"] for d in k8s_objects("Deployment").values()]
+    templates += [j["spec"]["template"] for j in k8s_objects("Job").values()]
+    assert {t["metadata"]["labels"]["app.kubernetes.io/name"] for t in templates} == set(
+        LINGBAN_PODS
+    )
+
+
+def test_network_policies_allow_the_request_path_and_nothing_around_it() -> None:
+    gateway = lingban_pod("gateway")
+    assert connects(INGRESS_CONTROLLER, gateway, 8080)
+    assert not connects(INTERNET, gateway, 8080)  # only through the ingress controller
+    for name, port in APP_SERVICES.items():
+        service = lingban_pod(name)
+        assert connects(gateway, service, port), name
+        assert connects(PROMETHEUS, service, port), name
+        assert not connects(INGRESS_CONTROLLER, service, port), name
+        assert not connects(gateway, service, port + 1), name
+        for other in APP_SERVICES:
+            assert not connects(lingban_pod(other), service, port), (other, name)
+    assert not connects(PROMETHEUS, gateway, 8080)
+    # The gateway forwards to the services only.
+    assert not policy_allows("Egress", gateway, INTERNET, 443)
+    assert not policy_allows("Egress", gateway, PRIVATE, 27017)
+
+
+def test_network_policies_let_the_services_reach_kafka_mongodb_and_dns() -> None:
+    for name in LINGBAN_PODS:
+        pod = lingban_pod(name)
+        assert policy_allows("Egress", pod, KUBE_DNS, 53, "UDP"), name
+        assert policy_allows("Egress", pod, KUBE_DNS, 53, "TCP"), name
+        reaches_kafka = policy_allows("Egress", pod, PRIVATE, 9093)
+        reaches_mongo = policy_allows("Egress", pod, PRIVATE, 27017)
+        assert reaches_kafka == (name != "gateway"), name
+        assert reaches_mongo == (name != "gateway"), name
+    # A pod elsewhere in the cluster cannot use the DNS rule to reach anything.
+    assert not policy_allows("Egress", lingban_pod("projects"), PRIVATE, 53, "UDP")
+
+
+def test_only_notifications_reach_the_providers_and_never_private_addresses() -> None:
+    notifications = lingban_pod("notifications")
+    for port in (443, 25, 587):
+        assert policy_allows("Egress", notifications, INTERNET, port), port
+        assert not policy_allows("Egress", notifications, METADATA, port), port
+        assert not policy_allows("Egress", notifications, PRIVATE, port), port
+    assert not policy_allows("Egress", notifications, INTERNET, 80)
+    for name in LINGBAN_PODS:
+        if name != "notifications":
+            assert not policy_allows("Egress", lingban_pod(name), INTERNET, 443), name
+
+
+# ----------------------------------------------------------------- images by digest
+
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+OVERLAYS_DIR = K8S_DIR / "overlays"
+
+
+def image_name(reference: str) -> str:
+    """`registry/name:tag@sha256:…` → `registry/name` (a registry port is not a tag)."""
+    without_digest = reference.split("@", 1)[0]
+    head, _, last = without_digest.rpartition("/")
+    return f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
+
+
+def base_images() -> set[str]:
+    """The image names every container of the base manifests runs."""
+    pods = [d["spec"]["template"]["spec"] for d in k8s_objects("Deployment").values()]
+    pods += [j["spec"]["template"]["spec"] for j in k8s_objects("Job").values()]
+    return {
+        image_name(c["image"])
+        for pod in pods
+        for c in [*pod["containers"], *(pod.get("initContainers") or [])]
+    }
+
+
+def unpinned_images(overlay: dict[str, Any], images: set[str]) -> set[str]:
+    """The images an overlay leaves without a digest (by `digest:` or `newName@sha256:`)."""
+    pinned = set()
+    for entry in overlay.get("images") or []:
+        digest = entry.get("digest") or entry.get("newName", "").partition("@")[2]
+        if DIGEST.fullmatch(digest or ""):
+            pinned.add(entry["name"])
+    return images - pinned
+
+
+def test_the_base_lists_every_image_it_runs_so_a_release_can_pin_it() -> None:
+    listed = {entry["name"] for entry in load_yaml(K8S_DIR / "kustomization.yaml")["images"]}
+    assert base_images() == listed
+    assert "apache/kafka" in listed
+
+
+def test_the_digest_check_refuses_a_tag_and_accepts_a_digest() -> None:
+    images = {"lingban/projects", "apache/kafka"}
+    tagged = {"images": [{"name": "lingban/projects", "newTag": "0.1.1"}]}
+    assert unpinned_images(tagged, images) == images
+    pinned = {
+        "images": [
+            {"name": "lingban/projects", "newName": "r.example/lp", "digest": "sha256:" + "a" * 64},
+            {"name": "apache/kafka", "digest": "sha256:" + "b" * 64},
+        ]
+    }
+    assert unpinned_images(pinned, images) == set()
+    assert unpinned_images({"images": [{"name": "apache/kafka", "digest": "latest"}]}, images)
+
+
+@pytest.mark.parametrize(
+    "overlay",
+    sorted(OVERLAYS_DIR.glob("*/kustomization.yaml")) or [None],
+    ids=lambda p: p.parent.name if p else "no-overlay-yet",
+)
+def test_release_overlays_pin_every_image_by_digest(overlay: Path | None) -> None:
+    if overlay is None:
+        assert not OVERLAYS_DIR.exists() or not any(OVERLAYS_DIR.iterdir())
+        return
+    assert unpinned_images(load_yaml(overlay), base_images()) == set(), overlay

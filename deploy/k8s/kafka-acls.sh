@@ -60,11 +60,20 @@ user() {
     --add-config "SCRAM-SHA-512=[iterations=8192,password=$password]"
 }
 
-# topic NAME PARTITIONS
+# topic NAME PARTITIONS [KEY=VALUE ...]: create the topic with these configs, and set
+# them on a topic that already exists (one created before they were added here).
 topic() {
+  name=$1 partitions=$2
+  shift 2
+  configs="min.insync.replicas=$MIN_ISR"
+  for config in "$@"; do configs="$configs,$config"; done
+  set --
+  for config in $(echo "$configs" | tr ',' ' '); do set -- "$@" --config "$config"; done
   "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$CONFIG" \
-    --create --if-not-exists --topic "$1" --partitions "$2" \
-    --replication-factor "$RF" --config "min.insync.replicas=$MIN_ISR"
+    --create --if-not-exists --topic "$name" --partitions "$partitions" \
+    --replication-factor "$RF" "$@"
+  "$BIN/kafka-configs.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$CONFIG" \
+    --alter --entity-type topics --entity-name "$name" --add-config "$configs"
 }
 
 # grant PRINCIPAL TOPIC|GROUP LITERAL|PREFIXED NAME READ|WRITE (READ and WRITE imply DESCRIBE)
@@ -85,9 +94,11 @@ user notifications
 user reporting
 user subscriber
 
-topic lingban.projects.project.v1 6
-topic lingban.supervision.v1 6
-topic lingban.notifications.notification.v1 6
+# The event topics are the system of record: the read models are rebuilt from offset 0,
+# so nothing is deleted for age or size (lingban_contracts.access.topic_configs).
+topic lingban.projects.project.v1 6 retention.bytes=-1 retention.ms=-1
+topic lingban.supervision.v1 6 retention.bytes=-1 retention.ms=-1
+topic lingban.notifications.notification.v1 6 retention.bytes=-1 retention.ms=-1
 topic lingban.deadletter.supervision.v1 1
 topic lingban.deadletter.notifications.v1 1
 topic lingban.deadletter.reporting.v1 1

@@ -11,17 +11,26 @@
 // The plan has one instruction per line (tab-separated, `#` starts a comment):
 //   scram   <user>       <password>
 //   acl     <principal>  <TOPIC|GROUP|CLUSTER>  <LITERAL|PREFIXED>  <name>  <operation>
-//   topic   <name>       <partitions>  <replication factor>
+//   topic   <name>       <partitions>  <replication factor>  [<config>=<value> ...]
+//
+// A topic's configs (e.g. retention.ms=-1 for the event topics) are set when it is
+// created and, for a topic that already exists, set again with an incremental alter,
+// so that an older topic gets them too.
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -31,6 +40,7 @@ import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
@@ -63,7 +73,14 @@ public class KafkaAccess {
                 case "acl" -> acls.add(new AclBinding(
                         new ResourcePattern(ResourceType.fromString(f[2]), f[4], PatternType.fromString(f[3])),
                         new AccessControlEntry(f[1], "*", AclOperation.fromString(f[5]), AclPermissionType.ALLOW)));
-                case "topic" -> topics.add(new NewTopic(f[1], Integer.parseInt(f[2]), Short.parseShort(f[3])));
+                case "topic" -> {
+                    Map<String, String> configs = new HashMap<>();
+                    for (int i = 4; i < f.length; i++) {
+                        String[] kv = f[i].split("=", 2);
+                        configs.put(kv[0], kv[1]);
+                    }
+                    topics.add(new NewTopic(f[1], Integer.parseInt(f[2]), Short.parseShort(f[3])).configs(configs));
+                }
                 default -> throw new IllegalArgumentException("unknown plan line: " + line);
             }
         }
@@ -83,6 +100,18 @@ public class KafkaAccess {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
                     }
+                }
+                Map<ConfigResource, Collection<AlterConfigOp>> alter = new HashMap<>();
+                for (NewTopic topic : topics) {
+                    if (existing.contains(topic.name()) && !topic.configs().isEmpty()) {
+                        List<AlterConfigOp> ops = topic.configs().entrySet().stream()
+                                .map(c -> new AlterConfigOp(new ConfigEntry(c.getKey(), c.getValue()), AlterConfigOp.OpType.SET))
+                                .toList();
+                        alter.put(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()), ops);
+                    }
+                }
+                if (!alter.isEmpty()) {
+                    admin.incrementalAlterConfigs(alter).all().get();
                 }
             }
         }

@@ -40,6 +40,17 @@ def test_fills_only_the_gateway_placeholders_and_strips_each_api_prefix() -> Non
         assert re.search(rf"location /api/{name}/ .*proxy_pass http://lingban_{name}/;", site)
     assert "client_max_body_size 25m;" in site
     assert "limit_req zone=lingban_api" in site
+    # Per caller: writes and the expensive reads; no proxy is trusted by default.
+    assert "limit_req_zone $lingban_writer zone=lingban_writes" in site
+    assert "limit_req_zone $lingban_caller zone=lingban_expensive" in site
+    assert "set_real_ip_from unix:;" in site
+
+
+def test_the_trusted_proxy_must_be_an_address_or_cidr(tmp_path: Path) -> None:
+    with pytest.raises(DevstackError, match="not an address or CIDR"):
+        gateway.write_config(
+            "test-gateway-config", 9, UPSTREAMS, root=tmp_path, trusted_proxy="10.0.0.0/8; evil"
+        )
 
 
 def test_a_missing_value_is_an_error() -> None:

@@ -64,13 +64,17 @@ def test_the_broker_authenticates_every_listener_and_denies_by_default(repo: Pat
 def test_the_plan_creates_every_topic_and_grants_exactly_the_contracts_table() -> None:
     lines = [line.split("\t") for line in kafka_access.acl_and_topic_plan(1).splitlines()]
 
-    topics = {
-        (name, int(partitions))
-        for kind, name, partitions, _rf in (line for line in lines if line[0] == "topic")
-    }
+    topics = {(line[1], int(line[2])) for line in lines if line[0] == "topic"}
+    configs = {line[1]: set(line[4:]) for line in lines if line[0] == "topic"}
     grants = {tuple(line[1:]) for line in lines if line[0] == "acl"}
 
     assert topics == set(access.topics_to_create())
+    # The event topics keep every event (R8); the dead-letter topics the default.
+    for name in configs:
+        if name in {t.name for t in access.PUBLIC_TOPICS}:
+            assert configs[name] == {"retention.ms=-1", "retention.bytes=-1"}, name
+        else:
+            assert configs[name] == set(), name
     assert grants == {
         (g.kafka_principal, g.resource_type, g.pattern_type, g.resource, g.operation)
         for g in access.grants()

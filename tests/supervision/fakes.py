@@ -6,8 +6,9 @@ import copy
 
 from lingban_contracts.events.supervision import PooledProject
 from lingban_contracts.regions import in_subtree
+from lingban_kit.mongo import Document
 from lingban_supervision.projects.inspectable import InspectableProjects
-from lingban_supervision.store import A, AggregateStore, Criteria, changed_meanwhile
+from lingban_supervision.store import A, AggregateStore, Criteria, changed_meanwhile, project
 
 
 class FakeStore(AggregateStore[A]):
@@ -46,6 +47,9 @@ class FakeStore(AggregateStore[A]):
         end = None if limit is None else offset + limit
         return [self.from_document(copy.deepcopy(d)) for d in found[offset:end]]
 
+    async def fields(self, criteria: Criteria, names: tuple[str, ...]) -> list[Document]:
+        return [project(copy.deepcopy(d), names) for d in self.docs.values() if criteria.matches(d)]
+
 
 class FakeInspectable(InspectableProjects):
     def __init__(self, projects: list[PooledProject]) -> None:
@@ -53,6 +57,10 @@ class FakeInspectable(InspectableProjects):
 
     async def get(self, project_id: str) -> PooledProject | None:
         return self.projects.get(project_id)
+
+    async def unit_of(self, project_id: str) -> str | None:
+        known = self.projects.get(project_id)
+        return known.unit_code if known else None
 
     async def pool(self, covered_units: list[str], year: int) -> list[PooledProject]:
         return sorted(

@@ -17,7 +17,7 @@ from lingban_contracts.events.supervision import (
 from lingban_supervision.inspections.cadence import cadence
 from lingban_supervision.inspections.domain import Inspection
 from lingban_supervision.problems.domain import Facts, Problem
-from lingban_supervision.problems.service import counts
+from lingban_supervision.problems.service import CountRow, counts
 from lingban_supervision.visits.domain import Opinion, Visit, monthly_figures
 
 from .builders import ACTOR, NOW, TOWNSHIP, VILLAGE, VILLAGE_2, checklist, planned
@@ -146,7 +146,7 @@ def test_problem_counts_per_category_and_level() -> None:
         _problem("民生服务", ProblemLevel.ORGANISATION, ProblemSource.RESIDENTS),
     ]
     problems[0].resolve("已谈话提醒", date(2026, 3, 9), ACTOR, NOW)
-    result = counts(problems)
+    result = counts([CountRow.of_problem(p) for p in problems])
     assert result["total"] == 3
     assert result["resolved"] == 1
     assert result["by_category"] == {"作风建设": 2, "民生服务": 1}

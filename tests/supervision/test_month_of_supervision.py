@@ -321,7 +321,8 @@ async def test_a_month_of_supervision(
         "/v1/problems",
         TOWNSHIP_SEC,
         {
-            "unit_code": VILLAGE,
+            # The inspected unit: a problem names only an inspection of its unit (LB-15).
+            "unit_code": target_unit,
             "year": 2026,
             "source": "superior",
             "channel": "inspection",

@@ -126,11 +126,12 @@ def test_no_answer_documents_a_stored_only_field(spec: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("aggregate", "out", "derived"),
     [
-        (Group, GroupOut, {"departments"}),
+        # `withheld`: set by the public view of leaders and subscribers (LB-14).
+        (Group, GroupOut, {"departments", "member_count", "withheld"}),
         (Sample, SampleOut, {"drawn_project_ids"}),
         (Inspection, InspectionOut, {"announced", "on_site", "rectification_overdue"}),
-        (Problem, ProblemOut, set()),
-        (Visit, VisitOut, {"four_must_visits", "problem_ids"}),
+        (Problem, ProblemOut, {"verified_above", "withheld"}),
+        (Visit, VisitOut, {"four_must_visits", "problem_ids", "withheld"}),
     ],
 )
 def test_an_aggregate_answers_its_whole_state_and_nothing_stored_only(

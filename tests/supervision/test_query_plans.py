@@ -16,6 +16,7 @@ from lingban_contracts.divisions import default_tree
 from lingban_contracts.events.supervision import (
     GroupLevel,
     GroupMember,
+    HouseholdKind,
     ProblemChannel,
     ProblemLevel,
     ProblemSource,
@@ -37,11 +38,12 @@ from lingban_supervision.inspections.service import (
     search_criteria,
 )
 from lingban_supervision.problems.domain import Facts, Problem
-from lingban_supervision.problems.service import PROBLEMS_COLLECTION
+from lingban_supervision.problems.service import PROBLEMS_COLLECTION, CountRow
 from lingban_supervision.problems.service import search_criteria as problem_criteria
 from lingban_supervision.projects.inspectable import INSPECTABLE, pool_filter
 from lingban_supervision.sampling.service import pending_criteria
-from lingban_supervision.store import Criteria
+from lingban_supervision.store import Criteria, MongoStore
+from lingban_supervision.visits.domain import Visit, VisitRow
 from lingban_supervision.visits.service import VISITS_COLLECTION, month_criteria
 from tests.auth import auth
 
@@ -266,6 +268,17 @@ async def test_problem_visit_and_pool_queries_are_indexed_and_right(
             api.db[VISITS_COLLECTION], month_criteria(region, "2026-03").to_query()
         )
         await assert_indexed(api.db[INSPECTABLE], pool_filter(region, 2026))
+
+    # Counts and figures read a few fields per record, not whole aggregates (LB-23).
+    problems: MongoStore[Problem] = MongoStore(api.db, PROBLEMS_COLLECTION, Problem)
+    rows = await problems.fields(problem_criteria(CITY, year=2026), CountRow.FIELDS)
+    assert len(rows) == 2
+    assert all(set(r) == {"_id", "facts", "status"} for r in rows)
+    assert all(set(r["facts"]) == {"category", "level", "source", "channel"} for r in rows)
+    visits: MongoStore[Visit] = MongoStore(api.db, VISITS_COLLECTION, Visit)
+    [row] = await visits.fields(month_criteria(TOWNSHIP, "2026-03"), VisitRow.FIELDS)
+    assert set(row) == {"_id", *VisitRow.FIELDS}
+    assert VisitRow.of(row).household_kinds == (HouseholdKind.PETITIONER,)
 
 
 # ---- the hourly overdue check ------------------------------------------------------------

@@ -78,6 +78,21 @@ def grants() -> list[Grant]:
     return sorted(result)
 
 
+# The event topics are the system of record: the read models are rebuilt, and a new
+# consumer group starts, from offset 0, so no segment may be deleted for age or size
+# (Kafka's default would drop events after 7 days). Dead-letter topics keep the
+# broker's default: an operator handles them within days, and they are not replayed.
+SYSTEM_OF_RECORD_CONFIGS: dict[str, str] = {"retention.ms": "-1", "retention.bytes": "-1"}
+
+
+def topic_configs(name: str) -> dict[str, str]:
+    """Topic-level configs a topic is created with (and kept at) besides the replication
+    settings: infinite retention for the event topics, none for the others."""
+    if name in {t.name for t in PUBLIC_TOPICS}:
+        return dict(SYSTEM_OF_RECORD_CONFIGS)
+    return {}
+
+
 def topics_to_create() -> list[tuple[str, int]]:
     """Every topic a deployment creates before the services start: (name, partitions)."""
     topics = [(t.name, t.partitions) for t in PUBLIC_TOPICS]

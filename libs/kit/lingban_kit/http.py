@@ -11,12 +11,14 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lingban_contracts.asyncapi import asyncapi_document
 from lingban_kit import metrics
 from lingban_kit.body_limit import BodySizeLimit
 from lingban_kit.errors import FieldProblem, LingbanError, ValidationFailed
 from lingban_kit.logging import accepted_correlation_id, correlation_id
+from lingban_kit.openapi_errors import describe_errors
 from lingban_kit.runtime import ServiceRuntime
 from lingban_kit.schemas import AsyncApiDocument, Health, Readiness, ReadinessChecks
 
@@ -56,8 +58,22 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return await on_lingban_error(request, error)
 
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        # Starlette's and FastAPI's own refusals (a body that is not JSON, an unknown
+        # route, a wrong method) answer in the same shape as every other error.
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400:  # FastAPI: the body is not JSON (or not UTF-8)
+            body = LingbanError(
+                message="请求内容无法解析：须为 UTF-8 编码的 JSON",
+                message_en="The request body could not be parsed: it must be JSON in UTF-8",
+            ).render(request_language(request))
+        else:
+            body = {"error": {"code": "http_error", "message": str(exc.detail)}}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
     app.add_exception_handler(LingbanError, on_lingban_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
 
 
 def _install_observability(app: FastAPI, service: str) -> None:
@@ -164,4 +180,17 @@ def create_app(
     app.include_router(_ops_router(runtime, docs=docs))
     for router in routers:
         app.include_router(router)
+    _document_errors(app)
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    """The OpenAPI document lists the kit's error answers too (lingban_kit.openapi_errors)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = describe_errors(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

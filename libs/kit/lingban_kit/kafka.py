@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -18,6 +18,7 @@ from aiokafka.errors import TopicAlreadyExistsError, TopicAuthorizationFailedErr
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from lingban_contracts import KafkaRecord
+from lingban_contracts.access import topic_configs as contract_topic_configs
 from lingban_kit.kafka_security import KafkaSecurity, resolve
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,12 @@ async def ensure_topics(
     security: KafkaSecurity | None = None,
     *,
     min_insync_replicas: int | None = None,
+    topic_configs: Callable[[str], Mapping[str, str]] = contract_topic_configs,
 ) -> None:
     """Create the topics we own (name, partitions); existing ones are left as they are.
+
+    A topic is created with `topic_configs(name)`: by default the contracts' (the event
+    topics keep every event, `retention.ms=-1`), as devstack and kafka-acls.sh do.
 
     A service principal may see (DESCRIBE) its topics but not create them: in a
     deployment the topics exist before the services start, so nothing is
@@ -62,7 +67,7 @@ async def ensure_topics(
     """
     admin = new_admin(bootstrap, security)
     await admin.start()
-    configs = (
+    replication = (
         {} if min_insync_replicas is None else {"min.insync.replicas": str(min_insync_replicas)}
     )
     try:
@@ -72,7 +77,7 @@ async def ensure_topics(
                 name=name,
                 num_partitions=partitions,
                 replication_factor=replication_factor,
-                topic_configs=configs,
+                topic_configs={**topic_configs(name), **replication},
             )
             for name, partitions in topics
             if name not in existing

@@ -2,6 +2,15 @@
 
 Several replicas of a service may run; the outbox relay and schedulers use a
 lease so only one of them works, and another takes over when it dies.
+
+Expiry is judged on the database's clock, never a replica's (R12): a lease's
+`expires_at` is written by one replica and compared with "now" by another, so
+with their own clocks a replica running ahead by more than the TTL would take a
+live lease (two relays, two schedulers), and a dead holder's lease would stay
+"held" for its skew on top of the TTL. MongoDB's `$$NOW` in an update pipeline
+would read that clock inside the write, but FerretDB 1.24 implements no pipeline
+updates, so the time is read just before the write (`database_time`); the only
+error left is that round trip, milliseconds against TTLs of seconds to minutes.
 """
 
 from __future__ import annotations
@@ -20,6 +29,14 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
 
 
+async def database_time(collection: Collection) -> datetime:
+    """Now on the database server's clock (`hello`'s localTime, the server the client
+    talks to: the primary of a replica set), in UTC."""
+    reply = await collection.database.client.admin.command("hello")
+    local: datetime = reply["localTime"]
+    return local if local.tzinfo is not None else local.replace(tzinfo=UTC)
+
+
 class Lease:
     def __init__(self, collection: Collection, name: str, ttl: timedelta, holder: str) -> None:
         self.collection = collection
@@ -28,8 +45,12 @@ class Lease:
         self.holder = holder
 
     async def acquire(self, now: datetime | None = None) -> bool:
-        """Take or renew the lease; False when another live holder has it."""
-        now = now or datetime.now(UTC)
+        """Take or renew the lease; False when another live holder has it.
+
+        `now` is a time on the database's clock (tests pass one to move time on);
+        by default the database is asked.
+        """
+        now = now or await database_time(self.collection)
         try:
             doc = await self.collection.find_one_and_update(
                 {

@@ -17,9 +17,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sized
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from lingban_kit.leases import Lease
+from lingban_kit.leases import Lease, database_time
 from lingban_kit.mongo import Collection
 from lingban_kit.retry import backoff_delays
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
@@ -61,7 +61,8 @@ def leased_loop(
                         result = await job(runtime)
                         await runs.update_one(
                             {"_id": key},
-                            {"$set": {"last_success_at": datetime.now(UTC)}},
+                            # The database's clock, as `_due` reads it (R12).
+                            {"$set": {"last_success_at": await database_time(runs)}},
                             upsert=True,
                         )
                         runtime.wake_relay()
@@ -86,4 +87,4 @@ async def _due(runs: Collection, key: str, interval: float) -> bool:
     if last is None:
         return True
     succeeded: datetime = last["last_success_at"]
-    return datetime.now(UTC) - succeeded >= timedelta(seconds=interval)
+    return await database_time(runs) - succeeded >= timedelta(seconds=interval)

@@ -193,7 +193,7 @@ def _visit(rnd: random.Random, year: int, township: str, village: str, day: date
                 visitor="驻点领导",
                 visitor_role=sv.VisitorRole.LEADER,
                 team=["队员"],
-                households=[sv.HouseholdVisit(kind=sv.HouseholdKind.PETITIONER)],
+                households=[sv.VisitedHousehold(kind=sv.HouseholdKind.PETITIONER)],
                 households_visited=1,
                 four_must_visits=[sv.HouseholdKind.PETITIONER],
                 opinions=len(problems),

@@ -8,6 +8,11 @@
   secretary and staff) submits the rectification. Nobody verifies their own
   unit, nor a unit whose rectification they could submit, nor a rectification
   they submitted.
+- Problems raised by a superior (上级点) or found by supervision are struck off
+  (办结销号) by the level above the unit; the unit reports its rectification by
+  moving the problem on (整改中, with measures and a note).
+- Leaders and subscribers read aggregates: the routes render public views
+  without household labels, individual-level details, comments or names.
 - Everyone reads only inside their region subtree; outside it, 404. A planned
   unannounced inspection is visible only to the group side.
 """
@@ -29,6 +34,14 @@ UNIT_SIDE_ROLES = (
     Role.SUPERVISOR,
 )
 VISITING_ROLES = (Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF, Role.CITY_ORG)
+# Roles that work on individual records; leaders and subscribers only read figures.
+WORKING_ROLES = tuple(r for r in Role if r not in (Role.LEADER, Role.SUBSCRIBER))
+
+
+def reads_public_view(principal: Principal) -> bool:
+    """Leaders and subscribers (and nobody with a working role too) get the public
+    views: aggregates without personal details (LB-14)."""
+    return not principal.has_any(*WORKING_ROLES)
 
 
 def unit_or_invalid(tree: DivisionTree, code: str, field: str = "unit_code") -> Unit:
@@ -58,6 +71,18 @@ def not_found(kind: str, kind_en: str, ident: str) -> NotFound:
 def has_rectifying_jurisdiction(principal: Principal, unit_code: str) -> bool:
     """Whether the principal may submit the unit's rectification (the side being checked)."""
     return principal.has_any(*RECTIFYING_ROLES) and principal.can_see(unit_code)
+
+
+def require_level_above(principal: Principal, unit_code: str) -> None:
+    """A problem pointed out by a superior (上级点) or found by supervision is struck
+    off (销号) by the level above the unit, who checks the rectification, not by the
+    unit itself (LB-15). The caller already sees the unit, so "above" means "not at it"."""
+    if principal.region_code == unit_code or not principal.can_see(unit_code):
+        raise Forbidden(
+            message="上级点出或督导检查发现的问题，须由上级（上一级组织或督导组）核验后办结销号",
+            message_en="A problem raised by a superior or by supervision is resolved by "
+            "the level above the unit, after checking the rectification",
+        )
 
 
 def require_independent_of_unit(principal: Principal, unit_code: str) -> None:

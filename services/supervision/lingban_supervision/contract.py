@@ -1,20 +1,26 @@
 """What the supervision service publishes and consumes (its AsyncAPI document)."""
 
 from lingban_contracts.asyncapi import ServiceContract
+from lingban_contracts.events import projects as pev
+from lingban_contracts.events import supervision as sev
+from lingban_contracts.registry import event_type
 from lingban_contracts.topics import SUPERVISION
 
 # Project events tell which projects are in execution and may be inspected.
-PROJECT_EVENTS = (
-    "lingban.projects.project-declared.v1",
-    "lingban.projects.project-revised.v1",
-    "lingban.projects.project-execution-started.v1",
-    "lingban.projects.completion-requested.v1",
-    "lingban.projects.completion-rejected.v1",
-    "lingban.projects.completion-accepted.v1",
-    "lingban.projects.project-evaluated.v1",
+PROJECT_EVENTS = tuple(
+    event_type(model)
+    for model in (
+        pev.ProjectDeclared,
+        pev.ProjectRevised,
+        pev.ProjectExecutionStarted,
+        pev.CompletionRequested,
+        pev.CompletionRejected,
+        pev.CompletionAccepted,
+        pev.ProjectEvaluated,
+    )
 )
 # Our own visit log: opinions raised on a visit enter the problem list.
-OWN_EVENTS = ("lingban.supervision.visit-logged.v1",)
+OWN_EVENTS = (event_type(sev.VisitLogged),)
 
 CONTRACT = ServiceContract(
     service="supervision",

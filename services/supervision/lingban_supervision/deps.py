@@ -69,6 +69,8 @@ class Commands:
             settings.problem_categories,
             files=FileStore(db),
             max_record_bytes=settings.file_max_record_bytes,
+            projects=inspectable,
+            inspections=inspections,
         )
         self.visits = VisitCommands(
             MongoStore(db, VISITS_COLLECTION, Visit),

@@ -95,6 +95,29 @@ class AggregateStore(abc.ABC, Generic[A]):
     ) -> list[A]:
         """Every match (no cap unless `limit` is given), sorted by `sort` then id."""
 
+    @abc.abstractmethod
+    async def fields(self, criteria: Criteria, names: tuple[str, ...]) -> list[Document]:
+        """Only the named stored fields (dotted: into a sub-document) of every match.
+
+        For figures over a month of a whole city: the database sends a few small
+        fields per record instead of each aggregate with its history (LB-23).
+        """
+
+
+def project(doc: Document, names: tuple[str, ...]) -> Document:
+    """The named (dotted) fields of a stored document, as a projection returns them."""
+    out: Document = {"_id": doc["_id"]}
+    for name in names:
+        source: Any = doc
+        target = out
+        *parents, leaf = name.split(".")
+        for part in parents:
+            source = source.get(part) if isinstance(source, dict) else None
+            target = target.setdefault(part, {})
+        if isinstance(source, dict) and leaf in source:
+            target[leaf] = source[leaf]
+    return out
+
 
 def changed_meanwhile(expected_version: int) -> Conflict:
     return Conflict(
@@ -147,3 +170,7 @@ class MongoStore(AggregateStore[A]):
             .limit(limit or 0)  # 0: no limit
         )
         return [self.from_document(d) async for d in cursor]
+
+    async def fields(self, criteria: Criteria, names: tuple[str, ...]) -> list[Document]:
+        cursor = self.collection.find(criteria.to_query(), dict.fromkeys(names, 1))
+        return [d async for d in cursor]

@@ -36,6 +36,11 @@ _PLACEHOLDER = re.compile(r"\$\{(LINGBAN_GATEWAY_[A-Z_]+)\}")
 # The workbench's unified sign-in (served as /config.json): empty means none. Taken from
 # the environment under the same names as the gateway image's (infra/nginx/Dockerfile).
 OIDC_SETTINGS = ("ISSUER", "ORIGIN", "CLIENT_ID", "SCOPE", "REDIRECT_URI", "RESOURCE")
+# The proxy in front of the gateway whose X-Forwarded-For names the client (an address or
+# CIDR): the per-address rate limits must see the caller, not the proxy. `unix:` trusts
+# nothing here (the gateway listens on TCP only): devstack and compose have no proxy.
+NO_TRUSTED_PROXY = "unix:"
+_PROXY = re.compile(r"unix:|[0-9A-Fa-f.:]+(/[0-9]{1,3})?")
 # They land inside a JSON string in an nginx string and in a CSP header; only the scope
 # (a space-separated list) may hold spaces.
 _UNSAFE = re.compile(r"[\x00-\x1f\"'\\$;{}]")
@@ -119,7 +124,11 @@ def render_site(values: Mapping[str, str]) -> str:
     template = (paths.infra_dir() / "nginx" / "lingban.conf.template").read_text(encoding="utf-8")
 
     # Without a provider the workbench offers the development sign-in only.
-    values = {**oidc_values({}), **values}
+    values = {
+        **oidc_values({}),
+        "LINGBAN_GATEWAY_TRUSTED_PROXY": NO_TRUSTED_PROXY,
+        **values,
+    }
 
     def fill(match: re.Match[str]) -> str:
         try:
@@ -176,8 +185,11 @@ def write_config(
     upstreams: Mapping[str, str],
     root: Path | None = None,
     oidc: Mapping[str, str] | None = None,
+    trusted_proxy: str = NO_TRUSTED_PROXY,
 ) -> Path:
     """Render the gateway's config into `.devstack/<profile>/gateway/`; returns nginx.conf."""
+    if not _PROXY.fullmatch(trusted_proxy):
+        raise DevstackError(f"the trusted proxy {trusted_proxy!r} is not an address or CIDR")
     folder = paths.created(paths.profile_dir(profile) / NAME)
     worker = _worker_user()
     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -189,6 +201,7 @@ def write_config(
         "LINGBAN_GATEWAY_ROOT": str(root or workbench_dist()),
         **{f"LINGBAN_GATEWAY_{name.upper()}": upstreams[name] for name in SERVICE_NAMES},
         **oidc_values(oidc),
+        "LINGBAN_GATEWAY_TRUSTED_PROXY": trusted_proxy,
     }
     site = folder / "lingban.conf"
     site.write_text(render_site(values), encoding="utf-8")
@@ -217,6 +230,7 @@ def start(
     upstreams: Mapping[str, str],
     root: Path | None = None,
     oidc: Mapping[str, str] | None = None,
+    trusted_proxy: str = NO_TRUSTED_PROXY,
 ) -> str:
     """Start (or restart with a fresh config) the gateway; returns its base URL.
 
@@ -235,7 +249,7 @@ def start(
         raise DevstackError(
             f"the workbench is not built ({workbench_dist()}/index.html is missing); run `make setup`"
         )
-    config = write_config(profile, port, upstreams, root, oidc)
+    config = write_config(profile, port, upstreams, root, oidc, trusted_proxy)
     _check_config(binary, config)
     base_url = f"http://{HOST}:{port}"
     say(f"starting the gateway (nginx) on {base_url}")

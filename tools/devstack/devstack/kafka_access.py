@@ -97,12 +97,23 @@ def scram_plan(credentials: Credentials) -> str:
     )
 
 
+def topic_line(
+    name: str, partitions: int, replication_factor: int, configs: Mapping[str, str]
+) -> str:
+    """One `topic` instruction of the plan; its configs as trailing `key=value` fields."""
+    fields = [name, str(partitions), str(replication_factor)]
+    fields += [f"{key}={value}" for key, value in sorted(configs.items())]
+    return "\t".join(("topic", *fields))
+
+
 def acl_and_topic_plan(replication_factor: int = 1) -> str:
     """Plan lines: every topic the services use, then every ACL of lingban_contracts.access."""
-    from lingban_contracts.access import grants, topics_to_create
+    from lingban_contracts.access import grants, topic_configs, topics_to_create
 
+    # Each topic's configs follow as `key=value` fields (infinite retention for the
+    # event topics); KafkaAccess.java also sets them on a topic that already exists.
     lines = [
-        f"topic\t{name}\t{partitions}\t{replication_factor}"
+        topic_line(name, partitions, replication_factor, topic_configs(name))
         for name, partitions in topics_to_create()
     ]
     lines += [

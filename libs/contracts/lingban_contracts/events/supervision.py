@@ -158,8 +158,21 @@ class Stratum(_Part):
 
 
 class HouseholdVisit(_Part):
+    """A household as the visit log records it (not published: see `VisitedHousehold`)."""
+
     kind: HouseholdKind
     label: str | None = Field(default=None, max_length=100, description="e.g. a house number")
+
+
+class VisitedHousehold(BaseModel):
+    """A household visited, by kind only: the public event names no household (LB-14).
+
+    Events recorded before this carried a `label`; reading them ignores it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: HouseholdKind
 
 
 # ---- groups ------------------------------------------------------------------
@@ -403,7 +416,9 @@ class VisitLogged(EventData):
     visitor: str
     visitor_role: VisitorRole
     team: list[str]
-    households: list[HouseholdVisit]
+    households: list[VisitedHousehold] = Field(
+        description="The kind of each household visited; never a label or house number"
+    )
     households_visited: int
     four_must_visits: list[HouseholdKind] = Field(
         description="Which of the four must-visit kinds (四必访) this visit covered"

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from lingban_contracts.attachments import Attachment
-from lingban_kit.auth import Principal
+from lingban_kit.auth import Principal, Role
 from lingban_kit.deps import DatabaseDep, PrincipalDep, RuntimeDep
 from lingban_kit.errors import NotFound
 from lingban_kit.files.download import file_response, safe_headers
@@ -29,6 +29,10 @@ from lingban_kit.settings import ServiceSettings
 UPLOAD_PATH = "/v1/files"
 # The multipart framing around the file (boundaries, part headers, a few small fields).
 MULTIPART_OVERHEAD = 64 * 1024
+
+# Whoever may attach a file to a record: every role but the read-only ones (leader,
+# subscriber), who otherwise could fill the store with files nothing will reference.
+UPLOADING_ROLES = tuple(r for r in Role if r not in (Role.LEADER, Role.SUBSCRIBER))
 
 # May this principal read this stored file? (the request gives the service's runtime)
 ReadCheck = Callable[[Request, Principal, StoredFile], Awaitable[bool]]
@@ -92,6 +96,7 @@ def files_router(can_read: ReadCheck = in_region) -> APIRouter:
     async def upload(
         request: Request, principal: PrincipalDep, store: FileStoreDep, runtime: RuntimeDep
     ) -> Attachment:
+        principal.require_any(*UPLOADING_ROLES)
         stored = await receive_upload(request, store, principal, runtime.settings.file_max_bytes)
         return stored.reference()
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Body, Query
 from lingban_kit.auth import Principal
 from lingban_kit.deps import PrincipalDep
 from lingban_kit.errors import FieldProblem, NotFound, ValidationFailed
+from lingban_kit.params import OffsetQuery
 from lingban_notifications.deps import DirectoryDep, WiringDep
 from lingban_notifications.directory.access import EDITORS, MAX_BULK, check_write, keep_secret
 from lingban_notifications.directory.domain import Recipient
@@ -35,7 +36,7 @@ async def list_contacts(
     directory: DirectoryDep,
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[ContactOut]:
     principal.require_any(*EDITORS)
     found = await directory.search(

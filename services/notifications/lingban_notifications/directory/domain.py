@@ -12,7 +12,7 @@ reads `secretary:<unit>` without per-person set-up).
 from __future__ import annotations
 
 import enum
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,6 +20,7 @@ from lingban_contracts.events.notifications import Channel
 from lingban_contracts.regions import RegionCode
 from lingban_kit.auth import Principal, Role
 from lingban_kit.clock import LOCAL_ZONE
+from lingban_notifications.local_time import LocalTime
 
 
 class RecipientKind(enum.StrEnum):
@@ -50,8 +51,8 @@ class Webhook(_Strict):
 class QuietHours(_Strict):
     """Local times (Asia/Shanghai); may wrap midnight (22:00-07:30)."""
 
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
     def contains(self, at: datetime) -> bool:
         local = at.astimezone(LOCAL_ZONE).time()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.auth import require_root_city_org
 from lingban_kit.deps import LanguageDep, PrincipalDep, RuntimeDep
+from lingban_kit.params import OffsetQuery
 from lingban_notifications.deps import ClockDep, DirectoryDep, RepoDep, WiringDep
 from lingban_notifications.notifications.schemas import (
     NotificationView,
@@ -42,7 +43,7 @@ async def list_inbox(
     lang: LanguageDep,
     unread: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[NotificationView]:
     found = await inbox.list(principal, unread_only=unread, limit=limit, offset=offset)
     return [NotificationView.of(n, lang) for n in found]

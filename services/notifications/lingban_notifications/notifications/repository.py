@@ -29,6 +29,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from lingban_contracts.events.notifications import Channel
+from lingban_kit.leases import database_time
 from lingban_kit.migrations import run_once
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
@@ -316,20 +317,24 @@ class MongoNotificationRepository(NotificationRepository):
         candidates = await self.collection.find(
             due_filter(now), {"_id": 1, "claim_until": 1}
         ).to_list(limit * 4)
+        # Claims expire on the database's clock, not this replica's: `claim_until` was
+        # written by another replica, and one running ahead would take live claims
+        # (a second send) (R12). `now` (this replica's) only says what is due.
+        claim_now = await database_time(self.collection)
         claimed: list[tuple[Notification, int]] = []
         for c in candidates:
             if len(claimed) >= limit:
                 break
             until = c.get("claim_until")
-            if until is not None and until > now:
+            if until is not None and until > claim_now:
                 continue
             doc = await self.collection.find_one_and_update(
                 {
                     "_id": c["_id"],
                     "open": True,
-                    "$or": [{"claim_until": None}, {"claim_until": {"$lte": now}}],
+                    "$or": [{"claim_until": None}, {"claim_until": {"$lte": claim_now}}],
                 },
-                {"$set": {"claim": holder, "claim_until": now + hold}},
+                {"$set": {"claim": holder, "claim_until": claim_now + hold}},
                 # No projection: FerretDB's findAndModify does not implement one.
                 return_document=ReturnDocument.AFTER,
             )

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lingban_contracts import REGISTRY
 from lingban_contracts.events.notifications import Channel
+from lingban_notifications.local_time import LocalTime
 from lingban_notifications.rules.placeholders import TemplateSyntaxProblem, placeholders
 
 
@@ -105,7 +106,7 @@ class Rule(_Strict):
     enabled: bool = True
     audience: list[Audience] = Field(min_length=1)
     channels: list[Channel] = Field(min_length=1)
-    at: time = Field(default=time(9, 0), description="Local time (Asia/Shanghai) it fires")
+    at: LocalTime = Field(default=time(9, 0), description="Local time (Asia/Shanghai) it fires")
     weekday: int | None = Field(default=None, ge=1, le=7, description="ISO weekday, 1 = Monday")
     card_level: Literal["township", "task_force", "member_department"] | None = None
     target: Literal["stage", "rectification"] = Field(

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from lingban_kit.deps import ExpectedVersionDep, PrincipalDep
+from lingban_kit.params import OffsetQuery, OptionalYearQuery
 from lingban_projects.deps import CommandsDep, TreeDep
 from lingban_projects.projects import schemas as s
 from lingban_projects.projects.domain import Project
@@ -44,19 +45,20 @@ async def list_projects(
     principal: PrincipalDep,
     commands: CommandsDep,
     tree: TreeDep,
-    year: int | None = None,
+    year: OptionalYearQuery = None,
     region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: str | None = None,
     category: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[s.ProjectOut]:
     root = region or principal.region_code
     principal.require_jurisdiction(root)
     found = await commands.repo.search(
         region_code=root, year=year, status=status, category=category, limit=limit, offset=offset
     )
-    return [s.ProjectOut.of(p, tree) for p in found]
+    public = s.reads_public_view(principal)
+    return [s.ProjectOut.of(p, tree, public=public) for p in found]
 
 
 @router.get("/{project_id}", summary="Read one project")
@@ -67,18 +69,15 @@ async def read(
     tree: TreeDep,
     response: Response,
 ) -> s.ProjectOut:
-    return _render(await commands.load(principal, project_id), tree, response)
+    project = await commands.load(principal, project_id)
+    response.headers["ETag"] = f'"{project.version}"'
+    return s.ProjectOut.of(project, tree, public=s.reads_public_view(principal))
 
 
 @router.get("/{project_id}/history", summary="Every change, declaration version and review")
 async def history(project_id: str, principal: PrincipalDep, commands: CommandsDep) -> s.HistoryOut:
     project = await commands.load(principal, project_id)
-    return s.HistoryOut(
-        project_id=project.id,
-        entries=project.history,
-        revisions=project.revisions,
-        reviews=project.reviews,
-    )
+    return s.HistoryOut.of(project, public=s.reads_public_view(principal))
 
 
 @router.put(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -16,6 +17,7 @@ from lingban_contracts.events.projects import (
     StageTask,
 )
 from lingban_contracts.regions import RegionCode
+from lingban_kit.auth import Principal, Role
 from lingban_projects.projects.domain import (
     STATUS_ZH,
     CompletionDecision,
@@ -137,6 +139,20 @@ class EvaluationIn(_In):
     comment: str | None = Field(default=None, max_length=2000)
 
 
+# Roles that work on projects; leaders and subscribers read figures and outcomes only.
+WORKING_ROLES = tuple(r for r in Role if r not in (Role.LEADER, Role.SUBSCRIBER))
+WITHHELD = "Null when a leader or subscriber reads the project (LB-14)"
+
+
+def reads_public_view(principal: Principal) -> bool:
+    """Leaders and subscribers get decisions and scores without the reviewers' comments."""
+    return not principal.has_any(*WORKING_ROLES)
+
+
+def _without_comments(reviews: list[Review]) -> list[Review]:
+    return [dataclasses.replace(r, comment=None) for r in reviews]
+
+
 class StageOut(BaseModel):
     month: str
     tasks: list[StageTask]
@@ -159,17 +175,37 @@ class ProjectOut(BaseModel):
     revision: int
     created_at: datetime
     declaration: Declaration
-    reviews: list[Review]
+    reviews: list[Review] = Field(description=f"Every review; each comment: {WITHHELD}")
     filing_number: str | None
     announcement: tuple[date, date] | None
     stages: list[StageOut]
     weekly_reports: list[WeeklyReport]
     completion_summary: str | None
-    completion_decisions: list[CompletionDecision]
-    evaluation: Evaluation | None
+    completion_decisions: list[CompletionDecision] = Field(
+        description=f"Acceptance decisions; each comment: {WITHHELD}"
+    )
+    evaluation: Evaluation | None = Field(
+        description=f"The year-end rating; its comment: {WITHHELD}"
+    )
 
     @classmethod
-    def of(cls, project: Project, tree: DivisionTree) -> ProjectOut:
+    def of(cls, project: Project, tree: DivisionTree, *, public: bool = False) -> ProjectOut:
+        """`public`: the reviewers' comments withheld (leaders and subscribers)."""
+        out = cls._of(project, tree)
+        if not public:
+            return out
+        return out.model_copy(
+            update={
+                "reviews": _without_comments(out.reviews),
+                "completion_decisions": [
+                    dataclasses.replace(d, comment=None) for d in out.completion_decisions
+                ],
+                "evaluation": out.evaluation and dataclasses.replace(out.evaluation, comment=None),
+            }
+        )
+
+    @classmethod
+    def _of(cls, project: Project, tree: DivisionTree) -> ProjectOut:
         unit = tree.get(project.unit_code)
         return cls(
             id=project.id,
@@ -211,7 +247,16 @@ class HistoryOut(BaseModel):
     project_id: str
     entries: list[HistoryEntry]
     revisions: list[Declaration]
-    reviews: list[Review]
+    reviews: list[Review] = Field(description=f"Every review; each comment: {WITHHELD}")
+
+    @classmethod
+    def of(cls, project: Project, *, public: bool = False) -> HistoryOut:
+        return cls(
+            project_id=project.id,
+            entries=project.history,
+            revisions=project.revisions,
+            reviews=_without_comments(project.reviews) if public else project.reviews,
+        )
 
 
 class UnitOut(BaseModel):

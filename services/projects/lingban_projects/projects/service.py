@@ -135,6 +135,13 @@ class ProjectCommands:
         await self.files.release(sorted(before - now), project.id)
 
     # ---- the two sides ------------------------------------------------------
+    async def require_unit_side_of(self, principal: Principal, project_id: str) -> None:
+        """404 outside the jurisdiction, 403 off the unit side: checked before a request's
+        attachments are resolved, whose 422 would otherwise answer a caller of another
+        region first (tests/security, the jurisdiction matrix)."""
+        project = await self.load(principal, project_id)
+        self.require_unit_side(principal, self.unit(project.unit_code))
+
     async def unit_side(
         self,
         principal: Principal,
@@ -186,6 +193,7 @@ class ProjectCommands:
     async def revise(
         self, principal: Principal, project_id: str, version: int | None, body: s.DeclarationFormIn
     ) -> Project:
+        await self.require_unit_side_of(principal, project_id)
         form, now = body.to_domain(), self.clock.now()
         form = dataclasses.replace(
             form, attachments=await self.attachments(principal, form.attachments, project_id)
@@ -213,6 +221,7 @@ class ProjectCommands:
         month: str,
         body: s.StageReportIn,
     ) -> Project:
+        await self.require_unit_side_of(principal, project_id)
         today, now = self.clock.today(), self.clock.now()
         attachments = await self.attachments(principal, body.attachments, project_id)
         return await self.unit_side(
@@ -234,6 +243,7 @@ class ProjectCommands:
     async def weekly_report(
         self, principal: Principal, project_id: str, version: int | None, body: s.WeeklyReportIn
     ) -> Project:
+        await self.require_unit_side_of(principal, project_id)
         now = self.clock.now()
         attachments = await self.attachments(principal, body.attachments, project_id)
         return await self.unit_side(

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
@@ -30,15 +31,25 @@ Row = Sequence[Any]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _printable(text: str) -> str:
+    """`text` without the control characters XML 1.0, so XLSX, cannot hold.
+
+    openpyxl refuses them (IllegalCharacterError), so one such character typed
+    into a title, or into a filter echoed in the subtitle, made the whole export
+    a 500 (found by Schemathesis, tests/security). They print as nothing anyway.
+    """
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
 class SheetWriter:
     """One sheet of a write-only workbook: a title row, a subtitle, bold headers, rows."""
 
     def __init__(self, sheet_name: str, title: str, subtitle: str, headers: Sequence[str]) -> None:
         self.book = Workbook(write_only=True)
         self.sheet = self.book.create_sheet(sheet_name[:31])
-        self.headers = headers
-        self.title = title
-        self.subtitle = subtitle
+        self.headers = [_printable(h) for h in headers]
+        self.title = _printable(title)
+        self.subtitle = _printable(subtitle)
 
     def start(self, widths: Sequence[float]) -> None:
         # Widths and frozen panes must be set before the first row is written.
@@ -62,14 +73,17 @@ class SheetWriter:
             self.sheet.append([self._text_safe(value) for value in row])
 
     def _text_safe(self, value: Any) -> Any:
-        """Text that a spreadsheet would take for a formula stays text.
+        """Text that a spreadsheet would take for a formula stays text (and printable).
 
         Ledgers carry what people typed (problem descriptions, findings, names);
         openpyxl writes a string starting with `=` as a formula, and Excel also
         evaluates `+`, `-`, `@` (CSV/formula injection). Such a cell is written
         with the string type, so it shows exactly what was typed and runs nothing.
         """
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        if not isinstance(value, str):
+            return value
+        value = _printable(value)
+        if value.startswith(FORMULA_STARTS):
             cell = WriteOnlyCell(self.sheet, value=value)
             cell.data_type = "s"
             return cell

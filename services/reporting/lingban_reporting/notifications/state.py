@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from lingban_contracts import Envelope
+from lingban_contracts.events import notifications as nev
+from lingban_contracts.registry import event_type
 from lingban_kit.clock import LOCAL_ZONE
 from lingban_reporting.read_models.tracking import base_doc, track
 
-N = "lingban.notifications."
-SENT = N + "notification-sent.v1"
-FAILED = N + "notification-failed.v1"
-ACKNOWLEDGED = N + "notification-acknowledged.v1"
+SENT = event_type(nev.NotificationSent)
+FAILED = event_type(nev.NotificationFailed)
+ACKNOWLEDGED = event_type(nev.NotificationAcknowledged)
 EVENT_TYPES = (SENT, FAILED, ACKNOWLEDGED)
 
 Doc = dict[str, Any]

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from lingban_contracts.divisions import DivisionTree
 from lingban_kit.deps import PrincipalDep
 from lingban_kit.errors import NotFound
+from lingban_kit.params import OffsetQuery
 from lingban_reporting.deps import ModelsDep, ScopeDep, TreeDep
 from lingban_reporting.projects.repository import MongoProjectReadRepository, ProjectFilter
 from lingban_reporting.projects.state import STATUS_ZH
@@ -93,7 +94,7 @@ async def list_views(
     status: str | None = None,
     overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> ProjectPage:
     where = ProjectFilter(
         year=scope.year,

@@ -9,7 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lingban_contracts.events.supervision import GroupMember
 from lingban_contracts.regions import RegionCode
+from lingban_kit.auth import Principal
 from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
+from lingban_kit.params import OptionalYearQuery
+from lingban_supervision.access import reads_public_view
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.groups.domain import Composition, Group
 from lingban_supervision.groups.schemas import CadenceOut, GroupOut
@@ -34,10 +37,11 @@ class GroupIn(CompositionIn):
     year: int = Field(ge=2000, le=2100)
 
 
-def _render(group: Group, response: Response | None = None) -> GroupOut:
+def _render(group: Group, principal: Principal, response: Response | None = None) -> GroupOut:
     if response is not None:
         response.headers["ETag"] = f'"{group.version}"'
-    return GroupOut.model_validate(group)
+    out = GroupOut.model_validate(group)
+    return out.public() if reads_public_view(principal) else out
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Form a supervision group (督导组)")
@@ -50,21 +54,21 @@ async def form(
 ) -> GroupOut:
     group = await commands.groups.form(principal, body.region_code, body.year, body.to_domain())
     runtime.wake_relay(GROUPS_COLLECTION, group.id)
-    return _render(group, response)
+    return _render(group, principal, response)
 
 
 @router.get("", summary="Groups at your level and above you")
 async def list_groups(
-    principal: PrincipalDep, commands: CommandsDep, year: int | None = None
+    principal: PrincipalDep, commands: CommandsDep, year: OptionalYearQuery = None
 ) -> list[GroupOut]:
-    return [_render(g) for g in await commands.groups.list(principal, year)]
+    return [_render(g, principal) for g in await commands.groups.list(principal, year)]
 
 
 @router.get("/{group_id}", summary="Read one group")
 async def read(
     group_id: str, principal: PrincipalDep, commands: CommandsDep, response: Response
 ) -> GroupOut:
-    return _render(await commands.groups.load(principal, group_id), response)
+    return _render(await commands.groups.load(principal, group_id), principal, response)
 
 
 @router.put("/{group_id}/composition", summary="Change members or covered units")
@@ -79,7 +83,7 @@ async def change(
 ) -> GroupOut:
     group = await commands.groups.change(principal, group_id, body.to_domain(), version)
     runtime.wake_relay(GROUPS_COLLECTION, group.id)
-    return _render(group, response)
+    return _render(group, principal, response)
 
 
 @router.get("/{group_id}/cadence", summary="Half-monthly cadence and ≥ 2 on-site a month check")

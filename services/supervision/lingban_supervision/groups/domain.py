@@ -72,6 +72,10 @@ class Group(Aggregate):
     def departments(self) -> list[str]:
         return self.composition.departments
 
+    @property
+    def member_count(self) -> int:
+        return len(self.composition.members)
+
     def covers(self, unit_code: str) -> bool:
         return any(in_subtree(unit_code, c) for c in self.composition.covered_units)
 

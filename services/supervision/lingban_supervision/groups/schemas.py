@@ -12,7 +12,10 @@ from lingban_supervision.schemas import AggregateOut, Out
 
 class CompositionOut(Out):
     name: str
-    members: list[GroupMember]
+    members: list[GroupMember] = Field(
+        description="Who is in the group; empty when a leader or subscriber reads it "
+        "(they get member_count and the departments)"
+    )
     covered_units: list[str] = Field(description="Division codes of the units it supervises")
 
 
@@ -25,6 +28,16 @@ class GroupOut(AggregateOut):
     composition: CompositionOut
     created_at: datetime
     departments: list[str] = Field(description="The departments the members come from")
+    member_count: int = Field(description="How many members the group has")
+    withheld: bool = Field(
+        default=False,
+        description="True for leaders and subscribers: the public view, without member names",
+    )
+
+    def public(self) -> GroupOut:
+        """The public view (LB-14): how many from which departments, not who."""
+        composition = self.composition.model_copy(update={"members": []})
+        return self.model_copy(update={"composition": composition, "withheld": True})
 
 
 class HalfMonthOut(Out):

@@ -16,6 +16,7 @@ from lingban_contracts.events.supervision import (
 )
 from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
 from lingban_kit.errors import FieldProblem, ValidationFailed
+from lingban_kit.params import OptionalYearQuery
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.inspections.domain import Inspection
 from lingban_supervision.inspections.schemas import InspectionOut, RulesOut
@@ -77,7 +78,12 @@ def _render(inspection: Inspection, response: Response | None = None) -> Inspect
     return InspectionOut.model_validate(inspection)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Plan an inspection")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Plan an inspection",
+    responses={404: {"description": "The group or project named in the body does not exist"}},
+)
 async def plan(
     body: PlanIn,
     principal: PrincipalDep,
@@ -103,7 +109,7 @@ async def list_inspections(
     principal: PrincipalDep,
     commands: CommandsDep,
     group_id: str | None = None,
-    year: int | None = None,
+    year: OptionalYearQuery = None,
     half_month: Annotated[str | None, Query(pattern=HALF_MONTH_PATTERN)] = None,
     status: str | None = None,
 ) -> list[InspectionOut]:

@@ -16,12 +16,15 @@ from lingban_contracts.events.supervision import (
     ProblemStatus,
 )
 from lingban_contracts.regions import RegionCode
+from lingban_kit.auth import Principal
 from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
+from lingban_kit.params import OptionalYearQuery
+from lingban_supervision.access import reads_public_view
 from lingban_supervision.aggregate import township_code
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.problems.domain import Facts, Problem
 from lingban_supervision.problems.schemas import ProblemCountsOut, ProblemOut
-from lingban_supervision.problems.service import PROBLEMS_COLLECTION, counts
+from lingban_supervision.problems.service import PROBLEMS_COLLECTION, counts, verified_above
 
 router = APIRouter(prefix="/v1/problems", tags=["problem list"])
 RegionQuery = Annotated[str | None, Query(pattern=r"^\d{12}$")]
@@ -65,10 +68,13 @@ class ResolutionIn(_In):
     attachments: list[Attachment] = Field(default_factory=list, max_length=20)
 
 
-def _render(problem: Problem, response: Response | None = None) -> ProblemOut:
+def _render(problem: Problem, principal: Principal, response: Response | None = None) -> ProblemOut:
     if response is not None:
         response.headers["ETag"] = f'"{problem.version}"'
-    return ProblemOut.model_validate(problem)
+    out = ProblemOut.model_validate(problem).model_copy(
+        update={"verified_above": verified_above(problem.facts)}
+    )
+    return out.public() if reads_public_view(principal) else out
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Register a problem")
@@ -95,7 +101,7 @@ async def register(
         principal, facts, body.measures, tuple(body.attachments)
     )
     runtime.wake_relay(PROBLEMS_COLLECTION, problem.id)
-    return _render(problem, response)
+    return _render(problem, principal, response)
 
 
 @router.get("", summary="Problems in your jurisdiction")
@@ -103,7 +109,7 @@ async def list_problems(
     principal: PrincipalDep,
     commands: CommandsDep,
     region: RegionQuery = None,
-    year: int | None = None,
+    year: OptionalYearQuery = None,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
     status: ProblemStatus | None = None,
 ) -> list[ProblemOut]:
@@ -114,7 +120,7 @@ async def list_problems(
         month=month,
         status=status.value if status else None,
     )
-    return [_render(p) for p in found]
+    return [_render(p, principal) for p in found]
 
 
 @router.get("/counts", summary="Counts per category and level, source, channel, status")
@@ -122,12 +128,11 @@ async def problem_counts(
     principal: PrincipalDep,
     commands: CommandsDep,
     region: RegionQuery = None,
-    year: int | None = None,
+    year: OptionalYearQuery = None,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
 ) -> ProblemCountsOut:
     root = region or principal.region_code
-    # Counts over every matching problem, not the list's first page.
-    found = await commands.problems.search(principal, root, year=year, month=month, limit=None)
+    found = await commands.problems.count_rows(principal, root, year=year, month=month)
     return ProblemCountsOut.model_validate(
         {"region": root, "year": year, "month": month, **counts(found)}
     )
@@ -137,7 +142,7 @@ async def problem_counts(
 async def read(
     problem_id: str, principal: PrincipalDep, commands: CommandsDep, response: Response
 ) -> ProblemOut:
-    return _render(await commands.problems.load(principal, problem_id), response)
+    return _render(await commands.problems.load(principal, problem_id), principal, response)
 
 
 @router.post("/{problem_id}/status", summary="Move a problem on (待整改 → 整改中)")
@@ -154,7 +159,7 @@ async def change_status(
         principal, problem_id, body.status, body.measures, body.note, version
     )
     runtime.wake_relay(PROBLEMS_COLLECTION, problem.id)
-    return _render(problem, response)
+    return _render(problem, principal, response)
 
 
 @router.post("/{problem_id}/resolution", summary="Resolve and strike off (办结销号)")
@@ -171,4 +176,4 @@ async def resolve(
         principal, problem_id, body.resolution, version, tuple(body.attachments)
     )
     runtime.wake_relay(PROBLEMS_COLLECTION, problem.id)
-    return _render(problem, response)
+    return _render(problem, principal, response)

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from lingban_contracts.attachments import Attachment
 from lingban_contracts.divisions import DivisionTree
-from lingban_contracts.events.supervision import ProblemStatus
+from lingban_contracts.events.supervision import (
+    ProblemChannel,
+    ProblemLevel,
+    ProblemSource,
+    ProblemStatus,
+)
+from lingban_contracts.regions import in_subtree
 from lingban_kit.auth import Principal
 from lingban_kit.clock import Clock
+from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_kit.files.attach import file_ids, resolve
 from lingban_kit.files.store import FileStore
 from lingban_kit.logging import correlation_id
-from lingban_supervision.access import UNIT_SIDE_ROLES, not_found, unit_or_invalid
+from lingban_supervision.access import (
+    UNIT_SIDE_ROLES,
+    is_group_side,
+    not_found,
+    require_level_above,
+    unit_or_invalid,
+)
+from lingban_supervision.inspections.domain import Inspection
 from lingban_supervision.problems.domain import Facts, Problem
+from lingban_supervision.projects.inspectable import InspectableProjects
 from lingban_supervision.store import AggregateStore, Criteria, changed_meanwhile
 
 PROBLEMS_COLLECTION = "problems"
@@ -39,12 +55,52 @@ def search_criteria(
     return Criteria(equal=equal, within=region_code)
 
 
-def counts(problems: list[Problem]) -> dict[str, Any]:
+def verified_above(facts: Facts) -> bool:
+    """Raised by a superior (上级点) or found by supervision: the level above strikes it off."""
+    return facts.source is ProblemSource.SUPERIOR or facts.channel is ProblemChannel.INSPECTION
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """What the counts read of a problem: a few stored fields, not the aggregate (LB-23)."""
+
+    category: str
+    level: ProblemLevel
+    source: ProblemSource
+    channel: ProblemChannel
+    status: ProblemStatus
+
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "facts.category",
+        "facts.level",
+        "facts.source",
+        "facts.channel",
+        "status",
+    )
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> CountRow:
+        facts = doc["facts"]
+        return cls(
+            category=facts["category"],
+            level=ProblemLevel(facts["level"]),
+            source=ProblemSource(facts["source"]),
+            channel=ProblemChannel(facts["channel"]),
+            status=ProblemStatus(doc["status"]),
+        )
+
+    @classmethod
+    def of_problem(cls, problem: Problem) -> CountRow:
+        f = problem.facts
+        return cls(f.category, f.level, f.source, f.channel, problem.status)
+
+
+def counts(problems: Sequence[CountRow]) -> dict[str, Any]:
     """Counts per category and level, source, channel and status, as the reports give them."""
     by_pair: Counter[tuple[str, str]] = Counter()
     resolved_pair: Counter[tuple[str, str]] = Counter()
     for p in problems:
-        key = (p.facts.category, p.facts.level.value)
+        key = (p.category, p.level.value)
         by_pair[key] += 1
         if p.status is ProblemStatus.RESOLVED:
             resolved_pair[key] += 1
@@ -57,10 +113,10 @@ def counts(problems: list[Problem]) -> dict[str, Any]:
             {"category": c, "level": lv, "total": n, "resolved": resolved_pair[(c, lv)]}
             for (c, lv), n in sorted(by_pair.items())
         ],
-        "by_category": dict(sorted(Counter(p.facts.category for p in problems).items())),
-        "by_level": dict(sorted(Counter(p.facts.level.value for p in problems).items())),
-        "by_source": dict(sorted(Counter(p.facts.source.value for p in problems).items())),
-        "by_channel": dict(sorted(Counter(p.facts.channel.value for p in problems).items())),
+        "by_category": dict(sorted(Counter(p.category for p in problems).items())),
+        "by_level": dict(sorted(Counter(p.level.value for p in problems).items())),
+        "by_source": dict(sorted(Counter(p.source.value for p in problems).items())),
+        "by_channel": dict(sorted(Counter(p.channel.value for p in problems).items())),
         "by_status": dict(sorted(Counter(p.status.value for p in problems).items())),
     }
 
@@ -74,6 +130,43 @@ class ProblemCommands:
     # Where uploaded files live (None in tests without a database); see docs/files.md.
     files: FileStore | None = None
     max_record_bytes: int = 100 * 1024 * 1024
+    # What `project_id` / `inspection_id` must name (None: not checked, unit tests only).
+    projects: InspectableProjects | None = None
+    inspections: AggregateStore[Inspection] | None = None
+
+    async def _check_references(self, principal: Principal, facts: Facts) -> None:
+        """A referenced project or inspection exists, is visible and is of the problem's
+        unit or inside it: otherwise another unit's (or tenant's) record could be named."""
+        problems: list[FieldProblem] = []
+        if facts.project_id is not None and self.projects is not None:
+            unit = await self.projects.unit_of(facts.project_id)
+            if unit is None or not in_subtree(unit, facts.unit_code):
+                problems.append(
+                    FieldProblem(
+                        "project_id",
+                        f"项目 {facts.project_id} 不存在或不属于该单位",
+                        "no such project of this unit",
+                    )
+                )
+        if facts.inspection_id is not None and self.inspections is not None:
+            found = await self.inspections.get(facts.inspection_id)
+            visible = found is not None and (
+                is_group_side(principal, found.region_code) or not found.hidden
+            )
+            if found is None or not visible or not in_subtree(found.unit_code, facts.unit_code):
+                problems.append(
+                    FieldProblem(
+                        "inspection_id",
+                        f"检查 {facts.inspection_id} 不存在或不是对该单位的检查",
+                        "no such inspection of this unit",
+                    )
+                )
+        if problems:
+            raise ValidationFailed(
+                message="关联的项目或检查不存在或不属于该单位",
+                message_en="A referenced project or inspection is not of this unit",
+                details=problems,
+            )
 
     async def _attachments(
         self, principal: Principal, refs: tuple[Attachment, ...], problem_id: str | None
@@ -103,6 +196,7 @@ class ProblemCommands:
         unit_or_invalid(self.tree, facts.unit_code)
         principal.require_any(*UNIT_SIDE_ROLES)
         principal.require_jurisdiction(facts.unit_code)
+        await self._check_references(principal, facts)
         attachments = await self._attachments(principal, attachments, None)
         problem = Problem.register(
             problem_id=uuid.uuid4().hex,
@@ -156,6 +250,8 @@ class ProblemCommands:
     ) -> Problem:
         problem = await self.load(principal, problem_id)
         principal.require_any(*UNIT_SIDE_ROLES)
+        if verified_above(problem.facts):
+            require_level_above(principal, problem.unit_code)
         attachments = await self._attachments(principal, attachments, problem_id)
         loaded = problem.version
         if expected is not None and expected != loaded:
@@ -178,7 +274,16 @@ class ProblemCommands:
         status: str | None = None,
         limit: int | None = LIST_LIMIT,
     ) -> list[Problem]:
-        """Problems, the first registered first; `limit=None` for all (counts need every one)."""
+        """Problems, the first registered first, at most `limit` (None: all)."""
         principal.require_jurisdiction(region)
         criteria = search_criteria(region, year=year, month=month, status=status)
         return await self.store.find(criteria, sort="registered_on", limit=limit)
+
+    async def count_rows(
+        self, principal: Principal, region: str, *, year: int | None, month: str | None
+    ) -> list[CountRow]:
+        """Every matching problem (not the list's first page), as `CountRow`s: the
+        indexed `search_criteria`, and only the fields the counts read."""
+        principal.require_jurisdiction(region)
+        criteria = search_criteria(region, year=year, month=month)
+        return [CountRow.of(d) for d in await self.store.fields(criteria, CountRow.FIELDS)]

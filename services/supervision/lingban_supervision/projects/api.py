@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from lingban_contracts.events.supervision import PooledProject
 from lingban_kit.deps import DatabaseDep, PrincipalDep
+from lingban_kit.params import YearQuery
 from lingban_supervision.access import require_group_side
 from lingban_supervision.projects.inspectable import MongoInspectableProjects
 
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/v1/inspectable-projects", tags=["random draws"])
 async def inspectable(
     principal: PrincipalDep,
     db: DatabaseDep,
-    year: int,
+    year: YearQuery,
     region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[PooledProject]:
     root = region or principal.region_code

@@ -13,6 +13,7 @@ from typing import Any
 from lingban_contracts import Envelope
 from lingban_contracts.events import projects as pev
 from lingban_contracts.events.supervision import PooledProject
+from lingban_contracts.registry import event_type
 from lingban_kit.consumer import Handler, HandlerTable
 from lingban_kit.mongo import Collection, Database, Document, apply_if_newer
 from lingban_kit.regions import REGION_PATH, region_path, within
@@ -35,7 +36,9 @@ def _township(unit_code: str) -> str | None:
 def project_handlers(db: Database) -> HandlerTable:
     pool = db[INSPECTABLE]
 
-    def handler(model: type[pev.ProjectEvent], extra: Any) -> Handler:
+    def handler(model: type[pev.ProjectEvent], extra: Any) -> tuple[str, Handler]:
+        """The model's event type (never spelled as a string here) and its handler."""
+
         async def handle(event: Envelope) -> None:
             data = model.model_validate(event.data)
             fields: Document = {
@@ -47,7 +50,7 @@ def project_handlers(db: Database) -> HandlerTable:
             fields.update(extra(data))
             await apply_if_newer(pool, data.project_id, event.aggregate_version, {"$set": fields})
 
-        return handle
+        return event_type(model), handle
 
     def declared(d: Any) -> Document:
         return {"category": d.category, "title": d.title, "stage": "declared", "inspectable": False}
@@ -58,25 +61,16 @@ def project_handlers(db: Database) -> HandlerTable:
     def stage(name: str, inspectable: bool) -> Any:
         return lambda d: {"stage": name, "inspectable": inspectable}
 
-    return {
-        "lingban.projects.project-declared.v1": handler(pev.ProjectDeclared, declared),
-        "lingban.projects.project-revised.v1": handler(pev.ProjectRevised, revised),
-        "lingban.projects.project-execution-started.v1": handler(
-            pev.ProjectExecutionStarted, stage("in_execution", True)
-        ),
-        "lingban.projects.completion-requested.v1": handler(
-            pev.CompletionRequested, stage("completion_requested", True)
-        ),
-        "lingban.projects.completion-rejected.v1": handler(
-            pev.CompletionRejected, stage("in_execution", True)
-        ),
-        "lingban.projects.completion-accepted.v1": handler(
-            pev.CompletionAccepted, stage("completed", False)
-        ),
-        "lingban.projects.project-evaluated.v1": handler(
-            pev.ProjectEvaluated, stage("evaluated", False)
-        ),
-    }
+    handlers = (
+        handler(pev.ProjectDeclared, declared),
+        handler(pev.ProjectRevised, revised),
+        handler(pev.ProjectExecutionStarted, stage("in_execution", True)),
+        handler(pev.CompletionRequested, stage("completion_requested", True)),
+        handler(pev.CompletionRejected, stage("in_execution", True)),
+        handler(pev.CompletionAccepted, stage("completed", False)),
+        handler(pev.ProjectEvaluated, stage("evaluated", False)),
+    )
+    return dict(handlers)
 
 
 class InspectableProjects(abc.ABC):
@@ -85,6 +79,10 @@ class InspectableProjects(abc.ABC):
     @abc.abstractmethod
     async def get(self, project_id: str) -> PooledProject | None:
         """The project if it is inspectable now."""
+
+    @abc.abstractmethod
+    async def unit_of(self, project_id: str) -> str | None:
+        """The unit of any known project (declared or later), None if unknown."""
 
     @abc.abstractmethod
     async def pool(self, covered_units: list[str], year: int) -> list[PooledProject]:
@@ -107,6 +105,10 @@ class MongoInspectableProjects(InspectableProjects):
     async def get(self, project_id: str) -> PooledProject | None:
         doc = await self.collection.find_one({"_id": project_id, "inspectable": True})
         return _pooled(doc) if doc else None
+
+    async def unit_of(self, project_id: str) -> str | None:
+        doc = await self.collection.find_one({"_id": project_id}, {"unit_code": 1})
+        return str(doc["unit_code"]) if doc else None
 
     async def pool(self, covered_units: list[str], year: int) -> list[PooledProject]:
         found: dict[str, PooledProject] = {}

@@ -42,7 +42,10 @@ def render(sample: Sample, principal: Principal) -> SampleOut:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Draw projects to inspect (server-chosen seed; one draw per group and half month)",
-    responses={409: {"description": "The group has drawn for this half month already"}},
+    responses={
+        404: {"description": "The group named in the body does not exist"},
+        409: {"description": "The group has drawn for this half month already"},
+    },
 )
 async def draw(
     body: DrawIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep

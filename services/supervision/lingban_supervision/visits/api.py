@@ -18,7 +18,9 @@ from lingban_contracts.events.supervision import (
     VisitorRole,
 )
 from lingban_contracts.regions import RegionCode
+from lingban_kit.auth import Principal
 from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_supervision.access import reads_public_view
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.visits.domain import Opinion, Visit
 from lingban_supervision.visits.schemas import MonthlyFiguresOut, VisitOut
@@ -55,8 +57,9 @@ class VisitIn(_In):
     )
 
 
-def _render(visit: Visit) -> VisitOut:
-    return VisitOut.model_validate(visit)
+def _render(visit: Visit, principal: Principal) -> VisitOut:
+    out = VisitOut.model_validate(visit)
+    return out.public() if reads_public_view(principal) else out
 
 
 @router.post(
@@ -78,10 +81,14 @@ async def log_visit(
         attachments=tuple(body.attachments),
     )
     runtime.wake_relay(VISITS_COLLECTION, visit.id)
-    return _render(visit)
+    return _render(visit, principal)
 
 
-@router.get("/figures", summary="Monthly visit rate and resolution rate per township")
+@router.get(
+    "/figures",
+    summary="Monthly visit rate and resolution rate per township",
+    responses={404: {"description": "The region (or, by default, your unit) is no known township"}},
+)
 async def figures(
     principal: PrincipalDep,
     commands: CommandsDep,
@@ -100,9 +107,9 @@ async def list_visits(
     region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> list[VisitOut]:
     found = await commands.visits.search(principal, region or principal.region_code, month)
-    return [_render(v) for v in found]
+    return [_render(v, principal) for v in found]
 
 
 @router.get("/{visit_id}", summary="Read one visit log")
 async def read(visit_id: str, principal: PrincipalDep, commands: CommandsDep) -> VisitOut:
-    return _render(await commands.visits.load(principal, visit_id))
+    return _render(await commands.visits.load(principal, visit_id), principal)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from lingban_contracts import Actor
 from lingban_contracts.attachments import Attachment
@@ -58,6 +59,10 @@ class Visit(Aggregate):
 
     def query_fields(self) -> dict[str, Any]:
         return {REGION_PATH: region_path(self.unit_code)}
+
+    @property
+    def household_kinds(self) -> list[HouseholdKind]:
+        return [h.kind for h in self.households]
 
     @property
     def four_must_visits(self) -> list[HouseholdKind]:
@@ -115,7 +120,8 @@ class Visit(Aggregate):
                 visitor=visitor,
                 visitor_role=visitor_role,
                 team=team,
-                households=households,
+                # The household labels stay in the visit log (LB-14).
+                households=[ev.VisitedHousehold(kind=h.kind) for h in households],
                 households_visited=len(households),
                 four_must_visits=visit.four_must_visits,
                 opinions=len(opinions),
@@ -155,18 +161,54 @@ class MonthlyFigures:
         )
 
 
+class VisitFacts(Protocol):
+    """What the monthly figures read of a visit: a `Visit`, or `VisitRow` from a projection."""
+
+    @property
+    def unit_code(self) -> str: ...
+
+    @property
+    def month(self) -> str: ...
+
+    @property
+    def household_kinds(self) -> Sequence[HouseholdKind]: ...
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """The few stored fields of a visit the figures need (`VisitCommands.figures`)."""
+
+    unit_code: str
+    township_code: str | None
+    month: str
+    household_kinds: tuple[HouseholdKind, ...]
+
+    # Whole `households` (kind and label are small): a projection through an
+    # array is not something every FerretDB version answers alike.
+    FIELDS: ClassVar[tuple[str, ...]] = ("unit_code", "township_code", "month", "households")
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> VisitRow:
+        return cls(
+            unit_code=doc["unit_code"],
+            township_code=doc.get("township_code"),
+            month=doc["month"],
+            household_kinds=tuple(HouseholdKind(h["kind"]) for h in doc.get("households") or []),
+        )
+
+
 def monthly_figures(
     township_code: str,
     month: str,
     units: list[str],
-    visits: list[Visit],
+    visits: Sequence[VisitFacts],
     raised: int,
     resolved: int,
 ) -> MonthlyFigures:
     """Visit rate over the township's villages; resolution over the problems raised on visits."""
     in_month = [v for v in visits if v.month == month]
     visited = {v.unit_code for v in in_month} & set(units)
-    households = [h for v in in_month for h in v.households]
+    households = [kind for v in in_month for kind in v.household_kinds]
     return MonthlyFigures(
         township_code=township_code,
         month=month,
@@ -174,7 +216,7 @@ def monthly_figures(
         units_visited=len(visited),
         visits=len(in_month),
         households_visited=len(households),
-        four_must_visit_households=sum(1 for h in households if h.kind in FOUR_MUST_VISITS),
+        four_must_visit_households=sum(1 for kind in households if kind in FOUR_MUST_VISITS),
         problems_raised=raised,
         problems_resolved=resolved,
     )

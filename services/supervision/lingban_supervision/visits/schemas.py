@@ -21,11 +21,19 @@ from lingban_supervision.schemas import AggregateOut, Out
 class OpinionOut(Out):
     """An opinion raised on the visit; it enters the problem list."""
 
-    description: str
+    description: str | None = Field(
+        description="Null for individual-level opinions (个人层面) when a leader or "
+        "subscriber reads the visit"
+    )
     category: str
     level: ProblemLevel
     source: ProblemSource
     channel: ProblemChannel
+
+    def public(self) -> OpinionOut:
+        if self.level is ProblemLevel.INDIVIDUAL:
+            return self.model_copy(update={"description": None})
+        return self
 
 
 class VisitOut(AggregateOut):
@@ -39,15 +47,36 @@ class VisitOut(AggregateOut):
     visitor: str
     visitor_role: VisitorRole
     team: list[str]
-    households: list[HouseholdVisit]
+    households: list[HouseholdVisit] = Field(
+        description="Kind of each household visited; the label (e.g. a house number) is "
+        "null when a leader or subscriber reads the visit"
+    )
     opinions: list[OpinionOut]
-    notes: str | None
+    notes: str | None = Field(description="Null when a leader or subscriber reads the visit")
     logged_at: datetime
     four_must_visits: list[HouseholdKind] = Field(description="四必访 kinds among the households")
     problem_ids: list[str] = Field(description="The problems its opinions register, in order")
     attachments: list[Attachment] = Field(
-        description="Photos and records (GET /v1/files/{file_id})"
+        description="Photos and records (GET /v1/files/{file_id}); empty when a leader or "
+        "subscriber reads the visit"
     )
+    withheld: bool = Field(
+        default=False,
+        description="True for leaders and subscribers: they read the public view, without "
+        "household labels, individual-level opinions, notes or files",
+    )
+
+    def public(self) -> VisitOut:
+        """The public view (LB-14): what was done and for whom by kind, not who."""
+        return self.model_copy(
+            update={
+                "households": [HouseholdVisit(kind=h.kind) for h in self.households],
+                "opinions": [o.public() for o in self.opinions],
+                "notes": None,
+                "attachments": [],
+                "withheld": True,
+            }
+        )
 
 
 class MonthlyFiguresOut(Out):

@@ -20,11 +20,19 @@ from lingban_supervision.access import VISITING_ROLES, not_found, unit_or_invali
 from lingban_supervision.aggregate import township_code
 from lingban_supervision.problems.domain import Facts, Problem
 from lingban_supervision.store import AggregateStore, Criteria
-from lingban_supervision.visits.domain import MonthlyFigures, Opinion, Visit, monthly_figures
+from lingban_supervision.visits.domain import (
+    MonthlyFigures,
+    Opinion,
+    Visit,
+    VisitRow,
+    monthly_figures,
+)
 
 VISITS_COLLECTION = "visits"
 # A month of one city's visits fits well below this; it bounds one answer.
 VISITS_LIMIT = 5000
+# What the monthly figures read of a problem (`VisitCommands.figures`).
+PROBLEM_FIGURE_FIELDS = ("facts.township_code", "facts.visit_id", "status")
 
 
 def month_criteria(region_code: str, month: str) -> Criteria:
@@ -158,16 +166,24 @@ class VisitCommands:
         townships = [u for u in self.tree.subtree(region) if u.level is Level.TOWNSHIP]
         if not townships:
             raise not_found("乡镇", "Township", region)
-        visits = await self.store.find(month_criteria(region, month))
-        problems = await self.problems.find(month_criteria(region, month))
+        # Only the fields the figures read, not whole aggregates with their
+        # history: a month of a city is many records (LB-23); both queries are
+        # the indexed `month_criteria` (indexes.py).
+        visits = [
+            VisitRow.of(d)
+            for d in await self.store.fields(month_criteria(region, month), VisitRow.FIELDS)
+        ]
+        raised_rows = [
+            d
+            for d in await self.problems.fields(
+                month_criteria(region, month), PROBLEM_FIGURE_FIELDS
+            )
+            if d["facts"].get("visit_id") is not None
+        ]
         result: list[MonthlyFigures] = []
         for township in sorted(townships, key=lambda u: u.code):
             villages = [u.code for u in self.tree.children(township.code)]
-            raised = [
-                p
-                for p in problems
-                if p.facts.township_code == township.code and p.facts.visit_id is not None
-            ]
+            raised = [d for d in raised_rows if d["facts"].get("township_code") == township.code]
             result.append(
                 monthly_figures(
                     township.code,
@@ -175,7 +191,7 @@ class VisitCommands:
                     villages,
                     [v for v in visits if v.township_code == township.code],
                     raised=len(raised),
-                    resolved=sum(1 for p in raised if p.status is ProblemStatus.RESOLVED),
+                    resolved=sum(1 for d in raised if d["status"] == ProblemStatus.RESOLVED),
                 )
             )
         return result
