@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aiokafka.admin import NewTopic
+import asyncio
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from devstack import kafka_access
@@ -19,20 +21,34 @@ def admin_security(infra: Endpoints) -> KafkaSecurity:
 
 
 async def retention(infra: Endpoints, names: list[str]) -> dict[str, dict[str, str]]:
-    """{topic: {retention.ms, retention.bytes}} as the broker applies them."""
+    """{topic: {retention.ms, retention.bytes}} as the broker applies them.
+
+    A topic created a moment ago may not be known yet to the broker that answers
+    (an error code, no entries): asked again until every topic has its configs.
+    """
     admin = new_admin(infra.kafka_bootstrap_servers, admin_security(infra))
     await admin.start()
     try:
-        responses = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
-        )
+        for _ in range(100):
+            found = await _described(admin, names)
+            if set(found) == set(names):
+                return found
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"the broker never described {sorted(set(names) - set(found))}")
     finally:
         await admin.close()
+
+
+async def _described(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, str]]:
+    responses = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+    )
     found: dict[str, dict[str, str]] = {}
     for response in responses:
-        for _code, _message, _type, name, entries in response.resources:
+        for code, _message, _type, name, entries in response.resources:
             values = {str(entry[0]): str(entry[1]) for entry in entries}
-            found[str(name)] = {key: values[key] for key in RETENTION_KEYS}
+            if code == 0 and all(key in values for key in RETENTION_KEYS):
+                found[str(name)] = {key: values[key] for key in RETENTION_KEYS}
     return found
 
 
