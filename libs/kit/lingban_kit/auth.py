@@ -40,6 +40,11 @@ class Role(enum.StrEnum):
     SUBSCRIBER = "subscriber"  # other government systems, read-only
 
 
+# Every role that does the work, i.e. all but the read-only leader and subscriber:
+# they may write, upload, and read individual-level details (LB-14).
+WORKING_ROLES = tuple(r for r in Role if r not in (Role.LEADER, Role.SUBSCRIBER))
+
+
 @dataclass(frozen=True)
 class Principal:
     id: str
@@ -53,6 +58,11 @@ class Principal:
 
     def has_any(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def reads_public_view(self) -> bool:
+        """Leaders and subscribers (and nobody with a working role too) get the public
+        views: aggregates and decisions without personal details or comments (LB-14)."""
+        return not self.has_any(*WORKING_ROLES)
 
     def can_see(self, region_code: str) -> bool:
         return in_subtree(region_code, self.region_code)

@@ -34,16 +34,9 @@ UNIT_SIDE_ROLES = (
     Role.SUPERVISOR,
 )
 VISITING_ROLES = (Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF, Role.CITY_ORG)
+
+
 # Roles that work on individual records; leaders and subscribers only read figures.
-WORKING_ROLES = tuple(r for r in Role if r not in (Role.LEADER, Role.SUBSCRIBER))
-
-
-def reads_public_view(principal: Principal) -> bool:
-    """Leaders and subscribers (and nobody with a working role too) get the public
-    views: aggregates without personal details (LB-14)."""
-    return not principal.has_any(*WORKING_ROLES)
-
-
 def unit_or_invalid(tree: DivisionTree, code: str, field: str = "unit_code") -> Unit:
     unit = tree.get(code)
     if unit is None:

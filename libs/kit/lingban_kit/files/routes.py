@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from lingban_contracts.attachments import Attachment
-from lingban_kit.auth import Principal, Role
+from lingban_kit.auth import WORKING_ROLES, Principal
 from lingban_kit.deps import DatabaseDep, PrincipalDep, RuntimeDep
 from lingban_kit.errors import NotFound
 from lingban_kit.files.download import file_response, safe_headers
@@ -32,7 +32,7 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 # Whoever may attach a file to a record: every role but the read-only ones (leader,
 # subscriber), who otherwise could fill the store with files nothing will reference.
-UPLOADING_ROLES = tuple(r for r in Role if r not in (Role.LEADER, Role.SUBSCRIBER))
+UPLOADING_ROLES = WORKING_ROLES
 
 # May this principal read this stored file? (the request gives the service's runtime)
 ReadCheck = Callable[[Request, Principal, StoredFile], Awaitable[bool]]

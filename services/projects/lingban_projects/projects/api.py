@@ -57,7 +57,7 @@ async def list_projects(
     found = await commands.repo.search(
         region_code=root, year=year, status=status, category=category, limit=limit, offset=offset
     )
-    public = s.reads_public_view(principal)
+    public = principal.reads_public_view()
     return [s.ProjectOut.of(p, tree, public=public) for p in found]
 
 
@@ -71,13 +71,13 @@ async def read(
 ) -> s.ProjectOut:
     project = await commands.load(principal, project_id)
     response.headers["ETag"] = f'"{project.version}"'
-    return s.ProjectOut.of(project, tree, public=s.reads_public_view(principal))
+    return s.ProjectOut.of(project, tree, public=principal.reads_public_view())
 
 
 @router.get("/{project_id}/history", summary="Every change, declaration version and review")
 async def history(project_id: str, principal: PrincipalDep, commands: CommandsDep) -> s.HistoryOut:
     project = await commands.load(principal, project_id)
-    return s.HistoryOut.of(project, public=s.reads_public_view(principal))
+    return s.HistoryOut.of(project, public=principal.reads_public_view())
 
 
 @router.put(

@@ -17,7 +17,6 @@ from lingban_contracts.events.projects import (
     StageTask,
 )
 from lingban_contracts.regions import RegionCode
-from lingban_kit.auth import Principal, Role
 from lingban_projects.projects.domain import (
     STATUS_ZH,
     CompletionDecision,
@@ -140,13 +139,7 @@ class EvaluationIn(_In):
 
 
 # Roles that work on projects; leaders and subscribers read figures and outcomes only.
-WORKING_ROLES = tuple(r for r in Role if r not in (Role.LEADER, Role.SUBSCRIBER))
 WITHHELD = "Null when a leader or subscriber reads the project (LB-14)"
-
-
-def reads_public_view(principal: Principal) -> bool:
-    """Leaders and subscribers get decisions and scores without the reviewers' comments."""
-    return not principal.has_any(*WORKING_ROLES)
 
 
 def _without_comments(reviews: list[Review]) -> list[Review]:

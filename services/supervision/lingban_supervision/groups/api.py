@@ -12,7 +12,6 @@ from lingban_contracts.regions import RegionCode
 from lingban_kit.auth import Principal
 from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
 from lingban_kit.params import OptionalYearQuery
-from lingban_supervision.access import reads_public_view
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.groups.domain import Composition, Group
 from lingban_supervision.groups.schemas import CadenceOut, GroupOut
@@ -41,7 +40,7 @@ def _render(group: Group, principal: Principal, response: Response | None = None
     if response is not None:
         response.headers["ETag"] = f'"{group.version}"'
     out = GroupOut.model_validate(group)
-    return out.public() if reads_public_view(principal) else out
+    return out.public() if principal.reads_public_view() else out
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Form a supervision group (督导组)")

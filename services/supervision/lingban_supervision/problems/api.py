@@ -19,7 +19,6 @@ from lingban_contracts.regions import RegionCode
 from lingban_kit.auth import Principal
 from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
 from lingban_kit.params import OptionalYearQuery
-from lingban_supervision.access import reads_public_view
 from lingban_supervision.aggregate import township_code
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.problems.domain import Facts, Problem
@@ -74,7 +73,7 @@ def _render(problem: Problem, principal: Principal, response: Response | None = 
     out = ProblemOut.model_validate(problem).model_copy(
         update={"verified_above": verified_above(problem.facts)}
     )
-    return out.public() if reads_public_view(principal) else out
+    return out.public() if principal.reads_public_view() else out
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Register a problem")

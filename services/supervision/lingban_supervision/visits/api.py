@@ -20,7 +20,6 @@ from lingban_contracts.events.supervision import (
 from lingban_contracts.regions import RegionCode
 from lingban_kit.auth import Principal
 from lingban_kit.deps import PrincipalDep, RuntimeDep
-from lingban_supervision.access import reads_public_view
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.visits.domain import Opinion, Visit
 from lingban_supervision.visits.schemas import MonthlyFiguresOut, VisitOut
@@ -59,7 +58,7 @@ class VisitIn(_In):
 
 def _render(visit: Visit, principal: Principal) -> VisitOut:
     out = VisitOut.model_validate(visit)
-    return out.public() if reads_public_view(principal) else out
+    return out.public() if principal.reads_public_view() else out
 
 
 @router.post(
