@@ -36,7 +36,6 @@ UNIT_SIDE_ROLES = (
 VISITING_ROLES = (Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF, Role.CITY_ORG)
 
 
-# Roles that work on individual records; leaders and subscribers only read figures.
 def unit_or_invalid(tree: DivisionTree, code: str, field: str = "unit_code") -> Unit:
     unit = tree.get(code)
     if unit is None:
