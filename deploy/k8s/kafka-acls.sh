@@ -97,6 +97,7 @@ user subscriber
 # The event topics are the system of record: the read models are rebuilt from offset 0,
 # so nothing is deleted for age or size (lingban_contracts.access.topic_configs).
 topic lingban.projects.project.v1 6 retention.bytes=-1 retention.ms=-1
+topic lingban.projects.division.v1 6 retention.bytes=-1 retention.ms=-1
 topic lingban.supervision.v1 6 retention.bytes=-1 retention.ms=-1
 topic lingban.notifications.notification.v1 6 retention.bytes=-1 retention.ms=-1
 topic lingban.deadletter.supervision.v1 1
@@ -106,20 +107,25 @@ topic lingban.deadletter.reporting.v1 1
 grant notifications GROUP PREFIXED lingban-notifications READ
 grant notifications TOPIC LITERAL lingban.deadletter.notifications.v1 WRITE
 grant notifications TOPIC LITERAL lingban.notifications.notification.v1 WRITE
+grant notifications TOPIC LITERAL lingban.projects.division.v1 READ
 grant notifications TOPIC LITERAL lingban.projects.project.v1 READ
 grant notifications TOPIC LITERAL lingban.supervision.v1 READ
+grant projects TOPIC LITERAL lingban.projects.division.v1 WRITE
 grant projects TOPIC LITERAL lingban.projects.project.v1 WRITE
 grant reporting GROUP PREFIXED lingban-reporting READ
 grant reporting TOPIC LITERAL lingban.deadletter.reporting.v1 WRITE
 grant reporting TOPIC LITERAL lingban.notifications.notification.v1 READ
+grant reporting TOPIC LITERAL lingban.projects.division.v1 READ
 grant reporting TOPIC LITERAL lingban.projects.project.v1 READ
 grant reporting TOPIC LITERAL lingban.supervision.v1 READ
 grant subscriber GROUP PREFIXED subscriber- READ
 grant subscriber TOPIC LITERAL lingban.notifications.notification.v1 READ
+grant subscriber TOPIC LITERAL lingban.projects.division.v1 READ
 grant subscriber TOPIC LITERAL lingban.projects.project.v1 READ
 grant subscriber TOPIC LITERAL lingban.supervision.v1 READ
 grant supervision GROUP PREFIXED lingban-supervision READ
 grant supervision TOPIC LITERAL lingban.deadletter.supervision.v1 WRITE
+grant supervision TOPIC LITERAL lingban.projects.division.v1 READ
 grant supervision TOPIC LITERAL lingban.projects.project.v1 READ
 grant supervision TOPIC LITERAL lingban.supervision.v1 READ
 grant supervision TOPIC LITERAL lingban.supervision.v1 WRITE

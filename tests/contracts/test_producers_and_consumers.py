@@ -24,8 +24,6 @@ SERVICES = ("projects", "supervision", "notifications", "reporting")
 PUBLISHED_FOR_OUTSIDE_ONLY = {
     event_type(sv.SampleDrawn),
     event_type(sv.SampleDisclosed),
-    event_type(sv.SupervisionGroupCreated),
-    event_type(sv.SupervisionGroupChanged),
 }
 
 

@@ -11,7 +11,8 @@ from lingban_contracts.topics import SUPERVISION
 
 def test_every_supervision_event_names_year_and_a_unit_or_region() -> None:
     specs = REGISTRY.on_topic(SUPERVISION.name)
-    assert len(specs) == len(ev.EVENTS)
+    # Several contract modules publish on the supervision topic (dispatch, stationing …).
+    assert {model for _, model, _ in ev.EVENTS} <= {spec.model for spec in specs}
     for spec in specs:
         fields = spec.model.model_fields
         assert "year" in fields, spec.type

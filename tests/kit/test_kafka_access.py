@@ -23,7 +23,13 @@ from pydantic import SecretStr
 
 from devstack.infra import Endpoints
 from lingban_contracts import access, encode_record
-from lingban_contracts.topics import NOTIFICATIONS, PROJECTS, SUPERVISION, dead_letter_topic
+from lingban_contracts.topics import (
+    DIVISIONS,
+    NOTIFICATIONS,
+    PROJECTS,
+    SUPERVISION,
+    dead_letter_topic,
+)
 from lingban_kit.kafka import (
     TopicsMissingError,
     ensure_topics,
@@ -60,6 +66,7 @@ def test_the_subscriber_may_read_only_the_public_topics() -> None:
     assert {g.operation for g in subscriber} == {"READ"}
     assert {g.resource for g in subscriber if g.resource_type == "TOPIC"} == {
         PROJECTS.name,
+        DIVISIONS.name,
         SUPERVISION.name,
         NOTIFICATIONS.name,
     }

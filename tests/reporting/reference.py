@@ -25,13 +25,18 @@ STATUS = {
     "completion-accepted": "completed",
     "completion-rejected": "in_execution",
     "project-evaluated": "evaluated",
+    "objection-upheld": "returned",
+    "project-withdrawn": "withdrawn",
 }
+KIND_LABELS = {"secretary_project": "书记项目", "secretary_led_item": "书记领办事项"}
 
 
 @dataclass
 class RefProject:
     unit_code: str
     category: str = ""
+    kind: str = "secretary_project"
+    last_report: dict[str, str] = field(default_factory=dict)
     status: str = "draft"
     completed: bool = False
     overdue: set[str] = field(default_factory=set)
@@ -42,7 +47,15 @@ class RefProject:
 
     @property
     def overdue_months(self) -> list[str]:
-        return sorted(self.overdue - self.done)
+        return [] if self.status == "withdrawn" else sorted(self.overdue - self.done)
+
+    @property
+    def lagging_months(self) -> list[str]:
+        """Not done, and flagged overdue or last reported partly/blocked (not if withdrawn)."""
+        if self.status == "withdrawn":
+            return []
+        late = self.overdue | {m for m, s in self.last_report.items() if s in ("partly", "blocked")}
+        return sorted(late - self.done)
 
 
 def replay(events: list[Envelope]) -> dict[str, RefProject]:
@@ -54,8 +67,12 @@ def replay(events: list[Envelope]) -> dict[str, RefProject]:
         p.events += 1
         if name in ("project-declared",):
             p.category = e.data["category"]
-        if name == "project-revised":
+            p.kind = e.data.get("kind", "secretary_project")
+        if name in ("project-revised", "change-approved"):
             p.category = e.data["form"]["category"]
+            p.kind = e.data["form"].get("kind", "secretary_project")
+        if name == "stage-reported":
+            p.last_report[e.data["month"]] = e.data["status"]
         if name in STATUS:
             p.status = STATUS[name]
         if name == "completion-accepted":
@@ -99,5 +116,21 @@ def reference_figures(projects: dict[str, RefProject], prefix: str = "") -> dict
         "accepted": completed,
         "overdue_projects": sum(1 for p in chosen if p.overdue_months),
         "overdue_stages": sum(len(p.overdue_months) for p in chosen),
-        "completion_rate": round(completed / len(chosen), 4) if chosen else None,
+        "withdrawn": statuses["withdrawn"],
+        "lagging_projects": sum(1 for p in chosen if p.lagging_months),
+        "lagging_stages": sum(len(p.lagging_months) for p in chosen),
+        "completion_rate": (
+            round(completed / (len(chosen) - statuses["withdrawn"]), 4)
+            if len(chosen) > statuses["withdrawn"]
+            else None
+        ),
+        "by_kind": {
+            kind: {
+                "label": label,
+                "declared": sum(1 for p in chosen if p.kind == kind),
+                "accepted": sum(1 for p in chosen if p.kind == kind and p.completed),
+                "withdrawn": sum(1 for p in chosen if p.kind == kind and p.status == "withdrawn"),
+            }
+            for kind, label in KIND_LABELS.items()
+        },
     }

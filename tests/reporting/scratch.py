@@ -17,6 +17,7 @@ from typing import Any
 
 from lingban_contracts.divisions import DivisionTree, Level, Unit
 from lingban_contracts.regions import in_subtree
+from lingban_contracts.statuses import PROJECT_KIND_ZH, ProjectKind
 from lingban_reporting.bulletins.domain import Quarter
 from lingban_reporting.figures.derive import PASSED_REVIEW, STATUS_GROUPS, rank, rate, unit_json
 from lingban_reporting.read_models.generations import ReadModels
@@ -35,7 +36,19 @@ def project_figures(projects: list[Doc]) -> dict[str, Any]:
     figures["accepted"] = completed
     figures["overdue_projects"] = sum(1 for p in projects if p.get("overdue"))
     figures["overdue_stages"] = sum(int(p.get("overdue_stages", 0)) for p in projects)
-    figures["completion_rate"] = rate(completed, len(projects))
+    figures["lagging_projects"] = sum(1 for p in projects if p.get("lagging"))
+    figures["lagging_stages"] = sum(int(p.get("lagging_stages", 0)) for p in projects)
+    figures["completion_rate"] = rate(completed, len(projects) - statuses["withdrawn"])
+    figures["by_kind"] = {
+        kind.value: {
+            "label": PROJECT_KIND_ZH[kind],
+            "declared": sum(1 for p in mine),
+            "accepted": sum(1 for p in mine if p.get("completed")),
+            "withdrawn": sum(1 for p in mine if p.get("status") == "withdrawn"),
+        }
+        for kind in ProjectKind
+        for mine in [[p for p in projects if p.get("kind", "secretary_project") == kind]]
+    }
     return figures
 
 
@@ -239,7 +252,9 @@ def bulletin_row(tree: DivisionTree, unit: Unit, q: Quarter, s: Sources) -> dict
         "unit": unit_json(unit),
         "declared": len(projects),
         "completed": completed,
-        "completion_rate": rate(completed, len(projects)),
+        "completion_rate": rate(
+            completed, len(projects) - sum(1 for p in projects if p.get("status") == "withdrawn")
+        ),
         "overdue_stages": overdue_stages,
         "overdue_projects": overdue_projects,
         "overdue_rate": rate(overdue_projects, len(projects)),

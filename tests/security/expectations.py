@@ -23,7 +23,7 @@ from typing import Any
 
 from PIL import Image
 
-from tests.security.regions import TOWNSHIP_A, VILLAGE_A, Records
+from tests.security.regions import CITY, TOWNSHIP_A, VILLAGE_A, Records
 
 NOT_FOUND = frozenset({404})  # a record outside the subtree looks missing
 FORBIDDEN = frozenset({403})  # a region outside the subtree is refused by name
@@ -117,12 +117,64 @@ VISIT = {
     "visitor": "驻点干部",
     "visitor_role": "team",
 }
+# A township's monthly dispatch meeting and the task it assigns to village A (调度、交办).
+DISPATCH_MEETING = {
+    "level": "township_monthly",
+    "region_code": TOWNSHIP_A,
+    "held_on": "2026-03-01",
+    "chair": "新渡镇党委书记",
+    "attendees": [{"name": "北塘村", "unit_code": VILLAGE_A}],
+    "problems_raised": ["台账不全"],
+}
+DISPATCH_TASK = {
+    "unit_code": VILLAGE_A,
+    "content": "补齐项目台账",
+    "owner": "北塘村书记",
+    "deadline": "2026-03-31",
+}
+# Township A's stationed-contact roster (驻点名册): one leader stationed in village A.
+ROSTER: dict[str, Any] = {
+    "township_code": TOWNSHIP_A,
+    "year": 2027,  # the records' roster is 2026's; a rightful caller may create this one
+    "assignments": [
+        {
+            "person_id": "p-a",
+            "name": "新渡镇党委书记",
+            "position": "party_secretary",
+            "village_code": VILLAGE_A,
+            "weekday": 2,
+            "valid_from": "2027-01-01",
+        }
+    ],
+    "villages": [{"village_code": VILLAGE_A, "households": 100, "must_visit": {"petitioner": 2}}],
+}
 CONTACT = {
     "id": f"secretary:{VILLAGE_A}",
     "name": "北塘村书记",
     "kind": "secretary",
     "unit_code": VILLAGE_A,
     "roles": ["village_secretary"],
+}
+
+
+# The year-end assessment (考核) is the city's: region A's callers are refused too, and
+# nothing is written (no body here is acted on by anyone the matrix signs in as).
+ASSESSMENT_CITY = {"region_code": CITY, "year": 2026}
+ADJUSTMENT = {"year": 2026, "unit_code": VILLAGE_A, "points": 1, "reason": "加分"}
+LIST_CHANGE = {
+    "year": 2026,
+    "unit_code": VILLAGE_A,
+    "list": "praise",
+    "action": "add",
+    "reason": "表扬",
+}
+TALK = {"year": 2026, "unit_code": VILLAGE_A, "held_on": "2026-03-31", "held_by": "镇党委书记"}
+MODEL_CASE = {
+    "kind": "model_village",
+    "unit_code": VILLAGE_A,
+    "year": 2026,
+    "title": "北塘村示范村",
+    "summary": "议事协商示范",
 }
 
 
@@ -179,6 +231,16 @@ PROJECTS: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/projects/{project_id}/completion-decision"): write(fixed({"accept": True})),
     ("POST", "/v1/projects/{project_id}/evaluation"): write(
         fixed({"governance_effect": 80, "problem_solved": 80, "plan_completed": 80})
+    ),
+    ("POST", "/v1/projects/{project_id}/objections"): write(fixed({"text": "选址有争议"})),
+    ("POST", "/v1/projects/{project_id}/objections/{objection_id}/resolution"): write(
+        fixed({"upheld": False, "reason": "经核实不成立"})
+    ),
+    ("POST", "/v1/projects/{project_id}/change-requests"): write(
+        fixed({"kind": "withdrawal", "reason": "村庄撤并"})
+    ),
+    ("POST", "/v1/projects/{project_id}/change-requests/{request_id}/decision"): write(
+        fixed({"approve": False, "reasons": ["理由不充分"]})
     ),
     ("GET", "/v1/units"): READ_REGION,
     ("GET", "/v1/units/{code}"): READ_ID,
@@ -249,7 +311,58 @@ SUPERVISION: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/visits"): READ_REGION,
     ("GET", "/v1/visits/figures"): READ_REGION,
     ("GET", "/v1/visits/{visit_id}"): READ_ID,
+    # Stationed-contact rosters (驻点名册) and months: the township keeps its own; a
+    # region-B caller naming township A is refused by name (403), its roster looks missing.
+    ("POST", "/v1/rosters"): write(fixed(ROSTER), FORBIDDEN),
+    ("GET", "/v1/rosters"): READ_REGION,
+    ("GET", "/v1/rosters/{roster_id}"): READ_ID,
+    ("POST", "/v1/rosters/{roster_id}/changes"): write(
+        fixed({"kind": "ended", "person_id": "p-a", "effective_from": "2026-12-01"})
+    ),
+    ("PUT", "/v1/rosters/{roster_id}/villages"): write(fixed({"villages": ROSTER["villages"]})),
+    ("GET", "/v1/rosters/{roster_id}/months/{month}"): READ_ID,
+    ("GET", "/v1/rosters/{roster_id}/people/{person_id}/months/{month}"): READ_ID,
+    ("PUT", "/v1/rosters/{roster_id}/people/{person_id}/months/{month}/plan"): write(
+        fixed({"items": [{"day": "2026-04-07", "area": "一组"}]})
+    ),
+    ("POST", "/v1/rosters/{roster_id}/people/{person_id}/months/{month}/residence"): write(
+        fixed({"days": ["2026-04-01"]})
+    ),
+    ("POST", "/v1/rosters/{roster_id}/people/{person_id}/months/{month}/leave"): write(
+        fixed({"first_day": "2026-04-02", "last_day": "2026-04-02", "reason": "病假"})
+    ),
     ("POST", "/v1/operations/checks"): unscoped("global operation (LB-16)"),
+    # The year-end assessment: read for a region (403 outside); written by the assessing
+    # city's department only, so a body naming region A's village or the city is refused
+    # by name (403) to everyone the matrix signs in as.
+    ("GET", "/v1/assessments"): READ_REGION,
+    ("GET", "/v1/assessments/scheme"): READ_REGION,
+    ("PUT", "/v1/assessments/scheme"): write(fixed(ASSESSMENT_CITY), FORBIDDEN),
+    ("POST", "/v1/assessments/adjustments"): write(fixed(ADJUSTMENT), FORBIDDEN),
+    ("POST", "/v1/assessments/list-changes"): write(fixed(LIST_CHANGE), FORBIDDEN),
+    ("POST", "/v1/assessments/finalization"): write(fixed(ASSESSMENT_CITY), FORBIDDEN),
+    ("POST", "/v1/assessments/talks"): write(fixed(TALK), FORBIDDEN),
+    # The model-case library: a case is a record of its unit (404 elsewhere).
+    ("POST", "/v1/model-cases"): write(fixed(MODEL_CASE), FORBIDDEN),
+    ("GET", "/v1/model-cases"): READ_REGION,
+    ("GET", "/v1/model-cases/{case_id}"): READ_ID,
+    ("POST", "/v1/model-cases/{case_id}/publication"): write(),
+    ("POST", "/v1/model-cases/{case_id}/withdrawal"): write(fixed({"reason": "材料不实"})),
+    # Dispatch (调度) and assigned tasks (交办): a township holds its own meetings and
+    # assigns below it; a region named by the body is refused by name (403).
+    ("POST", "/v1/dispatch/meetings"): write(fixed(DISPATCH_MEETING), FORBIDDEN),
+    ("GET", "/v1/dispatch/meetings"): READ_REGION,
+    ("GET", "/v1/dispatch/meetings/{meeting_id}"): READ_ID,
+    ("POST", "/v1/dispatch/meetings/{meeting_id}/tasks"): write(fixed(DISPATCH_TASK)),
+    ("POST", "/v1/dispatch/tasks"): write(fixed(DISPATCH_TASK), FORBIDDEN),
+    ("GET", "/v1/dispatch/tasks"): READ_REGION,
+    ("GET", "/v1/dispatch/tasks/{task_id}"): READ_ID,
+    ("POST", "/v1/dispatch/tasks/{task_id}/report"): write(
+        lambda r: {"report": "台账已补齐", "attachments": [r.supervision_attachment]}
+    ),
+    ("POST", "/v1/dispatch/tasks/{task_id}/closing"): write(fixed({"comment": "同意销号"})),
+    ("POST", "/v1/dispatch/tasks/{task_id}/return"): write(fixed({"reasons": ["佐证不足"]})),
+    ("POST", "/v1/dispatch/checks"): unscoped("global operation, root city org only (LB-16)"),
     ("POST", "/v1/files"): UPLOAD,
     ("GET", "/v1/files/{file_id}"): READ_ID,
     ("GET", "/v1/files/{file_id}/thumbnail"): READ_ID,
@@ -304,6 +417,7 @@ _FIGURES = {
         "/v1/ledgers/rectifications.html",
         "/v1/ledgers/visits.xlsx",
         "/v1/ledgers/visits.html",
+        "/v1/stationing/figures",
     )
 }
 REPORTING: dict[tuple[str, str], Rule] = {
@@ -321,6 +435,12 @@ REPORTING: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/ledgers/projects/{project_id}/declaration.xlsx"): READ_ID,
     ("GET", "/v1/ledgers/inspections/{inspection_id}/record.html"): READ_ID,
     ("GET", "/v1/ledgers/inspections/{inspection_id}/record.xlsx"): READ_ID,
+    # The year-end assessment and the published model-case library of a region subtree.
+    ("GET", "/v1/assessments"): READ_REGION,
+    ("GET", "/v1/model-cases"): READ_REGION,
+    # Dispatch follow-up figures (调度与交办跟踪) of a region subtree.
+    ("GET", "/v1/dispatch/meetings-per-month"): READ_REGION,
+    ("GET", "/v1/dispatch/tasks-per-unit"): READ_REGION,
 }
 
 TABLE: dict[str, dict[tuple[str, str], Rule]] = {
@@ -344,9 +464,17 @@ def path_value(service: str, name: str, records: Records) -> str:
         "inspection_id": records.inspection,
         "problem_id": records.problem,
         "visit_id": records.visit,
+        "case_id": records.model_case,
+        "roster_id": records.roster,
+        "person_id": "p-a",
+        "meeting_id": records.dispatch_meeting,
+        "task_id": records.dispatch_task,
         "recipient_id": records.contact,
         "notification_id": records.notification,
         "code": VILLAGE_A,
+        # Region A's project is refused before its objections or requests are looked up.
+        "objection_id": "",
+        "request_id": "",
         "month": "2026-04",
         "period": "2026-Q1",
     }

@@ -35,6 +35,10 @@ class Records:
     inspection: str = ""
     problem: str = ""
     visit: str = ""
+    roster: str = ""  # township A's stationed-contact roster of 2026 (驻点名册)
+    dispatch_meeting: str = ""  # township A's dispatch meeting (调度会)
+    dispatch_task: str = ""  # the task it assigned to village A (交办事项)
+    model_case: str = ""  # village A nominated as a 示范村 (not published)
     supervision_file: str = ""
     supervision_attachment: dict[str, Any] = field(default_factory=dict)
     contact: str = f"secretary:{VILLAGE_A}"
@@ -53,6 +57,10 @@ class Records:
                 self.inspection,
                 self.problem,
                 self.visit,
+                self.roster,
+                self.dispatch_meeting,
+                self.dispatch_task,
+                self.model_case,
                 self.supervision_file,
                 self.contact,
                 self.notification,

@@ -36,7 +36,17 @@ from tests.auth import auth
 from tests.notifications.builders import local
 from tests.notifications.conftest import running as running_notifications
 from tests.projects.conftest import running_app as running_projects
-from tests.security.expectations import DECLARATION, GROUP, PROBLEM, VISIT, png
+from tests.security.expectations import (
+    DECLARATION,
+    DISPATCH_MEETING,
+    DISPATCH_TASK,
+    GROUP,
+    MODEL_CASE,
+    PROBLEM,
+    ROSTER,
+    VISIT,
+    png,
+)
 from tests.security.regions import CITY, TOWNSHIP_A, TOWNSHIP_B, VILLAGE_A, Records
 from tests.supervision.conftest import _project_events
 from tests.supervision.conftest import running_app as running_supervision
@@ -100,11 +110,31 @@ async def supervision_records(http: httpx.AsyncClient, bootstrap: str, records: 
     records.inspection = (await created(http, "/v1/inspections", TOWNSHIP_STAFF_A, json=plan))["id"]
     records.problem = (await created(http, "/v1/problems", VILLAGE_SECRETARY_A, json=PROBLEM))["id"]
     records.visit = (await created(http, "/v1/visits", TOWNSHIP_STAFF_A, json=VISIT))["id"]
+    records.model_case = (
+        await created(http, "/v1/model-cases", auth(Role.CITY_ORG, TOWNSHIP_A), json=MODEL_CASE)
+    )["id"]
+    roster = {
+        **ROSTER,
+        "year": 2026,
+        "assignments": [{**ROSTER["assignments"][0], "valid_from": "2026-01-01"}],
+    }
+    records.roster = (await created(http, "/v1/rosters", TOWNSHIP_SECRETARY_A, json=roster))["id"]
     upload = {"file": ("整改.png", png(), "image/png")}
     records.supervision_attachment = await created(
         http, "/v1/files", VILLAGE_SECRETARY_A, files=upload
     )
     records.supervision_file = records.supervision_attachment["file_id"]
+    records.dispatch_meeting = (
+        await created(http, "/v1/dispatch/meetings", TOWNSHIP_SECRETARY_A, json=DISPATCH_MEETING)
+    )["id"]
+    records.dispatch_task = (
+        await created(
+            http,
+            f"/v1/dispatch/meetings/{records.dispatch_meeting}/tasks",
+            TOWNSHIP_SECRETARY_A,
+            json=DISPATCH_TASK,
+        )
+    )["id"]
 
     # A draw needs a project in execution in the pool, which the projects topic fills.
     producer = new_producer(bootstrap, "security-matrix")

@@ -71,10 +71,12 @@ async def test_roles_and_jurisdiction_answer_403_with_the_reason(api: Supervisio
         "visitor": "v",
         "visitor_role": "team",
     }
+    # Village staff log visits in their own village only (docs/stationing.md).
     answer = await api.http.post(
-        "/v1/visits", json=visit, headers=auth(Role.VILLAGE_SECRETARY, VILLAGE)
+        "/v1/visits", json=visit, headers=auth(Role.VILLAGE_SECRETARY, "340881100202")
     )
     assert answer.status_code == 403
+    assert "管辖范围" in answer.json()["error"]["message"]
 
 
 async def test_invalid_data_answers_422_with_fields_in_chinese_or_english(

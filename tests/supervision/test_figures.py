@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from lingban_contracts.events.supervision import (
     HouseholdKind,
     HouseholdVisit,
@@ -14,6 +16,7 @@ from lingban_contracts.events.supervision import (
     ProblemStatus,
     VisitorRole,
 )
+from lingban_kit.errors import ValidationFailed
 from lingban_supervision.inspections.cadence import cadence
 from lingban_supervision.inspections.domain import Inspection
 from lingban_supervision.problems.domain import Facts, Problem
@@ -23,10 +26,11 @@ from lingban_supervision.visits.domain import Opinion, Visit, monthly_figures
 from .builders import ACTOR, NOW, TOWNSHIP, VILLAGE, VILLAGE_2, checklist, planned
 
 
-def _recorded(method: InspectionMethod, on: date) -> Inspection:
+def _recorded(method: InspectionMethod, on: date, days: int = 1) -> Inspection:
     inspection = planned(method, on)
     inspection.record_result(
         inspected_on=on,
+        days=days,
         checklist=checklist(),
         team_absent=False,
         findings=[],
@@ -49,6 +53,22 @@ def test_two_on_site_inspections_one_each_half_month_meet_the_rule() -> None:
     assert [h.recorded for h in result.half_months] == [1, 1]
     assert result.on_site_recorded == 2
     assert result.met
+
+
+def test_a_multi_day_inspection_counts_each_day_on_site_and_lasts_at_least_a_day() -> None:
+    done = [
+        _recorded(InspectionMethod.ON_SITE, date(2026, 3, 5), days=3),
+        _recorded(InspectionMethod.HOUSEHOLD_VISIT, date(2026, 3, 18), days=2),
+        _recorded(InspectionMethod.REPORT_HEARING, date(2026, 3, 19)),
+    ]
+    result = cadence("g1", "2026-03", done, 2)
+    assert result.on_site_recorded == 2
+    assert result.on_site_days == 5  # the hearing is not on site
+    [recorded] = [e for e in done[0].pending_events if e.type.endswith("inspection-recorded.v1")]
+    assert recorded.data["days"] == 3
+    with pytest.raises(ValidationFailed) as refused:
+        _recorded(InspectionMethod.ON_SITE, date(2026, 3, 6), days=0)
+    assert "至少持续 1 天" in refused.value.message
 
 
 def test_a_report_hearing_is_not_on_site_and_an_empty_half_month_fails() -> None:
@@ -111,7 +131,11 @@ def test_monthly_visit_rate_and_resolution_rate() -> None:
     ]
     figures = monthly_figures(TOWNSHIP, "2026-03", units, visits, raised=4, resolved=3)
     assert figures.units_visited == 2
-    assert figures.visit_rate == 0.5
+    # Half the villages had a visit: the former visit rate, kept as the village visit rate.
+    assert figures.village_visit_rate == 0.5
+    # No roster, so no households to cover: the visit rate says nothing is covered.
+    assert figures.households == 0
+    assert figures.visit_rate == 0.0
     assert figures.visits == 3
     assert figures.four_must_visit_households == 2
     assert figures.resolution_rate == 0.75

@@ -171,7 +171,8 @@ def test_the_public_visit_event_names_no_household() -> None:
         now=NOW,
     )
     [event] = visit.pending_events
-    assert event.data["households"] == [{"kind": "petitioner"}]
+    # No roster for the township: no pseudonymous ref either (docs/stationing.md).
+    assert event.data["households"] == [{"kind": "petitioner", "ref": None}]
     assert HOUSE not in json.dumps(event.data, ensure_ascii=False, default=str)
     # The log keeps the label for the working roles.
     assert visit.households[0].label == HOUSE
@@ -179,4 +180,4 @@ def test_the_public_visit_event_names_no_household() -> None:
 
 def test_visit_events_recorded_with_labels_still_decode_without_them() -> None:
     old = {"kind": "petitioner", "label": HOUSE}
-    assert VisitedHousehold.model_validate(old).model_dump() == {"kind": "petitioner"}
+    assert VisitedHousehold.model_validate(old).model_dump() == {"kind": "petitioner", "ref": None}

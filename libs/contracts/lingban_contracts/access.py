@@ -15,19 +15,25 @@ from dataclasses import dataclass
 from typing import Literal
 
 from lingban_contracts.registry import Topic
-from lingban_contracts.topics import NOTIFICATIONS, PROJECTS, SUPERVISION, dead_letter_topic
+from lingban_contracts.topics import (
+    DIVISIONS,
+    NOTIFICATIONS,
+    PROJECTS,
+    SUPERVISION,
+    dead_letter_topic,
+)
 
 SERVICES = ("projects", "supervision", "notifications", "reporting")
 SUBSCRIBER = "subscriber"
 # The topics the outside world may read (the AsyncAPI documents describe them).
-PUBLIC_TOPICS: tuple[Topic, ...] = (PROJECTS, SUPERVISION, NOTIFICATIONS)
+PUBLIC_TOPICS: tuple[Topic, ...] = (PROJECTS, DIVISIONS, SUPERVISION, NOTIFICATIONS)
 # What each service consumes; tests/kit/test_kafka_access.py checks this against
 # every service's ServiceContract.receives.
 READS: dict[str, tuple[Topic, ...]] = {
     "projects": (),
-    "supervision": (PROJECTS, SUPERVISION),
-    "notifications": (PROJECTS, SUPERVISION),
-    "reporting": (PROJECTS, SUPERVISION, NOTIFICATIONS),
+    "supervision": (PROJECTS, DIVISIONS, SUPERVISION),
+    "notifications": (PROJECTS, DIVISIONS, SUPERVISION),
+    "reporting": (PROJECTS, DIVISIONS, SUPERVISION, NOTIFICATIONS),
 }
 SUBSCRIBER_GROUP_PREFIX = "subscriber-"
 

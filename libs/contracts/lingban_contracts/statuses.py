@@ -22,6 +22,8 @@ class ProjectStatus(enum.StrEnum):
     COMPLETION_REQUESTED = "completion_requested"
     COMPLETED = "completed"
     EVALUATED = "evaluated"
+    # Withdrawn mid-year with the approval of the level above (撤销): terminal.
+    WITHDRAWN = "withdrawn"
 
 
 PROJECT_STATUS_ZH: dict[ProjectStatus, str] = {
@@ -35,6 +37,7 @@ PROJECT_STATUS_ZH: dict[ProjectStatus, str] = {
     ProjectStatus.COMPLETION_REQUESTED: "待验收",
     ProjectStatus.COMPLETED: "已验收",
     ProjectStatus.EVALUATED: "已评价",
+    ProjectStatus.WITHDRAWN: "已撤销",
 }
 
 # Approved and not yet finished: the stage plan is live (reminders, overdue checks).
@@ -44,3 +47,32 @@ PROJECT_LIVE_PLAN = (
     ProjectStatus.ANNOUNCED,
     ProjectStatus.IN_EXECUTION,
 )
+
+
+class ProjectKind(enum.StrEnum):
+    """The two kinds a declaration may be (Yuexi: 7 书记项目 plus 12 书记领办事项).
+
+    Events from before kinds existed carry none: they are secretary projects.
+    """
+
+    SECRETARY_PROJECT = "secretary_project"  # 书记项目
+    SECRETARY_LED_ITEM = "secretary_led_item"  # 书记领办事项
+
+
+PROJECT_KIND_ZH: dict[ProjectKind, str] = {
+    ProjectKind.SECRETARY_PROJECT: "书记项目",
+    ProjectKind.SECRETARY_LED_ITEM: "书记领办事项",
+}
+
+# A stage whose latest report says it is only partly done or blocked is lagging
+# (滞后), as is one whose month passed without a report (flagged overdue). The
+# projects service (its stage view) and reporting (the figures) both decide
+# with `stage_lagging`, so the two always name the same stages.
+LAGGING_REPORT_STATUSES = frozenset({"partly", "blocked"})
+
+
+def stage_lagging(*, done: bool, flagged_overdue: bool, last_report: str | None) -> bool:
+    """滞后: not struck off, and either flagged overdue or last reported partly/blocked."""
+    if done:
+        return False
+    return flagged_overdue or (last_report in LAGGING_REPORT_STATUSES)

@@ -14,6 +14,14 @@ SUPERVISION = Topic(
     producer="supervision",
     description="Supervision groups, inspections, rectification and problem lists, keyed by aggregate id.",
 )
+DIVISIONS = Topic(
+    name="lingban.projects.division.v1",
+    producer="projects",
+    description=(
+        "The administrative tree as managed reference data (行政区划: units, levels, "
+        "secretaries; villages merged), keyed by unit code."
+    ),
+)
 NOTIFICATIONS = Topic(
     name="lingban.notifications.notification.v1",
     producer="notifications",

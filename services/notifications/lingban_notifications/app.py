@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lingban_contracts.divisions import default_tree
+from lingban_kit import divisions
 from lingban_kit.clock import Clock
 from lingban_kit.http import create_app as create_service_app
 from lingban_kit.runtime import ServiceRuntime
@@ -37,10 +38,9 @@ def create_app(
         CONTRACT,
         outbox_collections=[NOTIFICATIONS],
         handlers=wiring.handlers,
-        on_start=[wiring.ensure_indexes, wiring.migrate],
-        background=[wiring.scheduler_loop(), wiring.dispatcher_loop()]
-        if settings.background
-        else [],
+        on_start=[divisions.start_tree, wiring.ensure_indexes, wiring.migrate],
+        background=[divisions.refresh_loop()]
+        + ([wiring.scheduler_loop(), wiring.dispatcher_loop()] if settings.background else []),
     )
     wiring.on_write = runtime.wake_relay
     app = create_service_app(

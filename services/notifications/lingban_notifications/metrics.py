@@ -12,6 +12,12 @@ CREATED = Counter(
     ["rule"],
     registry=registry,
 )
+UNLISTED = Counter(
+    "lingban_notifications_unlisted_recipients_total",
+    "Notifications sent to a unit's role inbox because the unit has no directory entry, by rule",
+    ["rule"],
+    registry=registry,
+)
 DELIVERIES = Counter(
     "lingban_notifications_deliveries_total",
     "Delivery attempts by channel and outcome (sent, failed, dead_lettered, deferred, skipped)",

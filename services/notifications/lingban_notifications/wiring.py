@@ -16,6 +16,7 @@ from datetime import timedelta
 from lingban_contracts import Envelope
 from lingban_contracts.divisions import DivisionTree
 from lingban_contracts.events.notifications import Channel
+from lingban_kit import divisions
 from lingban_kit.clock import Clock
 from lingban_kit.consumer import HandlerTable
 from lingban_kit.leases import Lease, holder_id
@@ -47,10 +48,21 @@ from lingban_notifications.scheduling.notices import event_notice_intents
 from lingban_notifications.scheduling.planner import Planner
 from lingban_notifications.scheduling.scheduler import Scheduler
 from lingban_notifications.settings import NotificationsSettings
+from lingban_notifications.subjects.inspections import (
+    INSPECTION_EVENTS,
+    ensure_inspection_indexes,
+    inspection_projection,
+)
 from lingban_notifications.subjects.rectifications import (
     ensure_rectification_indexes,
     rectification_projection,
 )
+from lingban_notifications.subjects.rosters import (
+    ROSTER_EVENTS,
+    ensure_roster_indexes,
+    roster_projection,
+)
+from lingban_notifications.subjects.tasks import TASK_EVENTS, ensure_task_indexes, task_projection
 from lingban_notifications.subjects.tracking import (
     SUBJECTS,
     ensure_subject_indexes,
@@ -169,18 +181,30 @@ class Wiring:
         self.bind(db)
         project = project_projection(db)
         rectification = rectification_projection(db)
+        task = task_projection(db)
+        roster = roster_projection(db)
+        inspection = inspection_projection(db)
 
         def handler(event_type: str) -> Callable[[Envelope], Awaitable[None]]:
             async def handle(event: Envelope) -> None:
                 if event_type.startswith("lingban.projects."):
                     await project(event)
+                elif event_type in TASK_EVENTS:
+                    await task(event)
+                elif event_type in ROSTER_EVENTS:
+                    await roster(event)
+                elif event_type in INSPECTION_EVENTS:
+                    await inspection(event)
                 else:
                     await rectification(event)
                 await self.notices(event)
 
             return handle
 
-        return {t: handler(t) for t in CONTRACT.receives}
+        return {
+            **{t: handler(t) for t in CONTRACT.receives if t not in divisions.EVENT_TYPES},
+            **divisions.handlers(db),
+        }
 
     async def notices(self, event: Envelope) -> None:
         rules = await self.rules.current()
@@ -201,6 +225,9 @@ class Wiring:
         await ensure_directory_indexes(runtime.db)
         await ensure_subject_indexes(runtime.db)
         await ensure_rectification_indexes(runtime.db)
+        await ensure_task_indexes(runtime.db)
+        await ensure_roster_indexes(runtime.db)
+        await ensure_inspection_indexes(runtime.db)
 
     async def migrate(self, runtime: ServiceRuntime) -> None:
         """Derived fields for documents written before they existed (once per database)."""

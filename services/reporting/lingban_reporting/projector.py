@@ -12,13 +12,17 @@ from collections.abc import Sequence
 
 from lingban_contracts import Envelope
 from lingban_contracts.divisions import DivisionTree, default_tree
+from lingban_kit import divisions
 from lingban_kit.consumer import HandlerTable
 from lingban_kit.mongo import Database
+from lingban_reporting.assessment.projection import assessment_projections
+from lingban_reporting.dispatch.projection import dispatch_projections
 from lingban_reporting.figures.book import Change, FigureBook
 from lingban_reporting.notifications.projection import notification_projections
 from lingban_reporting.projects.projection import project_projection
 from lingban_reporting.read_models.entities import EntityProjection
-from lingban_reporting.read_models.generations import PointerCache, ReadModels
+from lingban_reporting.read_models.generations import ALL_MODELS, PointerCache, ReadModels
+from lingban_reporting.stationing.projection import stationing_projections
 from lingban_reporting.supervision.projection import supervision_projections
 
 
@@ -32,6 +36,9 @@ class Projector:
             project_projection(tree),
             *supervision_projections(),
             *notification_projections(),
+            *dispatch_projections(),
+            *stationing_projections(),
+            *assessment_projections(),
         ]
         # One event type may feed several read models (an inspection failing
         # is both an inspection's result and a rectification's opening).
@@ -39,9 +46,11 @@ class Projector:
         for projection in self.projections:
             for event_type in projection.event_types:
                 self._route.setdefault(event_type, []).append(projection)
+        # Not a read model: the division events keep this service's tree current.
+        self._tree_handlers = divisions.handlers(db)
 
     def event_types(self) -> list[str]:
-        return sorted(self._route)
+        return sorted({*self._route, *self._tree_handlers})
 
     def forget(self) -> None:
         for projection in self.projections:
@@ -53,6 +62,8 @@ class Projector:
         target = models or await self.pointer.get()
         by_projection: dict[int, list[Envelope]] = {}
         for event in events:
+            if event.type in self._tree_handlers:
+                await self._tree_handlers[event.type](event)
             for projection in self._route.get(event.type, ()):
                 by_projection.setdefault(id(projection), []).append(event)
         changed = 0
@@ -66,6 +77,8 @@ class Projector:
                     (projection.base, doc_id, before, after, doc_id in applied.known)
                     for doc_id, (before, after) in applied.states.items()
                 ]
+        # Only the counted read models feed the figure book (the others have no figures).
+        changes = [c for c in changes if c[0] in ALL_MODELS]
         await self.figures.apply(target, changes)
         return changed
 
@@ -75,4 +88,4 @@ class Projector:
         async def handle(event: Envelope) -> None:
             await self.apply([event])
 
-        return dict.fromkeys(self._route, handle)
+        return dict.fromkeys(self.event_types(), handle)

@@ -33,7 +33,11 @@ UNIT_SIDE_ROLES = (
     Role.CITY_ORG,
     Role.SUPERVISOR,
 )
-VISITING_ROLES = (Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF, Role.CITY_ORG)
+# The township's stationed leaders and teams (and the city organisation department)
+# log visits anywhere in their jurisdiction; village and community staff, who sign in
+# with the village's working role, log the visits in their own village (LB issue 16).
+STATIONED_SIDE_ROLES = (Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF, Role.CITY_ORG)
+VISITING_ROLES = (*STATIONED_SIDE_ROLES, Role.VILLAGE_SECRETARY)
 
 
 def unit_or_invalid(tree: DivisionTree, code: str, field: str = "unit_code") -> Unit:

@@ -5,6 +5,7 @@ from lingban_contracts.events import projects as pev
 from lingban_contracts.events import supervision as sev
 from lingban_contracts.registry import event_type
 from lingban_contracts.topics import SUPERVISION
+from lingban_kit.divisions import EVENT_TYPES as DIVISION_EVENTS
 
 # Project events tell which projects are in execution and may be inspected.
 PROJECT_EVENTS = tuple(
@@ -16,6 +17,7 @@ PROJECT_EVENTS = tuple(
         pev.CompletionRequested,
         pev.CompletionRejected,
         pev.CompletionAccepted,
+        pev.ProjectWithdrawn,
         pev.ProjectEvaluated,
     )
 )
@@ -31,5 +33,6 @@ CONTRACT = ServiceContract(
         "(督导、随机抽查、整改、问题清单、驻点联系)."
     ),
     sends=(SUPERVISION,),
-    receives=PROJECT_EVENTS + OWN_EVENTS,
+    # The division tree's changes keep this service's copy current (lingban_kit.divisions).
+    receives=PROJECT_EVENTS + OWN_EVENTS + DIVISION_EVENTS,
 )

@@ -11,6 +11,12 @@ from lingban_kit.clock import Clock
 from lingban_kit.deps import DatabaseDep, RuntimeDep
 from lingban_kit.files.store import FileStore
 from lingban_kit.mongo import Database
+from lingban_supervision.assessment.wiring import (
+    ASSESSMENTS_COLLECTION,
+    MODEL_CASES_COLLECTION,
+    assessment_commands,
+)
+from lingban_supervision.dispatch.service import MEETINGS_COLLECTION, TASKS_COLLECTION
 from lingban_supervision.groups.domain import Group
 from lingban_supervision.groups.service import GROUPS_COLLECTION, GroupCommands
 from lingban_supervision.inspections.domain import Inspection
@@ -25,6 +31,12 @@ from lingban_supervision.projects.inspectable import MongoInspectableProjects
 from lingban_supervision.sampling.domain import Sample
 from lingban_supervision.sampling.service import SAMPLES_COLLECTION, SampleCommands
 from lingban_supervision.settings import SupervisionSettings
+from lingban_supervision.stationing.domain import Roster, StationedMonth
+from lingban_supervision.stationing.service import (
+    ROSTERS_COLLECTION,
+    STATIONED_MONTHS_COLLECTION,
+    RosterCommands,
+)
 from lingban_supervision.store import MongoStore
 from lingban_supervision.visits.domain import Visit
 from lingban_supervision.visits.service import VISITS_COLLECTION, VisitCommands
@@ -35,6 +47,12 @@ OUTBOX_COLLECTIONS = (
     INSPECTIONS_COLLECTION,
     PROBLEMS_COLLECTION,
     VISITS_COLLECTION,
+    MEETINGS_COLLECTION,
+    TASKS_COLLECTION,
+    ROSTERS_COLLECTION,
+    STATIONED_MONTHS_COLLECTION,
+    ASSESSMENTS_COLLECTION,
+    MODEL_CASES_COLLECTION,
 )
 
 
@@ -50,6 +68,7 @@ class Commands:
         problems = MongoStore(db, PROBLEMS_COLLECTION, Problem)
         inspectable = MongoInspectableProjects(db)
         self.groups = GroupCommands(groups, tree, clock)
+        self.assessments, self.model_cases = assessment_commands(db, tree, clock)
         self.samples = SampleCommands(samples, groups, inspections, inspectable, clock)
         self.inspections = InspectionCommands(
             inspections,
@@ -80,6 +99,14 @@ class Commands:
             settings.problem_categories,
             files=FileStore(db),
             max_record_bytes=settings.file_max_record_bytes,
+            rosters=MongoStore(db, ROSTERS_COLLECTION, Roster),
+        )
+        self.rosters = RosterCommands(
+            MongoStore(db, ROSTERS_COLLECTION, Roster),
+            MongoStore(db, STATIONED_MONTHS_COLLECTION, StationedMonth),
+            tree,
+            clock,
+            settings.residence_min_days_per_month,
         )
 
 

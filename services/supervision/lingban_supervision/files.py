@@ -19,6 +19,8 @@ from lingban_kit.files.routes import files_router
 from lingban_kit.files.store import StoredFile
 from lingban_kit.runtime import ServiceRuntime
 from lingban_supervision.deps import Commands
+from lingban_supervision.dispatch.access import can_read_task
+from lingban_supervision.dispatch.service import dispatch_commands
 from lingban_supervision.settings import SupervisionSettings
 
 
@@ -36,7 +38,13 @@ async def can_read(request: Request, principal: Principal, stored: StoredFile) -
     if problem is not None:
         return principal.can_see(problem.unit_code)
     visit = await commands.visits.store.get(stored.record_id)
-    return visit is not None and principal.can_see(visit.unit_code)
+    if visit is not None:
+        return principal.can_see(visit.unit_code)
+    # A task's report papers (交办反馈): readable where the task is (its unit, its assigner).
+    task = await dispatch_commands(
+        runtime.db, settings, request.app.state.clock, default_tree()
+    ).tasks.get(stored.record_id)
+    return task is not None and can_read_task(principal, task)
 
 
 router = files_router(can_read)

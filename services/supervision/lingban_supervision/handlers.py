@@ -7,6 +7,7 @@ from lingban_contracts import Envelope
 from lingban_contracts.divisions import default_tree
 from lingban_contracts.events import supervision as sev
 from lingban_contracts.registry import event_type
+from lingban_kit import divisions
 from lingban_kit.clock import Clock
 from lingban_kit.consumer import HandlerTable
 from lingban_kit.mongo import Database
@@ -30,4 +31,8 @@ def handlers(db: Database) -> HandlerTable:
     async def on_visit_logged(event: Envelope) -> None:
         await visits.register_problems(event)
 
-    return {**project_handlers(db), event_type(sev.VisitLogged): on_visit_logged}
+    return {
+        **project_handlers(db),
+        event_type(sev.VisitLogged): on_visit_logged,
+        **divisions.handlers(db),
+    }

@@ -18,6 +18,8 @@ from lingban_kit.mongo import Database
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG
 from lingban_kit.regions import REGION_PATH, region_path
 from lingban_kit.runtime import ServiceRuntime
+from lingban_supervision.assessment.service import MODEL_CASES_COLLECTION
+from lingban_supervision.dispatch.service import DISPATCH_INDEXES
 from lingban_supervision.groups.domain import Group
 from lingban_supervision.groups.service import GROUPS_COLLECTION
 from lingban_supervision.inspections.domain import RECTIFICATION_OPEN, Inspection
@@ -25,6 +27,7 @@ from lingban_supervision.inspections.service import INSPECTIONS_COLLECTION
 from lingban_supervision.problems.domain import Problem
 from lingban_supervision.problems.service import PROBLEMS_COLLECTION
 from lingban_supervision.projects.inspectable import INSPECTABLE
+from lingban_supervision.stationing.service import ROSTERS_COLLECTION
 from lingban_supervision.store import MongoStore
 from lingban_supervision.visits.domain import Visit
 from lingban_supervision.visits.service import VISITS_COLLECTION
@@ -62,8 +65,15 @@ INDEXES: dict[str, list[Key]] = {
         ]
     ],
     VISITS_COLLECTION: [[(REGION_PATH, ASCENDING), ("month", ASCENDING)]],
+    # the model-case library (`assessment.service.ModelCaseCommands.search`)
+    MODEL_CASES_COLLECTION: [[(REGION_PATH, ASCENDING), ("year", ASCENDING)]],
     # the draw's pool (`pool_filter`)
     INSPECTABLE: [[(REGION_PATH, ASCENDING), ("year", ASCENDING), ("inspectable", ASCENDING)]],
+    # dispatch meetings and assigned tasks (`dispatch/service.py`)
+    **DISPATCH_INDEXES,
+    # the rosters of a region and year (`stationing/service.py` `RosterCommands.list`);
+    # stationed months are read by `_id` only
+    ROSTERS_COLLECTION: [[(REGION_PATH, ASCENDING), ("year", ASCENDING)]],
 }
 # Indexes of earlier versions that no query can use any more (a range, a regex).
 REPLACED: dict[str, tuple[str, ...]] = {

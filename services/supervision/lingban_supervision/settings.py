@@ -32,3 +32,6 @@ class SupervisionSettings(ServiceSettings):
     problem_categories: tuple[str, ...] = DEFAULT_PROBLEM_CATEGORIES
     # How often the periodic checks (overdue rectifications) run.
     checks_interval_seconds: float = Field(default=3600, gt=0)
+    # Days a stationed township leader must reside in the village each month (住村;
+    # see docs/stationing.md: the source report states 3 working days a *week*).
+    residence_min_days_per_month: int = Field(default=3, ge=0, le=31)

@@ -52,6 +52,7 @@ from devstack.demo_api import (
 )
 from devstack.progress import Progress
 from lingban_contracts.divisions import DivisionTree, Level, Unit, default_tree
+from lingban_contracts.statuses import ProjectKind
 from lingban_kit.auth import DEV_JWT_SECRET, Role
 
 __all__ = ["YEAR", "Api", "DemoError", "PartResult", "seed"]
@@ -386,7 +387,13 @@ def missing_work(
     silent = silent_units(tree)
     by_unit: dict[str, Project] = {}
     duplicates: list[Project] = []
-    for project in sorted(projects, key=lambda p: (p["created_at"], p["id"])):
+    # Each unit's 书记项目; its 书记领办事项 are another part's (demo_project_kinds).
+    secretary_projects = [
+        p
+        for p in projects
+        if p.get("kind", ProjectKind.SECRETARY_PROJECT) == ProjectKind.SECRETARY_PROJECT
+    ]
+    for project in sorted(secretary_projects, key=lambda p: (p["created_at"], p["id"])):
         if project["unit_code"] in by_unit:
             duplicates.append(project)
         else:
@@ -595,7 +602,15 @@ def seed(
     part (which reads what they applied).
     """
     # After the projects: supervision draws from them, notifications remind about both.
-    from devstack import demo_events, demo_notifications, demo_supervision
+    from devstack import (
+        demo_assessment,
+        demo_dispatch,
+        demo_events,
+        demo_notifications,
+        demo_project_kinds,
+        demo_stationing,
+        demo_supervision,
+    )
 
     today = today or date.today()
     tree = default_tree()
@@ -606,11 +621,20 @@ def seed(
     results.append(result)
     checks_api = Api(service_urls["projects"], secret, "daily checks", stats=stats)
     results.append(run_daily_checks(checks_api, tree, projects, today))
+    # 书记领办事项 beside the 书记项目: an objection, a change, a lagging stage.
+    kinds_api = Api(service_urls["projects"], secret, "project kinds", stats=stats)
+    results.append(demo_project_kinds.load_items(kinds_api, tree, today))
     in_execution = sum(
         1 for p in projects if p["status"] in ("in_execution", "completion_requested")
     )
     supervision_api = Api(service_urls["supervision"], secret, "supervision", stats=stats)
     results.append(demo_supervision.load_supervision(supervision_api, tree, today, in_execution))
+    # Monthly dispatch meetings and the tasks they assigned (调度与交办).
+    dispatch_api = Api(service_urls["supervision"], secret, "dispatch", stats=stats)
+    results.append(demo_dispatch.load(dispatch_api, tree, today))
+    # Stationed-contact rosters, plans, residence days, leave and household visits (驻点).
+    stationing_api = Api(service_urls["supervision"], secret, "stationing", stats=stats)
+    results.append(demo_stationing.load(stationing_api, tree, today))
     notifications = service_urls["notifications"]
     results.append(
         demo_notifications.load_contacts(Api(notifications, secret, "contacts", stats=stats), tree)
@@ -619,6 +643,10 @@ def seed(
     caused = any(r.added for r in results if r.part != "contacts")
     if kafka_bootstrap_servers:
         results.append(demo_events.wait_applied(kafka_bootstrap_servers, wait=caused))
+    # The year-end assessment (考核) of the evaluated projects, and two model cases: after
+    # the wait, since it reads the ratings supervision took from the project events.
+    assessment_api = Api(service_urls["supervision"], secret, "assessment", stats=stats)
+    results.append(demo_assessment.load(assessment_api, tree, today, projects))
     notices = Api(notifications, secret, "notifications", stats=stats)
     results.append(demo_notifications.tick(notices, tree, due=any(r.added for r in results)))
     if os.environ.get("DEVSTACK_DEMO_STATS"):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lingban_contracts.attachments import Attachment as Attachment
 from lingban_contracts.base import EventData
 from lingban_contracts.regions import RegionCode
+from lingban_contracts.statuses import ProjectKind
 from lingban_contracts.topics import PROJECTS
 
 TOPIC = PROJECTS
@@ -49,6 +50,52 @@ class ReviewScores(_Part):
     effectiveness: int = Field(ge=0, le=100, description="实效性 of the expected result")
 
 
+class ReviewCriterion(enum.StrEnum):
+    """The review principle 切口小、有难度、示范强、能完成, one judgement each."""
+
+    SMALL_CUT = "small_cut"  # 切口小
+    REAL_DIFFICULTY = "real_difficulty"  # 有难度
+    STRONG_EXAMPLE = "strong_example"  # 示范强
+    CAN_FINISH = "can_finish"  # 能完成
+
+
+REVIEW_CRITERION_ZH: dict[ReviewCriterion, str] = {
+    ReviewCriterion.SMALL_CUT: "切口小",
+    ReviewCriterion.REAL_DIFFICULTY: "有难度",
+    ReviewCriterion.STRONG_EXAMPLE: "示范强",
+    ReviewCriterion.CAN_FINISH: "能完成",
+}
+
+
+class CriterionJudgement(_Part):
+    """Whether the declaration meets one review criterion, with an optional comment."""
+
+    criterion: ReviewCriterion
+    met: bool
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class ChangeKind(enum.StrEnum):
+    """What a mid-year request asks of an approved project (变更 / 撤销)."""
+
+    CHANGE = "change"  # 变更: some fields of the plan
+    WITHDRAWAL = "withdrawal"  # 撤销: end the project
+
+
+class PlanChanges(_Part):
+    """The fields a change request (变更) replaces; the ones left out stay as they are."""
+
+    title: str | None = None
+    expected_goals: str | None = None
+    evaluation_criteria: str | None = None
+    lead_secretary: str | None = None
+    task_force: list[str] | None = None
+    deadline: date | None = None
+    stage_tasks: list[StageTask] | None = Field(
+        default=None, description="The whole new plan; months already past stay as they were"
+    )
+
+
 class StageStatus(enum.StrEnum):
     DONE = "done"
     PARTLY = "partly"
@@ -73,6 +120,10 @@ class DeclarationForm(_Part):
 
     title: str
     category: str
+    kind: ProjectKind = Field(
+        default=ProjectKind.SECRETARY_PROJECT,
+        description="书记项目 or 书记领办事项 (absent before kinds existed: a secretary project)",
+    )
     problem: str = Field(description="The difficulty it addresses (难点、堵点、痛点).")
     expected_goals: str
     evaluation_criteria: str
@@ -93,6 +144,10 @@ class ProjectDeclared(ProjectEvent):
 
     title: str
     category: str
+    kind: ProjectKind = Field(
+        default=ProjectKind.SECRETARY_PROJECT,
+        description="书记项目 or 书记领办事项 (absent before kinds existed: a secretary project)",
+    )
     problem: str = Field(description="The difficulty it addresses (难点、堵点、痛点).")
     expected_goals: str
     evaluation_criteria: str
@@ -128,12 +183,18 @@ class ProjectReturned(ProjectEvent):
     revision: int
     scores: ReviewScores
     reasons: list[str] = Field(min_length=1)
+    criteria: list[CriterionJudgement] = Field(
+        default_factory=list, description="切口小、有难度、示范强、能完成, as judged (may be empty)"
+    )
 
 
 class ProjectApproved(ProjectEvent):
     revision: int
     scores: ReviewScores
     comment: str | None = None
+    criteria: list[CriterionJudgement] = Field(
+        default_factory=list, description="切口小、有难度、示范强、能完成, as judged (may be empty)"
+    )
 
 
 class ProjectFiled(ProjectEvent):
@@ -147,6 +208,30 @@ class ProjectAnnounced(ProjectEvent):
 
     starts_on: date
     ends_on: date
+
+
+class ObjectionRaised(ProjectEvent):
+    """Someone objected to the announced project (公示异议); it blocks execution until resolved."""
+
+    objection_id: str
+    text: str
+    received_offline: bool = Field(
+        description="Recorded by the organisation department from a letter, call or visit"
+    )
+
+
+class ObjectionUpheld(ProjectEvent):
+    """The reviewing level upheld an objection: the project goes back for re-declaration."""
+
+    objection_id: str
+    reason: str
+
+
+class ObjectionDismissed(ProjectEvent):
+    """The reviewing level dismissed an objection with a reason; the announcement goes on."""
+
+    objection_id: str
+    reason: str
 
 
 class ProjectExecutionStarted(ProjectEvent):
@@ -203,6 +288,44 @@ class CompletionRejected(ProjectEvent):
     reasons: list[str] = Field(min_length=1)
 
 
+class ChangeRequested(ProjectEvent):
+    """The unit asked the level above to change (变更) or withdraw (撤销) its approved project."""
+
+    request_id: str
+    kind: ChangeKind
+    reason: str
+    changes: PlanChanges | None = Field(default=None, description="For a change: what changes")
+
+
+class ChangeRejected(ProjectEvent):
+    """The level above turned the change or withdrawal request down; nothing changes."""
+
+    request_id: str
+    kind: ChangeKind
+    reasons: list[str] = Field(min_length=1)
+
+
+class ChangeApproved(ProjectEvent):
+    """The level above approved a change: `form` is the declaration as it now stands."""
+
+    request_id: str
+    revision: int = Field(ge=2)
+    changed_fields: list[str] = Field(description="Names of the declaration fields that changed")
+    removed_months: list[str] = Field(
+        default_factory=list, description="Stage months the plan no longer has (YYYY-MM)"
+    )
+    form: DeclarationForm
+    comment: str | None = None
+
+
+class ProjectWithdrawn(ProjectEvent):
+    """The level above approved the withdrawal (撤销): the project ends here (terminal)."""
+
+    request_id: str
+    reason: str
+    comment: str | None = None
+
+
 class ProjectEvaluated(ProjectEvent):
     """Year-end evaluation (年底评): the three questions, a rating, maybe a model case."""
 
@@ -248,6 +371,21 @@ EVENTS: tuple[tuple[str, type[EventData], str], ...] = (
         "The project is publicly announced for a period (公示).",
     ),
     (
+        "lingban.projects.objection-raised.v1",
+        ObjectionRaised,
+        "An objection to an announced project was recorded (公示异议).",
+    ),
+    (
+        "lingban.projects.objection-upheld.v1",
+        ObjectionUpheld,
+        "An objection was upheld: the project goes back for re-declaration.",
+    ),
+    (
+        "lingban.projects.objection-dismissed.v1",
+        ObjectionDismissed,
+        "An objection was dismissed with a reason.",
+    ),
+    (
         "lingban.projects.project-execution-started.v1",
         ProjectExecutionStarted,
         "The announcement period ended; the project is in execution.",
@@ -286,6 +424,26 @@ EVENTS: tuple[tuple[str, type[EventData], str], ...] = (
         "lingban.projects.completion-rejected.v1",
         CompletionRejected,
         "The level above sent the completion back with reasons.",
+    ),
+    (
+        "lingban.projects.change-requested.v1",
+        ChangeRequested,
+        "The unit requested a change (变更) or withdrawal (撤销) of its approved project.",
+    ),
+    (
+        "lingban.projects.change-rejected.v1",
+        ChangeRejected,
+        "The level above rejected a change or withdrawal request.",
+    ),
+    (
+        "lingban.projects.change-approved.v1",
+        ChangeApproved,
+        "The level above approved a change; the declaration now stands as given.",
+    ),
+    (
+        "lingban.projects.project-withdrawn.v1",
+        ProjectWithdrawn,
+        "The level above approved the withdrawal; the project ends (已撤销).",
     ),
     (
         "lingban.projects.project-evaluated.v1",

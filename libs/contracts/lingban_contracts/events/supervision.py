@@ -105,6 +105,7 @@ class HouseholdKind(enum.StrEnum):
 class VisitorRole(enum.StrEnum):
     LEADER = "leader"  # 驻点领导
     TEAM = "team"  # 驻点工作队
+    VILLAGE_STAFF = "village_staff"  # 村（社区）干部, logging in their own village
 
 
 # ---- parts -------------------------------------------------------------------
@@ -112,6 +113,12 @@ class GroupMember(_Part):
     name: str = Field(min_length=1, max_length=100)
     department: str = Field(min_length=1, max_length=100, description="抽调单位 (department)")
     leader: bool = Field(default=False, description="组长")
+    user_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The member's sign-in account: reminders of the group's inspections "
+        "reach this account's inbox",
+    )
 
 
 class ChecklistScore(_Part):
@@ -173,6 +180,13 @@ class VisitedHousehold(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     kind: HouseholdKind
+    ref: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{20}$",
+        description="A pseudonymous key of the household, the same on every visit of the "
+        "year (a keyed hash of the village and label; null without a label or a roster), "
+        "so the households covered can be counted without naming any",
+    )
 
 
 # ---- groups ------------------------------------------------------------------
@@ -266,6 +280,9 @@ class InspectionPlanned(InspectionEvent):
     method: InspectionMethod
     announced: bool
     on_site: bool = Field(description="Counts towards the ≥ 2 on-site inspections a month")
+    days: int = Field(
+        default=1, ge=1, le=31, description="Planned length: an inspection lasts ≥ 1 day"
+    )
     sample_id: str | None = None
     unit_code: RegionCode | None
     township_code: RegionCode | None
@@ -282,7 +299,8 @@ class InspectionRecorded(InspectionEvent):
     method: InspectionMethod
     announced: bool
     on_site: bool
-    inspected_on: date
+    inspected_on: date = Field(description="The first day on site")
+    days: int = Field(default=1, ge=1, le=31, description="Days spent on site (≥ 1)")
     checklist: list[ChecklistScore]
     team_absent: bool = Field(description="专班不在岗: all points lost at once")
     max_score: int
@@ -428,6 +446,15 @@ class VisitLogged(EventData):
     notes: str | None = None
     attachments: list[Attachment] = Field(
         default_factory=list, description="Photos and records of the visit (走访记录)"
+    )
+    # Stationed contact (events/stationing.py); null on visits logged before rosters.
+    person_id: str | None = Field(
+        default=None, description="The stationed person of the roster who visited"
+    )
+    position: str | None = Field(
+        default=None,
+        description="Their position (`StationedPosition`): secretaries' and "
+        "mayors' figures are given apart",
     )
 
 

@@ -26,17 +26,20 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from lingban_contracts.divisions import DivisionTree, default_tree
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.clock import Clock
 from lingban_notifications.delivery.channels import ChannelSender, DeliveryError, compose
 from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.directory.repository import Directory
+from lingban_notifications.directory.role_inbox import role_inbox
 from lingban_notifications.metrics import DELIVERIES
 from lingban_notifications.notifications.domain import Notification, Retry
 from lingban_notifications.notifications.repository import NotificationRepository
+from lingban_notifications.subjects.inspections import delivered_as, is_member_inbox
 
 log = logging.getLogger(__name__)
 Outcome = Callable[[Notification], None]
@@ -69,6 +72,8 @@ class Dispatcher:
     holder: str
     hold: timedelta = timedelta(minutes=2)
     batch_size: int = 200
+    # For notices to a unit's role inbox (directory/role_inbox.py): no contact entry.
+    tree: DivisionTree = field(default_factory=default_tree)
 
     async def run_once(self) -> int:
         """One pass over what is due now; returns how many notifications it handled."""
@@ -82,7 +87,7 @@ class Dispatcher:
         early: dict[str, list[Outcome]] = {n.id: [] for n, _ in claimed}
         groups: dict[tuple[str, Channel], list[str]] = {}
         for n, _ in claimed:
-            recipient = contacts.get(n.recipient_id)
+            recipient = contacts.get(n.recipient_id) or self._stand_in(n)
             for channel in n.due_channels(now):
                 sender = self.senders.get(channel)
                 if sender is None or not sender.configured:
@@ -115,7 +120,9 @@ class Dispatcher:
         for number, ((_, channel), ids) in enumerate(groups.items()):
             if number and time.monotonic() - started >= budget:
                 break  # the rest go back unclaimed, for the next pass
-            recipient = contacts[state[ids[0]].n.recipient_id]
+            first = state[ids[0]].n
+            recipient = contacts.get(first.recipient_id) or self._stand_in(first)
+            assert recipient is not None  # grouped above only with a recipient
             outcome = await self._send(channel, recipient, [state[i].n for i in ids])
             for i in ids:
                 state[i].groups_left -= 1
@@ -125,6 +132,13 @@ class Dispatcher:
                 item.groups_left = 0
                 await self._record(item, [])
         return len(claimed)
+
+    def _stand_in(self, n: Notification) -> Recipient | None:
+        """An inbox-only recipient for a notice to no directory entry: a unit's role
+        inbox (directory/role_inbox.py) or a group member's own (subjects/inspections.py)."""
+        if is_member_inbox(n.recipient_id):
+            return delivered_as(n.recipient_id, n.recipient_name, n.unit_code)
+        return role_inbox(n.recipient_id, self.tree)
 
     async def _send(
         self, channel: Channel, recipient: Recipient, items: list[Notification]

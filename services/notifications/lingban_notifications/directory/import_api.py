@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, UploadFile
@@ -17,60 +17,25 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from lingban_kit.deps import PrincipalDep
-from lingban_kit.errors import FieldProblem, ValidationFailed
+from lingban_kit.errors import ValidationFailed
+from lingban_kit.sheets import XLSX, ImportRefusedOut, refused_error
 from lingban_notifications.deps import DirectoryDep, WiringDep
 from lingban_notifications.directory.access import EDITORS
 from lingban_notifications.directory.importing import check_rows
-from lingban_notifications.directory.sheet import Refusal, SheetUnreadable, read_rows, template
+from lingban_notifications.directory.sheet import SheetUnreadable, read_rows, template
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 log = logging.getLogger(__name__)
 
 IMPORT_PATH = "/v1/contacts/import"
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_NAME = "联系人导入模板.xlsx"
-
-
-class RefusedRow(BaseModel):
-    row: int = Field(description="Row number in the sheet (the headers are row 1)")
-    column: str | None = Field(description="The column at fault (its Chinese header)")
-    message: str
-    message_en: str
 
 
 class ContactImportOut(BaseModel):
     rows: int = Field(ge=0, description="Contacts read from the sheet")
     created: int = Field(ge=0)
     replaced: int = Field(ge=0)
-
-
-class ImportRefusedOut(BaseModel):
-    """The 422 body when any row is refused (then nothing was stored)."""
-
-    error: dict[str, Any] = Field(
-        description="code `validation_failed`, message, details, `imported: 0` and `refused` "
-        "(a list of RefusedRow)"
-    )
-
-
-def _refused(refusals: list[Refusal]) -> ValidationFailed:
-    rows = sorted({r.row for r in refusals})
-    shown = "、".join(str(n) for n in rows[:20]) + ("…" if len(rows) > 20 else "")
-    return ValidationFailed(
-        message=f"第 {shown} 行有误，未导入任何联系人",
-        message_en=f"Rows {', '.join(map(str, rows[:20]))} are refused: nothing was imported",
-        details=[
-            FieldProblem(
-                f"第{r.row}行" + (f"·{r.column}" if r.column else ""), r.message, r.message_en
-            )
-            for r in refusals
-        ],
-        extra={
-            "imported": 0,
-            "refused": [RefusedRow(**r.__dict__).model_dump() for r in refusals],
-        },
-    )
 
 
 @router.get(
@@ -109,17 +74,13 @@ async def import_contacts(
     try:
         rows, unreadable = await asyncio.to_thread(read_rows, file.file)
     except SheetUnreadable as error:
-        raise ValidationFailed(
-            message=error.message,
-            message_en=error.message_en,
-            details=[FieldProblem("file", error.message, error.message_en)],
-        ) from None
+        raise error.as_error() from None
     if not rows and not unreadable:
         raise ValidationFailed(message="表格中没有联系人", message_en="The sheet has no contacts")
     checked = await check_rows(principal, rows, directory, wiring)
     refused = sorted([*unreadable, *checked.refused], key=lambda r: r.row)
     if refused:
-        raise _refused(refused)
+        raise refused_error(refused, "未导入任何联系人")
     await directory.put(checked.recipients)
     for r in checked.recipients:
         log.info(

@@ -9,18 +9,17 @@ the unit-bound kinds (secretary, township staff, task force) from the unit.
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
 from typing import IO, Any
 
-from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
-
 from lingban_contracts.events.notifications import Channel
+from lingban_kit.sheets import HEADER_ROW as HEADER_ROW
+from lingban_kit.sheets import Refusal as Refusal
+from lingban_kit.sheets import SheetColumn, read_cells
+from lingban_kit.sheets import SheetUnreadable as SheetUnreadable
+from lingban_kit.sheets import template as sheet_template
 from lingban_notifications.directory.domain import (
     RecipientKind,
     WebhookFlavor,
@@ -58,15 +57,6 @@ UNIT_IDS = {
 }
 
 
-@dataclass(frozen=True)
-class SheetColumn:
-    header: str
-    field: str  # the Recipient field (dotted for the webhook and quiet hours)
-    width: float
-    note: str
-    required: bool = False
-
-
 COLUMNS: tuple[SheetColumn, ...] = (
     SheetColumn(
         "联系人编号", "id", 34, "如 secretary:340881100201；书记、党建办、专班可留空，按单位生成"
@@ -88,65 +78,14 @@ COLUMNS: tuple[SheetColumn, ...] = (
     SheetColumn("不接收的提醒规则", "muted_rules", 24, "规则编号，如 weekly-report"),
 )
 BY_FIELD = {c.field: c for c in COLUMNS}
-# The row headers are on; data starts below.
-HEADER_ROW = 1
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a row was refused: its number in the sheet, the column, the message."""
-
-    row: int
-    column: str | None
-    message: str
-    message_en: str
-
-
-class SheetUnreadable(Exception):
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message = message
-        self.message_en = message_en
 
 
 def template() -> bytes:
     """The empty sheet with its headers, and a sheet explaining each column."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET_NAME
-    sheet.append([c.header for c in COLUMNS])
-    for index, col in enumerate(COLUMNS, start=1):
-        sheet.cell(row=1, column=index).font = Font(
-            bold=True, color="C00000" if col.required else None
-        )
-        sheet.column_dimensions[get_column_letter(index)].width = col.width
-    sheet.freeze_panes = "A2"
-    notes = book.create_sheet("填写说明")
-    notes.append(["列名", "是否必填", "说明"])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    for col in COLUMNS:
-        notes.append([col.header, "必填" if col.required else "选填", col.note])
-    notes.column_dimensions["A"].width = 18
-    notes.column_dimensions["C"].width = 70
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheet_template(SHEET_NAME, COLUMNS)
 
 
 # ---- reading ------------------------------------------------------------------------
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a code or phone number Excel stored as a number
-    if isinstance(value, datetime):
-        value = value.time()
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    return str(value).strip()
-
-
 def _items(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,，、;；\n]", text) if part.strip()]
 
@@ -168,23 +107,6 @@ def _choice(labels: dict[Any, str], header: str) -> Callable[[str], str]:
 _KIND = _choice(KIND_ZH, "类型")
 _CHANNEL = _choice(CHANNEL_ZH, "接收渠道")
 _FLAVOR = _choice(FLAVOR_ZH, "机器人类型")
-
-
-def _headers(row: tuple[Any, ...]) -> dict[int, SheetColumn]:
-    """Column index -> the column it holds; unknown headers are left out."""
-    by_name = {c.header: c for c in COLUMNS} | {c.field: c for c in COLUMNS}
-    found: dict[int, SheetColumn] = {}
-    for index, value in enumerate(row):
-        col = by_name.get(_text(value))
-        if col is not None:
-            found[index] = col
-    missing = [c.header for c in COLUMNS if c.required and c not in found.values()]
-    if missing:
-        raise SheetUnreadable(
-            f"第 1 行缺少必填列：{'、'.join(missing)}（请使用导入模板）",
-            f"Row 1 lacks the required columns: {', '.join(missing)} (use the template)",
-        )
-    return found
 
 
 def _body(cells: dict[str, str]) -> dict[str, Any]:
@@ -227,35 +149,12 @@ class SheetRow:
 
 def read_rows(file: IO[bytes]) -> tuple[list[SheetRow], list[Refusal]]:
     """The sheet's non-empty rows as bodies, and the rows whose cells could not be read."""
-    try:
-        book = load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises zip, XML and its own errors for a bad file
-        raise SheetUnreadable(
-            "不是有效的 Excel 文件（.xlsx），请使用导入模板",
-            "Not a valid Excel (.xlsx) file: use the import template",
-        ) from None
-    try:
-        sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
-        rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise SheetUnreadable("表格是空的", "The sheet is empty")
-        columns = _headers(header)
-        found: list[SheetRow] = []
-        refused: list[Refusal] = []
-        for number, row in enumerate(rows, start=HEADER_ROW + 1):
-            cells = {col.field: _text(row[i]) for i, col in columns.items() if i < len(row)}
-            if not any(cells.values()):
-                continue  # a blank row
-            if len(found) + len(refused) >= MAX_ROWS:
-                raise SheetUnreadable(
-                    f"一次最多导入 {MAX_ROWS} 行", f"At most {MAX_ROWS} rows per import"
-                )
-            try:
-                found.append(SheetRow(number, _body(cells)))
-            except ValueError as error:
-                field, message, message_en = error.args
-                refused.append(Refusal(number, BY_FIELD[field].header, message, message_en))
-        return found, refused
-    finally:
-        book.close()
+    found: list[SheetRow] = []
+    refused: list[Refusal] = []
+    for number, cells in read_cells(file, SHEET_NAME, COLUMNS, MAX_ROWS):
+        try:
+            found.append(SheetRow(number, _body(cells)))
+        except ValueError as error:
+            field, message, message_en = error.args
+            refused.append(Refusal(number, BY_FIELD[field].header, message, message_en))
+    return found, refused

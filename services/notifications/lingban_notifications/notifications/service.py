@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lingban_contracts.divisions import default_tree
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.auth import Principal, Role
 from lingban_kit.clock import Clock
 from lingban_kit.unit_of_work import RelayWaker, RetryingUnitOfWork, no_relay
 from lingban_notifications.directory.repository import Directory
+from lingban_notifications.directory.role_inbox import role_inbox, role_inbox_ids
 from lingban_notifications.notifications.domain import Notification
 from lingban_notifications.notifications.repository import NotificationRepository
+from lingban_notifications.subjects.inspections import member_inbox_of
 
 OPERATOR_ROLES = (Role.CITY_ORG,)
 
@@ -27,7 +30,20 @@ class InboxCommands:
         return RetryingUnitOfWork(self.repo, self.wake_relay, noun="通知", noun_en="notification")
 
     async def mine(self, principal: Principal) -> list[str]:
-        return await self.directory.readable_ids(principal)
+        ids = await self.directory.readable_ids(principal)
+        # The user's own inbox as a supervision-group member (subjects/inspections.py).
+        ids.append(member_inbox_of(principal))
+        # The role inboxes of the user's own unit that have no directory entry.
+        for candidate in role_inbox_ids(principal.region_code):
+            fallback = role_inbox(candidate, default_tree())
+            if (
+                candidate not in ids
+                and fallback is not None
+                and fallback.readable_by(principal)
+                and await self.directory.get(candidate) is None
+            ):
+                ids.append(candidate)
+        return ids
 
     async def list(
         self, principal: Principal, *, unread_only: bool, limit: int, offset: int

@@ -28,6 +28,8 @@ class Kind(enum.StrEnum):
     REVIEW_WAITING = "review_waiting"  # submitted beyond N days: remind the reviewer
     EVENT_NOTICE = "event_notice"  # returned, rejected, inspection failed …
     ACKNOWLEDGEMENT_ESCALATION = "acknowledgement_escalation"  # not signed (签收) in time
+    STATIONED_DAY = "stationed_day"  # the day before a stationed day (驻点日), subjects/rosters.py
+    RESIDENCE_AT_RISK = "residence_at_risk"  # leaders short of the monthly residence days (住村)
 
 
 class Audience(enum.StrEnum):
@@ -39,6 +41,8 @@ class Audience(enum.StrEnum):
     MEMBER_DEPARTMENTS = "member_departments"  # the city's member departments (成员单位)
     PARENT_SECRETARY = "parent_secretary"  # the secretary of the level above
     REVIEWER = "reviewer"  # the secretary of the reviewing unit
+    GROUP_MEMBERS = "group_members"  # a supervision group's members with an account
+    STATIONED_PERSON = "stationed_person"  # the roster's stationed person (their directory contact)
 
 
 class _Strict(BaseModel):
@@ -81,6 +85,8 @@ KIND_VARS: dict[Kind, frozenset[str]] = {
     Kind.ACKNOWLEDGEMENT_ESCALATION: frozenset(
         {"original_title", "original_recipient", "sent_at", "hours"}
     ),
+    Kind.STATIONED_DAY: frozenset({"person_name", "position", "stationed_on", "weekday"}),
+    Kind.RESIDENCE_AT_RISK: frozenset({"month", "items", "count"}),
 }
 
 _REQUIRED: dict[Kind, tuple[str, ...]] = {
@@ -92,6 +98,8 @@ _REQUIRED: dict[Kind, tuple[str, ...]] = {
     Kind.REVIEW_WAITING: ("waiting_days",),
     Kind.EVENT_NOTICE: ("event", "subject"),
     Kind.ACKNOWLEDGEMENT_ESCALATION: ("after_hours",),
+    Kind.STATIONED_DAY: (),
+    Kind.RESIDENCE_AT_RISK: ("days_before",),
 }
 
 
@@ -109,8 +117,10 @@ class Rule(_Strict):
     at: LocalTime = Field(default=time(9, 0), description="Local time (Asia/Shanghai) it fires")
     weekday: int | None = Field(default=None, ge=1, le=7, description="ISO weekday, 1 = Monday")
     card_level: Literal["township", "task_force", "member_department"] | None = None
-    target: Literal["stage", "rectification"] = Field(
-        default="stage", description="What a deadline rule watches: stage tasks or rectifications"
+    target: Literal["stage", "rectification", "task", "inspection"] = Field(
+        default="stage",
+        description="What a deadline rule watches: stage tasks, rectifications, assigned "
+        "tasks (交办事项), or planned inspections (to the group's members)",
     )
     days_before: list[int] = Field(default_factory=list)
     daily_while_overdue: bool = True

@@ -31,9 +31,17 @@ from lingban_notifications.directory.domain import (
     task_force_id,
     township_staff_id,
 )
+from lingban_notifications.directory.role_inbox import role_inbox
 from lingban_notifications.notifications.domain import dedupe_key
 from lingban_notifications.rules.model import Audience, Kind, Rule, RuleSet
 from lingban_notifications.scheduling.workdays import WorkingCalendar
+from lingban_notifications.subjects.inspections import InspectionSubject, inspection_intents
+from lingban_notifications.subjects.rosters import (
+    StationingSubjects,
+    residence_risk_intents,
+    stationed_day_intents,
+)
+from lingban_notifications.subjects.tasks import TaskSubject, task_intents
 
 ACTIVE: tuple[str, ...] = PROJECT_LIVE_PLAN  # projects whose stage tasks are live
 CARD_ITEM_LIMIT = 60
@@ -192,7 +200,8 @@ class Evaluator:
                 )
         seen: dict[str, Recipient] = {}
         for i in ids:
-            r = self.directory.get(i)
+            # A unit without a directory entry still gets the notice, in its role inbox.
+            r = self.directory.get(i) or role_inbox(i, self.tree)
             if r is not None and i not in seen:
                 seen[i] = r
         return list(seen.values())
@@ -207,8 +216,14 @@ class Evaluator:
         now: datetime,
         subjects: Iterable[ProjectSubject],
         rectifications: Iterable[RectificationSubject] = (),
+        tasks: Iterable[TaskSubject] = (),
+        stationing: StationingSubjects | None = None,
+        inspections: Iterable[InspectionSubject] = (),
     ) -> list[Intent]:
         local = now.astimezone(LOCAL_ZONE)
+        planned = list(inspections)
+        stationed = stationing or StationingSubjects()
+        waiting_tasks = list(tasks)
         projects = list(subjects)
         open_rectifications = list(rectifications)
         intents: list[Intent] = []
@@ -226,10 +241,18 @@ class Evaluator:
             elif rule.kind in (Kind.DEADLINE_WARNING, Kind.ESCALATION):
                 if rule.target == "rectification":
                     intents += self._rectifications(rule, local.date(), open_rectifications)
+                elif rule.target == "task":
+                    intents += task_intents(self, rule, local.date(), waiting_tasks)
+                elif rule.target == "inspection":
+                    intents += inspection_intents(self, rule, local.date(), planned)
                 else:
                     intents += self._deadlines(rule, local.date(), projects)
             elif rule.kind is Kind.REVIEW_WAITING:
                 intents += self._review_waiting(rule, local.date(), projects)
+            elif rule.kind is Kind.STATIONED_DAY:
+                intents += stationed_day_intents(self, rule, local.date(), stationed)
+            elif rule.kind is Kind.RESIDENCE_AT_RISK:
+                intents += residence_risk_intents(self, rule, local.date(), stationed)
         return intents
 
     @staticmethod

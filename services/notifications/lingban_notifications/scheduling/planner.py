@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from lingban_contracts.events.notifications import Channel
-from lingban_notifications.metrics import CREATED
+from lingban_notifications.directory.role_inbox import RoleInbox
+from lingban_notifications.metrics import CREATED, UNLISTED
 from lingban_notifications.notifications.domain import Notification
 from lingban_notifications.notifications.repository import NotificationRepository
 from lingban_notifications.notifications.templates import render
 from lingban_notifications.scheduling.evaluate import Intent
 
 KNOWN_KEYS_LIMIT = 500_000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,5 +68,11 @@ class Planner:
             if await self.repo.add(n):
                 created.append(n)
                 CREATED.labels(rule.id).inc()
+                if isinstance(r, RoleInbox):
+                    UNLISTED.labels(rule.id).inc()
+                    log.warning(
+                        "notice sent to a role inbox: the unit has no directory entry",
+                        extra={"recipient": r.id, "unit_code": r.unit_code, "rule": rule.id},
+                    )
             self.known.add(intent.dedupe_key)
         return created

@@ -36,7 +36,10 @@ from lingban_notifications.scheduling.evaluate import (
 )
 from lingban_notifications.scheduling.notices import ack_escalation_intents
 from lingban_notifications.scheduling.planner import Planner
+from lingban_notifications.subjects.inspections import planned_inspections
 from lingban_notifications.subjects.rectifications import RECTIFICATIONS
+from lingban_notifications.subjects.rosters import stationing_subjects
+from lingban_notifications.subjects.tasks import waiting_tasks
 from lingban_notifications.subjects.tracking import SUBJECTS
 
 log = logging.getLogger(__name__)
@@ -74,7 +77,14 @@ class Scheduler:
         rules = await self.rules.current()
         evaluator = Evaluator(rules, self.tree, await self.directory.all())
         subjects, rectifications = await self.live_subjects()
-        intents = evaluator.evaluate(now, subjects, rectifications)
+        intents = evaluator.evaluate(
+            now,
+            subjects,
+            rectifications,
+            await waiting_tasks(self.db),
+            await stationing_subjects(self.db, now.astimezone(LOCAL_ZONE).date()),
+            await planned_inspections(self.db),
+        )
         created = await self.planner.create(intents, now)
         # Unsigned notices escalate on working days only: one left over a holiday
         # is escalated on the next working day (the query is "sent before").

@@ -57,6 +57,8 @@ STATUS_AFTER: dict[str, ProjectStatus] = {
     event_type(ev.CompletionAccepted): S.COMPLETED,
     event_type(ev.CompletionRejected): S.IN_EXECUTION,
     event_type(ev.ProjectEvaluated): S.EVALUATED,
+    event_type(ev.ObjectionUpheld): S.RETURNED,
+    event_type(ev.ProjectWithdrawn): S.WITHDRAWN,
 }
 
 
@@ -86,8 +88,24 @@ def _update(event: Envelope) -> dict[str, Any]:
         sets[f"stages.{d['month']}.completed"] = True
     elif t == event_type(ev.WeeklyReportSubmitted):
         return {"$set": sets, "$addToSet": {"weeks": d["week"]}}
+    elif t == event_type(ev.ChangeApproved):
+        return _changed_plan(ev.ChangeApproved.model_validate(d), sets)
     # Anything else (stage-overdue …) changes nothing here but the version.
     return {"$set": sets}
+
+
+def _changed_plan(change: ev.ChangeApproved, sets: dict[str, Any]) -> dict[str, Any]:
+    """An approved change (变更): the new plan's tasks per month, keeping what each month
+    was reported and completed; months the plan dropped are removed."""
+    whole = _declaration(change.form)
+    stages = whole.pop("stages")
+    sets |= whole
+    for month, stage in stages.items():
+        sets[f"stages.{month}.tasks"] = stage["tasks"]
+    update: dict[str, Any] = {"$set": sets}
+    if change.removed_months:
+        update["$unset"] = {f"stages.{m}": "" for m in change.removed_months}
+    return update
 
 
 async def ensure_subject_indexes(db: Database) -> None:

@@ -140,6 +140,42 @@ async def review(
     return _render(project, tree, response)
 
 
+@router.post(
+    "/{project_id}/objections",
+    status_code=status.HTTP_201_CREATED,
+    summary="Object to the announced project (公示异议); blocks execution until resolved",
+)
+async def raise_objection(
+    project_id: str,
+    body: s.ObjectionIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    project = await commands.raise_objection(principal, project_id, version, body)
+    return _render(project, tree, response)
+
+
+@router.post(
+    "/{project_id}/objections/{objection_id}/resolution",
+    summary="Resolve an objection: uphold (back for re-declaration) or dismiss with a reason",
+)
+async def resolve_objection(
+    project_id: str,
+    objection_id: str,
+    body: s.ObjectionResolutionIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    project = await commands.resolve_objection(principal, project_id, objection_id, version, body)
+    return _render(project, tree, response)
+
+
 @router.post("/{project_id}/filing", summary="File the approved project (备案)")
 async def file(
     project_id: str,
@@ -208,6 +244,42 @@ async def weekly_report(
     response: Response,
 ) -> s.ProjectOut:
     project = await commands.weekly_report(principal, project_id, version, body)
+    return _render(project, tree, response)
+
+
+@router.post(
+    "/{project_id}/change-requests",
+    status_code=status.HTTP_201_CREATED,
+    summary="Request a mid-year change (变更) or withdrawal (撤销) of the approved project",
+)
+async def request_change(
+    project_id: str,
+    body: s.ChangeRequestIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    project = await commands.request_change(principal, project_id, version, body)
+    return _render(project, tree, response)
+
+
+@router.post(
+    "/{project_id}/change-requests/{request_id}/decision",
+    summary="Approve or reject a change or withdrawal request (the level above)",
+)
+async def decide_change(
+    project_id: str,
+    request_id: str,
+    body: s.ChangeDecisionIn,
+    principal: PrincipalDep,
+    commands: CommandsDep,
+    version: ExpectedVersionDep,
+    tree: TreeDep,
+    response: Response,
+) -> s.ProjectOut:
+    project = await commands.decide_change(principal, project_id, request_id, version, body)
     return _render(project, tree, response)
 
 

@@ -2,16 +2,40 @@
 
 draft ─submit→ submitted ─review→ approved ─file→ filed ─announce→ announced
   ↑                 └────→ returned ─revise→ draft
-announced ─(period over)→ in_execution ─request completion→ completion_requested
+  └──────────────────────── returned ←─uphold an objection── announced
+announced ─(period over, no open objection)→ in_execution ─request completion→ completion_requested
 completion_requested ─accept→ completed │ ─reject→ in_execution
 in_execution / completion_requested / completed ─evaluate→ evaluated
+approved / filed / announced / in_execution ─approve a withdrawal→ withdrawn (terminal)
+
+Beside the status, two kinds of open business:
+- objections (公示异议): anyone working in the jurisdiction (or the organisation
+  department, for one received offline) records one while the project is
+  announced; the reviewing level upholds it (the project goes back: returned)
+  or dismisses it with a reason. An open objection keeps the project in the
+  announcement step (execution neither starts by hand nor by the daily checks).
+- change and withdrawal requests (变更 / 撤销): from approval until completion
+  is requested the unit may ask, with a reason, to change fields of the plan or
+  to withdraw; one request at a time; the level above approves or rejects. An
+  approved change is a new revision of the declaration (months already past,
+  and months already reported, keep their stage tasks); an approved withdrawal
+  ends the project.
+
+Review (研判) judges the principle 切口小、有难度、示范强、能完成 criterion by
+criterion (all four or none): approval needs every judged criterion met; a
+return needs a reason or a criterion not met (which then reads as a reason).
+
+Lagging (滞后): a stage not struck off that was flagged overdue (its month
+passed without a report) or whose latest report says partly or blocked
+(`lingban_contracts.statuses.stage_lagging`, shared with reporting).
 
 Separation of duties: whoever declared, revised or submitted a project (its
 authors, read from the history's actors) may not review it, decide on its
-completion or evaluate it; nor may whoever asked for acceptance accept it. A
-secretary or staff member above who declares for a village is therefore fine,
-but then a colleague reviews. An announcement (公示) lasts at least
-`ANNOUNCEMENT_MIN_DAYS` calendar days.
+completion or evaluate it; nor may whoever asked for acceptance accept it,
+whoever raised an objection resolve it, or whoever requested a change or
+withdrawal decide on it. A secretary or staff member above who declares for a
+village is therefore fine, but then a colleague reviews. An announcement (公示)
+lasts at least `ANNOUNCEMENT_MIN_DAYS` calendar days.
 
 Every method checks its rule, changes the state, and records the event it
 causes; the repository stores both in one write.
@@ -29,19 +53,30 @@ from lingban_contracts import REGISTRY, Actor, Envelope, new_envelope
 from lingban_contracts.base import EventData
 from lingban_contracts.events import projects as ev
 from lingban_contracts.events.projects import (
+    REVIEW_CRITERION_ZH,
     Attachment,
+    ChangeKind,
+    CriterionJudgement,
+    PlanChanges,
     PreApprovalStep,
     Rating,
+    ReviewCriterion,
     ReviewScores,
     StageStatus,
     StageTask,
 )
-from lingban_contracts.statuses import PROJECT_STATUS_ZH, ProjectStatus
+from lingban_contracts.statuses import (
+    PROJECT_STATUS_ZH,
+    ProjectKind,
+    ProjectStatus,
+    stage_lagging,
+)
 from lingban_kit.errors import (
     Conflict,
     FieldProblem,
     Forbidden,
     InvalidTransition,
+    NotFound,
     ValidationFailed,
 )
 
@@ -63,6 +98,8 @@ COMPLETION_REQUEST_EVENT = REGISTRY.for_model(ev.CompletionRequested).type
 # The words are the contract's: reporting and notifications fold the same events.
 Status = ProjectStatus
 STATUS_ZH = PROJECT_STATUS_ZH
+# From approval until completion is requested, a change or withdrawal may be asked for.
+CHANGEABLE = (Status.APPROVED, Status.FILED, Status.ANNOUNCED, Status.IN_EXECUTION)
 
 
 def month_of(day: date) -> str:
@@ -106,6 +143,8 @@ class Declaration:
     pre_approval_steps: tuple[PreApprovalStep, ...] = ()
     # 责任书, pre-approval minutes and other papers of the declaration.
     attachments: tuple[Attachment, ...] = ()
+    # 书记项目 or 书记领办事项; stored projects from before kinds existed are the former.
+    kind: ProjectKind = ProjectKind.SECRETARY_PROJECT
 
     def fields(self) -> dict[str, Any]:
         """The form's fields by name (shallow), to build payloads and responses from."""
@@ -196,6 +235,8 @@ class Review:
     comment: str | None
     by: Actor
     at: datetime
+    # 切口小、有难度、示范强、能完成, criterion by criterion (empty: not judged one by one).
+    criteria: tuple[CriterionJudgement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -231,6 +272,15 @@ class Stage:
             return self.reports[-1].status.value
         return "overdue" if self.overdue_since else "pending"
 
+    @property
+    def lagging(self) -> bool:
+        """滞后, by the rule reporting uses too."""
+        return stage_lagging(
+            done=self.completed_on is not None,
+            flagged_overdue=self.overdue_since is not None,
+            last_report=self.reports[-1].status.value if self.reports else None,
+        )
+
 
 @dataclass(frozen=True)
 class WeeklyReport:
@@ -264,6 +314,46 @@ class Evaluation:
     at: datetime
 
 
+@dataclass
+class Objection:
+    """An objection raised during the announcement (公示异议) and how it was resolved."""
+
+    id: str
+    text: str
+    received_offline: bool
+    by: Actor
+    at: datetime
+    outcome: str | None = None  # upheld | dismissed; None while open
+    reason: str | None = None
+    resolved_by: Actor | None = None
+    resolved_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.outcome is None
+
+
+@dataclass
+class ChangeRequest:
+    """A mid-year request to change (变更) or withdraw (撤销) an approved project."""
+
+    id: str
+    kind: ChangeKind
+    reason: str
+    changes: PlanChanges | None
+    by: Actor
+    at: datetime
+    decision: str | None = None  # approved | rejected; None while pending
+    decision_reasons: tuple[str, ...] = ()
+    comment: str | None = None
+    decided_by: Actor | None = None
+    decided_at: datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.decision is None
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     version: int
@@ -289,6 +379,8 @@ class Project:
     completion_summary: str | None = None
     completion_decisions: list[CompletionDecision] = field(default_factory=list)
     evaluation: Evaluation | None = None
+    objections: list[Objection] = field(default_factory=list)
+    change_requests: list[ChangeRequest] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     pending_events: list[Envelope] = field(default_factory=list)
     correlation_id: str | None = None
@@ -411,9 +503,12 @@ class Project:
         comment: str | None,
         actor: Actor,
         now: datetime,
+        criteria: tuple[CriterionJudgement, ...] = (),
     ) -> None:
         self._require(Status.SUBMITTED, action="研判", action_en="review")
-        self._require_independent(actor, self.authors, action="研判", action_en="review")
+        self._require_independent(actor, self.authors, action="研判", action_en="review it")
+        _check_criteria(criteria)
+        unmet = [c for c in criteria if not c.met]
         if approve:
             low = [
                 name
@@ -433,22 +528,49 @@ class Project:
                         for n in low
                     ],
                 )
+            if unmet:
+                names = "、".join(REVIEW_CRITERION_ZH[c.criterion] for c in unmet)
+                raise ValidationFailed(
+                    message=f"未达到“{names}”的项目不能通过，请退回重新申报",
+                    message_en="A project that misses a review criterion cannot be approved; return it instead",
+                    details=[
+                        FieldProblem(
+                            f"criteria.{criteria.index(c)}.met", "未达到该项原则", "not met"
+                        )
+                        for c in unmet
+                    ],
+                )
             self.status = Status.APPROVED
             data: EventData = ev.ProjectApproved(
-                **self._ids(), revision=self.revision, scores=scores, comment=comment
+                **self._ids(),
+                revision=self.revision,
+                scores=scores,
+                comment=comment,
+                criteria=list(criteria),
             )
         else:
-            if not any(r.strip() for r in reasons):
+            reasons = tuple(r for r in reasons if r.strip())
+            if not reasons and not unmet:
                 raise ValidationFailed(
-                    message="退回须写明理由",
-                    message_en="A return needs at least one reason",
+                    message="退回须写明理由，或指出未达到的研判原则（切口小、有难度、示范强、能完成）",
+                    message_en="A return needs a reason or a review criterion that is not met",
                     details=[
-                        FieldProblem("reasons", "至少填写一条退回理由", "give at least one reason")
+                        FieldProblem(
+                            "reasons",
+                            "至少填写一条退回理由，或将一项原则标为未达到",
+                            "give a reason or mark a criterion as not met",
+                        )
                     ],
                 )
             self.status = Status.RETURNED
+            # Unmet criteria read as reasons too, for subscribers that know only reasons.
+            reasons = (*reasons, *(_criterion_reason(c) for c in unmet))
             data = ev.ProjectReturned(
-                **self._ids(), revision=self.revision, scores=scores, reasons=list(reasons)
+                **self._ids(),
+                revision=self.revision,
+                scores=scores,
+                reasons=list(reasons),
+                criteria=list(criteria),
             )
         self.reviews.append(
             Review(
@@ -459,6 +581,7 @@ class Project:
                 comment=comment,
                 by=actor,
                 at=now,
+                criteria=criteria,
             )
         )
         self._record(data, actor, now)
@@ -505,6 +628,14 @@ class Project:
                 message=f"公示期至 {self.announcement[1].isoformat()} 结束，结束后方可实施",
                 message_en=f"The announcement runs until {self.announcement[1].isoformat()}; execution starts after it",
             )
+        if self.open_objections:
+            raise InvalidTransition(
+                message=f"公示期间收到的 {len(self.open_objections)} 条异议尚未处理，"
+                "请上级单位先处理（维持或驳回）后再启动实施",
+                message_en=f"{len(self.open_objections)} objection(s) raised during the "
+                "announcement are still open; the level above resolves them first",
+                extra={"open_objections": [o.id for o in self.open_objections]},
+            )
         self.status = Status.IN_EXECUTION
         by_month: dict[str, list[StageTask]] = {}
         for task in self.declaration.stage_tasks:
@@ -523,11 +654,110 @@ class Project:
         )
 
     def announcement_over(self, today: date) -> bool:
+        """Ready to start: the period is over and no objection is open."""
         return (
             self.status is Status.ANNOUNCED
             and self.announcement is not None
             and today > self.announcement[1]
+            and not self.open_objections
         )
+
+    # ---- objections during the announcement (公示异议) ----------------------
+    @property
+    def lagging_months(self) -> list[str]:
+        """Stages lagging (滞后); none once withdrawn (no plan is live any more)."""
+        if self.status is Status.WITHDRAWN:
+            return []
+        return [s.month for s in self.stages if s.lagging]
+
+    @property
+    def open_objections(self) -> list[Objection]:
+        return [o for o in self.objections if o.open]
+
+    def objection(self, objection_id: str) -> Objection:
+        for objection in self.objections:
+            if objection.id == objection_id:
+                return objection
+        raise NotFound(
+            message=f"本项目没有编号为 {objection_id} 的异议",
+            message_en=f"The project has no objection {objection_id}",
+        )
+
+    def raise_objection(
+        self, text: str, *, received_offline: bool, actor: Actor, now: datetime
+    ) -> None:
+        if self.status is not Status.ANNOUNCED:
+            raise InvalidTransition(
+                message=f"项目当前为“{STATUS_ZH[self.status]}”，只有公示中的项目可以提出异议",
+                message_en=f"The project is {self.status.value}; objections are raised during the announcement",
+                extra={"status": self.status.value},
+            )
+        if not text.strip():
+            raise ValidationFailed(
+                message="异议须写明内容",
+                message_en="An objection needs a text",
+                details=[FieldProblem("text", "不能为空", "must not be blank")],
+            )
+        objection = Objection(uuid.uuid4().hex, text.strip(), received_offline, actor, now)
+        self.objections.append(objection)
+        self._record(
+            ev.ObjectionRaised(
+                **self._ids(),
+                objection_id=objection.id,
+                text=objection.text,
+                received_offline=received_offline,
+            ),
+            actor,
+            now,
+        )
+
+    def resolve_objection(
+        self, objection_id: str, *, upheld: bool, reason: str, actor: Actor, now: datetime
+    ) -> None:
+        """Upheld: back for re-declaration (only while announced). Dismissed: with a reason."""
+        objection = self.objection(objection_id)
+        if not objection.open:
+            raise InvalidTransition(
+                message="该异议已处理，不能重复处理",
+                message_en="The objection is resolved already",
+            )
+        self._require_independent(
+            actor,
+            {objection.by.id},
+            action="处理",
+            action_en="resolve it",
+            because="这条异议由您提出",
+            because_en="You raised this objection",
+        )
+        if not reason.strip():
+            raise ValidationFailed(
+                message="处理异议须写明理由",
+                message_en="Resolving an objection needs a reason",
+                details=[FieldProblem("reason", "不能为空", "must not be blank")],
+            )
+        if upheld:
+            self._require(Status.ANNOUNCED, action="维持异议并退回", action_en="uphold")
+        objection.outcome = "upheld" if upheld else "dismissed"
+        objection.reason = reason.strip()
+        objection.resolved_by = actor
+        objection.resolved_at = now
+        if upheld:
+            self.status = Status.RETURNED
+            self._record(
+                ev.ObjectionUpheld(
+                    **self._ids(), objection_id=objection.id, reason=objection.reason
+                ),
+                actor,
+                now,
+            )
+        else:
+            self._record(
+                ev.ObjectionDismissed(
+                    **self._ids(), objection_id=objection.id, reason=objection.reason
+                ),
+                actor,
+                now,
+            )
 
     def report_stage(
         self,
@@ -692,7 +922,7 @@ class Project:
             action="年终评价",
             action_en="evaluate",
         )
-        self._require_independent(actor, self.authors, action="年终评价", action_en="evaluate")
+        self._require_independent(actor, self.authors, action="年终评价", action_en="evaluate it")
         total = round((governance_effect + problem_solved + plan_completed) / 3, 1)
         rating = rating_for(total)
         if model_case and rating is not Rating.EXCELLENT:
@@ -728,6 +958,223 @@ class Project:
             now,
         )
 
+    # ---- mid-year change or withdrawal (变更 / 撤销) ----------------------------
+    @property
+    def pending_change(self) -> ChangeRequest | None:
+        return next((r for r in self.change_requests if r.pending), None)
+
+    def request_change(
+        self,
+        kind: ChangeKind,
+        *,
+        reason: str,
+        changes: PlanChanges | None,
+        today: date,
+        actor: Actor,
+        now: datetime,
+        categories: tuple[str, ...] = (),
+    ) -> None:
+        action = "申请变更" if kind is ChangeKind.CHANGE else "申请撤销"
+        self._require(*CHANGEABLE, action=action, action_en=f"request a {kind.value}")
+        pending = self.pending_change
+        if pending is not None:
+            raise InvalidTransition(
+                message=f"已有一项待上级审批的{_CHANGE_ZH[pending.kind]}申请，审批后方可再次申请",
+                message_en=f"A {pending.kind.value} request awaits the level above's decision",
+                extra={"request_id": pending.id},
+            )
+        if not reason.strip():
+            raise ValidationFailed(
+                message=f"{action}须写明理由",
+                message_en="A change or withdrawal request needs a reason",
+                details=[FieldProblem("reason", "不能为空", "must not be blank")],
+            )
+        if kind is ChangeKind.WITHDRAWAL:
+            if changes is not None:
+                raise ValidationFailed(
+                    message="撤销申请不填写变更内容",
+                    message_en="A withdrawal request carries no changes",
+                    details=[FieldProblem("changes", "撤销时须为空", "must be empty")],
+                )
+        else:
+            self._changed_declaration(changes, today, categories)
+        request = ChangeRequest(uuid.uuid4().hex, kind, reason.strip(), changes, actor, now)
+        self.change_requests.append(request)
+        self._record(
+            ev.ChangeRequested(
+                **self._ids(),
+                request_id=request.id,
+                kind=kind,
+                reason=request.reason,
+                changes=changes,
+            ),
+            actor,
+            now,
+        )
+
+    def decide_change(
+        self,
+        request_id: str,
+        *,
+        approve: bool,
+        reasons: tuple[str, ...],
+        comment: str | None,
+        today: date,
+        actor: Actor,
+        now: datetime,
+        categories: tuple[str, ...] = (),
+    ) -> None:
+        request = next((r for r in self.change_requests if r.id == request_id), None)
+        if request is None:
+            raise NotFound(
+                message=f"本项目没有编号为 {request_id} 的变更或撤销申请",
+                message_en=f"The project has no change or withdrawal request {request_id}",
+            )
+        if not request.pending:
+            raise InvalidTransition(
+                message="该申请已审批，不能重复审批",
+                message_en="The request is decided already",
+            )
+        self._require_independent(
+            actor,
+            {request.by.id},
+            action="审批",
+            action_en="decide on it",
+            because="这项申请由您提出",
+            because_en="You made this request",
+        )
+        action = "审批变更" if request.kind is ChangeKind.CHANGE else "审批撤销"
+        self._require(*CHANGEABLE, action=action, action_en=f"decide on a {request.kind.value}")
+        reasons = tuple(r for r in reasons if r.strip())
+        if not approve:
+            if not reasons:
+                raise ValidationFailed(
+                    message="不同意须写明理由",
+                    message_en="Rejecting a request needs a reason",
+                    details=[
+                        FieldProblem("reasons", "至少填写一条理由", "give at least one reason")
+                    ],
+                )
+            self._decided(request, "rejected", reasons, comment, actor, now)
+            self._record(
+                ev.ChangeRejected(
+                    **self._ids(), request_id=request.id, kind=request.kind, reasons=list(reasons)
+                ),
+                actor,
+                now,
+            )
+            return
+        if request.kind is ChangeKind.WITHDRAWAL:
+            self._decided(request, "approved", reasons, comment, actor, now)
+            self.status = Status.WITHDRAWN
+            self._record(
+                ev.ProjectWithdrawn(
+                    **self._ids(), request_id=request.id, reason=request.reason, comment=comment
+                ),
+                actor,
+                now,
+            )
+            return
+        # Checked again: a month may have passed since the request, freezing its tasks.
+        changed, names = self._changed_declaration(request.changes, today, categories)
+        self._decided(request, "approved", reasons, comment, actor, now)
+        before = {s.month for s in self.stages} or {t.month for t in self.declaration.stage_tasks}
+        self.revisions.append(changed)
+        if self.stages:
+            self._replan()
+        after = {t.month for t in changed.stage_tasks}
+        self._record(
+            ev.ChangeApproved(
+                **self._ids(),
+                request_id=request.id,
+                revision=self.revision,
+                changed_fields=names,
+                removed_months=sorted(before - after),
+                form=ev.DeclarationForm(**_form_payload(changed)),
+                comment=comment,
+            ),
+            actor,
+            now,
+        )
+
+    def _decided(
+        self,
+        request: ChangeRequest,
+        decision: str,
+        reasons: tuple[str, ...],
+        comment: str | None,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        request.decision = decision
+        request.decision_reasons = reasons
+        request.comment = comment
+        request.decided_by = actor
+        request.decided_at = now
+
+    def _changed_declaration(
+        self, changes: PlanChanges | None, today: date, categories: tuple[str, ...]
+    ) -> tuple[Declaration, list[str]]:
+        """The declaration with the changes applied, and the names of the fields that changed."""
+        given = {} if changes is None else changes.model_dump(exclude_none=True)
+        current = self.declaration
+        replaced: dict[str, Any] = {}
+        for name in given:
+            value = getattr(changes, name)
+            if isinstance(value, list):
+                value = tuple(value)
+            if value != getattr(current, name):
+                replaced[name] = value
+        if not replaced:
+            raise ValidationFailed(
+                message="变更申请须至少改动一项内容（目标、评价标准、完成时限、阶段任务等）",
+                message_en="A change request must change at least one field",
+                details=[FieldProblem("changes", "没有任何改动", "nothing changes")],
+            )
+        changed = dataclasses.replace(current, **replaced)
+        problems = changed.problems(self.year, categories)
+        problems += self._frozen_month_problems(changed, today)
+        if problems:
+            raise ValidationFailed(
+                message="变更后的实施方案有误，请按提示修改",
+                message_en="The plan after the change has problems to fix",
+                details=problems,
+            )
+        return changed, sorted(replaced)
+
+    def _frozen_month_problems(self, changed: Declaration, today: date) -> list[FieldProblem]:
+        """Months already past, and months already reported, keep their stage tasks."""
+        reported = {s.month for s in self.stages if s.reports}
+        current = month_of(today)
+
+        def tasks(form: Declaration, month: str) -> list[StageTask]:
+            return [t for t in form.stage_tasks if t.month == month]
+
+        months = {t.month for t in (*self.declaration.stage_tasks, *changed.stage_tasks)}
+        return [
+            FieldProblem(
+                "changes.stage_tasks",
+                f"{month} 的阶段任务已过期或已报告，不能变更",
+                f"The stage tasks of {month} are past or reported and cannot change",
+            )
+            for month in sorted(months)
+            if (month < current or month in reported)
+            and tasks(self.declaration, month) != tasks(changed, month)
+        ]
+
+    def _replan(self) -> None:
+        """Stages after an approved change: kept months keep their reports and flags."""
+        kept = {s.month: s for s in self.stages}
+        by_month: dict[str, list[StageTask]] = {}
+        for task in self.declaration.stage_tasks:
+            by_month.setdefault(task.month, []).append(task)
+        stages: list[Stage] = []
+        for month, tasks in sorted(by_month.items()):
+            stage = kept.get(month) or Stage(month=month, tasks=())
+            stage.tasks = tuple(tasks)
+            stages.append(stage)
+        self.stages = stages
+
     # ---- internals ---------------------------------------------------------
     def _ids(self) -> dict[str, Any]:
         return {"project_id": self.id, "unit_code": self.unit_code, "year": self.year}
@@ -741,14 +1188,21 @@ class Project:
             )
 
     def _require_independent(
-        self, actor: Actor, involved: set[str], *, action: str, action_en: str
+        self,
+        actor: Actor,
+        involved: set[str],
+        *,
+        action: str,
+        action_en: str,
+        because: str = "本项目由您申报、上报或申请验收",
+        because_en: str = "You declared, submitted or put up this project for acceptance",
     ) -> None:
         """Nobody judges a project they declared or submitted themselves (审用分离)."""
         if actor.id in involved:
             raise Forbidden(
-                message=f"本项目由您申报、上报或申请验收，您不能{action}；请由上级单位的其他人员办理",
-                message_en=f"You declared, submitted or put up this project for acceptance, so you "
-                f"cannot {action_en} it; another person of the level above must",
+                message=f"{because}，您不能{action}；请由上级单位的其他人员办理",
+                message_en=f"{because_en}, so you cannot {action_en}; another person of the "
+                "level above must",
             )
 
     def _record(self, data: EventData, actor: Actor, now: datetime) -> None:
@@ -786,3 +1240,34 @@ def _form_payload(form: Declaration) -> dict[str, Any]:
         attachments=list(form.attachments),
     )
     return fields
+
+
+_CHANGE_ZH = {ChangeKind.CHANGE: "变更", ChangeKind.WITHDRAWAL: "撤销"}
+
+
+def _check_criteria(criteria: tuple[CriterionJudgement, ...]) -> None:
+    """All four criteria once each, or none (a review judged on the scores alone)."""
+    if not criteria:
+        return
+    judged = [c.criterion for c in criteria]
+    missing = [c for c in ReviewCriterion if c not in judged]
+    repeated = sorted({c for c in judged if judged.count(c) > 1})
+    if missing or repeated:
+        problems = [
+            FieldProblem("criteria", f"缺少“{REVIEW_CRITERION_ZH[c]}”", f"{c.value} is missing")
+            for c in missing
+        ] + [
+            FieldProblem("criteria", f"“{REVIEW_CRITERION_ZH[c]}”重复", f"{c.value} repeats")
+            for c in repeated
+        ]
+        raise ValidationFailed(
+            message="研判原则须逐条判断：切口小、有难度、示范强、能完成，各一次",
+            message_en="Judge each review criterion exactly once (or none)",
+            details=problems,
+        )
+
+
+def _criterion_reason(judgement: CriterionJudgement) -> str:
+    name = REVIEW_CRITERION_ZH[judgement.criterion]
+    comment = (judgement.comment or "").strip()
+    return f"未达到“{name}”" + (f"：{comment}" if comment else "")

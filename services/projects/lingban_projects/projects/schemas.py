@@ -8,21 +8,28 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lingban_contracts import Actor
 from lingban_contracts.divisions import DivisionTree
 from lingban_contracts.events.projects import (
     Attachment,
+    ChangeKind,
+    CriterionJudgement,
+    PlanChanges,
     PreApprovalStep,
     ReviewScores,
     StageStatus,
     StageTask,
 )
 from lingban_contracts.regions import RegionCode
+from lingban_contracts.statuses import PROJECT_KIND_ZH, ProjectKind
 from lingban_projects.projects.domain import (
     STATUS_ZH,
+    ChangeRequest,
     CompletionDecision,
     Declaration,
     Evaluation,
     HistoryEntry,
+    Objection,
     Project,
     Review,
     WeeklyReport,
@@ -42,6 +49,10 @@ Item = Annotated[str, Field(max_length=500)]
 class DeclarationFormIn(_In):
     title: str = Field(min_length=2, max_length=200)
     category: str = Field(min_length=1, max_length=50)
+    kind: ProjectKind = Field(
+        default=ProjectKind.SECRETARY_PROJECT,
+        description="secretary_project（书记项目，默认）或 secretary_led_item（书记领办事项）",
+    )
     problem: str = Field(min_length=1, max_length=4000, description="难点、堵点、痛点")
     expected_goals: str = Field(min_length=1, max_length=4000)
     evaluation_criteria: str = Field(min_length=1, max_length=4000)
@@ -93,6 +104,53 @@ class ReviewIn(_In):
     scores: ReviewScores
     reasons: list[Item] = Field(default_factory=list, max_length=20)
     comment: str | None = Field(default=None, max_length=2000)
+    criteria: list[CriterionJudgement] = Field(
+        default_factory=list,
+        max_length=4,
+        description="切口小、有难度、示范强、能完成：四项逐条判断（或都不填）；"
+        "通过须四项均达到，退回须有理由或至少一项未达到",
+    )
+
+
+class ObjectionIn(_In):
+    text: str = Field(min_length=1, max_length=2000, description="异议内容")
+    received_offline: bool = Field(
+        default=False, description="组织部登记线下（来信、来电、来访）收到的异议"
+    )
+
+
+class ObjectionResolutionIn(_In):
+    upheld: bool = Field(description="true：异议成立，退回重新申报；false：驳回异议")
+    reason: str = Field(min_length=1, max_length=2000, description="处理理由")
+
+
+class PlanChangesIn(_In):
+    """The fields to change; leave out what stays (bounded like the declaration form)."""
+
+    title: str | None = Field(default=None, min_length=2, max_length=200)
+    expected_goals: str | None = Field(default=None, min_length=1, max_length=4000)
+    evaluation_criteria: str | None = Field(default=None, min_length=1, max_length=4000)
+    lead_secretary: str | None = Field(default=None, min_length=1, max_length=100)
+    task_force: list[Name] | None = Field(default=None, min_length=1, max_length=50)
+    deadline: date | None = None
+    stage_tasks: list[StageTask] | None = Field(
+        default=None, max_length=60, description="新的全部阶段任务；已过去或已报告的月份须保持不变"
+    )
+
+    def to_contract(self) -> PlanChanges:
+        return PlanChanges.model_validate(self.model_dump(exclude_none=True))
+
+
+class ChangeRequestIn(_In):
+    kind: ChangeKind = Field(description="change（变更）或 withdrawal（撤销）")
+    reason: str = Field(min_length=1, max_length=2000, description="申请理由")
+    changes: PlanChangesIn | None = Field(default=None, description="变更内容（撤销时不填）")
+
+
+class ChangeDecisionIn(_In):
+    approve: bool
+    reasons: list[Item] = Field(default_factory=list, max_length=20, description="不同意时至少一条")
+    comment: str | None = Field(default=None, max_length=2000)
 
 
 class AnnouncementIn(_In):
@@ -143,7 +201,48 @@ WITHHELD = "Null when a leader or subscriber reads the project (LB-14)"
 
 
 def _without_comments(reviews: list[Review]) -> list[Review]:
-    return [dataclasses.replace(r, comment=None) for r in reviews]
+    return [
+        dataclasses.replace(
+            r,
+            comment=None,
+            criteria=tuple(c.model_copy(update={"comment": None}) for c in r.criteria),
+        )
+        for r in reviews
+    ]
+
+
+class ObjectionOut(BaseModel):
+    """A 公示 objection; who raised it, its text and the reasons are withheld publicly."""
+
+    id: str
+    status: Literal["open", "upheld", "dismissed"]
+    status_label: str
+    received_offline: bool
+    text: str | None = Field(description=WITHHELD)
+    raised_by: Actor | None = Field(description=WITHHELD)
+    raised_at: datetime
+    reason: str | None = Field(description=f"Why it was upheld or dismissed; {WITHHELD}")
+    resolved_by: Actor | None
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, objection: Objection, *, public: bool) -> ObjectionOut:
+        status = objection.outcome or "open"
+        return cls(
+            id=objection.id,
+            status=status,
+            status_label=OBJECTION_STATUS_ZH[status],
+            received_offline=objection.received_offline,
+            text=None if public else objection.text,
+            raised_by=None if public else objection.by,
+            raised_at=objection.at,
+            reason=None if public else objection.reason,
+            resolved_by=objection.resolved_by,
+            resolved_at=objection.resolved_at,
+        )
+
+
+OBJECTION_STATUS_ZH = {"open": "待处理", "upheld": "异议成立", "dismissed": "已驳回"}
 
 
 class StageOut(BaseModel):
@@ -154,6 +253,9 @@ class StageOut(BaseModel):
     reports: int
     completed_on: date | None
     overdue_since: date | None
+    lagging: bool = Field(
+        description="滞后: not done, and flagged overdue or last reported partly/blocked"
+    )
     attachments: list[Attachment] = Field(description="Files of every report of the stage")
 
 
@@ -162,16 +264,25 @@ class ProjectOut(BaseModel):
     unit_code: str
     unit_name: str | None
     year: int
+    kind: ProjectKind
+    kind_label: str = Field(description="书记项目 / 书记领办事项")
     status: str
     status_label: str
     version: int
     revision: int
     created_at: datetime
     declaration: Declaration
-    reviews: list[Review] = Field(description=f"Every review; each comment: {WITHHELD}")
+    reviews: list[Review] = Field(
+        description=f"Every review, with its criteria; each comment: {WITHHELD}"
+    )
     filing_number: str | None
     announcement: tuple[date, date] | None
+    objections: list[ObjectionOut] = Field(description="公示异议, oldest first")
+    change_requests: list[ChangeRequest] = Field(
+        description=f"变更 / 撤销 requests, oldest first; each decision's comment: {WITHHELD}"
+    )
     stages: list[StageOut]
+    lagging_months: list[str] = Field(description="Stage months lagging (滞后)")
     weekly_reports: list[WeeklyReport]
     completion_summary: str | None
     completion_decisions: list[CompletionDecision] = Field(
@@ -184,12 +295,15 @@ class ProjectOut(BaseModel):
     @classmethod
     def of(cls, project: Project, tree: DivisionTree, *, public: bool = False) -> ProjectOut:
         """`public`: the reviewers' comments withheld (leaders and subscribers)."""
-        out = cls._of(project, tree)
+        out = cls._of(project, tree, public)
         if not public:
             return out
         return out.model_copy(
             update={
                 "reviews": _without_comments(out.reviews),
+                "change_requests": [
+                    dataclasses.replace(r, comment=None) for r in out.change_requests
+                ],
                 "completion_decisions": [
                     dataclasses.replace(d, comment=None) for d in out.completion_decisions
                 ],
@@ -198,13 +312,16 @@ class ProjectOut(BaseModel):
         )
 
     @classmethod
-    def _of(cls, project: Project, tree: DivisionTree) -> ProjectOut:
+    def _of(cls, project: Project, tree: DivisionTree, public: bool) -> ProjectOut:
         unit = tree.get(project.unit_code)
+        kind = project.declaration.kind
         return cls(
             id=project.id,
             unit_code=project.unit_code,
             unit_name=unit.name if unit else None,
             year=project.year,
+            kind=kind,
+            kind_label=PROJECT_KIND_ZH[kind],
             status=project.status.value,
             status_label=STATUS_ZH[project.status],
             version=project.version,
@@ -214,6 +331,9 @@ class ProjectOut(BaseModel):
             reviews=project.reviews,
             filing_number=project.filing_number,
             announcement=project.announcement,
+            objections=[ObjectionOut.of(o, public=public) for o in project.objections],
+            change_requests=project.change_requests,
+            lagging_months=project.lagging_months,
             stages=[
                 StageOut(
                     month=s.month,
@@ -223,6 +343,7 @@ class ProjectOut(BaseModel):
                     reports=len(s.reports),
                     completed_on=s.completed_on,
                     overdue_since=s.overdue_since,
+                    lagging=s.month in project.lagging_months,
                     attachments=[a for r in s.reports for a in r.attachments],
                 )
                 for s in project.stages
@@ -258,6 +379,8 @@ class UnitOut(BaseModel):
     level: str
     parent: str | None
     secretary: str
+    active: bool = Field(default=True, description="False once merged into another unit")
+    merged_into: str | None = None
 
 
 class CoverageOut(BaseModel):

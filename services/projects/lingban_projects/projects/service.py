@@ -7,10 +7,13 @@ edited, stamps the correlation id, writes state and events in one document
 write and wakes the outbox relay. Route handlers only parse and render.
 
 Two sides act on a project: the *unit side* (the unit's secretary, or staff of
-a unit above acting inside their jurisdiction) declares and reports; the
-*level above* (the parent unit's secretary or staff; the organisation
-department for townships and the city itself) reviews, files, announces,
-accepts and evaluates. Everyone reads only inside their region subtree.
+a unit above acting inside their jurisdiction) declares, reports and asks for
+a change or withdrawal; the *level above* (the parent unit's secretary or
+staff; the organisation department for townships and the city itself)
+reviews, files, announces, resolves objections, decides on change and
+withdrawal requests, accepts and evaluates. While a project is announced,
+anyone with a working role whose region holds it may object (公示异议).
+Everyone reads only inside their region subtree.
 
 Files: a command that carries attachments resolves them first (they must be
 uploaded to this service and visible to the user; `lingban_kit.files.attach`)
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from lingban_contracts import Actor
 from lingban_contracts.attachments import Attachment
 from lingban_contracts.divisions import DivisionTree, Level, Unit
-from lingban_kit.auth import Principal, Role
+from lingban_kit.auth import WORKING_ROLES, Principal, Role
 from lingban_kit.clock import Clock
 from lingban_kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lingban_kit.files.attach import resolve
@@ -47,6 +50,8 @@ UNIT_SIDE_ROLES = (
 )
 REVIEWER_ROLES = {
     Level.TOWNSHIP: (Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF),
+    # The organisation department of a district or county reviews its townships.
+    Level.DISTRICT: (Role.CITY_ORG,),
     Level.CITY: (Role.CITY_ORG,),
 }
 SYSTEM = "system:projects-scheduler"
@@ -267,6 +272,27 @@ class ProjectCommands:
             lambda p: p.remove_attachment(file_id, principal.actor, now, self.categories),
         )
 
+    async def request_change(
+        self, principal: Principal, project_id: str, version: int | None, body: s.ChangeRequestIn
+    ) -> Project:
+        """变更 / 撤销: the unit asks the level above, with a reason."""
+        today, now = self.clock.today(), self.clock.now()
+        changes = body.changes.to_contract() if body.changes is not None else None
+        return await self.unit_side(
+            principal,
+            project_id,
+            version,
+            lambda p: p.request_change(
+                body.kind,
+                reason=body.reason,
+                changes=changes,
+                today=today,
+                actor=principal.actor,
+                now=now,
+                categories=self.categories,
+            ),
+        )
+
     async def request_completion(
         self,
         principal: Principal,
@@ -282,7 +308,73 @@ class ProjectCommands:
             lambda p: p.request_completion(body.summary, principal.actor, now),
         )
 
+    # ---- use cases: anyone working in the jurisdiction --------------------------
+    async def raise_objection(
+        self, principal: Principal, project_id: str, version: int | None, body: s.ObjectionIn
+    ) -> Project:
+        """公示异议: anyone with a working role who can see the project (404 otherwise);
+        one received offline is recorded by the organisation department."""
+        project = await self.load(principal, project_id)
+        principal.require_any(*WORKING_ROLES)
+        if body.received_offline and not principal.has_any(Role.CITY_ORG):
+            raise Forbidden(
+                message="线下收到的异议由组织部登记；如是您本人的异议，请取消“线下收到”后提交",
+                message_en="Objections received offline are recorded by the organisation "
+                "department; submit your own objection without received_offline",
+            )
+        now = self.clock.now()
+        return await self.uow.change(
+            project,
+            version,
+            lambda p: p.raise_objection(
+                body.text, received_offline=body.received_offline, actor=principal.actor, now=now
+            ),
+        )
+
     # ---- use cases: the level above -----------------------------------------
+    async def resolve_objection(
+        self,
+        principal: Principal,
+        project_id: str,
+        objection_id: str,
+        version: int | None,
+        body: s.ObjectionResolutionIn,
+    ) -> Project:
+        now = self.clock.now()
+        return await self.level_above(
+            principal,
+            project_id,
+            version,
+            lambda p: p.resolve_objection(
+                objection_id, upheld=body.upheld, reason=body.reason, actor=principal.actor, now=now
+            ),
+        )
+
+    async def decide_change(
+        self,
+        principal: Principal,
+        project_id: str,
+        request_id: str,
+        version: int | None,
+        body: s.ChangeDecisionIn,
+    ) -> Project:
+        today, now = self.clock.today(), self.clock.now()
+        return await self.level_above(
+            principal,
+            project_id,
+            version,
+            lambda p: p.decide_change(
+                request_id,
+                approve=body.approve,
+                reasons=tuple(body.reasons),
+                comment=body.comment,
+                today=today,
+                actor=principal.actor,
+                now=now,
+                categories=self.categories,
+            ),
+        )
+
     async def review(
         self, principal: Principal, project_id: str, version: int | None, body: s.ReviewIn
     ) -> Project:
@@ -298,6 +390,7 @@ class ProjectCommands:
                 comment=body.comment,
                 actor=principal.actor,
                 now=now,
+                criteria=tuple(body.criteria),
             ),
         )
 
@@ -371,7 +464,8 @@ class ProjectCommands:
 
     # ---- the daily clock ----------------------------------------------------
     async def run_daily_checks(self) -> dict[str, list[str]]:
-        """Start execution after announcements end; flag overdue stages (each once)."""
+        """Start execution after announcements end (none with an open objection); flag
+        overdue stages (each once)."""
         system = Actor(id=SYSTEM, name="定时任务")
         today, now = self.clock.today(), self.clock.now()
         started: list[str] = []

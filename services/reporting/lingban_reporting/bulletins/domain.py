@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lingban_contracts.divisions import DivisionTree, Unit
+from lingban_contracts.statuses import ProjectStatus
 from lingban_kit.clock import LOCAL_ZONE
 from lingban_reporting.figures.contributions import Counts
 from lingban_reporting.figures.derive import rank, rate, unit_json, villages_of, visit_figures
@@ -55,6 +56,8 @@ def unit_row(tree: DivisionTree, unit: Unit, q: Quarter, c: Counts) -> dict[str,
     label = q.label
     end_month = q.end.strftime("%Y-%m")
     declared = int(c.get("p", 0))
+    # Withdrawn projects (撤销) are declared but no longer owed a completion.
+    withdrawn = int(c.get(f"ps:{ProjectStatus.WITHDRAWN}", 0))
     completed = int(
         sum(v for k, v in c.items() if k.startswith("pcm:") and k[len("pcm:") :] < end_month)
     )
@@ -65,7 +68,7 @@ def unit_row(tree: DivisionTree, unit: Unit, q: Quarter, c: Counts) -> dict[str,
         "unit": unit_json(unit),
         "declared": declared,
         "completed": completed,
-        "completion_rate": rate(completed, declared),
+        "completion_rate": rate(completed, declared - withdrawn),
         "overdue_stages": int(c.get(f"pfq:{label}", 0)),
         "overdue_projects": overdue_projects,
         "overdue_rate": rate(overdue_projects, declared),

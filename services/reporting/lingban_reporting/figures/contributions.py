@@ -10,7 +10,9 @@ projects (of the year)   p declared · ps:<status> · pc accepted · po overdue 
                          pos overdue stages · pkn|pkx|pkc|pko:<category> declared,
                          in execution, accepted, overdue · pcm:<YYYY-MM> accepted
                          that month · pfq:<YYYY-Qn> stages flagged in the quarter's
-                         months · pfqp:<YYYY-Qn> projects with such a stage
+                         months · pfqp:<YYYY-Qn> projects with such a stage ·
+                         pl lagging (滞后) · pls lagging stages · pt|ptc|ptw:<kind>
+                         declared, accepted, withdrawn by kind (书记项目 / 书记领办事项)
 inspections (of the year, recorded)  i · if failed · id deduction points ·
                          iq|iqf|iqd:<YYYY-Qn> the same for those held in the quarter
 rectifications (of the year)  r · rc closed · rf open and flagged overdue ·
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lingban_contracts.statuses import ProjectStatus
+from lingban_contracts.statuses import ProjectKind, ProjectStatus
 from lingban_kit.clock import LOCAL_ZONE
 from lingban_reporting.read_models.generations import (
     INSPECTIONS,
@@ -109,6 +111,12 @@ def project(doc: Doc) -> Contribution:
     c.add(key, "pc", completed)
     c.add(key, "po", overdue)
     c.add(key, "pos", int(doc.get("overdue_stages") or 0))
+    c.add(key, "pl", bool(doc.get("lagging")))
+    c.add(key, "pls", int(doc.get("lagging_stages") or 0))
+    kind = str(doc.get("kind") or ProjectKind.SECRETARY_PROJECT)
+    c.add(key, f"pt:{kind}")
+    c.add(key, f"ptc:{kind}", completed)
+    c.add(key, f"ptw:{kind}", doc.get("status") == ProjectStatus.WITHDRAWN)
     category = str(doc.get("category") or "")
     c.add(key, f"pkn:{category}")
     c.add(key, f"pkx:{category}", doc.get("status") == ProjectStatus.IN_EXECUTION)
@@ -219,6 +227,9 @@ FIELDS = {
         "category",
         "completed_at",
         "flagged_months",
+        "lagging",
+        "lagging_stages",
+        "kind",
     ),
     INSPECTIONS: (*_COMMON, "recorded", "passed", "deduction", "at"),
     RECTIFICATIONS: (*_COMMON, "status", "deadline", "closed_at", "flagged_overdue"),

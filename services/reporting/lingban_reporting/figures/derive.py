@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from lingban_contracts.divisions import DivisionTree, Level, Unit
-from lingban_contracts.statuses import ProjectStatus
+from lingban_contracts.statuses import PROJECT_KIND_ZH, ProjectKind, ProjectStatus
 from lingban_reporting.figures.contributions import Counts
 
 S = ProjectStatus
@@ -27,6 +27,7 @@ STATUS_GROUPS: dict[str, tuple[str, ...]] = {
     S.COMPLETION_REQUESTED: (S.COMPLETION_REQUESTED,),
     S.COMPLETED: (S.COMPLETED,),
     S.EVALUATED: (S.EVALUATED,),
+    S.WITHDRAWN: (S.WITHDRAWN,),
 }
 # Every status a project can have once the level above approved it.
 PASSED_REVIEW: tuple[str, ...] = (
@@ -68,7 +69,19 @@ def project_figures(c: Counts) -> dict[str, Any]:
     figures["accepted"] = completed
     figures["overdue_projects"] = _n(c, "po")
     figures["overdue_stages"] = _n(c, "pos")
-    figures["completion_rate"] = rate(completed, declared)
+    figures["lagging_projects"] = _n(c, "pl")
+    figures["lagging_stages"] = _n(c, "pls")
+    # Withdrawn projects (撤销) count as declared but not in what had to be completed.
+    figures["completion_rate"] = rate(completed, declared - figures[S.WITHDRAWN])
+    figures["by_kind"] = {
+        kind.value: {
+            "label": PROJECT_KIND_ZH[kind],
+            "declared": _n(c, f"pt:{kind}"),
+            "accepted": _n(c, f"ptc:{kind}"),
+            "withdrawn": _n(c, f"ptw:{kind}"),
+        }
+        for kind in ProjectKind
+    }
     return figures
 
 

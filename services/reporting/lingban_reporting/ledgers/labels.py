@@ -67,7 +67,11 @@ HOUSEHOLD_ZH = {
     HouseholdKind.PETITIONER: "信访户",
     HouseholdKind.IN_DIFFICULTY: "困难户",
 }
-VISITOR_ZH = {VisitorRole.LEADER: "驻点领导", VisitorRole.TEAM: "驻点工作队"}
+VISITOR_ZH = {
+    VisitorRole.LEADER: "驻点领导",
+    VisitorRole.TEAM: "驻点工作队",
+    VisitorRole.VILLAGE_STAFF: "村（社区）干部",
+}
 PRE_APPROVAL_STEP_ZH = {
     "investigation": "深入调查",
     "collective_study": "集体研究",

@@ -50,6 +50,22 @@ class CoverageCounts(_Out):
     uncovered: int
 
 
+class KindCounts(_Out):
+    """One kind of project (书记项目 or 书记领办事项) of the subtree."""
+
+    label: str = Field(description="书记项目 / 书记领办事项")
+    declared: int
+    accepted: int = Field(description="Accepted as complete (cumulative)")
+    withdrawn: int
+
+
+class ProjectKindFigures(_Out):
+    """Counts by kind, as the reports give them (e.g. 7 书记项目 + 12 书记领办事项)."""
+
+    secretary_project: KindCounts
+    secretary_led_item: KindCounts
+
+
 class ProjectFigures(_Out):
     """Projects by current status, plus the cumulative figures leaders read."""
 
@@ -65,7 +81,13 @@ class ProjectFigures(_Out):
     accepted: int = Field(description="Accepted as complete (cumulative)")
     overdue_projects: int
     overdue_stages: int
-    completion_rate: Rate = Field(description="accepted / declared")
+    withdrawn: int = Field(description="Withdrawn mid-year (已撤销); still counted as declared")
+    lagging_projects: int = Field(
+        description="With a stage lagging (滞后): flagged overdue or last reported partly/blocked"
+    )
+    lagging_stages: int
+    completion_rate: Rate = Field(description="accepted / (declared − withdrawn)")
+    by_kind: ProjectKindFigures
 
 
 class SupervisionFigures(_Out):

@@ -104,7 +104,7 @@ class Reports:
         return rows
 
     async def rankings(self, year: int, root: Unit, metric: str) -> dict[str, Any]:
-        if root.level is not Level.CITY:
+        if root.level not in (Level.CITY, Level.DISTRICT):
             raise Forbidden(
                 message="乡镇排名仅供市级用户查看",
                 message_en="Township rankings are for city-level viewers",

@@ -9,6 +9,14 @@ shuffled deliveries all converge on the same document:
   weekly reports, versions seen) are sets, so applying one twice is a no-op;
 - derived figures (stages done, overdue months, ...) are recomputed from
   those sets after every fold, never incremented.
+- objections and change requests are maps by their id, each event setting
+  its own keys (raised vs resolved, requested vs decided), so either may
+  arrive first; a stage's latest report is kept per month with its version.
+
+Lagging (滞后) is decided by `lingban_contracts.statuses.stage_lagging`, the
+rule the projects service shows on its stages: not done, and flagged overdue
+or last reported partly or blocked. A withdrawn project has no live plan, so
+nothing of it is overdue or lagging.
 """
 
 from __future__ import annotations
@@ -19,7 +27,12 @@ from typing import Any
 from lingban_contracts import Envelope
 from lingban_contracts.events import projects as ev
 from lingban_contracts.registry import event_type
-from lingban_contracts.statuses import PROJECT_STATUS_ZH, ProjectStatus
+from lingban_contracts.statuses import (
+    PROJECT_STATUS_ZH,
+    ProjectKind,
+    ProjectStatus,
+    stage_lagging,
+)
 
 DECLARED = event_type(ev.ProjectDeclared)
 REVISED = event_type(ev.ProjectRevised)
@@ -37,6 +50,13 @@ COMPLETION_REQUESTED = event_type(ev.CompletionRequested)
 COMPLETION_ACCEPTED = event_type(ev.CompletionAccepted)
 COMPLETION_REJECTED = event_type(ev.CompletionRejected)
 EVALUATED = event_type(ev.ProjectEvaluated)
+OBJECTION_RAISED = event_type(ev.ObjectionRaised)
+OBJECTION_UPHELD = event_type(ev.ObjectionUpheld)
+OBJECTION_DISMISSED = event_type(ev.ObjectionDismissed)
+CHANGE_REQUESTED = event_type(ev.ChangeRequested)
+CHANGE_REJECTED = event_type(ev.ChangeRejected)
+CHANGE_APPROVED = event_type(ev.ChangeApproved)
+WITHDRAWN = event_type(ev.ProjectWithdrawn)
 
 # The status each event leaves the project in (events not listed leave it alone).
 STATUS_AFTER = {
@@ -52,8 +72,23 @@ STATUS_AFTER = {
     COMPLETION_ACCEPTED: ProjectStatus.COMPLETED,
     COMPLETION_REJECTED: ProjectStatus.IN_EXECUTION,
     EVALUATED: ProjectStatus.EVALUATED,
+    OBJECTION_UPHELD: ProjectStatus.RETURNED,
+    WITHDRAWN: ProjectStatus.WITHDRAWN,
 }
-EVENT_TYPES = (*STATUS_AFTER, STAGE_REPORTED, STAGE_COMPLETED, STAGE_OVERDUE, WEEKLY_REPORT)
+EVENT_TYPES = (
+    *STATUS_AFTER,
+    STAGE_REPORTED,
+    STAGE_COMPLETED,
+    STAGE_OVERDUE,
+    WEEKLY_REPORT,
+    OBJECTION_RAISED,
+    OBJECTION_DISMISSED,
+    CHANGE_REQUESTED,
+    CHANGE_REJECTED,
+    CHANGE_APPROVED,
+)
+# How each decision event leaves a change or withdrawal request.
+DECISION_OF = {CHANGE_REJECTED: "rejected", CHANGE_APPROVED: "approved", WITHDRAWN: "approved"}
 
 STATUS_ZH: dict[str, str] = {str(k): v for k, v in PROJECT_STATUS_ZH.items()}
 
@@ -85,6 +120,8 @@ def _set_form(doc: Doc, version: int, form: dict[str, Any]) -> None:
         doc["form_version"] = version
         doc["title"] = form["title"]
         doc["category"] = form["category"]
+        # Declared before kinds existed: a secretary project.
+        doc["kind"] = form.get("kind") or ProjectKind.SECRETARY_PROJECT.value
         doc["form"] = {name: form.get(name) for name in FORM_FIELDS}
     _set_plan(doc, version, _months(form["stage_tasks"]), form["lead_secretary"], form["deadline"])
 
@@ -113,6 +150,7 @@ def new_doc(event: Envelope, township_code: str | None) -> Doc:
         "year": int(data["year"]),
         "title": "",
         "category": "",
+        "kind": ProjectKind.SECRETARY_PROJECT.value,
         "lead_secretary": "",
         "deadline": None,
         "stage_months": [],
@@ -123,6 +161,9 @@ def new_doc(event: Envelope, township_code: str | None) -> Doc:
         "done_months": [],
         "flagged_months": [],
         "reported_months": [],
+        "last_reports": [],
+        "objections": [],
+        "change_requests": [],
         "weeks": [],
         "form": None,
         "review": None,
@@ -157,6 +198,34 @@ def fold(doc: Doc, event: Envelope) -> None:
         _add(doc, "flagged_months", data["month"])
     elif kind == STAGE_REPORTED:
         _add(doc, "reported_months", data["month"])
+        last = _items(doc, "last_reports", "month").get(data["month"])
+        if last is None or version > last["version"]:
+            _merge(
+                doc, "last_reports", data["month"], "month", version=version, status=data["status"]
+            )
+    elif kind == OBJECTION_RAISED:
+        # Not the text: the read model is read by leaders too (public view, LB-14).
+        _merge(
+            doc,
+            "objections",
+            data["objection_id"],
+            raised_at=event.time,
+            received_offline=data["received_offline"],
+        )
+    elif kind in (OBJECTION_UPHELD, OBJECTION_DISMISSED):
+        outcome = "upheld" if kind == OBJECTION_UPHELD else "dismissed"
+        _merge(doc, "objections", data["objection_id"], outcome=outcome, resolved_at=event.time)
+    elif kind == CHANGE_REQUESTED:
+        _merge(
+            doc,
+            "change_requests",
+            data["request_id"],
+            kind=data["kind"],
+            reason=data["reason"],
+            requested_at=event.time,
+        )
+    elif kind == CHANGE_APPROVED:
+        _set_form(doc, version, data["form"])
     elif kind == WEEKLY_REPORT:
         _add(doc, "weeks", data["week"])
     elif kind == COMPLETION_ACCEPTED:
@@ -172,13 +241,22 @@ def fold(doc: Doc, event: Envelope) -> None:
             "scores": data["scores"],
             "comment": data.get("comment"),
             "reasons": data.get("reasons", []),
+            "criteria": data.get("criteria", []),
             "on": event.time,
         }
     elif kind == FILED:
         doc["filing_number"] = data["filing_number"]  # filed once: one number
-    elif kind == ANNOUNCED:
+    elif kind == ANNOUNCED and version > doc.get("announcement_version", 0):
+        # Announced again after an upheld objection and a re-declaration: the latest.
+        doc["announcement_version"] = version
         doc["announcement"] = {"starts_on": data["starts_on"], "ends_on": data["ends_on"]}
-    elif kind == EVALUATED and version > doc.get("evaluation_version", 0):
+    if kind in DECISION_OF:
+        decided: Doc = {"decision": DECISION_OF[kind], "decided_at": event.time}
+        if kind == WITHDRAWN:
+            decided["kind"] = ev.ChangeKind.WITHDRAWAL.value
+            doc["withdrawal_reason"] = data["reason"]
+        _merge(doc, "change_requests", data["request_id"], **decided)
+    if kind == EVALUATED and version > doc.get("evaluation_version", 0):
         doc["evaluation_version"] = version
         doc["rating"] = data["rating"]
         doc["total"] = data["total"]
@@ -195,14 +273,42 @@ def fold(doc: Doc, event: Envelope) -> None:
     _derive(doc)
 
 
+def _items(doc: Doc, key: str, id_key: str = "id") -> dict[str, Doc]:
+    return {str(item[id_key]): item for item in doc.get(key) or []}
+
+
+def _merge(doc: Doc, key: str, item_id: str, id_key: str = "id", **fields: Any) -> None:
+    """Set fields of one item of a list kept sorted by id. Lists of small documents,
+    not maps: FerretDB 1.24 may take a `$set` of an embedded document whose keys
+    changed for no change (docs/reporting.md). Copies, never mutates: the cached
+    document the fold started from must stay as it was (a changed copy is written)."""
+    items = _items(doc, key, id_key)
+    items[item_id] = {**items.get(item_id, {id_key: item_id}), **fields}
+    doc[key] = [items[i] for i in sorted(items)]
+
+
 def _derive(doc: Doc) -> None:
     done = set(doc["done_months"])
-    overdue = sorted(set(doc["flagged_months"]) - done)
+    flagged = set(doc["flagged_months"])
+    last = {m: r["status"] for m, r in _items(doc, "last_reports", "month").items()}
+    live = doc["status"] != ProjectStatus.WITHDRAWN.value
+    overdue = sorted(flagged - done) if live else []
+    lagging = sorted(
+        m
+        for m in flagged | set(last)
+        if live
+        and stage_lagging(done=m in done, flagged_overdue=m in flagged, last_report=last.get(m))
+    )
     doc["stages_total"] = len(doc["stage_months"])
     doc["stages_done"] = len(done.intersection(doc["stage_months"]) or done)
     doc["overdue_months"] = overdue
     doc["overdue_stages"] = len(overdue)
     doc["overdue"] = bool(overdue)
+    doc["lagging_months"] = lagging
+    doc["lagging_stages"] = len(lagging)
+    doc["lagging"] = bool(lagging)
+    doc["withdrawn"] = not live
+    doc["objections_open"] = sum(1 for o in doc.get("objections") or [] if "outcome" not in o)
     doc["completed"] = doc.get("completed_at") is not None
     doc["applied_events"] = len(doc["seen"])
 

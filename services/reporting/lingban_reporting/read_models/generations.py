@@ -30,9 +30,26 @@ PROBLEMS = "rpt_problems"
 VISITS = "rpt_visits"
 NOTIFICATIONS = "rpt_notifications"
 ALL_MODELS = (PROJECTS, INSPECTIONS, RECTIFICATIONS, PROBLEMS, VISITS, NOTIFICATIONS)
+# Dispatch meetings and assigned tasks: counted when asked, not in the figure book.
+DISPATCH_MEETINGS = "rpt_dispatch_meetings"
+DISPATCH_TASKS = "rpt_dispatch_tasks"
+# Stationed contact (驻点联系): rosters and stationed months, counted when asked.
+STATIONING_ROSTERS = "rpt_stationing_rosters"
+STATIONED_MONTHS = "rpt_stationed_months"
+# The year-end assessments (by `_id`, the city and year) and the model-case library.
+ASSESSMENTS = "rpt_assessments"
+MODEL_CASES = "rpt_model_cases"
+UNCOUNTED_MODELS = (
+    DISPATCH_MEETINGS,
+    DISPATCH_TASKS,
+    STATIONING_ROSTERS,
+    STATIONED_MONTHS,
+    ASSESSMENTS,
+    MODEL_CASES,
+)
 # The pre-aggregated figures of each (year, unit) and subtree (`figures/book.py`).
 FIGURES = "rpt_figures"
-GENERATION_COLLECTIONS = (*ALL_MODELS, FIGURES)
+GENERATION_COLLECTIONS = (*ALL_MODELS, *UNCOUNTED_MODELS, FIGURES)
 
 
 @dataclass(frozen=True)
@@ -118,8 +135,14 @@ GIN_INDEXES: dict[str, list[Keys]] = {
     INSPECTIONS: [[("year", 1), ("unit_code", 1), ("recorded", 1)]],
     RECTIFICATIONS: [[("year", 1), ("unit_code", 1), ("township_code", 1), ("status", 1)]],
     PROBLEMS: [[("year", 1), ("unit_code", 1)]],
-    VISITS: [[("year", 1), ("unit_code", 1)]],
+    # by township: the stationing figures (`stationing/reads.py`)
+    VISITS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("township_code", 1)]],
     NOTIFICATIONS: [[("year", 1), ("unit_code", 1)]],
+    DISPATCH_MEETINGS: [[("year", 1), ("unit_code", 1), ("township_code", 1)]],
+    DISPATCH_TASKS: [[("year", 1), ("unit_code", 1), ("township_code", 1)]],
+    STATIONING_ROSTERS: [[("year", 1), ("township_code", 1)]],
+    STATIONED_MONTHS: [[("year", 1), ("unit_code", 1), ("township_code", 1)]],
+    MODEL_CASES: [[("region_path", 1), ("year", 1)]],
     FIGURES: [[("sums_into", 1)]],
 }
 PREFIX_INDEXES: dict[str, list[Keys]] = {
@@ -135,8 +158,14 @@ PREFIX_INDEXES: dict[str, list[Keys]] = {
         [("status", 1), ("township_code", 1)],
     ],
     PROBLEMS: [[("year", 1), ("unit_code", 1)]],
-    VISITS: [[("year", 1), ("unit_code", 1)]],
+    # by township: the stationing figures (`stationing/reads.py`)
+    VISITS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("township_code", 1)]],
     NOTIFICATIONS: [[("year", 1), ("unit_code", 1)]],
+    DISPATCH_MEETINGS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("township_code", 1)]],
+    DISPATCH_TASKS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("township_code", 1)]],
+    STATIONING_ROSTERS: [[("year", 1), ("township_code", 1)]],
+    STATIONED_MONTHS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("township_code", 1)]],
+    MODEL_CASES: [[("region_path", 1), ("year", 1)]],
     FIGURES: [[("sums_into", 1)]],
 }
 # Indexes earlier versions created, now covered by the ones above.

@@ -10,7 +10,8 @@ events gives the same documents.
   (整改台账) the latest submission, verification and reopening;
 - problem (key `problem_id`): source, category, level, status, resolved, visit,
   description, measures, resolution;
-- visit (key `visit_id`): unit, township, month, households, opinions raised, visitor.
+- visit (key `visit_id`): unit, township, month, households (kind and pseudonymous ref),
+  opinions raised, visitor and the stationed person of the roster.
 """
 
 from __future__ import annotations
@@ -278,5 +279,12 @@ def fold_visit(doc: Doc, event: Envelope) -> None:
             visitor_role=data["visitor_role"],
             team=list(data["team"]),
             notes=data.get("notes"),
+            # Stationed contact: each household's kind and pseudonymous ref (the visit
+            # rate counts distinct refs), and who of the roster visited.
+            households=[
+                {"kind": h["kind"], "ref": h.get("ref")} for h in data.get("households") or []
+            ],
+            person_id=data.get("person_id"),
+            position=data.get("position"),
         )
     track(doc, event)

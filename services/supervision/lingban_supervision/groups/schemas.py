@@ -56,6 +56,7 @@ class CadenceOut(Out):
     on_site_recorded: int
     on_site_planned: int
     min_on_site: int
+    on_site_days: int = Field(description="Days on site in the month (multi-day inspections)")
     every_half_month_covered: bool = Field(description="Each half month has an inspection")
     on_site_met: bool = Field(description="Enough on-site inspections recorded")
     on_site_on_track: bool = Field(description="Enough recorded or still planned")

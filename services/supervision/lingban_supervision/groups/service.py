@@ -58,7 +58,8 @@ class GroupCommands:
             unit_or_invalid(self.tree, code, f"covered_units.{i}")
         group = Group.form(
             region_code=unit.code,
-            level=GroupLevel.CITY if unit.level is Level.CITY else GroupLevel.TOWNSHIP,
+            # A district's or county's group works as the city's does, for its part of the tree.
+            level=GroupLevel.TOWNSHIP if unit.level is Level.TOWNSHIP else GroupLevel.CITY,
             year=year,
             composition=composition,
             actor=principal.actor,

@@ -43,10 +43,12 @@ class PlanIn(_In):
     unit_code: str | None = Field(default=None, pattern=r"^\d{12}$")
     project_id: str | None = None
     sample_id: str | None = Field(default=None, description="The draw the project came from")
+    days: int = Field(default=1, ge=1, le=31, description="Planned length (≥ 1 day)")
 
 
 class RecordIn(_In):
-    inspected_on: date
+    inspected_on: date = Field(description="The first day on site")
+    days: int = Field(default=1, ge=1, le=31, description="Days spent on site (≥ 1)")
     checklist: list[ChecklistScore] = Field(min_length=1, max_length=50)
     team_absent: bool = Field(default=False, description="专班不在岗: all points lost")
     findings: list[Item] = Field(default_factory=list, max_length=50)
@@ -99,6 +101,7 @@ async def plan(
         unit_code=body.unit_code,
         project_id=body.project_id,
         sample_id=body.sample_id,
+        days=body.days,
     )
     runtime.wake_relay(INSPECTIONS_COLLECTION, inspection.id)
     return _render(inspection, response)
@@ -161,6 +164,7 @@ async def record(
         expected=version,
         measures=body.rectification_measures,
         deadline=body.rectification_deadline,
+        days=body.days,
     )
     if inspection.result is not None:
         INSPECTIONS_RECORDED.labels("passed" if inspection.result.passed else "failed").inc()

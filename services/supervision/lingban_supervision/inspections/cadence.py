@@ -23,6 +23,8 @@ class Cadence:
     on_site_recorded: int
     on_site_planned: int
     min_on_site: int
+    # Days the groups spent on site in the month (a multi-day inspection counts each day).
+    on_site_days: int = 0
 
     @property
     def every_half_month_covered(self) -> bool:
@@ -66,4 +68,9 @@ def cadence(group_id: str, month: str, inspections: list[Inspection], min_on_sit
             1 for i in in_month if i.status is InspectionStatus.PLANNED and i.on_site
         ),
         min_on_site=min_on_site,
+        on_site_days=sum(
+            i.result.days
+            for i in in_month
+            if i.on_site and i.result is not None and i.status is not InspectionStatus.PLANNED
+        ),
     )

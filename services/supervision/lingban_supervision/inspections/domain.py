@@ -67,6 +67,7 @@ class Record:
     findings: list[str]
     photos: list[Photo]
     by: Actor
+    days: int = 1  # on site, from inspected_on (multi-day inspections)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class Inspection(Aggregate):
     rectification: Rectification | None = None
     # The deadline of an open rectification (None once submitted or closed).
     open_deadline: date | None = None
+    days: int = 1  # planned length; an inspection lasts at least a day
 
     def query_fields(self) -> dict[str, Any]:
         return {
@@ -172,6 +174,7 @@ class Inspection(Aggregate):
         actor: Actor,
         now: datetime,
         correlation_id: str | None = None,
+        days: int = 1,
     ) -> Inspection:
         inspection = cls(
             id=uuid.uuid4().hex,
@@ -188,6 +191,7 @@ class Inspection(Aggregate):
             status=InspectionStatus.PLANNED,
             created_at=now,
             correlation_id=correlation_id,
+            days=days,
         )
         hide = not inspection.announced
         inspection.record(
@@ -198,6 +202,7 @@ class Inspection(Aggregate):
                 method=method,
                 announced=inspection.announced,
                 on_site=inspection.on_site,
+                days=days,
                 sample_id=sample_id,
                 unit_code=None if hide else unit_code,
                 township_code=None if hide else township_code,
@@ -225,6 +230,7 @@ class Inspection(Aggregate):
         now: datetime,
         measures: list[str] | None = None,
         deadline: date | None = None,
+        days: int = 1,
     ) -> None:
         """Score it; on failure open the rectification with the required measures and a
         deadline (`rectification_days` after the inspection unless the group sets one)."""
@@ -234,6 +240,12 @@ class Inspection(Aggregate):
                 message="整改时限须晚于检查日期",
                 message_en="The rectification deadline must be after the inspection",
                 details=[FieldProblem("rectification_deadline", "早于检查日期", "too early")],
+            )
+        if days < 1:
+            raise ValidationFailed(
+                message="检查至少持续 1 天",
+                message_en="An inspection lasts at least one day",
+                details=[FieldProblem("days", "至少 1 天", "at least 1")],
             )
         if inspected_on.year != self.year:
             raise ValidationFailed(
@@ -255,6 +267,7 @@ class Inspection(Aggregate):
             findings=findings,
             photos=photos,
             by=actor,
+            days=days,
         )
         self.status = InspectionStatus.PASSED if score.passed else InspectionStatus.FAILED
         self.record(
@@ -268,6 +281,7 @@ class Inspection(Aggregate):
                 announced=self.announced,
                 on_site=self.on_site,
                 inspected_on=inspected_on,
+                days=days,
                 checklist=checklist,
                 team_absent=team_absent,
                 max_score=score.max_score,

@@ -31,6 +31,7 @@ class InspectionResultOut(Out):
     findings: list[str]
     photos: list[Photo]
     by: Actor
+    days: int = Field(description="Days spent on site, from inspected_on")
 
 
 class SubmissionOut(Out):
@@ -66,6 +67,7 @@ class InspectionOut(AggregateOut):
     year: int
     half_month: str = Field(examples=["2026-03-H1"])
     planned_on: date
+    days: int = Field(description="Planned length in days (≥ 1)")
     method: InspectionMethod
     unit_code: str = Field(description="The inspected unit")
     township_code: str | None

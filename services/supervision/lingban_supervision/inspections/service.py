@@ -167,6 +167,7 @@ class InspectionCommands:
         unit_code: str | None,
         project_id: str | None,
         sample_id: str | None,
+        days: int = 1,
     ) -> Inspection:
         group = await self.groups.get(group_id)
         if group is None or not principal.can_see(group.region_code):
@@ -201,7 +202,9 @@ class InspectionCommands:
             if project is None:
                 problems.append(
                     FieldProblem(
-                        "project_id", "项目不存在或不在实施中", "no such project in execution"
+                        "project_id",
+                        "项目不存在或已撤销",
+                        "no such project (or it was withdrawn)",
                     )
                 )
             elif unit_code is not None and unit_code != project.unit_code:
@@ -245,6 +248,7 @@ class InspectionCommands:
             actor=principal.actor,
             now=self.clock.now(),
             correlation_id=correlation_id.get(),
+            days=days,
         )
         await self.store.add(inspection)
         return inspection
@@ -263,6 +267,7 @@ class InspectionCommands:
         expected: int | None,
         measures: list[str] | None = None,
         deadline: date | None = None,
+        days: int = 1,
     ) -> Inspection:
         inspection = await self.load(principal, inspection_id)
         require_group_side(principal, inspection.region_code)
@@ -282,6 +287,7 @@ class InspectionCommands:
                 now=self.clock.now(),
                 measures=measures,
                 deadline=deadline,
+                days=days,
             ),
         )
         await self.photos_committed(recorded)

@@ -1,7 +1,11 @@
 """Project events -> `inspectable_projects`, the pool random samples are drawn from.
 
-A project is inspectable while it is in execution (including while its
-completion awaits acceptance); accepted and evaluated projects leave the pool.
+A project is *inspectable* — in the pool random samples are drawn from —
+while it is in execution (including while its completion awaits acceptance);
+accepted and evaluated projects leave the pool. A project is *supervisable*
+— an inspection may be planned for it by name — from its declaration to its
+results (督导贯穿申报到成效): the reports supervise the declaration and the
+evaluation too, not only the execution. A withdrawn project is neither.
 Each handler is idempotent: `apply_if_newer` drops duplicates and stale events.
 """
 
@@ -53,13 +57,27 @@ def project_handlers(db: Database) -> HandlerTable:
         return event_type(model), handle
 
     def declared(d: Any) -> Document:
-        return {"category": d.category, "title": d.title, "stage": "declared", "inspectable": False}
+        return {
+            "category": d.category,
+            "title": d.title,
+            "stage": "declared",
+            "inspectable": False,
+            "supervisable": True,
+        }
 
     def revised(d: Any) -> Document:
         return {"category": d.form.category, "title": d.form.title}
 
-    def stage(name: str, inspectable: bool) -> Any:
-        return lambda d: {"stage": name, "inspectable": inspectable}
+    def stage(name: str, inspectable: bool, supervisable: bool = True) -> Any:
+        return lambda d: {"stage": name, "inspectable": inspectable, "supervisable": supervisable}
+
+    def evaluated(d: Any) -> Document:
+        return {
+            "stage": "evaluated",
+            "inspectable": False,
+            "supervisable": True,
+            "rating": d.rating.value,
+        }
 
     handlers = (
         handler(pev.ProjectDeclared, declared),
@@ -68,7 +86,9 @@ def project_handlers(db: Database) -> HandlerTable:
         handler(pev.CompletionRequested, stage("completion_requested", True)),
         handler(pev.CompletionRejected, stage("in_execution", True)),
         handler(pev.CompletionAccepted, stage("completed", False)),
-        handler(pev.ProjectEvaluated, stage("evaluated", False)),
+        handler(pev.ProjectWithdrawn, stage("withdrawn", False, supervisable=False)),
+        # The rating feeds the year-end assessment (assessment/facts.py).
+        handler(pev.ProjectEvaluated, evaluated),
     )
     return dict(handlers)
 
@@ -78,7 +98,7 @@ class InspectableProjects(abc.ABC):
 
     @abc.abstractmethod
     async def get(self, project_id: str) -> PooledProject | None:
-        """The project if it is inspectable now."""
+        """The project if it may be inspected now (declared, not withdrawn nor unknown)."""
 
     @abc.abstractmethod
     async def unit_of(self, project_id: str) -> str | None:
@@ -103,8 +123,11 @@ class MongoInspectableProjects(InspectableProjects):
         self.collection: Collection = db[INSPECTABLE]
 
     async def get(self, project_id: str) -> PooledProject | None:
-        doc = await self.collection.find_one({"_id": project_id, "inspectable": True})
-        return _pooled(doc) if doc else None
+        doc = await self.collection.find_one({"_id": project_id})
+        # Documents from before `supervisable` existed: whatever was inspectable is.
+        if doc is None or not doc.get("supervisable", doc.get("inspectable", False)):
+            return None
+        return _pooled(doc)
 
     async def unit_of(self, project_id: str) -> str | None:
         doc = await self.collection.find_one({"_id": project_id}, {"unit_code": 1})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from lingban_contracts.attachments import Attachment
+from lingban_contracts.events.stationing import PERSON_ID_PATTERN
 from lingban_contracts.events.supervision import (
     MONTH_PATTERN,
     HouseholdVisit,
@@ -54,6 +55,12 @@ class VisitIn(_In):
         max_length=20,
         description="Photos and records: upload to POST /v1/files first, then send its answer",
     )
+    person_id: str | None = Field(
+        default=None,
+        pattern=PERSON_ID_PATTERN,
+        description="The stationed person of the township's roster (驻点名册) who visited; "
+        "label each household (e.g. its house number) so it counts towards the visit rate",
+    )
 
 
 def _render(visit: Visit, principal: Principal) -> VisitOut:
@@ -78,6 +85,7 @@ async def log_visit(
         opinions=[Opinion(**o.model_dump()) for o in body.opinions],
         notes=body.notes,
         attachments=tuple(body.attachments),
+        person_id=body.person_id,
     )
     runtime.wake_relay(VISITS_COLLECTION, visit.id)
     return _render(visit, principal)
@@ -85,7 +93,7 @@ async def log_visit(
 
 @router.get(
     "/figures",
-    summary="Monthly visit rate and resolution rate per township",
+    summary="Monthly visit rate (households covered) and resolution rate per township",
     responses={404: {"description": "The region (or, by default, your unit) is no known township"}},
 )
 async def figures(

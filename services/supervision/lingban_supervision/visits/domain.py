@@ -11,6 +11,12 @@ from typing import Any, ClassVar, Protocol
 from lingban_contracts import Actor
 from lingban_contracts.attachments import Attachment
 from lingban_contracts.events import supervision as ev
+from lingban_contracts.events.stationing import (
+    Coverage,
+    StationedPosition,
+    VillageCounts,
+    household_coverage,
+)
 from lingban_contracts.events.supervision import (
     HouseholdKind,
     HouseholdVisit,
@@ -56,6 +62,11 @@ class Visit(Aggregate):
     notes: str | None
     logged_at: datetime
     attachments: list[Attachment] = field(default_factory=list)
+    # Stationed contact (stationing/): who of the roster visited, and a pseudonymous
+    # key per household (parallel to `households`; empty on visits logged before).
+    person_id: str | None = None
+    position: StationedPosition | None = None
+    household_refs: list[str | None] = field(default_factory=list)
 
     def query_fields(self) -> dict[str, Any]:
         return {REGION_PATH: region_path(self.unit_code)}
@@ -63,6 +74,10 @@ class Visit(Aggregate):
     @property
     def household_kinds(self) -> list[HouseholdKind]:
         return [h.kind for h in self.households]
+
+    @property
+    def refs(self) -> list[str | None]:
+        return self.household_refs or [None] * len(self.households)
 
     @property
     def four_must_visits(self) -> list[HouseholdKind]:
@@ -91,6 +106,9 @@ class Visit(Aggregate):
         now: datetime,
         correlation_id: str | None = None,
         attachments: tuple[Attachment, ...] = (),
+        person_id: str | None = None,
+        position: StationedPosition | None = None,
+        household_refs: list[str | None] | None = None,
     ) -> Visit:
         visit = cls(
             id=uuid.uuid4().hex,
@@ -108,6 +126,9 @@ class Visit(Aggregate):
             logged_at=now,
             correlation_id=correlation_id,
             attachments=list(attachments),
+            person_id=person_id,
+            position=position,
+            household_refs=list(household_refs or []),
         )
         visit.record(
             ev.VisitLogged(
@@ -121,13 +142,18 @@ class Visit(Aggregate):
                 visitor_role=visitor_role,
                 team=team,
                 # The household labels stay in the visit log (LB-14).
-                households=[ev.VisitedHousehold(kind=h.kind) for h in households],
+                households=[
+                    ev.VisitedHousehold(kind=h.kind, ref=ref)
+                    for h, ref in zip(households, visit.refs, strict=True)
+                ],
                 households_visited=len(households),
                 four_must_visits=visit.four_must_visits,
                 opinions=len(opinions),
                 problem_ids=visit.problem_ids,
                 notes=notes,
                 attachments=list(attachments),
+                person_id=person_id,
+                position=position.value if position is not None else None,
             ),
             actor,
             now,
@@ -138,7 +164,15 @@ class Visit(Aggregate):
 
 @dataclass(frozen=True)
 class MonthlyFigures:
-    """走访率 and 办结率 of one township for one month."""
+    """走访率 and 办结率 of one township for one month.
+
+    `visit_rate` is the share of the households on the township's roster (驻点名册,
+    village counts) that visits covered, a household visited twice counting once;
+    `must_visit` gives the same for each four-must-visit group (四必访). Until
+    stationed contact had rosters, `visit_rate` was the share of villages with at
+    least one visit: that figure is `village_visit_rate` now (a village with one
+    visit counts fully there, which is why it is no longer the visit rate).
+    """
 
     township_code: str
     month: str
@@ -149,16 +183,46 @@ class MonthlyFigures:
     four_must_visit_households: int
     problems_raised: int
     problems_resolved: int
+    coverage: Coverage = field(
+        default_factory=lambda: household_coverage((), ()),
+    )
+
+    @property
+    def village_visit_rate(self) -> float:
+        return round(self.units_visited / self.units, 4) if self.units else 0.0
+
+    @property
+    def households(self) -> int:
+        return self.coverage.all.households
+
+    @property
+    def households_covered(self) -> int:
+        return self.coverage.all.covered
 
     @property
     def visit_rate(self) -> float:
-        return round(self.units_visited / self.units, 4) if self.units else 0.0
+        return self.coverage.all.rate
+
+    @property
+    def must_visit(self) -> list[MustVisitFigure]:
+        return [
+            MustVisitFigure(kind, c.households, c.covered, c.rate)
+            for kind, c in self.coverage.must_visit.items()
+        ]
 
     @property
     def resolution_rate(self) -> float:
         return (
             round(self.problems_resolved / self.problems_raised, 4) if self.problems_raised else 0.0
         )
+
+
+@dataclass(frozen=True)
+class MustVisitFigure:
+    kind: HouseholdKind
+    households: int
+    covered: int
+    rate: float
 
 
 class VisitFacts(Protocol):
@@ -173,6 +237,9 @@ class VisitFacts(Protocol):
     @property
     def household_kinds(self) -> Sequence[HouseholdKind]: ...
 
+    @property
+    def refs(self) -> Sequence[str | None]: ...
+
 
 @dataclass(frozen=True)
 class VisitRow:
@@ -182,18 +249,28 @@ class VisitRow:
     township_code: str | None
     month: str
     household_kinds: tuple[HouseholdKind, ...]
+    refs: tuple[str | None, ...] = ()
 
     # Whole `households` (kind and label are small): a projection through an
     # array is not something every FerretDB version answers alike.
-    FIELDS: ClassVar[tuple[str, ...]] = ("unit_code", "township_code", "month", "households")
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "unit_code",
+        "township_code",
+        "month",
+        "households",
+        "household_refs",
+    )
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> VisitRow:
+        kinds = tuple(HouseholdKind(h["kind"]) for h in doc.get("households") or [])
+        refs = tuple(doc.get("household_refs") or [None] * len(kinds))
         return cls(
             unit_code=doc["unit_code"],
             township_code=doc.get("township_code"),
             month=doc["month"],
-            household_kinds=tuple(HouseholdKind(h["kind"]) for h in doc.get("households") or []),
+            household_kinds=kinds,
+            refs=refs,
         )
 
 
@@ -204,11 +281,17 @@ def monthly_figures(
     visits: Sequence[VisitFacts],
     raised: int,
     resolved: int,
+    villages: Sequence[VillageCounts] = (),
 ) -> MonthlyFigures:
-    """Visit rate over the township's villages; resolution over the problems raised on visits."""
+    """Household coverage over the roster's villages; resolution over the problems raised."""
     in_month = [v for v in visits if v.month == month]
     visited = {v.unit_code for v in in_month} & set(units)
     households = [kind for v in in_month for kind in v.household_kinds]
+    covered = [
+        (v.unit_code, ref, kind)
+        for v in in_month
+        for kind, ref in zip(v.household_kinds, v.refs, strict=True)
+    ]
     return MonthlyFigures(
         township_code=township_code,
         month=month,
@@ -219,4 +302,5 @@ def monthly_figures(
         four_must_visit_households=sum(1 for kind in households if kind in FOUR_MUST_VISITS),
         problems_raised=raised,
         problems_resolved=resolved,
+        coverage=household_coverage(villages, covered),
     )

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from lingban_contracts.attachments import Attachment
+from lingban_contracts.events.stationing import StationedPosition
 from lingban_contracts.events.supervision import (
     HouseholdKind,
     HouseholdVisit,
@@ -60,6 +61,15 @@ class VisitOut(AggregateOut):
         description="Photos and records (GET /v1/files/{file_id}); empty when a leader or "
         "subscriber reads the visit"
     )
+    person_id: str | None = Field(
+        default=None, description="The stationed person of the roster who visited"
+    )
+    household_refs: list[str | None] = Field(
+        default_factory=list,
+        description="The pseudonymous key of each household (as in `visit-logged`; null "
+        "without a label or a roster); empty on visits logged before rosters",
+    )
+    position: StationedPosition | None = None
     withheld: bool = Field(
         default=False,
         description="True for leaders and subscribers: they read the public view, without "
@@ -79,6 +89,15 @@ class VisitOut(AggregateOut):
         )
 
 
+class MustVisitFigureOut(Out):
+    """One four-must-visit group (四必访): its households and how many visits covered."""
+
+    kind: HouseholdKind
+    households: int = Field(description="Households of the group on the roster's village counts")
+    covered: int = Field(description="Distinct households of the group visited in the month")
+    rate: float = Field(description="covered / households (at most 1), 4 decimals")
+
+
 class MonthlyFiguresOut(Out):
     """走访率 and 办结率 of one township for one month."""
 
@@ -87,9 +106,23 @@ class MonthlyFiguresOut(Out):
     units: int = Field(description="Villages and communities of the township")
     units_visited: int
     visits: int
-    households_visited: int
+    households_visited: int = Field(description="Household visits logged (one household twice: 2)")
     four_must_visit_households: int
+    households: int = Field(
+        description="Households of the villages on the township's roster (驻点名册 village counts)"
+    )
+    households_covered: int = Field(
+        description="Distinct households visited (labelled ones; each counts once)"
+    )
+    visit_rate: float = Field(
+        description="走访率: households_covered / households (at most 1), 4 decimals. Before "
+        "rosters this was units_visited / units, now `village_visit_rate`"
+    )
+    village_visit_rate: float = Field(
+        description="units_visited / units, 4 decimals: villages with at least one visit "
+        "(the former `visit_rate`)"
+    )
+    must_visit: list[MustVisitFigureOut] = Field(description="The visit rate of each 四必访 group")
     problems_raised: int = Field(description="Problems raised on visits")
     problems_resolved: int
-    visit_rate: float = Field(description="units_visited / units, 4 decimals")
     resolution_rate: float = Field(description="problems_resolved / problems_raised, 4 decimals")

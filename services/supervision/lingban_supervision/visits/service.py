@@ -16,9 +16,15 @@ from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_kit.files.attach import file_ids, resolve
 from lingban_kit.files.store import FileStore
 from lingban_kit.logging import correlation_id
-from lingban_supervision.access import VISITING_ROLES, not_found, unit_or_invalid
+from lingban_supervision.access import (
+    STATIONED_SIDE_ROLES,
+    VISITING_ROLES,
+    not_found,
+    unit_or_invalid,
+)
 from lingban_supervision.aggregate import township_code
 from lingban_supervision.problems.domain import Facts, Problem
+from lingban_supervision.stationing.domain import Roster, roster_id_of
 from lingban_supervision.store import AggregateStore, Criteria
 from lingban_supervision.visits.domain import (
     MonthlyFigures,
@@ -50,6 +56,9 @@ class VisitCommands:
     # Where uploaded files live (None in tests without a database); see docs/files.md.
     files: FileStore | None = None
     max_record_bytes: int = 100 * 1024 * 1024
+    # The rosters (stationing/): who is stationed, the households to cover, the salt of
+    # the household refs. None where a test needs no rosters.
+    rosters: AggregateStore[Roster] | None = None
 
     async def log(
         self,
@@ -64,10 +73,24 @@ class VisitCommands:
         opinions: list[Opinion],
         notes: str | None,
         attachments: tuple[Attachment, ...] = (),
+        person_id: str | None = None,
     ) -> Visit:
         unit = unit_or_invalid(self.tree, unit_code)
         principal.require_any(*VISITING_ROLES)
         principal.require_jurisdiction(unit.code)
+        if (
+            not principal.has_any(*STATIONED_SIDE_ROLES)
+            and visitor_role is not VisitorRole.VILLAGE_STAFF
+        ):
+            # Village staff log visits in their own village as themselves: a village
+            # account cannot file the stationed leader's or team's visits.
+            raise ValidationFailed(
+                message="村（社区）干部登记走访时，身份须为“村（社区）干部”",
+                message_en="Village staff log visits as village_staff",
+                details=[
+                    FieldProblem("visitor_role", "须为 village_staff", "must be village_staff")
+                ],
+            )
         if self.files is not None and attachments:
             attachments = await resolve(
                 self.files,
@@ -89,6 +112,19 @@ class VisitCommands:
             problems.append(
                 FieldProblem("visited_on", "不能是将来的日期", "cannot be in the future")
             )
+        township = township_code(self.tree, unit.code)
+        roster = await self._roster(township, visited_on.year)
+        assignment = None
+        if person_id is not None:
+            assignment = roster.assignment_on(person_id, visited_on) if roster else None
+            if assignment is None or assignment.village_code != unit.code:
+                problems.append(
+                    FieldProblem(
+                        "person_id",
+                        f"{person_id} 在 {visited_on} 未驻点该村（社区）",
+                        f"{person_id} is not stationed in {unit.code} on {visited_on}",
+                    )
+                )
         if problems:
             raise ValidationFailed(
                 message="走访记录有误，请按提示修改",
@@ -97,7 +133,7 @@ class VisitCommands:
             )
         visit = Visit.log(
             unit_code=unit.code,
-            township_code=township_code(self.tree, unit.code),
+            township_code=township,
             visited_on=visited_on,
             visitor=visitor,
             visitor_role=visitor_role,
@@ -109,11 +145,21 @@ class VisitCommands:
             now=self.clock.now(),
             correlation_id=correlation_id.get(),
             attachments=attachments,
+            person_id=person_id,
+            position=assignment.position if assignment is not None else None,
+            household_refs=[
+                roster.household_ref(unit.code, h.label) if roster else None for h in households
+            ],
         )
         await self.store.add(visit)
         if self.files is not None:  # attached once the visit is written
             await self.files.attach(file_ids(visit.attachments), visit.id, visit.unit_code)
         return visit
+
+    async def _roster(self, township: str | None, year: int) -> Roster | None:
+        if self.rosters is None or township is None:
+            return None
+        return await self.rosters.get(roster_id_of(township, year))
 
     async def load(self, principal: Principal, visit_id: str) -> Visit:
         visit = await self.store.get(visit_id)
@@ -161,7 +207,7 @@ class VisitCommands:
         return added
 
     async def figures(self, principal: Principal, region: str, month: str) -> list[MonthlyFigures]:
-        """走访率 and 办结率 for each township in `region` (or the township itself)."""
+        """走访率 (households covered) and 办结率 for each township in `region` (or the township)."""
         principal.require_jurisdiction(region)
         townships = [u for u in self.tree.subtree(region) if u.level is Level.TOWNSHIP]
         if not townships:
@@ -184,6 +230,7 @@ class VisitCommands:
         for township in sorted(townships, key=lambda u: u.code):
             villages = [u.code for u in self.tree.children(township.code)]
             raised = [d for d in raised_rows if d["facts"].get("township_code") == township.code]
+            roster = await self._roster(township.code, int(month[:4]))
             result.append(
                 monthly_figures(
                     township.code,
@@ -192,6 +239,7 @@ class VisitCommands:
                     [v for v in visits if v.township_code == township.code],
                     raised=len(raised),
                     resolved=sum(1 for d in raised if d["status"] == ProblemStatus.RESOLVED),
+                    villages=roster.villages if roster is not None else (),
                 )
             )
         return result

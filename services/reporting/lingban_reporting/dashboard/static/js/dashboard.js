@@ -69,8 +69,9 @@ async function load() {
     level === "city" ? null : getJson("/v1/projects", { ...params, limit: 100 }),
     level === "city" ? optional(getJson("/v1/rankings/townships", { year: params.year, metric: state.metric })) : null,
   ]);
+  const [assessment, modelCases] = await Promise.all([getJson("/v1/assessments", params), getJson("/v1/model-cases", params)]);
   const project = state.project ? await getJson(`/v1/projects/${encodeURIComponent(state.project)}`) : null;
-  return { fresh, overview, units, categories, coverage, overdue, rectifications, projects, ranking, project };
+  return { fresh, overview, units, categories, coverage, overdue, rectifications, projects, ranking, project, assessment, modelCases };
 }
 
 async function refresh() {
@@ -151,6 +152,8 @@ function render(data) {
   renderOverdue(data.overdue);
   renderRectifications(data.rectifications);
   renderRanking(data.ranking);
+  renderAssessment(unit, data.assessment);
+  renderModelCases(data.modelCases);
   renderBulletinLinks();
 }
 
@@ -266,7 +269,7 @@ function renderProject(p) {
     ["deadline", p.deadline],
     ["stages", `${p.stages_done}/${p.stages_total}`],
     ["overdue_stages", p.overdue_months.length ? p.overdue_months.join("、") : "—"],
-    ["rating", p.rating ?? "—"],
+    ["rating", rating(p.rating, p.rating_zh)],
     ["model_case", p.model_case ? t("yes") : t("no")],
   ];
   $("#project-title").textContent = p.title;
@@ -300,6 +303,57 @@ function renderRanking(ranking) {
     ),
   );
   $("#ranking-table tbody").replaceChildren(...rows);
+}
+
+/** A rating as the API gives it, in Chinese unless the viewer asked for English. */
+function rating(code, label) {
+  if (!code) return "—";
+  return lang === "zh" && label ? label : code;
+}
+
+function renderAssessment(unit, a) {
+  const finalized = a.status === "finalized";
+  $("#assessment-status").textContent = a.status_zh;
+  $("#assessment-summary").textContent = finalized
+    ? `${t("assessment_average")} ${num(a.average_score)} · ${t("assessment_share")} ${num(a.party_building_share)}%`
+    : t("assessment_none");
+  // The units one level down (the city's townships, a township's villages), by rank.
+  const childLevel = unit.level === "city" ? "township" : "village";
+  const rows = a.scores
+    .filter((s) => s.unit.code === unit.code || s.unit.level === childLevel)
+    .slice(0, 60)
+    .map((s) =>
+      el(
+        "tr",
+        { dataset: { code: s.unit.code } },
+        el("td", { class: "n" }, s.rank),
+        el("td", {}, s.unit.name),
+        el("td", {}, rating(s.rating, s.rating_zh)),
+        el("td", { class: "n strong" }, num(s.score)),
+        el("td", { class: "n" }, num(s.party_building_points)),
+      ),
+    );
+  $("#assessment-table tbody").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 5, class: "empty" }, t("no_data")))]));
+  $("#praise-count").textContent = num(a.praise.length);
+  const praised = a.praise.map((e) => el("li", { dataset: { code: e.unit.code }, title: e.reason ?? e.basis_zh }, e.unit.name, el("small", {}, ` ${e.rating_zh || num(e.score)}`)));
+  $("#praise-list").replaceChildren(...(praised.length ? praised : [el("li", { class: "ok" }, t("no_data"))]));
+  $("#talks-count").textContent = num(a.talks.length);
+  const talks = a.talks.map((e) =>
+    el(
+      "tr",
+      { dataset: { code: e.unit.code } },
+      el("td", {}, e.unit.name),
+      el("td", {}, lang === "zh" ? e.basis_zh : e.basis, e.reason ? el("small", {}, ` ${e.reason}`) : null),
+      el("td", {}, e.talks_held.length ? e.talks_held.map((h) => `${h.held_on} ${h.held_by}`).join("；") : t("talk_pending")),
+    ),
+  );
+  $("#talks-table tbody").replaceChildren(...(talks.length ? talks : [el("tr", {}, el("td", { colspan: 3, class: "empty" }, t("no_data")))]));
+}
+
+function renderModelCases(cases) {
+  $("#model-cases-count").textContent = num(cases.length);
+  const items = cases.map((c) => el("li", { dataset: { case: c.id } }, el("h3", {}, c.title), el("small", {}, `${lang === "zh" ? c.kind_zh : c.kind} · ${c.unit.name} · ${c.published_on ?? ""}`), el("p", {}, c.summary)));
+  $("#model-cases").replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, t("no_data"))]));
 }
 
 function quarter() {

@@ -1,0 +1,1 @@
+"""Read models of the year-end assessment (考核) and the model-case library."""

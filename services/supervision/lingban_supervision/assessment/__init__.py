@@ -1,0 +1,1 @@
+"""The year-end assessment (考核), the use of its results and the model-case library."""

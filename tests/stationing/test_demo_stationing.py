@@ -1,0 +1,61 @@
+"""The stationing demo loads through the supervision API, and a second run adds nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+import pytest
+
+from devstack import demo_stationing
+from lingban_contracts.divisions import default_tree
+from lingban_kit.auth import Role
+from tests.auth import auth
+
+from .conftest import Stack
+
+pytestmark = pytest.mark.integration
+
+
+class InProcessApi:
+    """The demo's blocking `Api`, answered by the in-process app on the test's loop."""
+
+    def __init__(self, stack: Stack, loop: asyncio.AbstractEventLoop) -> None:
+        self.stack, self.loop = stack, loop
+
+    def token(self, role: Role, unit: str, person: str = "") -> str:
+        return auth(role, unit)["Authorization"].removeprefix("Bearer ")
+
+    def call(self, method: str, path: str, token: str, body: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"}
+        http = self.stack.supervision.http
+        request = http.request(method, path, json=body, headers=headers)
+        answer = asyncio.run_coroutine_threadsafe(request, self.loop).result(60)
+        assert answer.status_code in (200, 201), f"{method} {path}: {answer.text}"
+        return answer.json()
+
+
+async def test_the_demo_loads_once(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    today = date(2026, 3, 20)
+    stack.at(3, 20)
+    api = InProcessApi(stack, asyncio.get_running_loop())
+    tree = default_tree()
+    # One of the four townships is enough here (each is loaded the same way).
+    [township, *_] = demo_stationing.townships(tree)
+    monkeypatch.setattr(demo_stationing, "townships", lambda _tree: [township])
+    first = await asyncio.to_thread(demo_stationing.load, api, tree, today)  # type: ignore[arg-type]
+    assert first.added > 0
+    again = await asyncio.to_thread(demo_stationing.load, api, tree, today)  # type: ignore[arg-type]
+    assert again.added == 0
+    org = auth(Role.CITY_ORG, "340881000000")
+    [figures] = await stack.call(
+        "GET", f"/v1/visits/figures?region={township.code}&month=2026-03", org
+    )
+    assert 0 < figures["visit_rate"] < 1
+    assert figures["households_covered"] > 0
+    months = await stack.call("GET", f"/v1/rosters/{township.code}-2026/months/2026-03", org)
+    mayor = next(m for m in months if m["person_id"] == "mayor")
+    assert mayor["residence_met"] is False  # the even township's mayor stays short
+    secretary = next(m for m in months if m["person_id"] == "sec")
+    assert len(secretary["excused_days"]) == 1
