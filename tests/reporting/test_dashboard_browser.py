@@ -19,6 +19,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -34,6 +35,8 @@ from lingban_kit.kafka import new_producer, send_records
 from lingban_reporting.app import create_app
 from lingban_reporting.settings import ReportingSettings
 from tests.auth import token
+from tests.dispatch.builders import TOWNSHIP as DISPATCH_TOWNSHIP
+from tests.dispatch.events import task_events
 from tests.reporting.project_world import World
 
 pytestmark = pytest.mark.integration
@@ -396,3 +399,33 @@ async def test_on_a_phone_nothing_is_wider_than_the_screen(
         assert max(cards) <= 390
     finally:
         await context.close()
+
+
+async def test_the_dispatch_follow_up_and_stationing_cards_show_on_the_dashboard(
+    served: Served, page: Page
+) -> None:
+    """Issue 16: the leaders see the assigned tasks' follow-up (一月一调度) and the
+    stationed-contact card beside the assessment."""
+    year = served.world.year
+    run = uuid.uuid4().hex[:8]
+    assigned, deadline = date(year, 3, 2), date(year, 3, 20)
+    events = [
+        *task_events(f"dash-{run}-1", DISPATCH_TOWNSHIP, assigned, deadline, "rc"),
+        *task_events(f"dash-{run}-2", DISPATCH_TOWNSHIP, assigned, deadline, ""),
+    ]
+    await served.publish(events)
+    await open_dashboard(page, served, token(Role.LEADER, CITY), poll=1)
+    summary = page.locator("#dispatch-summary")
+    await summary.filter(has_text="交办 2").wait_for(timeout=WAIT_MS)
+    assert "已办结 1" in await summary.inner_text()
+    assert "办结率 50" in await summary.inner_text()
+    row = page.locator(f'#dispatch-table tr[data-code="{DISPATCH_TOWNSHIP}"]')
+    assert (await row.locator("td").all_inner_texts())[1:3] == ["2", "1"]
+    # The stationed-contact card names its month, township secretaries and mayors apart.
+    await page.locator("#stationing-month").filter(has_text=f"{year}-").wait_for(timeout=WAIT_MS)
+    rows = await page.locator("#stationing-table tbody tr td:first-child").all_inner_texts()
+    assert rows == ["乡镇党委书记", "乡镇长"]
+    shots = Path("test-artefacts/dashboard")
+    await asyncio.to_thread(shots.mkdir, parents=True, exist_ok=True)
+    cards = page.locator("#dispatch-section").locator("xpath=..")
+    await cards.screenshot(path=str(shots / "dispatch-stationing.png"))

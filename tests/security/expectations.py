@@ -23,6 +23,7 @@ from typing import Any
 
 from PIL import Image
 
+from lingban_contracts.divisions import default_tree
 from tests.security.regions import CITY, TOWNSHIP_A, VILLAGE_A, Records
 
 NOT_FOUND = frozenset({404})  # a record outside the subtree looks missing
@@ -178,6 +179,12 @@ MODEL_CASE = {
 }
 
 
+def _secretary_of(code: str) -> str:
+    unit = default_tree().get(code)
+    assert unit is not None
+    return unit.secretary
+
+
 def fixed(value: Any) -> Body:
     return lambda _records: value
 
@@ -244,6 +251,30 @@ PROJECTS: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/v1/units"): READ_REGION,
     ("GET", "/v1/units/{code}"): READ_ID,
+    # The division tree's writes publish on a topic every other test's services read:
+    # these bodies change nothing even for region A's rightful caller (a code already
+    # used: 409; the secretary it already has: no change; a merge across levels: 422).
+    ("POST", "/v1/units"): write(
+        fixed(
+            {
+                "code": VILLAGE_A,
+                "name": "已有的村",
+                "level": "village",
+                "parent": TOWNSHIP_A,
+                "reason": "jurisdiction matrix",
+            }
+        )
+    ),
+    ("PATCH", "/v1/units/{code}"): write(fixed({"secretary": _secretary_of(VILLAGE_A)})),
+    ("POST", "/v1/units/{code}/merge"): write(
+        fixed({"into": TOWNSHIP_A, "reason": "jurisdiction matrix"})
+    ),
+    ("GET", "/v1/units/import-template"): unscoped("the empty template holds no records"),
+    ("POST", "/v1/units/import"): unscoped(
+        "a sheet names its units; each row is checked against the caller's jurisdiction "
+        "(the file here is not a sheet: refused before any row)",
+        upload=True,
+    ),
     ("GET", "/v1/coverage"): READ_REGION,
     # Global: the root city organisation department's only (LB-16); the matrix checks
     # that nobody else, leader and subscriber included, may run it.

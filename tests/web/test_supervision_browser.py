@@ -10,7 +10,8 @@ supervisor closes it (销号). 畈集社区's secretary sees none of it.
 
 At desktop and phone size: the organisation department forms a group on the screen,
 draws projects for the half month (sealed) and audits the draw, registers a problem and
-moves it through the problem list, and logs a visit whose figures show. Every page is
+moves it through the problem list, and logs a visit whose figures show, each with a
+photo attached. Every page is
 photographed into test-artefacts/workbench/ (`30-…` to `44-…`).
 """
 
@@ -307,9 +308,11 @@ async def test_groups_draws_problems_and_visits(
     described = page.locator(".el-form-item", has=page.locator(field("description")))
     await expect(described.locator(".el-form-item__error")).to_have_text("至少 1 个字")
     await page.fill(field("description"), description)
+    await attach_photo(page, "停车难-现场.jpg", "JPEG")
     await page.click('[data-test="send"]')
     await expect(page).to_have_url(re.compile(r"/problems/[0-9a-f]+$"))
     await expect(page.locator('[data-test="problem-status"]')).to_have_text("待整改")
+    await expect(page.locator('[data-test="attachment-link"]')).to_contain_text("停车难-现场.jpg")
     await page.fill(field("progress-measures"), "规划新增停车位30个")
     await page.click('[data-test="move-on"]')
     await expect(page.locator('[data-test="problem-status"]')).to_have_text("整改中")
@@ -332,10 +335,15 @@ async def test_groups_draws_problems_and_visits(
     opinion = f"希望增设老年食堂 {uuid.uuid4().hex[:4]}"
     await page.fill(field("opinion-text"), opinion)
     await pick_option(page, "opinion-category", "民生服务")
+    await attach_photo(page, "走访-老年食堂.png", "PNG")
     await shot(page, artefacts, "43-visit-form")
     await page.click('[data-test="send"]')
     await expect(page).to_have_url(re.compile(r"/visits$"))
-    await expect(page.locator('[data-test="visit-row"]', has_text=opinion)).to_be_visible()
+    visited = page.locator('[data-test="visit-row"]', has_text=opinion)
+    await expect(visited).to_be_visible()
+    await expect(visited.locator('[data-test="attachment-link"]')).to_contain_text(
+        "走访-老年食堂.png"
+    )
     await expect(page.locator('[data-test="not-visited"]')).not_to_contain_text("文昌街道")
     wenchang = page.locator('[data-test="visit-figures"]', has_text="文昌街道")
     await expect(wenchang.locator('[data-test="visit-rate"]')).not_to_have_text("0%")

@@ -36,6 +36,11 @@ export function loadUnits(): Promise<Map<string, Unit>> {
   return found;
 }
 
+/** Forget the loaded units after a change to the tree (区划管理), so that every page reloads them. */
+export function forgetUnits(): void {
+  units.clear();
+}
+
 export function isReviewer(): boolean {
   return REVIEWER_ROLES.includes(session.user.value?.role ?? "");
 }

@@ -54,6 +54,18 @@ export const router = createRouter({
     { path: "/contacts/new", name: "dir-contact-new", component: () => import("./views/directory/ContactForm.vue") },
     { path: "/contacts/:id", name: "dir-contact", component: () => import("./views/directory/ContactForm.vue"), props: true },
     { path: "/reminder-rules", name: "dir-rules", component: () => import("./views/directory/RulesPage.vue") },
+    // The division tree (区划管理): the organisation department shapes it, townships record secretaries.
+    { path: "/units", name: "dir-units", component: () => import("./views/directory/UnitTree.vue") },
+    // Dispatch (调度): meetings and the tasks they assign; notices link to /tasks/<id>.
+    { path: "/dispatch", name: "dis-meetings", component: () => import("./views/dispatch/MeetingList.vue") },
+    { path: "/dispatch/meetings/new", name: "dis-meeting-new", component: () => import("./views/dispatch/MeetingForm.vue") },
+    { path: "/dispatch/meetings/:id", name: "dis-meeting", component: () => import("./views/dispatch/MeetingPage.vue"), props: true },
+    { path: "/tasks", name: "dis-tasks", component: () => import("./views/dispatch/TaskList.vue") },
+    { path: "/tasks/:id", name: "dis-task", component: () => import("./views/dispatch/TaskPage.vue"), props: true },
+    // Assessment (考核): scores and lists of a year, the scheme, the model-case library.
+    { path: "/assessment", name: "ass-scores", component: () => import("./views/assessment/ScoresPage.vue") },
+    { path: "/assessment/scheme", name: "ass-scheme", component: () => import("./views/assessment/SchemeForm.vue") },
+    { path: "/model-cases", name: "ass-cases", component: () => import("./views/assessment/ModelCases.vue") },
     { path: "/:rest(.*)*", redirect: "/" },
   ],
 });

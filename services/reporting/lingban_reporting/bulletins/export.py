@@ -32,7 +32,8 @@ COLUMNS: list[Column] = [
     ("问题数", lambda r: r["problems"], False),
     ("问题办结率", lambda r: r["problem_resolution_rate"], True),
     ("走访次数", lambda r: r["visits"], False),
-    ("走访率", lambda r: r["visit_rate"], True),
+    # Villages with a visit in the quarter (the household rate: /v1/stationing/figures).
+    ("村走访覆盖率", lambda r: r["visit_rate"], True),
 ]
 
 

@@ -145,7 +145,11 @@ async def assign_directly(
     return _task(task, principal, response)
 
 
-@router.get("/tasks", summary="Assigned tasks of units in a region, or of one meeting")
+@router.get(
+    "/tasks",
+    summary="Assigned tasks of units in a region, or of one meeting",
+    responses={404: {"description": "`meeting_id` names no meeting in the caller's reach"}},
+)
 async def list_tasks(
     principal: PrincipalDep,
     dispatch: DispatchDep,

@@ -58,6 +58,8 @@ const KIND_VARS: Record<RuleKind, string[]> = {
   review_waiting: ["project_title", "submitted_on", "days_waiting"],
   event_notice: ["project_title", "event_type"],
   acknowledgement_escalation: ["original_title", "original_recipient", "sent_at", "hours"],
+  stationed_day: ["person_name", "position", "stationed_on", "weekday"],
+  residence_at_risk: ["month", "items", "count"],
 };
 
 /** The placeholders a rule's texts may use (an event's own fields are checked by the service). */

@@ -123,6 +123,8 @@ export const directoryEn: typeof directoryZhCN = {
       review_waiting: "Review waiting",
       event_notice: "Event notice",
       acknowledgement_escalation: "Not signed for",
+      stationed_day: "Stationed day",
+      residence_at_risk: "Residence days short",
     },
     audiences: {
       secretary: "The unit's secretary",

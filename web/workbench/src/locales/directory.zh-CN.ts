@@ -123,6 +123,8 @@ export const directoryZhCN = {
       review_waiting: "待研判提醒",
       event_notice: "事件通知",
       acknowledgement_escalation: "未签收升级",
+      stationed_day: "驻点日提醒",
+      residence_at_risk: "住村天数不足提醒",
     },
     audiences: {
       secretary: "本单位书记",

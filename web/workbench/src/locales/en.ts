@@ -3,6 +3,9 @@ import type { Messages } from "./zh-CN";
 import { supervisionEn } from "./supervision.en";
 import { filesEn } from "./files.en";
 import { ledgersEn } from "./ledgers.en";
+import { unitsEn } from "./units.en";
+import { dispatchEn } from "./dispatch.en";
+import { assessmentEn } from "./assessment.en";
 
 export const en: Messages = {
   ...filesEn,
@@ -163,6 +166,9 @@ export const en: Messages = {
   card: { title: "Stage tasks of {month}", none: "No stage tasks in execution this month" },
   supervision: supervisionEn,
   ledgers: ledgersEn,
+  units: unitsEn,
+  dispatch: dispatchEn,
+  assessment: assessmentEn,
   events: {
     "project-declared": "Declared (draft)",
     "project-revised": "Revised",

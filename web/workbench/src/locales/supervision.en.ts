@@ -213,6 +213,8 @@ export const supervisionEn: SupervisionMessages = {
     logs: "Visit logs",
     empty: "No visits this month",
     rateLine: "{visited} of {units} villages visited",
+    householdLine: "{covered} of {households} households visited (roster)",
+    noRoster: " (no roster: by village)",
     notVisited: "Townships not visited this month",
     visits: "{n} visits",
     households: "{n} households",

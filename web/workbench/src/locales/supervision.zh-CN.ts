@@ -211,6 +211,8 @@ export const supervisionZhCN = {
     logs: "走访记录",
     empty: "本月暂无走访记录",
     rateLine: "走访 {visited} / {units} 个村（社区）",
+    householdLine: "走访 {covered} / {households} 户（按驻点名册）",
+    noRoster: "（未建驻点名册，按村计）",
     notVisited: "本月未走访的乡镇（街道）",
     visits: "走访 {n} 次",
     households: "入户 {n} 户",

@@ -2,6 +2,9 @@ import { supervisionZhCN } from "./supervision.zh-CN";
 import { directoryZhCN } from "./directory.zh-CN";
 import { filesZhCN } from "./files.zh-CN";
 import { ledgersZhCN } from "./ledgers.zh-CN";
+import { unitsZhCN } from "./units.zh-CN";
+import { dispatchZhCN } from "./dispatch.zh-CN";
+import { assessmentZhCN } from "./assessment.zh-CN";
 
 export const zhCN = {
   ...filesZhCN,
@@ -162,6 +165,9 @@ export const zhCN = {
   card: { title: "{month} 阶段任务提醒卡", none: "本月没有实施中的阶段任务" },
   supervision: supervisionZhCN,
   ledgers: ledgersZhCN,
+  units: unitsZhCN,
+  dispatch: dispatchZhCN,
+  assessment: assessmentZhCN,
   events: {
     "project-declared": "申报（草稿）",
     "project-revised": "修改申报",

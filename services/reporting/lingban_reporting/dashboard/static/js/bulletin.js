@@ -31,7 +31,7 @@ const HEADINGS = {
   resolution_rate: "解决率 Resolution",
   problem_resolution_rate: "解决率 Resolution",
   visits: "走访 Visits",
-  visit_rate: "走访率 Visit rate",
+  visit_rate: "村走访覆盖率 Villages visited",
   rank_overdue_rate: "逾期率名次 Rank (overdue)",
   rank_deduction_score: "扣分名次 Rank (deductions)",
   score: "得分 Score",

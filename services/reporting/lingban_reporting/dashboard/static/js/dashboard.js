@@ -70,8 +70,16 @@ async function load() {
     level === "city" ? optional(getJson("/v1/rankings/townships", { year: params.year, metric: state.metric })) : null,
   ]);
   const [assessment, modelCases] = await Promise.all([getJson("/v1/assessments", params), getJson("/v1/model-cases", params)]);
+  // This month in the current year, December in an earlier one.
+  const now = new Date();
+  const month = overview.year === now.getFullYear() ? `${overview.year}-${String(now.getMonth() + 1).padStart(2, "0")}` : `${overview.year}-12`;
+  const [meetings, tasks, stationing] = await Promise.all([
+    optional(getJson("/v1/dispatch/meetings-per-month", params)),
+    optional(getJson("/v1/dispatch/tasks-per-unit", params)),
+    level === "village" ? null : optional(getJson("/v1/stationing/figures", { region: params.region, month })),
+  ]);
   const project = state.project ? await getJson(`/v1/projects/${encodeURIComponent(state.project)}`) : null;
-  return { fresh, overview, units, categories, coverage, overdue, rectifications, projects, ranking, project, assessment, modelCases };
+  return { fresh, overview, units, categories, coverage, overdue, rectifications, projects, ranking, project, assessment, modelCases, meetings, tasks, stationing };
 }
 
 async function refresh() {
@@ -154,6 +162,8 @@ function render(data) {
   renderRanking(data.ranking);
   renderAssessment(unit, data.assessment);
   renderModelCases(data.modelCases);
+  renderDispatch(data.meetings, data.tasks);
+  renderStationing(data.stationing);
   renderBulletinLinks();
 }
 
@@ -354,6 +364,84 @@ function renderModelCases(cases) {
   $("#model-cases-count").textContent = num(cases.length);
   const items = cases.map((c) => el("li", { dataset: { case: c.id } }, el("h3", {}, c.title), el("small", {}, `${lang === "zh" ? c.kind_zh : c.kind} · ${c.unit.name} · ${c.published_on ?? ""}`), el("p", {}, c.summary)));
   $("#model-cases").replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, t("no_data"))]));
+}
+
+function emptyRow(columns) {
+  return el("tr", {}, el("td", { colspan: columns, class: "empty" }, t("no_data")));
+}
+
+/** 一月一调度: meetings held this year, and the assigned tasks' follow-up by unit. */
+function renderDispatch(meetings, tasks) {
+  $("#dispatch-meetings").textContent = meetings ? `${t("meetings_held")} ${num(meetings.total)}` : "";
+  if (!tasks) {
+    $("#dispatch-summary").textContent = t("no_data");
+    $("#dispatch-table tbody").replaceChildren(emptyRow(5));
+    return;
+  }
+  const s = tasks.total;
+  $("#dispatch-summary").textContent =
+    `${t("tasks_assigned")} ${num(s.assigned)} · ${t("tasks_closed")} ${num(s.closed)} · ` +
+    `${t("tasks_waiting")} ${num(s.waiting + s.reported)} · ${t("tasks_overdue")} ${num(s.overdue)} · ${t("closure_rate")} ${pct(s.closure_rate)}`;
+  const rows = [...tasks.units]
+    .sort((a, b) => b.overdue - a.overdue || a.closure_rate - b.closure_rate)
+    .slice(0, 15)
+    .map((u) =>
+      el(
+        "tr",
+        { dataset: { code: u.unit_code } },
+        el("td", {}, u.unit_name),
+        el("td", { class: "n" }, num(u.assigned)),
+        el("td", { class: "n" }, num(u.closed)),
+        el("td", { class: u.overdue ? "n bad" : "n" }, num(u.overdue)),
+        el("td", { class: "n" }, pct(u.closure_rate)),
+      ),
+    );
+  $("#dispatch-table tbody").replaceChildren(...(rows.length ? rows : [emptyRow(5)]));
+}
+
+// The four must-visit groups (四必访).
+const MUST_VISIT_ZH = { veteran_party_member: "老党员", lifted_out_of_poverty: "脱贫户", petitioner: "信访户", in_difficulty: "困难户" };
+
+/** 驻点联系 this month: households covered, the 四必访 groups, residence and leave;
+ *  township secretaries and mayors apart. */
+function renderStationing(f) {
+  if (!f) {
+    $("#stationing-month").textContent = "";
+    $("#stationing-summary").textContent = t("no_data");
+    $("#stationing-table tbody").replaceChildren(emptyRow(6));
+    return;
+  }
+  $("#stationing-month").textContent = f.month;
+  const all = f.townships.map((row) => row.all);
+  const sum = (key) => all.reduce((total, row) => total + row[key], 0);
+  const households = sum("households");
+  const rate = households ? Math.min(1, sum("households_covered") / households) : 0;
+  const groups = new Map();
+  for (const row of all) {
+    for (const g of row.must_visit) {
+      const label = lang === "zh" ? (MUST_VISIT_ZH[g.kind] ?? g.kind) : g.kind.replaceAll("_", " ");
+      const seen = groups.get(g.kind) ?? { households: 0, covered: 0, label };
+      seen.households += g.households;
+      seen.covered += g.covered;
+      groups.set(g.kind, seen);
+    }
+  }
+  const mustVisit = [...groups.values()].map((g) => `${g.label} ${pct(g.households ? Math.min(1, g.covered / g.households) : 0)}`).join(" · ");
+  $("#stationing-summary").textContent =
+    `${t("household_visit_rate")} ${pct(rate)}` + (mustVisit ? ` · ${mustVisit}` : "") +
+    ` · ${t("residence_short")} ${num(sum("residence_flagged_count"))} · ${t("leaves")} ${num(sum("leaves"))}`;
+  const line = (label, x) =>
+    el(
+      "tr",
+      {},
+      el("td", {}, label),
+      el("td", { class: "n" }, num(x.people)),
+      el("td", { class: "n" }, num(x.stationed_days)),
+      el("td", { class: "n" }, num(x.kept_days)),
+      el("td", { class: "n" }, num(x.residence_days)),
+      el("td", { class: "n" }, pct(x.visit_rate)),
+    );
+  $("#stationing-table tbody").replaceChildren(line(t("township_secretaries"), f.secretaries), line(t("mayors"), f.mayors));
 }
 
 function quarter() {

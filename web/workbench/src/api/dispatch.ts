@@ -1,0 +1,79 @@
+// Dispatch meetings (调度会) and assigned tasks (交办事项): the supervision service's
+// /v1/dispatch routes, and who may do what with them as services/supervision
+// …/dispatch/access.py decides it. The screens only show the buttons; the API checks again.
+import type { components } from "./generated/supervision";
+import type { Unit } from "./client";
+import { session } from "../session";
+import { hasRole, withinMyRegion } from "../roles";
+import { translate } from "../i18n";
+
+type Schemas = components["schemas"];
+export type Meeting = Schemas["MeetingOut"];
+export type MeetingIn = Schemas["MeetingIn"];
+export type Attendee = Schemas["Attendee"];
+export type ReviewedProject = Schemas["ReviewedProject"];
+export type Task = Schemas["TaskOut"];
+export type TaskIn = Schemas["TaskIn"];
+export type DispatchLevel = Schemas["DispatchLevel"];
+export type TaskStatus = Schemas["TaskStatus"];
+export { supervisionApi as dispatchApi } from "./supervision";
+
+export const DISPATCH_LEVELS: DispatchLevel[] = ["city_monthly", "township_quarterly", "township_monthly"];
+export const TASK_STATUSES: TaskStatus[] = ["assigned", "reported", "closed"];
+
+// Hold meetings and assign (the city's organisation department; a township's secretary
+// and staff for their township), report back (the assigned unit's secretary or staff).
+export const HOLDING_ROLES = ["city_org", "township_secretary", "township_staff"];
+export const REPORTING_ROLES = ["village_secretary", "township_secretary", "township_staff"];
+// Who finds 调度 in the menu: those above, and leaders, who read the public view.
+export const DISPATCH_ROLES = ["city_org", "township_secretary", "township_staff", "village_secretary", "leader"];
+
+/** May hold `region`'s meetings and act for it as assigner (a city's: only the organisation department). */
+export function mayHold(region: string, known: Map<string, Unit>): boolean {
+  if (!hasRole(HOLDING_ROLES) || !withinMyRegion(region, known)) return false;
+  const unit = known.get(region);
+  return unit?.level === "township" || hasRole(["city_org"]);
+}
+
+/** The units whose meetings I may hold: my city and districts (organisation department) or townships. */
+export function holdableRegions(known: Map<string, Unit>): Unit[] {
+  return [...known.values()].filter((u) => u.level !== "village" && mayHold(u.code, known));
+}
+
+export function levelsFor(region: Unit | undefined): DispatchLevel[] {
+  if (!region) return [];
+  return region.level === "township" ? ["township_quarterly", "township_monthly"] : ["city_monthly"];
+}
+
+export function mayReport(task: Task, known: Map<string, Unit>): boolean {
+  return task.status === "assigned" && hasRole(REPORTING_ROLES) && withinMyRegion(task.unit_code, known);
+}
+
+/** Close or send back: the assigner's side, never whoever reported last. */
+export function mayDecide(task: Task, known: Map<string, Unit>): boolean {
+  const last = task.reports.at(-1);
+  return task.status === "reported" && mayHold(task.assigner_code, known) && last?.by.id !== session.user.value?.id;
+}
+
+/** Units a task of `region`'s may go to: those below it in my view. */
+export function assignableUnits(region: string, known: Map<string, Unit>): Unit[] {
+  return [...known.values()].filter((u) => u.code !== region && below(u.code, region, known));
+}
+
+function below(code: string, region: string, known: Map<string, Unit>): boolean {
+  for (let c: string | null | undefined = known.get(code)?.parent, hops = 0; c && hops < 10; c = known.get(c)?.parent, hops++) {
+    if (c === region) return true;
+  }
+  return false;
+}
+
+/** "2026-03" → 2026-03's first and last day, for the month filter. */
+export function monthsOf(year: number): string[] {
+  return Array.from({ length: 12 }, (_, i) => `${year}-${String(i + 1).padStart(2, "0")}`);
+}
+
+/** A unit's name; a unit above mine (a city assigning to my township) is not in my
+ * subtree's list, so it is named as the level above. */
+export function regionName(known: Map<string, { name: string }>, code: string): string {
+  return known.get(code)?.name ?? translate("dispatch.above");
+}
