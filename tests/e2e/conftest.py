@@ -17,7 +17,11 @@ PORT_OFFSET = int(os.environ.get("LINGBAN_E2E_PORT_OFFSET", "10000"))
 TEST_SERVICES = tuple(ServiceSpec(s.name, s.module, s.port + PORT_OFFSET) for s in SERVICES)
 
 
-@pytest.fixture(scope="session")
+# Module-scoped: the processes must be gone before other folders' tests run. Left up
+# for the session, this platform's notifications service (its own consumer group on
+# the shared topics) handled other tests' project events and published notices under
+# the same deterministic ids as theirs.
+@pytest.fixture(scope="module")
 def platform(infra: Endpoints) -> Iterator[dict[str, str]]:
     run = uuid.uuid4().hex[:8]
     extra_env = {"LINGBAN_AUTH_JWT_SECRET": DEV_JWT_SECRET, "LINGBAN_ENV": "dev"}
