@@ -26,6 +26,7 @@ from lingban_supervision.assessment.facts import rectification_outcome
 from lingban_supervision.assessment.scoring import (
     ListOverride,
     UnitFacts,
+    VillageVisits,
     components,
     result_lists,
     score_units,
@@ -46,14 +47,14 @@ A = UnitFacts(
     deductions=30,
     rectifications_on_time=1,
     rectifications_late=1,
-    village_visits=(6,),
+    village_visits=(VillageVisits(6),),
 )
 # Village B: two projects, 良好 and 一般; never inspected, nothing to rectify; 12 visits.
 B = UnitFacts(
     unit_code=VILLAGE_B,
     level="village",
     ratings=(Rating.GOOD, Rating.AVERAGE),
-    village_visits=(12,),
+    village_visits=(VillageVisits(12),),
 )
 # The township: no evaluated project; one inspection of 60 (40 deducted); its villages
 # were visited 6 and 12 times.
@@ -62,10 +63,29 @@ T = UnitFacts(
     level="township",
     inspection_scores=(60,),
     deductions=40,
-    village_visits=(6, 12),
+    village_visits=(VillageVisits(6), VillageVisits(12)),
 )
 # The city's own project: 优秀; nothing else measured.
 C = UnitFacts(unit_code=CITY, level="city", ratings=(Rating.EXCELLENT,))
+
+
+def test_visits_count_households_where_a_roster_counts_them() -> None:
+    # 40 of 200 households visited in the year: 20, however many visit logs (30 of 12);
+    # without roster counts the visit log against the target stays the measure.
+    rostered = UnitFacts(
+        VILLAGE_A, "village", village_visits=(VillageVisits(30, households=200, covered=40),)
+    )
+    assert components(rostered, Scheme()).visits == 20
+    # A register out of date (more households visited than counted) stays at 100.
+    over = UnitFacts(VILLAGE_A, "village", village_visits=(VillageVisits(3, 10, 12),))
+    assert components(over, Scheme()).visits == 100
+    # A township: one rostered village (20) and one without counts (6 of 12 visits: 50).
+    mixed = UnitFacts(
+        TOWNSHIP,
+        "township",
+        village_visits=(VillageVisits(30, 200, 40), VillageVisits(6)),
+    )
+    assert components(mixed, Scheme()).visits == 35
 
 
 def test_sub_scores_of_100() -> None:
@@ -201,7 +221,7 @@ def test_a_finalized_assessment_of_a_large_city_fits_in_one_event() -> None:
             deductions=46,
             rectifications_on_time=1,
             rectifications_late=1,
-            village_visits=(7,),
+            village_visits=(VillageVisits(7),),
         )
         for v in range(517)
     ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import threading
 
+import pytest
+
 from devstack.progress import Progress
 
 
@@ -141,3 +143,32 @@ def test_workers_in_threads_are_all_counted() -> None:
         thread.join()
 
     assert shown.done == 8000
+
+
+def test_a_part_run_as_one_step_says_what_it_starts_and_what_it_did(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from devstack.demo import PartResult, announced
+
+    result = announced(
+        "dispatch",
+        "monthly meetings and their tasks",
+        lambda: PartResult("dispatch", 0, 29, 0.1, "0 added, 29 found"),
+    )
+    assert result.found == 29
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "devstack: demo dispatch: monthly meetings and their tasks"
+    assert lines[-1].startswith("devstack: demo dispatch: 0 added, 29 found (")
+
+
+def test_a_part_that_fails_ends_its_line_and_lets_the_error_through(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from devstack.demo import PartResult, announced
+
+    def broken() -> PartResult:
+        raise RuntimeError("the service answered 500")
+
+    with pytest.raises(RuntimeError, match="500"):
+        announced("stationing", "rosters", broken)
+    assert "rosters" in capsys.readouterr().err

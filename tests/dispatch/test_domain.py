@@ -6,9 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from lingban_contracts.divisions import Level
 from lingban_contracts.events.dispatch import DispatchLevel, TaskStatus
+from lingban_kit.auth import Principal, Role
 from lingban_kit.errors import Forbidden, InvalidTransition, ValidationFailed
 from lingban_supervision.aggregate import SYSTEM_ACTOR
+from lingban_supervision.dispatch import access
 from lingban_supervision.dispatch.domain import Meeting, Task, period_of
 
 from .builders import CITY, NOW, ORG, TODAY, TOWNSHIP, TREE, UNIT, VILLAGE, minutes, task
@@ -151,3 +154,58 @@ def test_every_task_event_names_the_unit_the_assigner_and_the_deadline() -> None
         "unit_code": VILLAGE,
         "township_code": TOWNSHIP,
     }
+
+
+def department_task(assigner: str, unit: str, level: Level) -> Task:
+    return Task.assign(
+        task_id="t9",
+        meeting_id=None,
+        assigner_code=assigner,
+        unit_code=unit,
+        township_code=None,
+        content="协调资金拨付",
+        owner="副局长",
+        deadline=TODAY + timedelta(days=10),
+        assigned_on=TODAY,
+        actor=ORG,
+        now=NOW,
+        department="agriculture",
+        assigner_level=level,
+    )
+
+
+def test_a_member_departments_task_is_its_citys_to_itself() -> None:
+    made = department_task(CITY, CITY, Level.CITY)
+    [assigned] = made.pending_events
+    assert (assigned.data["department"], assigned.data["unit_code"]) == ("agriculture", CITY)
+    assert assigned.region_code == CITY
+    # Not by a township, and not naming a unit below the city.
+    for assigner, unit, level in (
+        (TOWNSHIP, TOWNSHIP, Level.TOWNSHIP),
+        (CITY, TOWNSHIP, Level.CITY),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            department_task(assigner, unit, level)
+        assert refused.value.details[0].field == "department"
+
+
+def test_only_the_department_itself_reports_and_reads_its_task() -> None:
+    made = department_task(CITY, CITY, Level.CITY)
+    mine = Principal("d1", "农业农村局", frozenset({Role.MEMBER_DEPARTMENT}), CITY, "agriculture")
+    other = Principal("d2", "民政局", frozenset({Role.MEMBER_DEPARTMENT}), CITY, "civil-affairs")
+    city = Principal("s1", "组织部", frozenset({Role.CITY_ORG}), CITY)
+    access.require_reporter(mine, made)
+    for refused in (other, city):
+        with pytest.raises(Forbidden):
+            access.require_reporter(refused, made)
+    assert access.can_read_task(mine, made)
+    assert not access.can_read_task(other, made)
+    assert not access.can_read_task(mine, task())  # a unit's task: not the department's
+    assert access.can_read_task(city, made)
+    # The department reads its own task in full, other readers as their role says.
+    assert not access.reads_public_task(mine, made)
+    leader = Principal("l1", "领导", frozenset({Role.LEADER}), CITY)
+    assert access.reads_public_task(leader, made)
+    # And a department reports on nothing else: a unit's task needs a unit's role.
+    with pytest.raises(Forbidden):
+        access.require_reporter(mine, task())

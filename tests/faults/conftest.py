@@ -16,9 +16,10 @@ import importlib
 import os
 import signal
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
+import httpx
 import pytest
 
 from devstack import processes
@@ -27,12 +28,38 @@ from devstack.profiles import FAULTS
 from devstack.services import SERVICES, ServiceSpec, start_services, stop_services
 from lingban_contracts.asyncapi import ServiceContract
 from lingban_contracts.registry import REGISTRY
-from lingban_kit.auth import DEV_JWT_SECRET
+from lingban_kit.auth import DEV_JWT_SECRET, Role
+from tests.auth import auth
 from tests.sinks import Receiver, serve_receiver
 
 SERVICES_PROFILE = "test-faults"  # where the services' pid and log files go
 PORT_OFFSET = int(os.environ.get("LINGBAN_FAULTS_PORT_OFFSET", "14000"))
 SPECS = tuple(ServiceSpec(s.name, s.module, s.port + PORT_OFFSET) for s in SERVICES)
+# Second replicas listen 100 ports above the first ones.
+REPLICA_PORT_SHIFT = 100
+
+
+@dataclass(frozen=True)
+class ReplicaSpec(ServiceSpec):
+    """A second process of a service: its own pid/log name and port, the service's
+    settings (same database, same consumer group), as a second pod would have."""
+
+    of: str = ""
+
+    @property
+    def env_prefix(self) -> str:
+        return f"LINGBAN_{self.of.upper()}_"
+
+    @property
+    def principal(self) -> str:
+        return self.of
+
+
+def replica_of(spec: ServiceSpec) -> ReplicaSpec:
+    return ReplicaSpec(f"{spec.name}-b", spec.module, spec.port + REPLICA_PORT_SHIFT, of=spec.name)
+
+
+REPLICAS = tuple(replica_of(spec) for spec in SPECS)
 # devstack's names for the servers of a profile (their pid files).
 KAFKA, DATABASE_FRONT, DATABASE = "kafka", "mongo", "postgres"
 
@@ -73,14 +100,38 @@ class Platform:
     sms: Receiver
     infra: Endpoints
     env: dict[str, str]
+    # Each service's URLs as a load balancer sees them (the first replica first).
+    replica_urls: dict[str, list[str]] = field(default_factory=dict)
+
+    def all_urls(self, name: str) -> list[str]:
+        return self.replica_urls.get(name) or [self.urls[name]]
+
+    def served_by(self, urls: Mapping[str, str]) -> Platform:
+        """The same platform, read through other replicas (after the first ones died)."""
+        return replace(self, urls={**self.urls, **urls})
 
     async def kill(self, name: str) -> None:
         """kill -9 of a service: no shutdown hook runs, nothing is flushed or released."""
         await _kill_group(SERVICES_PROFILE, name, signal.SIGKILL)
 
-    async def restart_dead(self) -> None:
+    async def restart_dead(self, extra_env: Mapping[str, str] | None = None) -> None:
         """What an orchestrator does: start what is not running, wait until ready."""
-        await asyncio.to_thread(start_services, SERVICES_PROFILE, self.infra, SPECS, self.env)
+        env = {**self.env, **(extra_env or {})}
+        await asyncio.to_thread(start_services, SERVICES_PROFILE, self.infra, SPECS, env)
+
+    async def stop(self, specs: Sequence[ServiceSpec]) -> None:
+        """Stop them the way a scale-down or a deploy does (SIGTERM: leases released)."""
+        await asyncio.to_thread(stop_services, SERVICES_PROFILE, specs)
+
+    async def start_replicas(
+        self, replicas: Sequence[ReplicaSpec], extra_env: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        """Start a second replica of each named service; their URLs by service name."""
+        env = {**self.env, **(extra_env or {})}
+        urls = await asyncio.to_thread(start_services, SERVICES_PROFILE, self.infra, replicas, env)
+        for replica in replicas:
+            self.replica_urls[replica.of] = [self.urls[replica.of], urls[replica.name]]
+        return {replica.of: urls[replica.name] for replica in replicas}
 
     async def kill_broker(self) -> None:
         await _kill_group(FAULTS, KAFKA, signal.SIGKILL)
@@ -148,4 +199,18 @@ async def platform(faults_infra: Endpoints, sms: Receiver) -> AsyncIterator[Plat
     try:
         yield Platform(urls, groups, sms, faults_infra, env)
     finally:
-        await asyncio.to_thread(stop_services, SERVICES_PROFILE, SPECS)
+        await asyncio.to_thread(stop_services, SERVICES_PROFILE, (*SPECS, *REPLICAS))
+
+
+@pytest.fixture(scope="module")
+async def contacts_stored(platform: Platform) -> None:
+    """The villages' secretaries, who get the notices the workload causes."""
+    from tests.faults.workload import CITY, contacts
+
+    async with httpx.AsyncClient(timeout=30) as http:
+        stored = await http.put(
+            f"{platform.urls['notifications']}/v1/contacts",
+            json=contacts(),
+            headers=auth(Role.CITY_ORG, CITY),
+        )
+        assert stored.status_code == 200, stored.text

@@ -14,7 +14,7 @@ def admin_security(infra: Endpoints) -> KafkaSecurity:
     return KafkaSecurity.from_env(infra.kafka_env("admin"))
 
 
-async def _partitions(infra: Endpoints, topics: list[str]) -> list[TopicPartition]:
+async def partitions(infra: Endpoints, topics: list[str]) -> list[TopicPartition]:
     admin = new_admin(infra.kafka_bootstrap_servers, admin_security(infra))
     await admin.start()
     try:
@@ -29,7 +29,7 @@ async def _partitions(infra: Endpoints, topics: list[str]) -> list[TopicPartitio
 
 
 async def start_at_end(infra: Endpoints, group: str, topics: list[str]) -> None:
-    tps = await _partitions(infra, topics)
+    tps = await partitions(infra, topics)
     consumer = new_consumer(
         bootstrap=infra.kafka_bootstrap_servers,
         security=admin_security(infra),
@@ -45,7 +45,7 @@ async def start_at_end(infra: Endpoints, group: str, topics: list[str]) -> None:
 
 
 async def group_lag(infra: Endpoints, group: str, topics: list[str]) -> int:
-    tps = await _partitions(infra, topics)
+    tps = await partitions(infra, topics)
     consumer = new_consumer(
         bootstrap=infra.kafka_bootstrap_servers,
         security=admin_security(infra),

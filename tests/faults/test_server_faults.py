@@ -14,27 +14,14 @@ import asyncio
 import httpx
 import pytest
 
-from lingban_kit.auth import Role
-from tests.auth import auth
 from tests.faults.checks import assert_nothing_lost_or_doubled, dead_lettered, record_recovery
 from tests.faults.conftest import Platform
-from tests.faults.workload import CITY, contacts, stream_until
+from tests.faults.workload import stream_until
 
 pytestmark = pytest.mark.integration
 
 OUTAGE_SECONDS = 10.0
 FREEZE_SECONDS = 30.0
-
-
-@pytest.fixture(scope="module")
-async def contacts_stored(platform: Platform) -> None:
-    async with httpx.AsyncClient(timeout=30) as http:
-        stored = await http.put(
-            f"{platform.urls['notifications']}/v1/contacts",
-            json=contacts(),
-            headers=auth(Role.CITY_ORG, CITY),
-        )
-        assert stored.status_code == 200, stored.text
 
 
 async def _survives(p: Platform, fault: asyncio.Task[None], name: str) -> None:

@@ -4,9 +4,10 @@ township returns it with reasons (an inbox notice and an SMS to the secretary)."
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -86,21 +87,33 @@ async def until_answered(call: Callable[[], Awaitable[httpx.Response]]) -> httpx
 
 
 async def project_year(
-    http: httpx.AsyncClient, projects_url: str, stream: str, n: int
+    http: httpx.AsyncClient, projects_urls: Sequence[str], stream: str, n: int
 ) -> str | None:
     """Declare, submit and have it returned; the id, or None when the declaration's
     outcome is unknown (no answer, or a 5xx: the write may or may not have landed —
-    the checks compare with what the projects service holds, whatever it is)."""
+    the checks compare with what the projects service holds, whatever it is).
+
+    With several replicas, requests go round the replicas the way a load balancer
+    sends them: each attempt to the next one, and a refused connection (the request
+    never arrived) to the next one at once."""
     village, township = villages()[n % len(villages())]
-    base = f"{projects_url}/v1/projects"
+    first = n % len(projects_urls)
+    replicas = itertools.cycle([*projects_urls[first:], *projects_urls[:first]])
     unit, above = auth(Role.VILLAGE_SECRETARY, village), auth(Role.TOWNSHIP_SECRETARY, township)
-    try:
-        created = await http.post(
-            base, json=declaration(village, title_of(stream, n)), headers=unit
-        )
-    except httpx.TransportError:
-        return None
-    if created.status_code >= 500:
+    created: httpx.Response | None = None
+    for _ in projects_urls:
+        try:
+            created = await http.post(
+                f"{next(replicas)}/v1/projects",
+                json=declaration(village, title_of(stream, n)),
+                headers=unit,
+            )
+            break
+        except httpx.ConnectError:
+            continue  # it never arrived: the next replica
+        except httpx.TransportError:
+            return None
+    if created is None or created.status_code >= 500:
         return None
     assert created.status_code == 201, created.text
     project_id = str(created.json()["id"])
@@ -119,7 +132,7 @@ async def project_year(
             version: int = version,
         ) -> httpx.Response:
             return await http.post(
-                f"{base}/{project_id}/{path}",
+                f"{next(replicas)}/v1/projects/{project_id}/{path}",
                 json=body,
                 headers={**headers, "If-Match": f'"{version}"'},
             )
@@ -130,14 +143,16 @@ async def project_year(
 
 
 async def stream_until(
-    http: httpx.AsyncClient, projects_url: str, fault: asyncio.Task[Any]
+    http: httpx.AsyncClient, projects: str | Sequence[str], fault: asyncio.Task[Any]
 ) -> list[str | None]:
-    """Secretaries keep working, a few at once, until the fault has run its course."""
+    """Secretaries keep working, a few at once, until the fault has run its course
+    (`projects`: the projects service's URL, or its replicas')."""
+    urls = [projects] if isinstance(projects, str) else list(projects)
     results: list[str | None] = []
     stream, n = uuid.uuid4().hex[:6], 0
     while not fault.done() and n < MAX_PROJECTS:
         results += await asyncio.gather(
-            *(project_year(http, projects_url, stream, n + k) for k in range(PARALLEL))
+            *(project_year(http, urls, stream, n + k) for k in range(PARALLEL))
         )
         n += PARALLEL
         await asyncio.sleep(ROUND_PAUSE_SECONDS)

@@ -8,6 +8,16 @@ from typing import Any
 import pytest
 
 from lingban_kit.errors import Conflict, NotFound
+from lingban_kit.idempotency import (
+    Attempt,
+    IdempotencyKeyReused,
+    Replayed,
+    RequestMark,
+    already_applied,
+    attempting,
+    fingerprint,
+    new_id,
+)
 from lingban_kit.logging import correlation_id
 from lingban_kit.unit_of_work import RetryingUnitOfWork, UnitOfWork
 
@@ -30,9 +40,16 @@ class FakeWriter:
     def __init__(self) -> None:
         self.added: list[str] = []
         self.saved: list[tuple[str, int, int]] = []  # (id, expected, new version)
+        self.stored: dict[str, Counter] = {}
 
     async def add(self, aggregate: Counter) -> None:
+        if aggregate.id in self.stored:  # as `insert_new` for an id derived from a key
+            raise Replayed(message="已创建", message_en="created already")
         self.added.append(aggregate.id)
+        self.stored[aggregate.id] = aggregate
+
+    async def get(self, aggregate_id: str) -> Counter | None:
+        return self.stored.get(aggregate_id)
 
     async def save(self, aggregate: Counter, expected_version: int) -> None:
         self.saved.append((aggregate.id, expected_version, aggregate.version))
@@ -85,6 +102,51 @@ async def test_create_adds_and_wakes() -> None:
     await uow.create(Counter("c2", version=1))
     assert writer.added == ["c2"]
     assert woken == [("counters", "c2")]
+
+
+async def test_a_retried_create_answers_the_stored_aggregate_and_says_so() -> None:
+    uow, writer, woken = unit_of_work()
+    replays: list[bool] = []
+    with attempting(Attempt(scope="s", fingerprint="f", on_replay=lambda: replays.append(True))):
+        first = await uow.create(Counter(new_id(), version=1, events=["first"]))
+    with attempting(Attempt(scope="s", fingerprint="f", on_replay=lambda: replays.append(True))):
+        retried = await uow.create(Counter(new_id(), version=1, events=["second"]))
+    assert retried is first  # the stored one, not the second attempt's
+    assert writer.added == [first.id]
+    assert replays == [True]
+    # Its events may still wait in the outbox: the relay is woken again.
+    assert woken == [("counters", first.id), ("counters", first.id)]
+
+
+def test_ids_follow_the_key_and_are_random_without_one() -> None:
+    with attempting(Attempt(scope="s", fingerprint="f")):
+        first = [new_id(), new_id()]
+    with attempting(Attempt(scope="s", fingerprint="f")):
+        assert [new_id(), new_id()] == first  # the n-th id of a retry is the n-th id
+    assert first[0] != first[1]
+    with attempting(Attempt(scope="other", fingerprint="f")):
+        assert new_id() not in first
+    assert new_id() not in first  # no key: random again
+
+
+def test_a_fingerprint_is_of_the_json_not_its_spelling() -> None:
+    assert fingerprint(b'{"a": 1, "b": [1, 2]}') == fingerprint(b'{"b":[1,2],"a":1}')
+    assert fingerprint(b'{"a": 1}') != fingerprint(b'{"a": 2}')
+
+
+async def test_a_retried_append_is_answered_before_the_version_check() -> None:
+    uow, writer, woken = unit_of_work()
+    mark = RequestMark("r1", "f1")
+    counter = Counter("c1", version=4)
+    answered = await uow.change(counter, 3, Counter.bump, lambda c: already_applied([mark], mark))
+    assert answered is counter
+    assert counter.version == 4
+    assert writer.saved == []
+    assert woken == []
+    with pytest.raises(IdempotencyKeyReused):
+        already_applied([mark], RequestMark("r1", "another body"))
+    assert not already_applied([mark, None], RequestMark("r2", "f1"))
+    assert not already_applied([mark], None)
 
 
 # ---- the retrying unit of work (changes that commute with concurrent writes) --------

@@ -101,8 +101,10 @@ class FakeDirectory(Directory):
     async def put(self, recipients: list[Recipient]) -> None:
         self.entries |= {r.id: r for r in recipients}
 
-    async def readable_ids(self, principal: Principal) -> list[str]:
-        return [r.id for r in self.entries.values() if r.readable_by(principal)]
+    async def inboxes(self, principal: Principal) -> tuple[list[str], set[str]]:
+        readable = [r.id for r in self.entries.values() if r.readable_by(principal)]
+        unit = {r.id for r in self.entries.values() if r.unit_code == principal.region_code}
+        return readable, unit
 
     async def search(
         self, *, region_code: str, kind: str | None, limit: int, offset: int

@@ -39,11 +39,13 @@ from lingban_notifications.notifications.repository import (
     MongoNotificationRepository,
     awaiting_ack_filter,
     backfill_flags,
+    backfill_inbox_months,
     dead_letter_filter,
     due_filter,
     ensure_notification_indexes,
     id_filter,
     inbox_filter,
+    inbox_month,
     to_document,
 )
 from lingban_notifications.scheduling.scheduler import (
@@ -202,6 +204,39 @@ async def test_inbox_pages_and_unread_count_merge_one_query_per_recipient(
     }
     for unread_only in (False, True):
         await assert_indexed(repo.collection, inbox_filter(SECRETARY, unread_only=unread_only))
+        monthly = inbox_filter(SECRETARY, unread_only=unread_only, month=inbox_month(NOW))
+        await assert_indexed(repo.collection, monthly)
+
+
+async def test_inbox_pages_run_across_months_and_reach_notices_written_before_months(
+    repo: MongoNotificationRepository, database: Database
+) -> None:
+    """A page reads the newest months first and stops when it is full; notices from
+    before inbox months existed are reached once the migration has listed them."""
+    stored = [
+        delivered(notice(SECRETARY, f"m{i}", at=NOW - timedelta(days=9 * i)), NOW)
+        for i in range(12)
+    ]
+    for n in stored:
+        assert await repo.add(n)
+    # One written by the previous version: no month of its own, not listed.
+    old = delivered(notice(SECRETARY, "old", at=NOW - timedelta(days=400)), NOW)
+    doc = to_document(old, rev=1)
+    del doc["inbox_month"]
+    await repo.collection.insert_one(doc)
+
+    newest_first = [n.id for n in stored]  # already newest first: 9 days apart
+    pages = [
+        [n.id for n in await repo.inbox([SECRETARY], unread_only=False, limit=5, offset=o)]
+        for o in (0, 5, 10)
+    ]
+    assert pages == [newest_first[0:5], newest_first[5:10], newest_first[10:12]]
+
+    await backfill_inbox_months(database)
+    everything = await repo.inbox([SECRETARY], unread_only=False, limit=50, offset=0)
+    assert [n.id for n in everything] == [*newest_first, old.id]
+    unread = await repo.inbox([SECRETARY], unread_only=True, limit=3, offset=11)
+    assert [n.id for n in unread] == [newest_first[11], old.id]
 
 
 # ---- the contact directory -----------------------------------------------------------
@@ -355,7 +390,7 @@ async def test_notices_and_contacts_stored_before_the_flags_are_found_after_a_st
 
     def old(n: Notification) -> dict[str, Any]:
         doc = to_document(n, rev=1)
-        del doc["unread"], doc["awaiting_ack"]
+        del doc["unread"], doc["awaiting_ack"], doc["inbox_month"]
         return doc
 
     secretary = contacts()[0]
@@ -382,10 +417,11 @@ async def test_notices_and_contacts_stored_before_the_flags_are_found_after_a_st
 
         # Once per database: the markers are there, and a second run changes nothing.
         markers = await db[MIGRATIONS_COLLECTION].find({}).to_list(None)
-        assert len(markers) == 2
+        assert len(markers) == 3
         before = await db[NOTIFICATIONS].find({}, {"outbox": 0}).to_list(None)
         await db[MIGRATIONS_COLLECTION].delete_many({})  # even forced to run again
         await backfill_flags(db)
+        await backfill_inbox_months(db)
         await backfill_ancestors(db)
         assert await db[NOTIFICATIONS].find({}, {"outbox": 0}).to_list(None) == before
         assert (await db[CONTACTS].find_one({"_id": SECRETARY}) or {})["ancestors"] == [

@@ -215,11 +215,8 @@ async def test_a_month_of_reminders_for_a_township(
     expected = {
         *{("monthly-card-township", r, m) for r in (T, S) for m in ("2026-04", "2026-05")},
         *{("monthly-card-task-force", r, m) for r in (TF1, TF2) for m in ("2026-04", "2026-05")},
-        *{
-            ("monthly-card-member-department", r, m)
-            for r in DEPARTMENTS
-            for m in ("2026-04", "2026-05")
-        },
+        # No member-department card: no task is assigned to a department this month
+        # (the card lists the department's own tasks, tests/dispatch).
         *{("weekly-report-reminder", V2, f"2026-W{w}") for w in (16, 17, 18, 19)},
         *{("weekly-report-missing", r, f"2026-W{w}") for r in (V2, S) for w in (16, 17, 18)},
         ("stage-deadline-warning", V1, "2026-04/D-7"),

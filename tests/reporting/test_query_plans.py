@@ -199,9 +199,9 @@ async def test_each_filter_the_code_builds_is_served_by_an_index(recorded: Recor
         await assert_indexed(figures, children_query(doc_id))
     for code in (CITY, TOWNSHIP, VILLAGE):
         where = ProjectFilter(YEAR, code, category="小区治理", status="draft", overdue=True)
-        await assert_indexed(models.projects, where.query(TREE))
+        await assert_indexed(models.projects, where.query())
         await assert_indexed(models.projects, where.unit_query(VILLAGE))
-        await assert_indexed(models.projects, overdue_query(TREE, YEAR, code))
-        for query in rectification_queries(TREE, code, RECTIFICATION_STATUSES):
+        await assert_indexed(models.projects, overdue_query(YEAR, code))
+        for query in rectification_queries(code, RECTIFICATION_STATUSES):
             await assert_indexed(models.rectifications, query)
     await assert_indexed(models.db[META], id_filter(POINTER_ID))

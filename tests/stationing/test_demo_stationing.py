@@ -57,5 +57,14 @@ async def test_the_demo_loads_once(stack: Stack, monkeypatch: pytest.MonkeyPatch
     months = await stack.call("GET", f"/v1/rosters/{township.code}-2026/months/2026-03", org)
     mayor = next(m for m in months if m["person_id"] == "mayor")
     assert mayor["residence_met"] is False  # the even township's mayor stays short
+    # Three working days every week resided; the mayor one fewer in the first week.
+    below = [w["week"] for w in mayor["residence_weeks"] if w["resided"] < w["required"]]
+    assert below[0] == "2026-W10"
+    secretary_weeks = next(m for m in months if m["person_id"] == "sec")["residence_weeks"]
+    assert [(w["week"], w["resided"] >= w["required"]) for w in secretary_weeks[:3]] == [
+        ("2026-W10", True),
+        ("2026-W11", True),
+        ("2026-W12", True),
+    ]
     secretary = next(m for m in months if m["person_id"] == "sec")
     assert len(secretary["excused_days"]) == 1

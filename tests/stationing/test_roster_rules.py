@@ -151,3 +151,42 @@ def test_the_visit_rate_is_the_share_of_households_covered() -> None:
     # One visited village is not 100 % any more, and a stale register caps at 100 %.
     small = [VillageCounts(village_code=V1, households=1)]
     assert household_coverage(small, visited).all.rate == 1.0
+
+
+def test_the_weekly_rule_asks_working_days_in_every_week_of_the_month() -> None:
+    # March 2026: weeks W10 (2-6), W11 (9-13), W12 (16-20), W13 (23-27) and W14's Monday
+    # and Tuesday (30-31); the 1st is a Sunday (W09, no working day here).
+    month = StationedMonth.open(roster(), "p1", "2026-03", 3, min_residence_working_days_per_week=3)
+    month.record_leave(
+        Leave(first_day=date(2026, 3, 17), last_day=date(2026, 3, 18), reason="会议"), ACTOR, NOW
+    )
+    resided = [2, 3, 4, 9, 10, 11, 19, 23, 24, 25, 30]
+    month.record_residence([date(2026, 3, d) for d in resided], date(2026, 3, 31), ACTOR, NOW)
+    weeks = {w.week: (w.working_days, w.required, w.resided) for w in month.residence_weeks}
+    assert weeks == {
+        "2026-W10": (5, 3, 3),
+        "2026-W11": (5, 3, 3),
+        "2026-W12": (3, 1, 1),  # two days on leave: 3 of 5 working days ask 1
+        "2026-W13": (5, 3, 3),
+        "2026-W14": (2, 1, 1),  # the week's two days in March ask 1
+    }
+    assert month.residence_met
+    # A weekend day is no working day resided: the monthly minimum is met, W13 is not.
+    short = StationedMonth.open(roster(), "p1", "2026-03", 3, min_residence_working_days_per_week=3)
+    short.record_residence(
+        [date(2026, 3, d) for d in (2, 3, 4, 9, 10, 11, 16, 17, 18, 23, 24, 28, 30)],
+        date(2026, 3, 31),
+        ACTOR,
+        NOW,
+    )
+    assert [w.week for w in short.residence_weeks if not w.met] == ["2026-W13"]
+    assert not short.residence_met
+    [event] = short.pending_events[-1:]
+    assert event.data["min_residence_working_days_per_week"] == 3
+    assert [w["week"] for w in event.data["residence_weeks"] if w["resided"] < w["required"]] == [
+        "2026-W13"
+    ]
+    # Without a weekly rule (0), only the monthly minimum counts, and no weeks are listed.
+    monthly = StationedMonth.open(roster(), "p1", "2026-03", 3)
+    monthly.record_residence([date(2026, 3, d) for d in (2, 9, 16)], date(2026, 3, 31), ACTOR, NOW)
+    assert (monthly.residence_weeks, monthly.residence_met) == ([], True)

@@ -2,8 +2,8 @@
 through the HTTP APIs of supervision and reporting on the real broker and database.
 
 roster (三个固定, village counts) → a change during the month (recorded, not overwritten) →
-monthly plans → stationed days with one leave (请假) → residence days (≥ 3 a month, the
-mayor short of it) → visits to households including the four must-visits (四必访), one by
+monthly plans → stationed days with one leave (请假) → residence days (≥ 3 a month and
+≥ 3 working days every week, seed 004's rule; the mayor short of both) → visits to households including the four must-visits (四必访), one by
 village staff → the visit rate by households, not by villages → the events on Kafka →
 reporting's figures per township and for the secretaries and mayors apart.
 """
@@ -214,11 +214,14 @@ async def test_a_stationed_month(stack: Stack, infra: Endpoints) -> None:
         "POST", f"{base}/p-wang/months/2026-03/residence", SECRETARY, {"days": ["2026-04-01"]}, 422
     )
     assert "2026-03" in future["error"]["details"][0]["message"]
+    # 王书记 resides three working days every week; the week of his leave asks one (3 of
+    # its 5 working days left), the month's last two days (a week cut by the month) one.
+    resided = [2, 3, 4, 9, 10, 11, 19, 23, 24, 25, 31]
     await call(
         "POST",
         f"{base}/p-wang/months/2026-03/residence",
         SECRETARY,
-        {"days": ["2026-03-03", "2026-03-10", "2026-03-24"]},
+        {"days": [f"2026-03-{d:02d}" for d in resided]},
     )
 
     # The month of everyone on the roster: the residence rule flags the mayor.
@@ -227,7 +230,21 @@ async def test_a_stationed_month(stack: Stack, infra: Endpoints) -> None:
     }
     assert months["p-wang"]["residence_met"] is True
     assert months["p-wang"]["excused_days"] == ["2026-03-17"]
+    assert months["p-wang"]["min_residence_working_days_per_week"] == 3
+    assert [
+        (w["week"], w["required"], w["resided"]) for w in months["p-wang"]["residence_weeks"]
+    ] == [
+        ("2026-W10", 3, 3),
+        ("2026-W11", 3, 3),
+        ("2026-W12", 1, 1),
+        ("2026-W13", 3, 3),
+        ("2026-W14", 1, 1),
+    ]
     assert months["p-li"]["residence_met"] is False
+    li_weeks = months["p-li"]["residence_weeks"]
+    assert [w["week"] for w in li_weeks if w["resided"] < w["required"]] == [
+        w["week"] for w in li_weeks
+    ]
     assert months["p-li"]["stationed_days"] == [
         "2026-03-03",
         "2026-03-10",
@@ -280,18 +297,24 @@ async def test_a_stationed_month(stack: Stack, infra: Endpoints) -> None:
     # Reporting: per township, and the secretaries and mayors apart.
     url = f"/v1/stationing/figures?region={CITY}&month=2026-03"
 
+    seen: list[Any] = []
+
     async def caught_up() -> bool:
         body = await stack.report(url, ORG)
         row = next(t for t in body["townships"] if t["township_code"] == TOWNSHIP)
+        seen[:] = [row["all"], [t["township_code"] for t in body["townships"] if t["has_roster"]]]
         return bool(
             row["all"]["visits"] == 6
             and row["all"]["leaves"] == 1
-            and row["all"]["residence_days"] == 4
+            and row["all"]["residence_days"] == 12
             and row["has_roster"]
             and len([a for a in body["townships"] if a["has_roster"]]) == 1
         )
 
-    await stack.eventually(caught_up, "reporting to fold the month")
+    try:
+        await stack.eventually(caught_up, "reporting to fold the month")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last seen: {seen}") from None
     body = await stack.report(url, ORG)
     row = next(t for t in body["townships"] if t["township_code"] == TOWNSHIP)
     assert (row["villages"], row["villages_stationed"]) == (15, 2)
@@ -320,6 +343,9 @@ async def test_a_stationed_month(stack: Stack, infra: Endpoints) -> None:
     assert mayors["visit_rate"] == 0.25
     assert (mayors["stationed_days"], mayors["kept_days"], mayors["missed_days"]) == (4, 1, 3)
     assert mayors["residence_flagged"] == ["李镇长"]
+    # The weeks below the weekly minimum (all ended): the mayor's five, none of the secretary's.
+    assert (mayors["residence_weeks_below"], secretaries["residence_weeks_below"]) == (5, 0)
+    assert everyone["residence_weeks_below"] == 5
 
     # Leaders read the figures without names.
     public = await stack.report(url, LEADER)

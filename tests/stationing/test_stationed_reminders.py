@@ -79,3 +79,32 @@ def test_the_township_hears_of_leaders_short_of_residence_days() -> None:
     met = StationingSubjects(lines, {("p-wang", "2026-03"): (3, 3)})
     # Met by the leader; the team member is not bound by the rule.
     assert {i for i in reminders((2026, 3, 25, 10), met) if i[0] == "residence-at-risk"} == set()
+
+
+def test_the_township_hears_each_week_of_leaders_below_the_weekly_minimum() -> None:
+    lines = ((TOWNSHIP, WANG), (TOWNSHIP, ZHANG))
+    # Week 2026-W10 (March 2-6): 王书记 resided 1 working day of the 3 asked; the team
+    # member is not bound. Week W14 straddles March and April: 1 + 1 of 1 + 1.
+    weeks = {
+        ("p-wang", "2026-03"): (("2026-W10", 1, 3), ("2026-W14", 1, 1)),
+        ("p-zhang", "2026-03"): (("2026-W10", 0, 3),),
+        ("p-wang", "2026-04"): (("2026-W14", 1, 1),),
+    }
+    short = StationingSubjects(lines, {}, weeks)
+    # Told on the next week's first working day (Monday March 9), for W10, once per week.
+    monday = {i for i in reminders((2026, 3, 9, 10), short) if i[0] == "residence-at-risk"}
+    assert monday == {
+        ("residence-at-risk", f"secretary:{TOWNSHIP}", "2026-W10"),
+        ("residence-at-risk", f"township-staff:{TOWNSHIP}", "2026-W10"),
+    }
+    [intent, *_] = [
+        i
+        for i in with_contact().evaluate(local(2026, 3, 9, 10), [], stationing=short)
+        if i.rule.id == "residence-at-risk"
+    ]
+    assert intent.vars["items"] == "· 王书记：2026-W10 周住村 1 个工作日，应不少于 3 个"
+    assert intent.vars["count"] == "1"
+    # The week after (W11 unrecorded: no weekly rule known for it) says nothing; nor does
+    # the straddling week met in both of its months.
+    assert not {i for i in reminders((2026, 3, 16, 10), short) if i[0] == "residence-at-risk"}
+    assert not {i for i in reminders((2026, 4, 6, 10), short) if i[0] == "residence-at-risk"}

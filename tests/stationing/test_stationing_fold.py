@@ -114,3 +114,42 @@ def test_the_figures_follow_from_the_folded_documents() -> None:
     assert {m["kind"]: m["rate"] for m in secretary["must_visit"]}["petitioner"] == 1.0
     assert secretary["residence_flagged"] == []
     assert row["by_position"]["mayor"]["people"] == 0
+
+
+def test_weeks_below_the_weekly_minimum_are_counted_once_ended() -> None:
+    # The same month under a weekly rule of 3 working days: three days resided in March
+    # meet the monthly minimum, but every week falls short of the weekly one.
+    events = year_of_events()
+    weekly = [e for e in events if e.type not in state.MONTH_EVENTS]
+    roster_doc = fold_all(weekly)[f"{TOWNSHIP}-2026"]
+    roster = Roster.create(
+        township_code=TOWNSHIP,
+        year=2026,
+        assignments=[Assignment.model_validate(roster_doc["assignments"][0])],
+        villages=[],
+        actor=ACTOR,
+        now=NOW,
+    )
+    month = StationedMonth.open(roster, "p1", "2026-03", 3, min_residence_working_days_per_week=3)
+    month.record_residence(
+        [date(2026, 3, d) for d in (2, 3, 4, 10, 24)], date(2026, 3, 31), ACTOR, NOW
+    )
+    docs = fold_all([*weekly, *copy.deepcopy(month.pending_events) * 2])
+    [folded] = [d for d in docs.values() if d.get("person_id") == "p1"]
+    assert folded["min_residence_working_days_per_week"] == 3
+    assert [w["week"] for w in folded["residence_weeks"]][:2] == ["2026-W10", "2026-W11"]
+    given = TownshipInput(TOWNSHIP, "新渡镇", (V1,), roster_doc, [folded], [])
+    # Judged on the 20th: W10 met (2, 3, 4), W11 (1 of 3) short, W12 (0 of 3) ended on the
+    # 20th is not yet judged; at the month's end W11, W12, W13 and W14 are short.
+    on_20th = township_figures("2026-03", given, today=date(2026, 3, 20))["all"]
+    assert (on_20th["residence_weeks_below"], on_20th["residence_flagged"]) == (1, ["王书记"])
+    at_end = township_figures("2026-03", given)["all"]
+    assert at_end["residence_weeks_below"] == 4
+    # Events from before the weekly rule (without its fields) fold as no weekly rule.
+    old_events = copy.deepcopy(events)
+    for event in old_events:
+        for name in ("min_residence_working_days_per_week", "residence_weeks"):
+            event.data.pop(name, None)
+    old = fold_all(old_events)
+    [before] = [d for d in old.values() if d.get("person_id") == "p1"]
+    assert (before["min_residence_working_days_per_week"], before["residence_weeks"]) == (0, [])

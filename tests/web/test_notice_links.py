@@ -2,7 +2,7 @@
 notifications service builds is a route the workbench answers.
 
 The paths are read from the notifications service's source (every `f"/…"` the
-scheduling code builds, and `/<subject type>s/<id>` for each subject type of the
+scheduling and subject code builds, its query left to the page, and `/<subject type>s/<id>` for each subject type of the
 bundled rules), the routes from the workbench's router; a link path without a route
 fails here instead of dropping a user on the to-do list.
 """
@@ -20,6 +20,7 @@ from lingban_notifications.settings import NotificationsSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEDULING = ROOT / "services/notifications/lingban_notifications/scheduling"
+SUBJECTS = ROOT / "services/notifications/lingban_notifications/subjects"
 RULES = ROOT / "services/notifications/lingban_notifications/rules/default_rules.yaml"
 ROUTER = ROOT / "web/workbench/src/router.ts"
 
@@ -27,7 +28,7 @@ ROUTER = ROOT / "web/workbench/src/router.ts"
 def link_paths() -> list[str]:
     """Every link path the scheduling code builds, with each placeholder as `x`."""
     found: set[str] = set()
-    for source in SCHEDULING.glob("*.py"):
+    for source in [*SCHEDULING.glob("*.py"), *SUBJECTS.glob("*.py")]:
         for template in re.findall(r'f"(/[^"]*)"', source.read_text(encoding="utf-8")):
             if "{rule.subject.type}s/" in template:
                 types = re.findall(r"subject:\s*\{type:\s*(\w+)", RULES.read_text("utf-8"))
@@ -59,13 +60,15 @@ def test_the_scheduling_code_builds_the_links_this_test_knows() -> None:
         "/units/x/cards/x",
         "/inspections/x",
         "/rectifications/x",
+        "/rosters/x-x/months/x",
     ):
         assert expected in paths
 
 
 @pytest.mark.parametrize("path", link_paths())
 def test_every_link_path_is_a_workbench_route(path: str) -> None:
-    assert any(p.match(path) for p in route_patterns()), f"{path} is not a workbench route"
+    route = path.split("?", 1)[0]  # the query is the page's to read, not the router's
+    assert any(p.match(route) for p in route_patterns()), f"{path} is not a workbench route"
 
 
 def test_an_unknown_path_is_not_taken_for_a_route() -> None:

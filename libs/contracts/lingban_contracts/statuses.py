@@ -40,6 +40,13 @@ PROJECT_STATUS_ZH: dict[ProjectStatus, str] = {
     ProjectStatus.WITHDRAWN: "已撤销",
 }
 
+# Nothing more happens to a project in these: evaluated (the year's last step) or
+# withdrawn. A completed project is not final yet: it is still evaluated.
+PROJECT_FINAL = frozenset({ProjectStatus.EVALUATED, ProjectStatus.WITHDRAWN})
+# Open: every status that is not final (a merged village's open projects move to its
+# successor, `lingban_projects.units.transfers`).
+PROJECT_OPEN = tuple(s for s in ProjectStatus if s not in PROJECT_FINAL)
+
 # Approved and not yet finished: the stage plan is live (reminders, overdue checks).
 PROJECT_LIVE_PLAN = (
     ProjectStatus.APPROVED,

@@ -9,6 +9,7 @@ public key, or a JWKS URL (an OIDC provider), whichever is configured.
 from __future__ import annotations
 
 import enum
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import jwt
 
 from lingban_contracts import Actor
 from lingban_contracts.divisions import DivisionTree
+from lingban_contracts.events.dispatch import DEPARTMENT_PATTERN
 from lingban_contracts.regions import in_subtree
 from lingban_kit.errors import Forbidden, Unauthenticated
 
@@ -38,11 +40,18 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     LEADER = "leader"  # read-only
     SUBSCRIBER = "subscriber"  # other government systems, read-only
+    # Staff of a city member department (成员单位: 民政局, 农业农村局 …), named by the
+    # token's `department` claim: they report back on the tasks assigned to their
+    # department (交办事项) and otherwise read like a leader.
+    MEMBER_DEPARTMENT = "member_department"
 
 
-# Every role that does the work, i.e. all but the read-only leader and subscriber:
-# they may write, upload, and read individual-level details (LB-14).
-WORKING_ROLES = tuple(r for r in Role if r not in (Role.LEADER, Role.SUBSCRIBER))
+# Every role that does the work, i.e. all but the read-only leader and subscriber and
+# the member departments (who work on their own tasks only, docs/dispatch.md): they
+# may write, upload, and read individual-level details (LB-14).
+WORKING_ROLES = tuple(
+    r for r in Role if r not in (Role.LEADER, Role.SUBSCRIBER, Role.MEMBER_DEPARTMENT)
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,8 @@ class Principal:
     name: str
     roles: frozenset[Role]
     region_code: str
+    # The member department (成员单位) the user works for, from the `department` claim.
+    department: str | None = None
 
     @property
     def actor(self) -> Actor:
@@ -147,11 +158,18 @@ class TokenVerifier:
                 message="令牌缺少有效的 region（12 位区划代码）",
                 message_en="Token lacks a valid region claim (12-digit division code)",
             )
+        department = claims.get("department")
+        if department is not None and not re.fullmatch(DEPARTMENT_PATTERN, str(department)):
+            raise Unauthenticated(
+                message="令牌的 department 无效（成员单位标识）",
+                message_en="Token has an invalid department claim (a member department's id)",
+            )
         return Principal(
             id=subject,
             name=name,
             roles=roles,
             region_code=region,
+            department=str(department) if department is not None else None,
         )
 
 
@@ -165,11 +183,14 @@ def issue_dev_token(
     issuer: str = "lingban-dev",
     audience: str = "lingban",
     ttl_seconds: int = 12 * 3600,
+    department: str | None = None,
 ) -> str:
     """Sign an HS256 token for development and tests (never in production)."""
     now = int(time.time())
+    extra = {"department": department} if department else {}
     return jwt.encode(
         {
+            **extra,
             "sub": sub,
             "name": name,
             "roles": [r.value for r in roles],

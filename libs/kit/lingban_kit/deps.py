@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from lingban_kit.auth import Principal
 from lingban_kit.errors import Unauthenticated, ValidationFailed
 from lingban_kit.http import request_language
+from lingban_kit.idempotency import (
+    IDEMPOTENCY_HEADER,
+    REPLAYED_HEADER,
+    Attempt,
+    attempt_scope,
+    begin,
+    fingerprint,
+    valid_key,
+)
 from lingban_kit.mongo import Database
 from lingban_kit.runtime import ServiceRuntime
 
@@ -54,6 +63,40 @@ def expected_version(
     return int(value)
 
 
+async def idempotent(
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(current_principal)],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_HEADER,
+            description=(
+                "Optional. A fresh value (a UUID) per form submission, the same on every "
+                "retry of it: a retry whose first attempt landed is answered with the stored "
+                f"record (and `{REPLAYED_HEADER}: true`) instead of creating a second one; the "
+                "same key with another body is refused with 422 `idempotency_key_reused`."
+            ),
+        ),
+    ] = None,
+) -> None:
+    """Route dependency (`dependencies=[IDEMPOTENT]`): the ids this request creates follow
+    its key (`lingban_kit.idempotency`)."""
+    if idempotency_key is None:
+        return
+    key = valid_key(idempotency_key)
+    # FastAPI has read the JSON body already; `body()` answers the cached bytes.
+    body = await request.body()
+    begin(
+        Attempt(
+            scope=attempt_scope(principal.id, request.method, request.url.path, key),
+            fingerprint=fingerprint(body),
+            on_replay=lambda: response.headers.__setitem__(REPLAYED_HEADER, "true"),
+        )
+    )
+
+
+IDEMPOTENT = Depends(idempotent)
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

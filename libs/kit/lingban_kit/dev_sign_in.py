@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lingban_contracts.divisions import default_tree
 from lingban_kit.auth import Role, issue_dev_token
-from lingban_kit.devtokens import demo_users
+from lingban_kit.devtokens import DEMO_DEPARTMENT, demo_users
 from lingban_kit.errors import NotFound
 from lingban_kit.settings import ServiceSettings
 
@@ -40,6 +40,7 @@ ROLE_ZH = {
     Role.TOWNSHIP_STAFF: "乡镇（街道）工作人员",
     Role.VILLAGE_SECRETARY: "村（社区）书记",
     Role.SUBSCRIBER: "外部系统",
+    Role.MEMBER_DEPARTMENT: "成员单位",
 }
 
 
@@ -116,6 +117,7 @@ def dev_sign_in_router(settings: ServiceSettings) -> APIRouter:
             issuer=settings.auth_issuer,
             audience=settings.auth_audience,
             ttl_seconds=TOKEN_TTL_SECONDS,
+            department=DEMO_DEPARTMENT if user.role is Role.MEMBER_DEPARTMENT else None,
         )
         return DevTokenOut(access_token=token, expires_in=TOKEN_TTL_SECONDS, user=user)
 

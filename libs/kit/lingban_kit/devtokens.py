@@ -15,6 +15,9 @@ import os
 from lingban_contracts.divisions import Level, default_tree
 from lingban_kit.auth import DEV_JWT_SECRET, Role, issue_dev_token
 
+# The demo member department's id (the demo directory's `member-department:agriculture`).
+DEMO_DEPARTMENT = "agriculture"
+
 
 def demo_users() -> list[tuple[str, Role, str]]:
     """(description, role, region) for the demo tree: every kind of user, in several units.
@@ -40,6 +43,7 @@ def demo_users() -> list[tuple[str, Role, str]]:
             for v in (*first_villages, second_village)
         ),
         ("外部订阅系统", Role.SUBSCRIBER, city.code),
+        (f"{city.name}农业农村局（成员单位）", Role.MEMBER_DEPARTMENT, city.code),
     ]
 
 

@@ -161,6 +161,8 @@ def handlers(db: Database) -> HandlerTable:
 async def start_tree(runtime: ServiceRuntime) -> None:
     """Start hook: seed on first start, then serve the database's tree, not the file's."""
     await ensure_indexes(runtime.db)
+    # The file, read again on purpose: `default_tree()` may already hold another
+    # database's tree (several apps in one test process), and only the file is the seed.
     inserted = await seed(runtime.db, load_tree(tree_file()))
     if inserted:
         log.info("division tree seeded from the file", extra={"units": inserted})

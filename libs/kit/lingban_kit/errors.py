@@ -26,6 +26,8 @@ class LingbanError(Exception):
     message_en: str
     details: list[FieldProblem] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Response headers the answer carries (e.g. `Retry-After`).
+    headers: dict[str, str] = field(default_factory=dict)
 
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"

@@ -39,7 +39,11 @@ def _field_path(loc: Sequence[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     async def on_lingban_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LingbanError)
-        return JSONResponse(exc.render(request_language(request)), status_code=exc.status_code)
+        return JSONResponse(
+            exc.render(request_language(request)),
+            status_code=exc.status_code,
+            headers=exc.headers or None,
+        )
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

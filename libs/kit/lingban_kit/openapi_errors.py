@@ -5,9 +5,11 @@ FastAPI documents only what a route declares, plus a 422 in its own
 `{"error": {"code", "message", "details"?}}` (lingban_kit.errors), from handlers
 and dependencies the route does not mention: the bearer check (401), the
 policies (403), the lookups (404), the state machines (409), the body limit
-(413), the body parser (400). `describe_errors` adds those answers to each operation they can come
-from, with that body, so a client (and Schemathesis, tests/security) can rely on
-the document for every status the service sends.
+(413), the body parser (400), a document whose unpublished events reached
+their bound (503 with `Retry-After`, lingban_kit.outbox). `describe_errors` adds
+those answers to each operation they can come from, with that body, so a client
+(and Schemathesis, tests/security) can rely on the document for every status the
+service sends.
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ _DESCRIPTIONS = {
     "409": "The record changed or is in a state that does not allow this",
     "413": "The request body is larger than the service accepts",
     "422": "The request is invalid; `details` lists the fields to fix",
+    "503": (
+        "The record has too many changes waiting to be published (the message broker has "
+        "been away); retry after `Retry-After` seconds"
+    ),
 }
 
 
@@ -60,7 +66,7 @@ def _answers(method: str, operation: dict[str, Any]) -> list[str]:
     if with_path:
         codes.append("404")
     if secured and method in _WRITES:
-        codes.append("409")
+        codes += ["409", "503"]
     if "requestBody" in operation:
         codes += ["400", "413"]
     if operation.get("parameters") or "requestBody" in operation:
@@ -78,7 +84,7 @@ def describe_errors(document: dict[str, Any]) -> dict[str, Any]:
             for code in _answers(method, operation):
                 responses.setdefault(code, {"description": _DESCRIPTIONS[code]})
             for code, answer in responses.items():
-                if code.startswith("4"):
+                if code.startswith("4") or (code == "503" and method in _WRITES):
                     # FastAPI's own 422 schema (HTTPValidationError) is not what is sent.
                     answer["content"] = {"application/json": {"schema": dict(_REF)}}
     schemas = document.setdefault("components", {}).setdefault("schemas", {})

@@ -14,6 +14,14 @@ clears it from the outbox, and carries on. The write side keeps such entries
 from being written in the first place: `push_events`/`outbox_fields` refuse
 events over `EVENT_BUDGET_BYTES` with a 413. A dependency outage, on the other
 hand, leaves everything pending and the relay backs off until it is over.
+
+One document's outbox is bounded too (`MAX_PENDING_PER_DOCUMENT`): only a long
+Kafka outage lets it grow, and without a bound an aggregate written by
+automation would grow towards the 16 MB document limit (every write to it then
+failing) while the relay's `$pullAll` gets slower. `update_with_events` makes
+the bound part of the write's own condition (no read first) and refuses a write
+that would pass it with 503 and `Retry-After`: the command can be sent again
+once the events are out.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from pymongo.errors import DuplicateKeyError
 
 from lingban_contracts import Envelope, encode_record
 from lingban_kit import metrics
-from lingban_kit.errors import PayloadTooLarge
+from lingban_kit.errors import PayloadTooLarge, ServiceUnavailable
 from lingban_kit.kafka import MAX_REQUEST_BYTES, record_size
 from lingban_kit.leases import Lease
 from lingban_kit.mongo import Collection, Database, Document
@@ -61,6 +69,13 @@ DEAD_LETTERS = "outbox_dead_letters"
 # the producer's 1 MiB per record, so an accepted write can always be published
 # (and its dead-letter copy, with headers added, still fits).
 EVENT_BUDGET_BYTES = 256 * 1024
+# The most unpublished events one document may hold: reached only when Kafka has
+# been away for long while the document kept being written (hundreds of writes to
+# one aggregate). Far below the 16 MB document limit at the event budget's usual
+# few KB per event.
+MAX_PENDING_PER_DOCUMENT = 500
+# What a refused writer is told to wait: a few relay polls.
+OUTBOX_FULL_RETRY_AFTER_SECONDS = 30
 # Records the broker refuses for their size: permanent, unlike an outage.
 _TOO_LARGE = (MessageSizeTooLargeError, RecordTooLargeError)
 
@@ -111,6 +126,62 @@ def with_events(update: Document, envelopes: Sequence[Envelope]) -> Document:
     combined["$push"] = {**combined.get("$push", {}), **push_events(envelopes)}
     combined["$set"] = {**combined.get("$set", {}), PENDING_FLAG: True}
     return combined
+
+
+class OutboxFull(ServiceUnavailable):
+    code = "outbox_full"
+
+
+def outbox_full(limit: int) -> OutboxFull:
+    return OutboxFull(
+        message=(
+            f"该记录等待发布的变更已达上限（{limit} 条，消息服务暂时不可用），"
+            f"本次修改未保存，请约 {OUTBOX_FULL_RETRY_AFTER_SECONDS} 秒后重试"
+        ),
+        message_en=(
+            f"This record has reached its limit of {limit} changes waiting to be published "
+            "(the message broker is unavailable); nothing was saved, retry in about "
+            f"{OUTBOX_FULL_RETRY_AFTER_SECONDS} seconds"
+        ),
+        extra={"pending_limit": limit},
+        headers={"Retry-After": str(OUTBOX_FULL_RETRY_AFTER_SECONDS)},
+    )
+
+
+def outbox_room(adding: int, limit: int | None = None) -> Document:
+    """The filter part that holds when `adding` more events keep the outbox within
+    `limit`: it has no entry at the index the last allowed one would take."""
+    limit = MAX_PENDING_PER_DOCUMENT if limit is None else limit
+    return {f"{OUTBOX_FIELD}.{max(limit - adding, 0)}": {"$exists": False}}
+
+
+async def update_with_events(
+    collection: Collection,
+    query: Document,
+    update: Document,
+    envelopes: Sequence[Envelope],
+    limit: int | None = None,
+) -> bool:
+    """One conditional write of a state change and its events; False when `query`
+    matched nothing (the caller's conflict).
+
+    Raises `PayloadTooLarge` over the event budget, and `OutboxFull` (503 with
+    `Retry-After`) when the document's unpublished events would exceed `limit`
+    (`MAX_PENDING_PER_DOCUMENT`).
+    """
+    limit = MAX_PENDING_PER_DOCUMENT if limit is None else limit
+    if not envelopes:
+        result = await collection.update_one(query, update)
+        return result.matched_count > 0
+    result = await collection.update_one(
+        {**query, **outbox_room(len(envelopes), limit)}, with_events(update, envelopes)
+    )
+    if result.matched_count > 0:
+        return True
+    # Tell a full outbox apart from the caller's own condition (a version).
+    if await collection.find_one({**query, f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1}):
+        raise outbox_full(limit)
+    return False
 
 
 async def ensure_outbox_index(collection: Collection) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from lingban_kit.errors import Conflict, NotFound
+from lingban_kit.idempotency import Replayed, replayed
 from lingban_kit.logging import correlation_id
 
 
@@ -33,17 +34,23 @@ class VersionedAggregate(Protocol):
 
 
 A = TypeVar("A", bound=VersionedAggregate)
-A_contra = TypeVar("A_contra", bound=VersionedAggregate, contravariant=True)
 
 
-class AggregateWriter(Protocol[A_contra]):
-    """The two writes a unit of work needs; each is one single-document write."""
+class AggregateWriter(Protocol[A]):
+    """The two writes a unit of work needs (each one single-document write), and the
+    read that answers a retried create.
+
+    `add` raises `lingban_kit.idempotency.Replayed` when the id was derived from
+    the request's key and is stored already (`insert_new` does that).
+    """
 
     collection_name: str
 
-    async def add(self, aggregate: A_contra) -> Any: ...
+    async def add(self, aggregate: A) -> Any: ...
 
-    async def save(self, aggregate: A_contra, expected_version: int) -> None: ...
+    async def save(self, aggregate: A, expected_version: int) -> None: ...
+
+    async def get(self, aggregate_id: str) -> A | None: ...
 
 
 RelayWaker = Callable[[str, Any], None]
@@ -73,25 +80,62 @@ class UnitOfWork(Generic[A]):
             )
 
     async def create(self, aggregate: A) -> A:
-        """Insert a new aggregate with the events its creation recorded."""
-        await self.repo.add(aggregate)
+        """Insert a new aggregate with the events its creation recorded.
+
+        A retry of a create that landed answers the stored aggregate (no second
+        record, no second event).
+        """
+        try:
+            await self.repo.add(aggregate)
+        except Replayed:
+            stored = await self.repo.get(aggregate.id)
+            if stored is None:  # removed since: nothing to answer with
+                raise
+            replayed()
+            # Its events may still wait in the outbox (the first answer was lost).
+            self.wake_relay(self.repo.collection_name, aggregate.id)
+            return stored
         self.wake_relay(self.repo.collection_name, aggregate.id)
         return aggregate
 
     async def change(
-        self, aggregate: A, expected_version: int | None, change: Callable[[A], None]
+        self,
+        aggregate: A,
+        expected_version: int | None,
+        change: Callable[[A], object],  # what it returns is ignored
+        applied: Callable[[A], bool] | None = None,
     ) -> A:
         """Apply a domain change and write it, if the caller saw the current version.
 
         A change that records no event leaves the document as it is (no write).
+        An aggregate at version 0 was never stored (creating one records an event):
+        its first change inserts it, e.g. the one assessment of a city and year,
+        whose id is known before it exists; a request that inserted it meanwhile
+        makes this one a 409.
+        `applied`: whether the aggregate holds this request's entry already (a
+        retried append, `lingban_kit.idempotency.already_applied`); then it is
+        answered as it is, whatever version the retry names.
         """
+        if applied is not None and applied(aggregate):
+            replayed()
+            return aggregate
         self.check_version(aggregate, expected_version)
         loaded = aggregate.version
         aggregate.correlation_id = correlation_id.get()
         change(aggregate)
-        if aggregate.version != loaded:
+        if aggregate.version == loaded:
+            return aggregate
+        if loaded == 0:
+            if await self.repo.add(aggregate) is False:
+                raise Conflict(
+                    message=f"{self.noun}刚由另一次提交创建，请刷新后重试",
+                    message_en=f"The {self.noun_en} was just created by another request; "
+                    "reload and retry",
+                    extra={"current_version": None},
+                )
+        else:
             await self.repo.save(aggregate, loaded)
-            self.wake_relay(self.repo.collection_name, aggregate.id)
+        self.wake_relay(self.repo.collection_name, aggregate.id)
         return aggregate
 
 

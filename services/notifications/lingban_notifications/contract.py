@@ -7,6 +7,7 @@ from lingban_contracts.events import supervision as sv
 from lingban_contracts.registry import event_type
 from lingban_contracts.topics import NOTIFICATIONS
 from lingban_kit.divisions import EVENT_TYPES as DIVISION_EVENTS
+from lingban_notifications.subjects.assessment import ASSESSMENT_EVENTS
 from lingban_notifications.subjects.rosters import ROSTER_EVENTS
 
 CONTRACT = ServiceContract(
@@ -42,6 +43,8 @@ CONTRACT = ServiceContract(
         event_type(pe.ObjectionUpheld),
         event_type(pe.ProjectWithdrawn),
         event_type(pe.ChangeApproved),
+        # 村并村: the project is the successor's; its reminders go to the successor.
+        event_type(pe.ProjectUnitTransferred),
         event_type(sv.SupervisionGroupCreated),
         event_type(sv.SupervisionGroupChanged),
         event_type(sv.InspectionPlanned),
@@ -61,5 +64,7 @@ CONTRACT = ServiceContract(
         # Stationed contact: the day-before reminders and the residence rule
         # (subjects/rosters.py).
         *ROSTER_EVENTS,
+        # The finalized assessment: a notice to each unit on the 表扬 and 约谈 lists.
+        *ASSESSMENT_EVENTS,
     ),
 )

@@ -39,6 +39,7 @@ from lingban_notifications.notifications.repository import (
     NOTIFICATIONS,
     MongoNotificationRepository,
     backfill_flags,
+    backfill_inbox_months,
     ensure_notification_indexes,
 )
 from lingban_notifications.rules.model import Kind, RuleSet
@@ -48,6 +49,7 @@ from lingban_notifications.scheduling.notices import event_notice_intents
 from lingban_notifications.scheduling.planner import Planner
 from lingban_notifications.scheduling.scheduler import Scheduler
 from lingban_notifications.settings import NotificationsSettings
+from lingban_notifications.subjects.assessment import ASSESSMENT_EVENTS, result_list_intents
 from lingban_notifications.subjects.inspections import (
     INSPECTION_EVENTS,
     ensure_inspection_indexes,
@@ -195,6 +197,8 @@ class Wiring:
                     await roster(event)
                 elif event_type in INSPECTION_EVENTS:
                     await inspection(event)
+                elif event_type in ASSESSMENT_EVENTS:
+                    pass  # nothing kept: the notices read the event itself
                 else:
                     await rectification(event)
                 await self.notices(event)
@@ -208,6 +212,9 @@ class Wiring:
 
     async def notices(self, event: Envelope) -> None:
         rules = await self.rules.current()
+        if event.type in ASSESSMENT_EVENTS:
+            await self.result_list_notices(rules, event)
+            return
         matching = [r for r in rules.enabled(Kind.EVENT_NOTICE) if r.event == event.type]
         if not matching:
             return
@@ -216,6 +223,16 @@ class Wiring:
         project = ProjectSubject.from_document(doc) if doc else None
         evaluator = Evaluator(rules, self.tree, await self.directory.all())
         intents = [i for r in matching for i in event_notice_intents(evaluator, r, event, project)]
+        if await self.planner.create(intents, self.clock.now()):
+            self.created()
+
+    async def result_list_notices(self, rules: RuleSet, event: Envelope) -> None:
+        """The finalized assessment: one notice per unit on the 表扬 or 约谈 list."""
+        matching = [r for r in rules.enabled(Kind.RESULT_LIST) if r.event == event.type]
+        if not matching:
+            return
+        evaluator = Evaluator(rules, self.tree, await self.directory.all())
+        intents = [i for r in matching for i in result_list_intents(evaluator, r, event)]
         if await self.planner.create(intents, self.clock.now()):
             self.created()
 
@@ -232,6 +249,7 @@ class Wiring:
     async def migrate(self, runtime: ServiceRuntime) -> None:
         """Derived fields for documents written before they existed (once per database)."""
         await backfill_flags(runtime.db)
+        await backfill_inbox_months(runtime.db)
         await backfill_ancestors(runtime.db)
 
     async def release_leases(self) -> None:

@@ -24,6 +24,7 @@ from lingban_projects.settings import ProjectsSettings
 from lingban_projects.units import repository as units_repository
 from lingban_projects.units.api import IMPORT_MAX_BYTES, IMPORT_PATH
 from lingban_projects.units.api import router as units_router
+from lingban_projects.units.transfers import finish_transfers
 
 
 def create_app(settings: ProjectsSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -36,6 +37,7 @@ def create_app(settings: ProjectsSettings | None = None, clock: Clock | None = N
         on_start=[
             divisions.start_tree,
             units_repository.finish_imports,
+            finish_transfers,
             ensure_indexes,
             ensure_file_indexes,
             backfill_region_path,

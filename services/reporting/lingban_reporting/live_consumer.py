@@ -16,6 +16,7 @@ from lingban_reporting.read_models.generations import (
     figures_built,
     mark_figures_built,
 )
+from lingban_reporting.read_models.restamp import backfill_region_paths
 from lingban_reporting.settings import ReportingSettings
 
 
@@ -36,6 +37,8 @@ async def prepare(runtime: ServiceRuntime) -> None:
     )
     models = await active_models(runtime.db)
     await ensure_indexes(models)
+    # Documents from before every region filter became a region_path equality (once).
+    await backfill_region_paths(models)
     if not await figures_built(models):
         # Read models written before figure documents existed: sum them up once
         # (reads every document, a one-off; later batches keep them).

@@ -4,6 +4,11 @@ The live consumer (batch path), the single-record handler table and the
 rebuild all go through `Projector.apply`, so they build identical documents:
 the read models' documents first, then the figure documents of every unit the
 batch touched (`figures/book.py`).
+
+Division events keep this service's copy of the tree (`lingban_kit.divisions`);
+the tree in memory takes them before the batch's documents are folded, and a
+unit moved to another parent re-stamps what depends on its place
+(`read_models/restamp.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from collections.abc import Sequence
 
 from lingban_contracts import Envelope
 from lingban_contracts.divisions import DivisionTree, default_tree
+from lingban_contracts.events import divisions as dev
+from lingban_contracts.registry import event_type as type_of
 from lingban_kit import divisions
 from lingban_kit.consumer import HandlerTable
 from lingban_kit.mongo import Database
@@ -22,18 +29,22 @@ from lingban_reporting.notifications.projection import notification_projections
 from lingban_reporting.projects.projection import project_projection
 from lingban_reporting.read_models.entities import EntityProjection
 from lingban_reporting.read_models.generations import ALL_MODELS, PointerCache, ReadModels
+from lingban_reporting.read_models.restamp import follow_units, restamp_townships
 from lingban_reporting.stationing.projection import stationing_projections
 from lingban_reporting.supervision.projection import supervision_projections
+
+_UPDATED = type_of(dev.UnitUpdated)
 
 
 class Projector:
     def __init__(self, db: Database, tree: DivisionTree | None = None) -> None:
         tree = tree or default_tree()
         self.db = db
+        self.tree = tree
         self.pointer = PointerCache(db)
         self.figures = FigureBook(tree)
         self.projections: list[EntityProjection] = [
-            project_projection(tree),
+            project_projection(tree, self.figures.layout),
             *supervision_projections(),
             *notification_projections(),
             *dispatch_projections(),
@@ -61,11 +72,19 @@ class Projector:
         """Apply a batch (events of other types are ignored); returns documents changed."""
         target = models or await self.pointer.get()
         by_projection: dict[int, list[Envelope]] = {}
+        units: list[str] = []
+        moved: list[str] = []
         for event in events:
             if event.type in self._tree_handlers:
                 await self._tree_handlers[event.type](event)
+                units.append(str(event.data["unit"]["code"]))
+                if event.type == _UPDATED and "parent" in event.data.get("changed", ()):
+                    moved.append(units[-1])
             for projection in self._route.get(event.type, ()):
                 by_projection.setdefault(id(projection), []).append(event)
+        if units:
+            await follow_units(self.db, self.tree, units)
+            self.figures.layout.forget()
         changed = 0
         changes: list[Change] = []
         for projection in self.projections:
@@ -80,6 +99,9 @@ class Projector:
         # Only the counted read models feed the figure book (the others have no figures).
         changes = [c for c in changes if c[0] in ALL_MODELS]
         await self.figures.apply(target, changes)
+        for code in dict.fromkeys(moved):
+            changed += await restamp_townships(target, self.figures.layout, code)
+            await self.figures.relocate(target, code)
         return changed
 
     def handlers(self) -> HandlerTable:

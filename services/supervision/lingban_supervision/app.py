@@ -33,11 +33,15 @@ from lingban_supervision.visits.api import router as visits_router
 def create_app(settings: SupervisionSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or SupervisionSettings()
     clock = clock or Clock()
+
+    def wake_relay(collection: str, doc_id: object) -> None:
+        runtime.wake_relay(collection, doc_id)  # bound once the runtime exists
+
     runtime = ServiceRuntime(
         settings,
         CONTRACT,
         outbox_collections=OUTBOX_COLLECTIONS,
-        handlers=handlers,
+        handlers=lambda db: handlers(db, wake_relay),
         on_start=[divisions.start_tree, ensure_indexes, ensure_file_indexes, backfill_query_fields],
         background=[
             checks_loop(clock),

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from lingban_contracts.divisions import default_tree
 from lingban_kit.auth import require_root_city_org
 from lingban_kit.clock import Clock
-from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_kit.deps import PrincipalDep
 from lingban_kit.periodic import leased_loop
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
 from lingban_supervision.deps import Commands, CommandsDep
@@ -30,13 +30,12 @@ class ChecksOut(BaseModel):
     "/checks",
     summary="Run the periodic checks now (overdue rectifications; city organisation department)",
 )
-async def run_now(principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep) -> ChecksOut:
+async def run_now(principal: PrincipalDep, commands: CommandsDep) -> ChecksOut:
     # The checks flag every region's rectifications: only the city_org at the top of
     # the division tree, not a township's supervisor or city_org (LB-16).
     require_root_city_org(principal, default_tree())
     result = await commands.inspections.run_checks()
     RECTIFICATIONS_OVERDUE.inc(len(result["rectifications_overdue"]))
-    runtime.wake_relay()
     return ChecksOut.model_validate(result)
 
 
@@ -49,7 +48,7 @@ def checks_loop(clock: Clock) -> BackgroundLoop:
     async def run(runtime: ServiceRuntime) -> dict[str, list[str]]:
         settings = runtime.settings
         assert isinstance(settings, SupervisionSettings)
-        commands = Commands(runtime.db, settings, clock, default_tree())
+        commands = Commands(runtime.db, settings, clock, default_tree(), runtime.wake_relay)
         result = await commands.inspections.run_checks()
         RECTIFICATIONS_OVERDUE.inc(len(result["rectifications_overdue"]))
         return result

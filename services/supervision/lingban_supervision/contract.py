@@ -19,6 +19,7 @@ PROJECT_EVENTS = tuple(
         pev.CompletionAccepted,
         pev.ProjectWithdrawn,
         pev.ProjectEvaluated,
+        pev.ProjectUnitTransferred,
     )
 )
 # Our own visit log: opinions raised on a visit enter the problem list.

@@ -11,6 +11,7 @@ from lingban_kit.clock import Clock
 from lingban_kit.deps import DatabaseDep, RuntimeDep
 from lingban_kit.files.store import FileStore
 from lingban_kit.mongo import Database
+from lingban_kit.unit_of_work import RelayWaker, no_relay
 from lingban_supervision.assessment.wiring import (
     ASSESSMENTS_COLLECTION,
     MODEL_CASES_COLLECTION,
@@ -60,16 +61,23 @@ class Commands:
     """Every use case of the service, built on one database."""
 
     def __init__(
-        self, db: Database, settings: SupervisionSettings, clock: Clock, tree: DivisionTree
+        self,
+        db: Database,
+        settings: SupervisionSettings,
+        clock: Clock,
+        tree: DivisionTree,
+        wake_relay: RelayWaker = no_relay,
     ) -> None:
+        # Every use case writes through the kit's UnitOfWork, which wakes the relay for
+        # the document it wrote: route handlers never touch the relay.
         groups = MongoStore(db, GROUPS_COLLECTION, Group)
         samples = MongoStore(db, SAMPLES_COLLECTION, Sample)
         inspections = MongoStore(db, INSPECTIONS_COLLECTION, Inspection)
         problems = MongoStore(db, PROBLEMS_COLLECTION, Problem)
         inspectable = MongoInspectableProjects(db)
-        self.groups = GroupCommands(groups, tree, clock)
-        self.assessments, self.model_cases = assessment_commands(db, tree, clock)
-        self.samples = SampleCommands(samples, groups, inspections, inspectable, clock)
+        self.groups = GroupCommands(groups, tree, clock, wake_relay)
+        self.assessments, self.model_cases = assessment_commands(db, tree, clock, wake_relay)
+        self.samples = SampleCommands(samples, groups, inspections, inspectable, clock, wake_relay)
         self.inspections = InspectionCommands(
             inspections,
             groups,
@@ -80,6 +88,7 @@ class Commands:
             Rules(settings.pass_mark, settings.rectification_days, settings.min_on_site_per_month),
             files=FileStore(db),
             max_record_bytes=settings.file_max_record_bytes,
+            wake_relay=wake_relay,
         )
         self.problems = ProblemCommands(
             problems,
@@ -90,6 +99,7 @@ class Commands:
             max_record_bytes=settings.file_max_record_bytes,
             projects=inspectable,
             inspections=inspections,
+            wake_relay=wake_relay,
         )
         self.visits = VisitCommands(
             MongoStore(db, VISITS_COLLECTION, Visit),
@@ -100,6 +110,7 @@ class Commands:
             files=FileStore(db),
             max_record_bytes=settings.file_max_record_bytes,
             rosters=MongoStore(db, ROSTERS_COLLECTION, Roster),
+            wake_relay=wake_relay,
         )
         self.rosters = RosterCommands(
             MongoStore(db, ROSTERS_COLLECTION, Roster),
@@ -107,6 +118,8 @@ class Commands:
             tree,
             clock,
             settings.residence_min_days_per_month,
+            settings.residence_min_working_days_per_week,
+            wake_relay,
         )
 
 
@@ -120,7 +133,7 @@ def get_commands(
 ) -> Commands:
     settings = runtime.settings
     assert isinstance(settings, SupervisionSettings)
-    return Commands(db, settings, clock, default_tree())
+    return Commands(db, settings, clock, default_tree(), runtime.wake_relay)
 
 
 CommandsDep = Annotated[Commands, Depends(get_commands)]

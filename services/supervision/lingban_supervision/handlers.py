@@ -11,6 +11,7 @@ from lingban_kit import divisions
 from lingban_kit.clock import Clock
 from lingban_kit.consumer import HandlerTable
 from lingban_kit.mongo import Database
+from lingban_kit.unit_of_work import RelayWaker, no_relay
 from lingban_supervision.problems.domain import Problem
 from lingban_supervision.problems.service import PROBLEMS_COLLECTION
 from lingban_supervision.projects.inspectable import project_handlers
@@ -19,13 +20,16 @@ from lingban_supervision.visits.domain import Visit
 from lingban_supervision.visits.service import VISITS_COLLECTION, VisitCommands
 
 
-def handlers(db: Database) -> HandlerTable:
+def handlers(db: Database, wake_relay: RelayWaker = no_relay) -> HandlerTable:
+    # The problems a visit's opinions raise leave at once: the handler wakes the relay
+    # like a command does, instead of leaving them to its next poll.
     visits = VisitCommands(
         MongoStore(db, VISITS_COLLECTION, Visit),
         MongoStore(db, PROBLEMS_COLLECTION, Problem),
         default_tree(),
         Clock(),
         (),
+        wake_relay=wake_relay,
     )
 
     async def on_visit_logged(event: Envelope) -> None:

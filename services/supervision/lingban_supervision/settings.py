@@ -35,3 +35,6 @@ class SupervisionSettings(ServiceSettings):
     # Days a stationed township leader must reside in the village each month (住村;
     # see docs/stationing.md: the source report states 3 working days a *week*).
     residence_min_days_per_month: int = Field(default=3, ge=0, le=31)
+    # And working days a week (每周工作日在工作地居住不少于 3 天, seed 004), on top of the
+    # monthly minimum; 0 turns the weekly rule off (docs/stationing.md).
+    residence_min_working_days_per_week: int = Field(default=3, ge=0, le=5)

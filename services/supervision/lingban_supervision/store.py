@@ -17,11 +17,11 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
 
 from lingban_kit.errors import Conflict
+from lingban_kit.idempotency import insert_new
 from lingban_kit.mongo import Collection, Database, Document
-from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
+from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, update_with_events
 from lingban_kit.regions import REGION_PATH, within
 from lingban_supervision.aggregate import Aggregate
 
@@ -60,6 +60,9 @@ class Criteria:
 
 class AggregateStore(abc.ABC, Generic[A]):
     """The port: add, save against the version read, get, find."""
+
+    # Where the relay finds the outbox (the kit's `UnitOfWork` wakes it for this name).
+    collection_name: str = ""
 
     def __init__(self, model: type[A]) -> None:
         self.model = model
@@ -130,13 +133,13 @@ def changed_meanwhile(expected_version: int) -> Conflict:
 class MongoStore(AggregateStore[A]):
     def __init__(self, db: Database, collection: str, model: type[A]) -> None:
         super().__init__(model)
+        self.collection_name = collection
         self.collection: Collection = db[collection]
 
     async def add(self, aggregate: A) -> bool:
         doc = self.to_document(aggregate) | outbox_fields(aggregate.pending_events)
-        try:
-            await self.collection.insert_one(doc)
-        except DuplicateKeyError:
+        # A retried keyed create raises `Replayed` (the kit's unit of work answers it).
+        if not await insert_new(self.collection, doc):
             return False
         aggregate.pending_events.clear()
         return True
@@ -146,11 +149,14 @@ class MongoStore(AggregateStore[A]):
             return
         state = self.to_document(aggregate)
         state.pop("_id")
-        result = await self.collection.update_one(
+        # 503 when the document's unpublished events would pass the kit's bound (R16).
+        saved = await update_with_events(
+            self.collection,
             {"_id": aggregate.id, "version": expected_version},
-            with_events({"$set": state}, aggregate.pending_events),
+            {"$set": state},
+            aggregate.pending_events,
         )
-        if result.matched_count == 0:
+        if not saved:
             raise changed_meanwhile(expected_version)
         aggregate.pending_events.clear()
 

@@ -89,6 +89,18 @@ class PartResult:
     data: bool = True  # False: a wait, nothing the demo adds (left out of "added: …")
 
 
+def announced(what: str, note: str, load: Callable[[], PartResult]) -> PartResult:
+    """A part that runs as one step: its start line, seconds while it runs, its summary."""
+    progress = Progress(f"demo {what}", None).start(note)
+    try:
+        result = load()
+    except BaseException:
+        progress.close()
+        raise
+    progress.finish(result.summary)
+    return result
+
+
 def workers() -> int:
     raw = os.environ.get("DEVSTACK_DEMO_WORKERS", "").strip()
     return int(raw) if raw.isdigit() and int(raw) > 0 else WORKERS
@@ -631,10 +643,22 @@ def seed(
     results.append(demo_supervision.load_supervision(supervision_api, tree, today, in_execution))
     # Monthly dispatch meetings and the tasks they assigned (调度与交办).
     dispatch_api = Api(service_urls["supervision"], secret, "dispatch", stats=stats)
-    results.append(demo_dispatch.load(dispatch_api, tree, today))
+    results.append(
+        announced(
+            "dispatch",
+            "monthly dispatch meetings (一月一调度) and the tasks they assigned (交办)",
+            lambda: demo_dispatch.load(dispatch_api, tree, today),
+        )
+    )
     # Stationed-contact rosters, plans, residence days, leave and household visits (驻点).
     stationing_api = Api(service_urls["supervision"], secret, "stationing", stats=stats)
-    results.append(demo_stationing.load(stationing_api, tree, today))
+    results.append(
+        announced(
+            "stationing",
+            "stationed-contact rosters, visit plans, residence days and leave (驻点联系)",
+            lambda: demo_stationing.load(stationing_api, tree, today),
+        )
+    )
     notifications = service_urls["notifications"]
     results.append(
         demo_notifications.load_contacts(Api(notifications, secret, "contacts", stats=stats), tree)
@@ -646,7 +670,13 @@ def seed(
     # The year-end assessment (考核) of the evaluated projects, and two model cases: after
     # the wait, since it reads the ratings supervision took from the project events.
     assessment_api = Api(service_urls["supervision"], secret, "assessment", stats=stats)
-    results.append(demo_assessment.load(assessment_api, tree, today, projects))
+    results.append(
+        announced(
+            "assessment",
+            "the year's assessment (考核), its 表扬/约谈 lists and two model cases",
+            lambda: demo_assessment.load(assessment_api, tree, today, projects),
+        )
+    )
     notices = Api(notifications, secret, "notifications", stats=stats)
     results.append(demo_notifications.tick(notices, tree, due=any(r.added for r in results)))
     if os.environ.get("DEVSTACK_DEMO_STATS"):

@@ -8,7 +8,9 @@ task to three townships. The first township also holds its quarterly meeting
 fixed by its month and township: most tasks of the earlier months are reported
 back and closed (办结销号), one waits for closing, and one is never reported, so
 the overdue check flags it (its deadline is past); the current month's tasks
-are open. The services run on the real clock, so a meeting is recorded after
+are open. The latest city meeting also assigns a task to a member department
+(成员单位: 农业农村局, `agriculture`, the demo directory's `member-department:agriculture`),
+which the department reports back on and which waits for closing. The services run on the real clock, so a meeting is recorded after
 it was held and its tasks are assigned on that day (the service's rule); a task
 is reported back today, late if its deadline has passed.
 
@@ -33,7 +35,8 @@ from typing import Any
 from devstack.demo import YEAR, PartResult, demo_today
 from devstack.demo_api import Api
 from lingban_contracts.divisions import DivisionTree, Level, Unit
-from lingban_kit.auth import Role
+from lingban_kit.auth import Role, issue_dev_token
+from lingban_kit.devtokens import DEMO_DEPARTMENT
 
 MEETING_DAY = 5
 TASK_DAYS = 12  # a task's deadline: this many days after the meeting
@@ -216,6 +219,7 @@ def load(api: Api, tree: DivisionTree, today: date) -> PartResult:
                     {"comment": "经核实，同意销号"},
                 )
                 added += 1
+    added, found = _department_task(api, city, org, added, found, today)
     # Flag the tasks already past their deadline now, not at the next periodic run.
     flagged = api.call("POST", "/v1/dispatch/checks", org)["tasks_overdue"]
     summary = (
@@ -223,6 +227,52 @@ def load(api: Api, tree: DivisionTree, today: date) -> PartResult:
         f"{len(flagged)} task(s) flagged overdue now"
     )
     return PartResult("dispatch", added, found, time.monotonic() - started, summary)
+
+
+DEPARTMENT_TASK = "协调高标准农田建设项目资金拨付（调度交办农业农村局）"
+
+
+def _department_task(
+    api: Api, city: Unit, org: str, added: int, found: int, today: date
+) -> tuple[int, int]:
+    """The member department's task on the latest city meeting, reported back by it."""
+    meetings = api.call("GET", f"/v1/dispatch/meetings?region={city.code}", org)
+    city_meetings = [m for m in meetings if m["level"] == "city_monthly"]
+    if not city_meetings:
+        return added, found
+    meeting = city_meetings[-1]
+    tasks = api.call("GET", f"/v1/dispatch/tasks?meeting_id={meeting['id']}", org)
+    current = next((t for t in tasks if t["content"] == DEPARTMENT_TASK), None)
+    if current is None:
+        held_on = date.fromisoformat(meeting["held_on"])
+        body = {
+            "unit_code": city.code,
+            "department": DEMO_DEPARTMENT,
+            "content": DEPARTMENT_TASK,
+            "owner": "市农业农村局副局长",
+            "deadline": max(held_on + timedelta(days=TASK_DAYS), demo_today(today)).isoformat(),
+        }
+        current = api.call("POST", f"/v1/dispatch/meetings/{meeting['id']}/tasks", org, body)
+        added += 1
+    else:
+        found += 1
+    if current["status"] == "assigned":
+        department = issue_dev_token(
+            secret=api.secret,
+            sub="member-department@agriculture",  # the demo directory's reader of its inbox
+            name="市农业农村局",
+            roles=[Role.MEMBER_DEPARTMENT],
+            region=city.code,
+            department=DEMO_DEPARTMENT,
+        )
+        api.call(
+            "POST",
+            f"/v1/dispatch/tasks/{current['id']}/report",
+            department,
+            {"report": "已协调财政部门拨付首批资金，项目按计划推进"},
+        )
+        added += 1
+    return added, found
 
 
 async def load_dispatch(api: Api, tree: DivisionTree, today: date) -> PartResult:

@@ -8,8 +8,10 @@ of the township has its households and four-must-visit counts (四必访). In th
 township the mayor moves to Thursdays from the first of the current month (a change
 recorded, not overwritten). For the last three months each stationed person visits on
 their stationed days up to today, each visit to two or three labelled households (so
-the visit rate counts them); the leaders record their residence days (one mayor stays
-short of the rule, so the figures flag him); the first township's secretary takes one
+the visit rate counts them); the leaders record their residence days — three working
+days every week up to today (每周工作日住村不少于 3 天), except that the mayors of
+every other township resided one day fewer in the month's first week, so the figures
+flag them and count that week below the weekly minimum; the first township's secretary takes one
 leave in the current month; and each month's plan is set last.
 
 Resumable, compared with what the service holds: a roster by township and year; a
@@ -157,6 +159,17 @@ def load(api: Api, tree: DivisionTree, today: date) -> PartResult:
     return PartResult("stationing", added, found, time.monotonic() - started, summary)
 
 
+def residence_days(month: str, today: date, on_leave: date | None, *, short: bool) -> list[date]:
+    """The first three working days of each week of the month up to today (not on leave);
+    `short`: one day fewer in the first week."""
+    weeks: dict[tuple[int, int], list[date]] = {}
+    for day in month_dates(month):
+        if day.isoweekday() <= 5 and day <= today and day != on_leave:
+            weeks.setdefault(day.isocalendar()[:2], []).append(day)
+    resided = [day for week in weeks.values() for day in week[:3]]
+    return resided[1:] if short else resided
+
+
 def _person_month(
     api: Api, township: Unit, t_index: int, rid: str, record: Json, today: date, current: str
 ) -> int:
@@ -208,9 +221,10 @@ def _person_month(
         )
         added += 1
     if leader and days:
-        # The mayors of even-numbered townships stay one day short of the rule.
-        wanted = 3 if not (person == "mayor" and t_index % 2 == 0) else 2
-        resided = sorted(set(days + [d for d in month_dates(month) if d <= today]))[:wanted]
+        # The mayors of even-numbered townships stay one day short in the first week.
+        resided = residence_days(
+            month, today, on_leave, short=person == "mayor" and t_index % 2 == 0
+        )
         api.call(
             "POST",
             f"/v1/rosters/{rid}/people/{person}/months/{month}/residence",

@@ -35,6 +35,11 @@ class ServiceSpec:
     def env_prefix(self) -> str:
         return f"LINGBAN_{self.name.upper()}_"
 
+    @property
+    def principal(self) -> str:
+        """Its Kafka principal (the fault suite's second replicas share their service's)."""
+        return self.name
+
 
 SERVICES = (
     ServiceSpec("projects", "lingban_projects", 8001),
@@ -56,7 +61,7 @@ def _environment(
         **extra_env,
         "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
         # Each service as its own Kafka principal: its ACLs, not the admin's.
-        **endpoints.kafka_env(spec.name),
+        **endpoints.kafka_env(spec.principal),
         "MONGODB_URI": endpoints.mongodb_uri,
         f"{spec.env_prefix}HOST": HOST,
         f"{spec.env_prefix}PORT": str(spec.port),

@@ -49,6 +49,28 @@ export const router = createRouter({
     { path: "/problems/:id", name: "sup-problem", component: () => import("./views/supervision/ProblemPage.vue"), props: true },
     { path: "/visits", name: "sup-visits", component: () => import("./views/supervision/VisitList.vue") },
     { path: "/visits/new", name: "sup-visit-new", component: () => import("./views/supervision/VisitForm.vue") },
+    // Stationed contact (驻点联系): the township's roster of a year, everyone's month, and
+    // one person's month (residence, leave, visit plan), recorded on a phone.
+    { path: "/stationing", name: "sup-stationing", component: () => import("./views/stationing/RosterPage.vue") },
+    { path: "/stationing/new", name: "sup-roster-new", component: () => import("./views/stationing/RosterForm.vue") },
+    { path: "/stationing/:rosterId/months/:month", name: "sup-stationed-months", component: () => import("./views/stationing/MonthPage.vue"), props: true },
+    {
+      path: "/stationing/:rosterId/people/:personId/months/:month",
+      name: "sup-stationed-person",
+      component: () => import("./views/stationing/PersonMonth.vue"),
+      props: true,
+    },
+    // The roster reminders' links (services/notifications …/subjects/rosters.py):
+    // /rosters/<township>-<year> and /rosters/<township>-<year>/months/<YYYY-MM>.
+    {
+      path: "/rosters/:rosterId",
+      redirect: (to) => {
+        const id = String(to.params.rosterId);
+        const cut = id.lastIndexOf("-");
+        return { path: "/stationing", query: { township: id.slice(0, cut), year: id.slice(cut + 1) } };
+      },
+    },
+    { path: "/rosters/:rosterId/months/:month", redirect: (to) => `/stationing/${String(to.params.rosterId)}/months/${String(to.params.month)}` },
     // The reminder contacts and rules (organisation department, township secretaries and staff).
     { path: "/contacts", name: "dir-contacts", component: () => import("./views/directory/ContactList.vue") },
     { path: "/contacts/new", name: "dir-contact-new", component: () => import("./views/directory/ContactForm.vue") },
@@ -62,8 +84,12 @@ export const router = createRouter({
     { path: "/dispatch/meetings/:id", name: "dis-meeting", component: () => import("./views/dispatch/MeetingPage.vue"), props: true },
     { path: "/tasks", name: "dis-tasks", component: () => import("./views/dispatch/TaskList.vue") },
     { path: "/tasks/:id", name: "dis-task", component: () => import("./views/dispatch/TaskPage.vue"), props: true },
+    // A member department's digest links to /dispatch/tasks?department=<slug>: the task list.
+    { path: "/dispatch/tasks", redirect: (to) => ({ path: "/tasks", query: to.query }) },
     // Assessment (考核): scores and lists of a year, the scheme, the model-case library.
     { path: "/assessment", name: "ass-scores", component: () => import("./views/assessment/ScoresPage.vue") },
+    // Assessment notices link to /assessments/<year>?unit=<code>: that year's scores.
+    { path: "/assessments/:year", redirect: (to) => ({ path: "/assessment", query: { ...to.query, year: String(to.params.year) } }) },
     { path: "/assessment/scheme", name: "ass-scheme", component: () => import("./views/assessment/SchemeForm.vue") },
     { path: "/model-cases", name: "ass-cases", component: () => import("./views/assessment/ModelCases.vue") },
     { path: "/:rest(.*)*", redirect: "/" },

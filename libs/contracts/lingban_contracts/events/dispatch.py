@@ -35,6 +35,10 @@ from lingban_contracts.topics import SUPERVISION
 
 TOPIC = SUPERVISION
 
+# A city member department's id (成员单位): the slug of the notifications directory's
+# `member-department:<slug>` entry, also a `member_department` token's `department` claim.
+DEPARTMENT_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
+
 # A month (`2026-03`) or a quarter (`2026-Q1`): the period a meeting dispatches.
 PERIOD_PATTERN = r"^\d{4}-((0[1-9]|1[0-2])|Q[1-4])$"
 
@@ -113,6 +117,14 @@ class TaskEvent(EventData):
     year: int
     content: str = Field(description="What is to be done (交办内容)")
     deadline: date = Field(description="The current deadline (办结时限)")
+    department: str | None = Field(
+        default=None,
+        pattern=DEPARTMENT_PATTERN,
+        description="A task assigned to a city member department (成员单位, e.g. "
+        "`agriculture` 农业农村局): its id, the slug of the notifications directory's "
+        "`member-department:<slug>`; `unit_code` is then the city it belongs to. Null: "
+        "a task to a unit (events recorded before it read as null)",
+    )
 
 
 class TaskAssigned(TaskEvent):

@@ -326,6 +326,23 @@ class ProjectWithdrawn(ProjectEvent):
     comment: str | None = None
 
 
+class ProjectUnitTransferred(ProjectEvent):
+    """The project's unit was merged into another (村并村): the successor carries it on.
+
+    `unit_code` is the successor from this event on; every later event names it.
+    Only open projects move (not evaluated, not withdrawn); closed ones stay with
+    the merged unit, whose name is kept for old records.
+    """
+
+    from_unit: RegionCode = Field(description="The merged unit the project belonged to")
+    secretary: str = Field(
+        default="",
+        max_length=50,
+        description="The successor's secretary, who answers for the project from now on",
+    )
+    reason: str = Field(max_length=500, description="The merge's reason (e.g. its approval no.)")
+
+
 class ProjectEvaluated(ProjectEvent):
     """Year-end evaluation (年底评): the three questions, a rating, maybe a model case."""
 
@@ -449,5 +466,10 @@ EVENTS: tuple[tuple[str, type[EventData], str], ...] = (
         "lingban.projects.project-evaluated.v1",
         ProjectEvaluated,
         "Year-end evaluation with rating and model-case mark (年底评).",
+    ),
+    (
+        "lingban.projects.project-unit-transferred.v1",
+        ProjectUnitTransferred,
+        "The project moved to the unit its unit was merged into (村并村).",
     ),
 )

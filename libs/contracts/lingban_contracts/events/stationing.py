@@ -38,6 +38,8 @@ TOPIC = SUPERVISION
 PERSON_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 # The residence rule's default (住村 ≥ 3 days a month; a deployment sets its own).
 DEFAULT_MIN_RESIDENCE_DAYS = 3
+# The weekly rule counts Monday to Friday (每周工作日).
+WORKING_WEEKDAYS = 5
 # The four must-visit groups (四必访), in the order the reports list them.
 MUST_VISIT_KINDS = (
     HouseholdKind.VETERAN_PARTY_MEMBER,
@@ -158,6 +160,31 @@ class RosterChanged(RosterEvent):
 
 
 # ---- a stationed person's month ------------------------------------------------
+class ResidenceWeek(_Part):
+    """One week's part of the weekly residence rule (每周工作日住村不少于 N 天) in a month.
+
+    A week is the ISO week; one split by the month's boundary is judged in each month on
+    its days there. Working days are Monday to Friday.
+    """
+
+    week: str = Field(pattern=r"^\d{4}-W\d{2}$", examples=["2026-W11"])
+    first_day: date = Field(description="Its first working day in the month")
+    last_day: date = Field(description="Its last working day in the month")
+    working_days: int = Field(
+        ge=0, description="Working days of the week in the month, not on leave"
+    )
+    required: int = Field(
+        ge=0,
+        description="The weekly minimum, in proportion to `working_days` of 5 (rounded down): "
+        "the whole minimum for a full week, less for a week cut by the month or a leave",
+    )
+    resided: int = Field(ge=0, description="Residence days on the week's working days in the month")
+
+    @property
+    def met(self) -> bool:
+        return self.resided >= self.required
+
+
 class StationedMonthEvent(EventData):
     record_id: str
     roster_id: str
@@ -174,7 +201,19 @@ class StationedMonthEvent(EventData):
     leave_days: list[date] = Field(description="Days on leave (请假)")
     excused_days: list[date] = Field(description="Stationed days excused by leave")
     min_residence_days: int = Field(description="The rule: at least this many days a month")
-    residence_met: bool
+    residence_met: bool = Field(
+        description="Both residence rules met: the monthly minimum and every week's part of "
+        "the weekly one (`residence_weeks`)"
+    )
+    min_residence_working_days_per_week: int = Field(
+        default=0,
+        description="The weekly rule: at least this many working days a week resided (0: no "
+        "weekly rule; events recorded before it read as 0)",
+    )
+    residence_weeks: list[ResidenceWeek] = Field(
+        default_factory=list,
+        description="The weekly rule per week of the month (empty without a weekly rule)",
+    )
 
 
 class VisitPlanSet(StationedMonthEvent):
@@ -204,6 +243,34 @@ def month_dates(month: str) -> list[date]:
         date.fromordinal(first.toordinal() + i)
         for i in range(31)
         if date.fromordinal(first.toordinal() + i).month == number
+    ]
+
+
+def residence_weeks(
+    month: str,
+    residence_days: Iterable[date],
+    leave_days: Iterable[date],
+    min_per_week: int,
+) -> list[ResidenceWeek]:
+    """The weekly residence rule's parts for the month (none when the rule is off)."""
+    if min_per_week <= 0:
+        return []
+    resided, on_leave = set(residence_days), set(leave_days)
+    weeks: dict[str, list[date]] = {}
+    for day in month_dates(month):
+        if day.isoweekday() <= WORKING_WEEKDAYS:
+            iso = day.isocalendar()
+            weeks.setdefault(f"{iso.year}-W{iso.week:02d}", []).append(day)
+    return [
+        ResidenceWeek(
+            week=week,
+            first_day=days[0],
+            last_day=days[-1],
+            working_days=len(available := [d for d in days if d not in on_leave]),
+            required=min_per_week * len(available) // WORKING_WEEKDAYS,
+            resided=sum(1 for d in days if d in resided),
+        )
+        for week, days in weeks.items()
     ]
 
 

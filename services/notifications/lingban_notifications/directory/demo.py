@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lingban_contracts.divisions import DivisionTree, Level
 from lingban_kit.auth import Role
+from lingban_kit.devtokens import DEMO_DEPARTMENT
 from lingban_notifications.directory.domain import (
     QuietHours,
     Recipient,
@@ -76,7 +77,9 @@ def demo_directory(tree: DivisionTree) -> list[Recipient]:
                 name=f"{city.name}{name}",
                 kind=RecipientKind.MEMBER_DEPARTMENT,
                 unit_code=city.code,
-                user_ids=[f"member-department@{slug}"],
+                user_ids=[f"member-department@{slug}"]
+                # The dev sign-in's member-department user (农业农村局) reads its inbox too.
+                + ([f"member_department@{city.code}"] if slug == DEMO_DEPARTMENT else []),
             )
         )
     return entries

@@ -52,8 +52,16 @@ class Directory(abc.ABC):
         """Create or replace entries by id."""
 
     @abc.abstractmethod
+    async def inboxes(self, principal: Principal) -> tuple[list[str], set[str]]:
+        """The recipients whose inbox this user reads, and every entry of the user's unit.
+
+        The second is what the same reads return anyway: it tells which of the unit's
+        role inboxes have a directory entry, without asking again per inbox.
+        """
+
     async def readable_ids(self, principal: Principal) -> list[str]:
         """The recipients whose inbox this user reads."""
+        return (await self.inboxes(principal))[0]
 
     @abc.abstractmethod
     async def search(
@@ -176,15 +184,12 @@ class MongoDirectory(Directory):
                 await self.meta.update_one(version_filter(), token, upsert=True)
                 return
 
-    async def readable_ids(self, principal: Principal) -> list[str]:
+    async def inboxes(self, principal: Principal) -> tuple[list[str], set[str]]:
         by_user, by_unit = reader_filters(principal)
         ids = [d["_id"] async for d in self.collection.find(by_user, {"_id": 1})]
-        ids += [
-            d["_id"]
-            async for d in self.collection.find(by_unit, {"_id": 1, "roles": 1})
-            if any(role in principal.roles for role in d.get("roles", []))
-        ]
-        return list(dict.fromkeys(ids))
+        unit = [d async for d in self.collection.find(by_unit, {"_id": 1, "roles": 1})]
+        ids += [d["_id"] for d in unit if any(r in principal.roles for r in d.get("roles", []))]
+        return list(dict.fromkeys(ids)), {d["_id"] for d in unit}
 
     async def search(
         self, *, region_code: str, kind: str | None, limit: int, offset: int

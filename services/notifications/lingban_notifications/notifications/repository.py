@@ -16,12 +16,18 @@ ask about are stored as flags, written by `to_document` in the same write as
 the state they derive from: `open` (the dispatcher), `unread` (inbox badge),
 `awaiting_ack` (the acknowledgement escalation). The filters are functions
 here so the query-plan tests check exactly what the code runs.
+
+Inbox pages are read month by month (`inbox_month`, newest first), from the
+months a small per-recipient document lists: FerretDB never pushes a sort or
+a limit down, so a page that asked for the recipient's whole inbox would read
+every notice of the year to show twenty.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +50,8 @@ NOTIFICATIONS = "notifications"
 # `existing_keys` looks keys up by `_id`, this many at a time.
 LOOKUP_CONCURRENCY = 32
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
+# Per recipient: the months (YYYY-MM, UTC) in which it was sent notices.
+INBOX_MONTHS = "notification_inbox_months"
 _NO_OUTBOX = {OUTBOX_FIELD: 0, PENDING_FLAG: 0}
 
 
@@ -110,11 +118,18 @@ def due_filter(now: datetime) -> Document:
     return {"open": True, "next_due_at": {"$lte": now}}
 
 
-def inbox_filter(recipient_id: str, *, unread_only: bool) -> Document:
-    """One recipient's inbox: index (recipient_id, unread) or (recipient_id, created_at)."""
-    if unread_only:
-        return {"recipient_id": recipient_id, "unread": True}
-    return {"recipient_id": recipient_id, "in_inbox": True}
+def inbox_month(at: datetime) -> str:
+    return at.strftime("%Y-%m")
+
+
+def inbox_filter(recipient_id: str, *, unread_only: bool, month: str | None = None) -> Document:
+    """One recipient's inbox (one month of it for a page): index (recipient_id, inbox_month);
+    the unread badge: index (recipient_id, unread)."""
+    query: Document = {"recipient_id": recipient_id}
+    query |= {"unread": True} if unread_only else {"in_inbox": True}
+    if month is not None:
+        query["inbox_month"] = month
+    return query
 
 
 def awaiting_ack_filter(sent_before: datetime) -> Document:
@@ -133,6 +148,7 @@ async def ensure_notification_indexes(db: Database) -> None:
     await coll.create_index([("open", ASCENDING), ("next_due_at", ASCENDING)])
     await coll.create_index([("recipient_id", ASCENDING), ("created_at", DESCENDING)])
     await coll.create_index([("recipient_id", ASCENDING), ("unread", ASCENDING)])
+    await coll.create_index([("recipient_id", ASCENDING), ("inbox_month", ASCENDING)])
     await coll.create_index("awaiting_ack")
     await coll.create_index("has_dead")
 
@@ -158,6 +174,43 @@ async def _backfill_flags(coll: Collection) -> int:
         )
         fixed += result.modified_count
     return fixed
+
+
+INBOX_MONTHS_MIGRATION = "notification-inbox-months-v1"
+
+
+async def backfill_inbox_months(db: Database) -> None:
+    """Give notifications written before inbox months existed their month, and list it
+    for their recipient, once per database (later writes do both themselves)."""
+    await run_once(db, INBOX_MONTHS_MIGRATION, lambda: _backfill_inbox_months(db))
+
+
+async def _backfill_inbox_months(db: Database) -> int:
+    coll, months = db[NOTIFICATIONS], db[INBOX_MONTHS]
+    fixed = 0
+    async for doc in coll.find(
+        {"inbox_month": {"$exists": False}}, {"recipient_id": 1, "created_at": 1}
+    ):
+        month = inbox_month(doc["created_at"])
+        await _list_month(months, doc["recipient_id"], month)
+        result = await coll.update_one({"_id": doc["_id"]}, {"$set": {"inbox_month": month}})
+        fixed += result.modified_count
+    return fixed
+
+
+async def _list_month(months: Collection, recipient_id: str, month: str) -> None:
+    for _ in range(2):  # two first upserts at once: the loser updates
+        with contextlib.suppress(DuplicateKeyError):
+            await months.update_one(
+                {"_id": recipient_id}, {"$addToSet": {"months": month}}, upsert=True
+            )
+            return
+
+
+# (database, recipient, month) already listed by this process: the list only grows,
+# so a month once listed need not be written again. Bounded: cleared when full.
+_LISTED: set[tuple[str, str, str]] = set()
+_LISTED_MAX = 100_000
 
 
 def _released(update: Document) -> Document:
@@ -186,6 +239,7 @@ def to_document(n: Notification, rev: int) -> Document:
         "body": n.body,
         "link": n.link,
         "created_at": n.created_at,
+        "inbox_month": inbox_month(n.created_at),
         "requires_ack": n.requires_ack,
         "deliveries": {
             c.value: {
@@ -257,8 +311,18 @@ def from_document(doc: Document) -> Notification:
 class MongoNotificationRepository(NotificationRepository):
     def __init__(self, db: Database) -> None:
         self.collection: Collection = db[NOTIFICATIONS]
+        self.months: Collection = db[INBOX_MONTHS]
 
     async def add(self, n: Notification) -> bool:
+        # The month is listed before the notice is written: a crash in between
+        # leaves a listed month with nothing in it (one empty read), never a notice
+        # that no page would reach.
+        listed = (self.collection.database.name, n.recipient_id, inbox_month(n.created_at))
+        if listed not in _LISTED:
+            await _list_month(self.months, n.recipient_id, listed[2])
+            if len(_LISTED) >= _LISTED_MAX:
+                _LISTED.clear()
+            _LISTED.add(listed)
         doc = to_document(n, rev=1) | outbox_fields(n.pending_events)
         try:
             await self.collection.insert_one(doc)
@@ -345,14 +409,20 @@ class MongoNotificationRepository(NotificationRepository):
     async def inbox(
         self, recipient_ids: list[str], *, unread_only: bool, limit: int, offset: int
     ) -> list[Notification]:
-        # One equality query per recipient (a user reads one or two inboxes),
-        # each cut to the page's end, then merged newest first.
+        # Per recipient (a user reads a few inboxes): its months newest first, one
+        # equality query each, until the page's end is reached; then merged newest first.
         window = offset + limit
 
         async def newest(recipient_id: str) -> list[Document]:
-            query = inbox_filter(recipient_id, unread_only=unread_only)
-            cursor = self.collection.find(query, _NO_OUTBOX).sort(NEWEST_FIRST).limit(window)
-            return await cursor.to_list(None)
+            listed = await self.months.find_one({"_id": recipient_id})
+            found: list[Document] = []
+            for month in sorted(listed.get("months", []) if listed else [], reverse=True):
+                query = inbox_filter(recipient_id, unread_only=unread_only, month=month)
+                cursor = self.collection.find(query, _NO_OUTBOX).sort(NEWEST_FIRST)
+                found += await cursor.limit(window - len(found)).to_list(None)
+                if len(found) >= window:
+                    break
+            return found
 
         pages = await asyncio.gather(*(newest(r) for r in dict.fromkeys(recipient_ids)))
         docs = [d for page in pages for d in page]

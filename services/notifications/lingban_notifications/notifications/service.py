@@ -30,18 +30,14 @@ class InboxCommands:
         return RetryingUnitOfWork(self.repo, self.wake_relay, noun="通知", noun_en="notification")
 
     async def mine(self, principal: Principal) -> list[str]:
-        ids = await self.directory.readable_ids(principal)
+        ids, listed = await self.directory.inboxes(principal)
         # The user's own inbox as a supervision-group member (subjects/inspections.py).
         ids.append(member_inbox_of(principal))
-        # The role inboxes of the user's own unit that have no directory entry.
+        # The role inboxes of the user's own unit that have no directory entry (a role
+        # inbox's id is its unit's entry id, so `listed` knows: no lookup per inbox).
         for candidate in role_inbox_ids(principal.region_code):
             fallback = role_inbox(candidate, default_tree())
-            if (
-                candidate not in ids
-                and fallback is not None
-                and fallback.readable_by(principal)
-                and await self.directory.get(candidate) is None
-            ):
+            if candidate not in listed and fallback is not None and fallback.readable_by(principal):
                 ids.append(candidate)
         return ids
 

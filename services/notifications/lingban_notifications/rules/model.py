@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lingban_contracts import REGISTRY
+from lingban_contracts.events.assessment import ResultList
 from lingban_contracts.events.notifications import Channel
 from lingban_notifications.local_time import LocalTime
 from lingban_notifications.rules.placeholders import TemplateSyntaxProblem, placeholders
@@ -30,6 +31,7 @@ class Kind(enum.StrEnum):
     ACKNOWLEDGEMENT_ESCALATION = "acknowledgement_escalation"  # not signed (签收) in time
     STATIONED_DAY = "stationed_day"  # the day before a stationed day (驻点日), subjects/rosters.py
     RESIDENCE_AT_RISK = "residence_at_risk"  # leaders short of the monthly residence days (住村)
+    RESULT_LIST = "result_list"  # the units on the finalized 表扬 or 约谈 list, one notice each
 
 
 class Audience(enum.StrEnum):
@@ -87,6 +89,9 @@ KIND_VARS: dict[Kind, frozenset[str]] = {
     ),
     Kind.STATIONED_DAY: frozenset({"person_name", "position", "stationed_on", "weekday"}),
     Kind.RESIDENCE_AT_RISK: frozenset({"month", "items", "count"}),
+    Kind.RESULT_LIST: frozenset(
+        {"year", "list_name", "score", "rank", "rating", "basis", "reason"}
+    ),
 }
 
 _REQUIRED: dict[Kind, tuple[str, ...]] = {
@@ -100,6 +105,7 @@ _REQUIRED: dict[Kind, tuple[str, ...]] = {
     Kind.ACKNOWLEDGEMENT_ESCALATION: ("after_hours",),
     Kind.STATIONED_DAY: (),
     Kind.RESIDENCE_AT_RISK: ("days_before",),
+    Kind.RESULT_LIST: ("event", "result_list"),
 }
 
 
@@ -129,6 +135,11 @@ class Rule(_Strict):
     after_hours: int | None = Field(default=None, ge=1)
     event: str | None = Field(default=None, description="The event type that triggers a notice")
     subject: EventSubject | None = None
+    result_list: ResultList | None = Field(
+        default=None,
+        description="A `result_list` rule's list of the finalized assessment: praise (表扬) "
+        "or talk (约谈); one notice per unit on it",
+    )
     requires_acknowledgement: bool = False
     template: Template
 

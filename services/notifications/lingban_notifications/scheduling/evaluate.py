@@ -41,7 +41,12 @@ from lingban_notifications.subjects.rosters import (
     residence_risk_intents,
     stationed_day_intents,
 )
-from lingban_notifications.subjects.tasks import TaskSubject, task_intents
+from lingban_notifications.subjects.tasks import (
+    TaskSubject,
+    department_card_rows,
+    department_id,
+    task_intents,
+)
 
 ACTIVE: tuple[str, ...] = PROJECT_LIVE_PLAN  # projects whose stage tasks are live
 CARD_ITEM_LIMIT = 60
@@ -237,7 +242,7 @@ class Evaluator:
             if not self._fired_today(rule, local):
                 continue
             if rule.kind is Kind.MONTHLY_CARD:
-                intents += self._cards(rule, local.date(), projects)
+                intents += self._cards(rule, local.date(), projects, waiting_tasks)
             elif rule.kind in (Kind.DEADLINE_WARNING, Kind.ESCALATION):
                 if rule.target == "rectification":
                     intents += self._rectifications(rule, local.date(), open_rectifications)
@@ -264,7 +269,7 @@ class Evaluator:
 
     def _fired_today(self, rule: Rule, local: datetime) -> bool:
         """Monthly cards from the month's first working day; daily rules after their time."""
-        if rule.kind in (Kind.EVENT_NOTICE, Kind.ACKNOWLEDGEMENT_ESCALATION):
+        if rule.kind in (Kind.EVENT_NOTICE, Kind.ACKNOWLEDGEMENT_ESCALATION, Kind.RESULT_LIST):
             return False
         today = local.date()
         if rule.kind is Kind.MONTHLY_CARD:
@@ -314,7 +319,11 @@ class Evaluator:
         values: dict[str, str],
         link_path: str,
         reviewer_unit: str | None = None,
+        recipients: list[Recipient] | None = None,
     ) -> list[Intent]:
+        """The rule's audience for the subject's unit, or the `recipients` given."""
+        if recipients is None:
+            recipients = self.audience(rule, subject_unit, reviewer_unit)
         return [
             Intent(
                 rule=rule,
@@ -334,10 +343,27 @@ class Evaluator:
                 },
                 link_path=link_path,
             )
-            for r in self.audience(rule, subject_unit, reviewer_unit)
+            for r in recipients
         ]
 
-    def _cards(self, rule: Rule, today: date, projects: list[ProjectSubject]) -> list[Intent]:
+    def department(self, slug: str, unit_code: str) -> list[Recipient]:
+        """A member department's directory entry; without one, the notice is not dropped:
+        it goes to the city's secretary (the organisation department) or its role inbox."""
+        entry = self.directory.get(department_id(slug))
+        if entry is not None:
+            return [entry]
+        fallback = self.directory.get(secretary_id(unit_code)) or role_inbox(
+            secretary_id(unit_code), self.tree
+        )
+        return [fallback] if fallback is not None else []
+
+    def _cards(
+        self,
+        rule: Rule,
+        today: date,
+        projects: list[ProjectSubject],
+        tasks: list[TaskSubject],
+    ) -> list[Intent]:
         month = today.strftime("%Y-%m")
         live = [(p, p.stage(month)) for p in projects if p.status in ACTIVE]
         due = [(p, s) for p, s in live if s is not None and not s.completed]
@@ -378,16 +404,34 @@ class Evaluator:
                         {"month": month, "items": items(rows), "count": str(len(rows))},
                         f"/units/{township.code}/cards/{month}",
                     )
-        elif rule.card_level == "member_department" and due:
-            city = next(u for u in self.tree if u.level is Level.CITY)
+        elif rule.card_level == "member_department":
+            intents += self._department_cards(rule, today, tasks)
+        return intents
+
+    def _department_cards(self, rule: Rule, today: date, tasks: list[TaskSubject]) -> list[Intent]:
+        """One card per member department (成员单位): its own assigned tasks (交办事项) still
+        waiting for its report that fall due this month or are overdue; none without."""
+        month = today.strftime("%Y-%m")
+        intents: list[Intent] = []
+        for slug in sorted({t.department for t in tasks if t.department}):
+            rows = department_card_rows(tasks, slug, today)
+            if not rows:
+                continue
+            lines = [
+                f"· {t.content}（责任人：{t.owner or '—'}，办结时限 {t.deadline.isoformat()}"
+                f"{'，已逾期' if t.deadline < today else ''}）"
+                for t in rows
+            ]
+            unit = rows[0].unit_code
             intents += self.intents_for(
                 rule,
                 "monthly_card",
-                city.code,
-                city.code,
+                department_id(slug),
+                unit,
                 month,
-                {"month": month, "items": items(due), "count": str(len(due))},
-                f"/units/{city.code}/cards/{month}",
+                {"month": month, "items": "\n".join(lines), "count": str(len(rows))},
+                f"/dispatch/tasks?department={slug}",
+                recipients=self.department(slug, unit),
             )
         return intents
 

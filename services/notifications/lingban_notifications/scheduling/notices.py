@@ -39,8 +39,12 @@ def event_notice_intents(
     # One notice per occurrence: the aggregate version tells occurrences apart
     # and is the same when the event is redelivered.
     period = f"{event.aggregate_id}@v{event.aggregate_version}"
+    # A member department's task (成员单位: its unit is the city) is the department's
+    # to act on: its overdue and sent-back notices go to it, not the city's audience.
+    department = data.get("department")
+    recipients = evaluator.department(str(department), unit_code) if department else None
     return evaluator.intents_for(
-        rule, rule.subject.type, subject_id, unit_code, period, values, link
+        rule, rule.subject.type, subject_id, unit_code, period, values, link, recipients=recipients
     )
 
 

@@ -17,12 +17,16 @@ Two scheduled reminders come from them (rule kinds `stationed_day` and
   instead (their role inbox when the township has no entry either), so the reminder is
   never silently lost.
 - from `days_before` days before a month ends, the township (its secretary and staff) is
-  told which of its stationed leaders are still below the residence minimum (住村).
+  told which of its stationed leaders are still below the residence minimum (住村);
+  and every week (its first working day, at the rule's time) which leaders resided
+  fewer working days last week than the weekly minimum asks (每周工作日住村不少于 N 天;
+  the week's part in each month it touches, as supervision judges it), one notice per
+  township and week.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -88,6 +92,16 @@ def _update(event: Envelope) -> tuple[str, str, dict[str, Any]] | None:
             "month": d["month"],
             "residence_days": len(d["residence_days"]),
             "min_residence_days": d["min_residence_days"],
+            # The weekly rule per week (events from before it have none).
+            "residence_weeks": [
+                {
+                    "week": str(w["week"]),
+                    "last_day": str(w["last_day"]),
+                    "required": int(w["required"]),
+                    "resided": int(w["resided"]),
+                }
+                for w in d.get("residence_weeks") or []
+            ],
         }
         return STATIONED_MONTHS, str(d["record_id"]), {"$set": sets}
     return None
@@ -116,9 +130,21 @@ class StationingSubjects:
     assignments: tuple[tuple[str, Assignment], ...] = ()  # (township, line)
     # (person, month) -> (residence days recorded, the month's minimum)
     residence: Mapping[tuple[str, str], tuple[int, int]] | None = None
+    # (person, month) -> the weekly rule's weeks: (ISO week, resided, required)
+    weeks: Mapping[tuple[str, str], tuple[tuple[str, int, int], ...]] | None = None
 
     def residence_of(self, person_id: str, month: str) -> tuple[int, int]:
         return (self.residence or {}).get((person_id, month), (0, DEFAULT_MIN_RESIDENCE_DAYS))
+
+    def week_of(self, person_id: str, week: str, months: Iterable[str]) -> tuple[int, int]:
+        """(resided, required) of a week over its parts in the months given; (0, 0) if none."""
+        parts = [
+            (resided, required)
+            for month in months
+            for w, resided, required in (self.weeks or {}).get((person_id, month), ())
+            if w == week
+        ]
+        return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
 async def stationing_subjects(db: Database, today: date) -> StationingSubjects:
@@ -132,11 +158,30 @@ async def stationing_subjects(db: Database, today: date) -> StationingSubjects:
                 for a in doc.get("assignments") or []
             ]
     month = today.strftime("%Y-%m")
-    residence = {
-        (str(d["person_id"]), month): (int(d["residence_days"]), int(d["min_residence_days"]))
-        for d in await db[STATIONED_MONTHS].find({"month": month}).to_list(None)
-    }
-    return StationingSubjects(tuple(lines), residence)
+    residence: dict[tuple[str, str], tuple[int, int]] = {}
+    weeks: dict[tuple[str, str], tuple[tuple[str, int, int], ...]] = {}
+    # This month's records, and last week's month when last week began in another one.
+    for wanted in sorted({month, *last_week_months(today)}):
+        for d in await db[STATIONED_MONTHS].find({"month": wanted}).to_list(None):
+            key = (str(d["person_id"]), wanted)
+            residence[key] = (int(d["residence_days"]), int(d["min_residence_days"]))
+            weeks[key] = tuple(
+                (str(w["week"]), int(w["resided"]), int(w["required"]))
+                for w in d.get("residence_weeks") or []
+            )
+    return StationingSubjects(tuple(lines), residence, weeks)
+
+
+def last_week(today: date) -> tuple[str, date, date]:
+    """The ISO week before today's: its label, Monday and Sunday."""
+    monday = today - timedelta(days=today.isoweekday() - 1 + 7)
+    iso = monday.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}", monday, monday + timedelta(days=6)
+
+
+def last_week_months(today: date) -> list[str]:
+    _, monday, sunday = last_week(today)
+    return sorted({monday.strftime("%Y-%m"), sunday.strftime("%Y-%m")})
 
 
 def _recipients(evaluator: Evaluator, rule: Rule, township: str, line: Assignment) -> list[Any]:
@@ -203,12 +248,14 @@ def stationed_day_intents(
 def residence_risk_intents(
     evaluator: Evaluator, rule: Rule, today: date, subjects: StationingSubjects
 ) -> list[Intent]:
-    """From `days_before` days before the month ends: the leaders still short, per township."""
+    """From `days_before` days before the month ends: the leaders still short, per township;
+    every week: the leaders below the weekly minimum last week, per township."""
     assert rule.days_before
+    intents = _weekly_residence_intents(evaluator, rule, today, subjects)
     month = today.strftime("%Y-%m")
     last = month_dates(month)[-1]
     if (last - today).days > max(rule.days_before):
-        return []
+        return intents
     short: dict[str, list[str]] = {}
     for township, line in subjects.assignments:
         if line.position not in LEADERS or not line.valid_on(today):
@@ -218,7 +265,6 @@ def residence_risk_intents(
             short.setdefault(township, []).append(
                 f"· {line.name}：已住村 {days} 天，应不少于 {minimum} 天"
             )
-    intents: list[Intent] = []
     for township, lines in sorted(short.items()):
         intents += evaluator.intents_for(
             rule,
@@ -228,5 +274,34 @@ def residence_risk_intents(
             month,
             {"month": month, "items": "\n".join(sorted(lines)), "count": str(len(lines))},
             f"/rosters/{township}-{today.year}/months/{month}",
+        )
+    return intents
+
+
+def _weekly_residence_intents(
+    evaluator: Evaluator, rule: Rule, today: date, subjects: StationingSubjects
+) -> list[Intent]:
+    """Leaders who resided fewer working days last week than the weekly minimum asks."""
+    week, monday, sunday = last_week(today)
+    months = last_week_months(today)
+    short: dict[str, list[str]] = {}
+    for township, line in subjects.assignments:
+        if line.position not in LEADERS or not (line.valid_on(monday) or line.valid_on(sunday)):
+            continue
+        resided, required = subjects.week_of(line.person_id, week, months)
+        if resided < required:
+            short.setdefault(township, []).append(
+                f"· {line.name}：{week} 周住村 {resided} 个工作日，应不少于 {required} 个"
+            )
+    intents: list[Intent] = []
+    for township, lines in sorted(short.items()):
+        intents += evaluator.intents_for(
+            rule,
+            "residence",
+            f"{township}/{week}",
+            township,
+            week,
+            {"month": week, "items": "\n".join(sorted(lines)), "count": str(len(lines))},
+            f"/rosters/{township}-{monday.year}/months/{sunday.strftime('%Y-%m')}",
         )
     return intents

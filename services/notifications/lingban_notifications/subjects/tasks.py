@@ -6,12 +6,14 @@ deadline; a task sent back (退回重办) is waiting again, perhaps with a new d
 whose warnings are new reminders (the deadline is part of the period).
 
 The deadline warnings (`deadline_warning` rules with `target: task`) go to the
-assigned unit before the deadline; that the task became overdue is told by an
+assigned unit before the deadline — for a member department's task (成员单位,
+`department`), to that department's directory entry `member-department:<slug>`; that the task became overdue is told by an
 event notice on `task-overdue`, which supervision's overdue check publishes.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -48,6 +50,7 @@ def _update(event: Envelope) -> dict[str, Any] | None:
         "meeting_id": d.get("meeting_id"),
         "content": d["content"],
         "deadline": str(d["deadline"]),
+        "department": d.get("department"),
     }
     if event.type in STATUS_AFTER:
         sets["status"] = STATUS_AFTER[event.type].value
@@ -81,6 +84,8 @@ class TaskSubject:
     deadline: date
     content: str
     owner: str = ""
+    # A city member department's task (成员单位): its id, the directory slug.
+    department: str | None = None
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> TaskSubject:
@@ -90,6 +95,7 @@ class TaskSubject:
             deadline=date.fromisoformat(doc["deadline"]),
             content=doc.get("content", ""),
             owner=doc.get("owner", ""),
+            department=doc.get("department"),
         )
 
 
@@ -126,5 +132,21 @@ def task_intents(
                 "project_title": "",
             },
             f"/tasks/{t.id}",
+            recipients=evaluator.department(t.department, t.unit_code) if t.department else None,
         )
     return intents
+
+
+def department_id(slug: str) -> str:
+    """The directory entry of a member department (成员单位), e.g. `member-department:agriculture`."""
+    return f"member-department:{slug}"
+
+
+def department_card_rows(tasks: list[TaskSubject], slug: str, today: date) -> list[TaskSubject]:
+    """A department's card (提醒卡): its tasks still waiting for its report that fall due
+    this month or are past their deadline, the earliest first."""
+    month_end = date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+    return sorted(
+        (t for t in tasks if t.department == slug and t.deadline <= month_end),
+        key=lambda t: (t.deadline, t.id),
+    )

@@ -90,7 +90,9 @@ def _update(event: Envelope) -> dict[str, Any]:
         return {"$set": sets, "$addToSet": {"weeks": d["week"]}}
     elif t == event_type(ev.ChangeApproved):
         return _changed_plan(ev.ChangeApproved.model_validate(d), sets)
-    # Anything else (stage-overdue …) changes nothing here but the version.
+    # Anything else (stage-overdue …) changes nothing here but the version; a
+    # project-unit-transferred (村并村) changes `unit_code` above, so the successor's
+    # contacts are reminded from then on.
     return {"$set": sets}
 
 

@@ -3,6 +3,8 @@
 Every command route is the same three lines: the use case of the same name on
 `ProjectCommands` (which checks who may act and writes through the kit's unit
 of work), then `_render`, which sets the ETag a client sends back as If-Match.
+Routes that create or append take an optional `Idempotency-Key` (`IDEMPOTENT`):
+a retry after a lost answer is answered from what the first attempt stored.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from lingban_kit.deps import ExpectedVersionDep, PrincipalDep
+from lingban_kit.deps import IDEMPOTENT, ExpectedVersionDep, PrincipalDep
 from lingban_kit.params import OffsetQuery, OptionalYearQuery
 from lingban_projects.deps import CommandsDep, TreeDep
 from lingban_projects.projects import schemas as s
@@ -27,7 +29,10 @@ def _render(project: Project, tree: TreeDep, response: Response) -> s.ProjectOut
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, summary="Declare a project (申报), as a draft"
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Declare a project (申报), as a draft",
+    dependencies=[IDEMPOTENT],
 )
 async def declare(
     body: s.DeclarationIn,
@@ -218,7 +223,11 @@ async def start_execution(
     return _render(project, tree, response)
 
 
-@router.post("/{project_id}/stages/{month}/reports", summary="Monthly progress on a stage (月报告)")
+@router.post(
+    "/{project_id}/stages/{month}/reports",
+    summary="Monthly progress on a stage (月报告)",
+    dependencies=[IDEMPOTENT],
+)
 async def report_stage(
     project_id: str,
     month: MonthPath,
@@ -233,7 +242,11 @@ async def report_stage(
     return _render(project, tree, response)
 
 
-@router.post("/{project_id}/weekly-reports", summary="Weekly report on key tasks (一周一报告)")
+@router.post(
+    "/{project_id}/weekly-reports",
+    summary="Weekly report on key tasks (一周一报告)",
+    dependencies=[IDEMPOTENT],
+)
 async def weekly_report(
     project_id: str,
     body: s.WeeklyReportIn,

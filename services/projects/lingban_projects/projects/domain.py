@@ -66,6 +66,7 @@ from lingban_contracts.events.projects import (
     StageTask,
 )
 from lingban_contracts.statuses import (
+    PROJECT_FINAL,
     PROJECT_STATUS_ZH,
     ProjectKind,
     ProjectStatus,
@@ -79,6 +80,7 @@ from lingban_kit.errors import (
     NotFound,
     ValidationFailed,
 )
+from lingban_kit.idempotency import RequestMark, already_applied, new_id
 
 SERVICE = "projects"
 # Approval needs every review score at least this high ("切口小、有难度、示范强、能完成").
@@ -248,6 +250,9 @@ class StageReport:
     late: bool
     by: Actor
     at: datetime
+    # The request that appended it, when it carried an Idempotency-Key: a retry is
+    # recognised by it and appends nothing (`Project.holds_request`).
+    request: RequestMark | None = None
 
 
 @dataclass
@@ -290,6 +295,7 @@ class WeeklyReport:
     by: Actor
     at: datetime
     attachments: tuple[Attachment, ...] = ()
+    request: RequestMark | None = None  # as `StageReport.request`
 
 
 @dataclass(frozen=True)
@@ -429,7 +435,9 @@ class Project:
     ) -> Project:
         _validate(form, year, categories)
         project = cls(
-            id=uuid.uuid4().hex,
+            # Derived from the request's Idempotency-Key when it has one: a retried
+            # declaration writes the same id, which the database refuses to copy.
+            id=new_id(),
             unit_code=unit_code,
             year=year,
             status=Status.DRAFT,
@@ -770,6 +778,7 @@ class Project:
         today: date,
         actor: Actor,
         now: datetime,
+        request: RequestMark | None = None,
     ) -> None:
         self._require(Status.IN_EXECUTION, action="报告阶段进度", action_en="report stage progress")
         stage = self.stage(month)
@@ -791,7 +800,9 @@ class Project:
                 details=[FieldProblem("percent", "须为 100", "must be 100")],
             )
         late = month < month_of(today)
-        stage.reports.append(StageReport(status, percent, narrative, attachments, late, actor, now))
+        stage.reports.append(
+            StageReport(status, percent, narrative, attachments, late, actor, now, request)
+        )
         self._record(
             ev.StageReported(
                 **self._ids(),
@@ -808,6 +819,13 @@ class Project:
         if status is StageStatus.DONE:
             stage.completed_on = today
             self._record(ev.StageCompleted(**self._ids(), month=month), actor, now)
+
+    def holds_request(self, request: RequestMark | None) -> bool:
+        """Whether a stage or weekly report was appended by this request (a retry whose
+        first answer was lost). The same key from another body is refused (422)."""
+        marks = [r.request for stage in self.stages for r in stage.reports]
+        marks += [r.request for r in self.weekly_reports]
+        return already_applied(marks, request)
 
     def detect_overdue(self, today: date, actor: Actor, now: datetime) -> list[str]:
         """Mark stages whose month has passed without a report; each only once."""
@@ -839,6 +857,7 @@ class Project:
         actor: Actor,
         now: datetime,
         attachments: tuple[Attachment, ...] = (),
+        request: RequestMark | None = None,
     ) -> None:
         self._require(Status.IN_EXECUTION, action="提交周报", action_en="submit a weekly report")
         if any(r.week == week for r in self.weekly_reports):
@@ -847,7 +866,7 @@ class Project:
                 message_en=f"The weekly report for {week} exists already",
             )
         self.weekly_reports.append(
-            WeeklyReport(week, key_tasks, narrative, actor, now, attachments)
+            WeeklyReport(week, key_tasks, narrative, actor, now, attachments, request)
         )
         self._record(
             ev.WeeklyReportSubmitted(
@@ -1174,6 +1193,29 @@ class Project:
             stage.tasks = tuple(tasks)
             stages.append(stage)
         self.stages = stages
+
+    # ---- the division tree ---------------------------------------------------
+    def transfer_unit(
+        self, successor: str, secretary: str, reason: str, actor: Actor, now: datetime
+    ) -> bool:
+        """村并村: the project's unit was merged into `successor`, which carries it on.
+
+        Only an open project moves (a final one stays with the merged unit, as its
+        record). True when it moved; False when there is nothing to do (final, or
+        already the successor's: a repeated transfer moves nothing twice).
+        """
+        if self.status in PROJECT_FINAL or self.unit_code == successor:
+            return False
+        merged = self.unit_code
+        self.unit_code = successor
+        self._record(
+            ev.ProjectUnitTransferred(
+                **self._ids(), from_unit=merged, secretary=secretary, reason=reason
+            ),
+            actor,
+            now,
+        )
+        return True
 
     # ---- internals ---------------------------------------------------------
     def _ids(self) -> dict[str, Any]:

@@ -18,12 +18,13 @@ import contextlib
 
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import OperationFailure
 
 from lingban_kit.errors import Conflict
+from lingban_kit.idempotency import IDEMPOTENCY_FIELD, insert_new
 from lingban_kit.migrations import run_once
 from lingban_kit.mongo import Collection, Database, Document
-from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
+from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, update_with_events
 from lingban_kit.regions import REGION_PATH, region_path, within
 from lingban_kit.runtime import ServiceRuntime
 from lingban_projects.projects.domain import Project, Status
@@ -121,9 +122,8 @@ def to_document(project: Project) -> Document:
 
 
 def from_document(doc: Document) -> Project:
-    fields = {
-        k: v for k, v in doc.items() if k not in ("_id", OUTBOX_FIELD, PENDING_FLAG, *_DERIVED)
-    }
+    stored_only = ("_id", OUTBOX_FIELD, PENDING_FLAG, IDEMPOTENCY_FIELD, *_DERIVED)
+    fields = {k: v for k, v in doc.items() if k not in stored_only}
     return _ADAPTER.validate_python({**fields, "id": doc["_id"]})
 
 
@@ -158,10 +158,9 @@ class MongoProjectRepository(ProjectRepository):
 
     async def add(self, project: Project) -> None:
         doc = to_document(project) | outbox_fields(project.pending_events)
-        try:
-            await self.collection.insert_one(doc)
-        except DuplicateKeyError:
-            raise Conflict(message="项目已存在", message_en="The project already exists") from None
+        # A retry of a keyed declaration raises `Replayed` here (the unit of work answers it).
+        if not await insert_new(self.collection, doc):
+            raise Conflict(message="项目已存在", message_en="The project already exists")
         project.pending_events.clear()
 
     async def save(self, project: Project, expected_version: int) -> None:
@@ -169,11 +168,13 @@ class MongoProjectRepository(ProjectRepository):
             return
         state = to_document(project)
         state.pop("_id")
-        result = await self.collection.update_one(
+        saved = await update_with_events(
+            self.collection,
             {"_id": project.id, "version": expected_version},
-            with_events({"$set": state}, project.pending_events),
+            {"$set": state},
+            project.pending_events,
         )
-        if result.matched_count == 0:
+        if not saved:
             raise Conflict(
                 message="项目已被他人修改，请刷新后重试",
                 message_en="The project was changed by someone else; reload and retry",

@@ -36,6 +36,7 @@ from lingban_kit.clock import Clock
 from lingban_kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lingban_kit.files.attach import resolve
 from lingban_kit.files.store import FileStore
+from lingban_kit.idempotency import request_mark
 from lingban_kit.logging import correlation_id
 from lingban_kit.unit_of_work import RelayWaker, UnitOfWork
 from lingban_projects.projects import schemas as s
@@ -153,11 +154,12 @@ class ProjectCommands:
         project_id: str,
         expected_version: int | None,
         change: Callable[[Project], None],
+        applied: Callable[[Project], bool] | None = None,
     ) -> Project:
         project = await self.load(principal, project_id)
         self.require_unit_side(principal, self.unit(project.unit_code))
         before = project.file_ids()
-        changed = await self.uow.change(project, expected_version, change)
+        changed = await self.uow.change(project, expected_version, change, applied)
         await self.files_committed(changed, before)
         return changed
 
@@ -178,6 +180,12 @@ class ProjectCommands:
     ) -> Project:
         unit = self.unit(unit_code)
         self.require_unit_side(principal, unit)
+        if not unit.active:
+            # Its projects moved to the successor with the merge: so do new ones.
+            raise Conflict(
+                message=f"{unit.name}已撤并到 {unit.merged_into}，请以撤并后的单位申报",
+                message_en=f"{unit.code} was merged into {unit.merged_into}; declare for it",
+            )
         form = dataclasses.replace(
             form,
             attachments=await self.attachments(principal, form.attachments, None),
@@ -229,6 +237,7 @@ class ProjectCommands:
         await self.require_unit_side_of(principal, project_id)
         today, now = self.clock.today(), self.clock.now()
         attachments = await self.attachments(principal, body.attachments, project_id)
+        request = request_mark()  # a retry with the same Idempotency-Key appends nothing
         return await self.unit_side(
             principal,
             project_id,
@@ -242,7 +251,9 @@ class ProjectCommands:
                 today=today,
                 actor=principal.actor,
                 now=now,
+                request=request,
             ),
+            lambda p: p.holds_request(request),
         )
 
     async def weekly_report(
@@ -251,13 +262,21 @@ class ProjectCommands:
         await self.require_unit_side_of(principal, project_id)
         now = self.clock.now()
         attachments = await self.attachments(principal, body.attachments, project_id)
+        request = request_mark()  # as `report_stage`
         return await self.unit_side(
             principal,
             project_id,
             version,
             lambda p: p.submit_weekly_report(
-                body.week, tuple(body.key_tasks), body.narrative, principal.actor, now, attachments
+                body.week,
+                tuple(body.key_tasks),
+                body.narrative,
+                principal.actor,
+                now,
+                attachments,
+                request,
             ),
+            lambda p: p.holds_request(request),
         )
 
     async def remove_attachment(

@@ -13,14 +13,16 @@ from fastapi.responses import Response
 from lingban_contracts.divisions import Unit
 from lingban_kit.auth import Role
 from lingban_kit.deps import DatabaseDep, PrincipalDep, RuntimeDep
-from lingban_kit.errors import NotFound, ValidationFailed
+from lingban_kit.errors import ValidationFailed
 from lingban_kit.sheets import XLSX, ImportRefusedOut, SheetUnreadable, refused_error
 from lingban_projects.deps import ClockDep, CommandsDep, TreeDep
 from lingban_projects.projects.schemas import CoverageOut, UnitOut
+from lingban_projects.units.domain import unit_not_found
 from lingban_projects.units.repository import DivisionRepository
 from lingban_projects.units.schemas import MergeIn, UnitImportOut, UnitIn, UnitPatch
 from lingban_projects.units.service import UnitCommands
 from lingban_projects.units.sheet import read_rows, template
+from lingban_projects.units.transfers import ProjectTransfers
 
 router = APIRouter(tags=["units"])
 RegionQuery = Annotated[
@@ -32,7 +34,9 @@ TEMPLATE_NAME = "行政区划导入模板.xlsx"
 
 
 def get_unit_commands(db: DatabaseDep, runtime: RuntimeDep, clock: ClockDep) -> UnitCommands:
-    return UnitCommands(DivisionRepository(db), clock, runtime.wake_relay)
+    return UnitCommands(
+        DivisionRepository(db), clock, runtime.wake_relay, ProjectTransfers(db, runtime.wake_relay)
+    )
 
 
 UnitCommandsDep = Annotated[UnitCommands, Depends(get_unit_commands)]
@@ -120,7 +124,7 @@ async def register_unit(
 async def read_unit(code: str, principal: PrincipalDep, tree: TreeDep) -> UnitOut:
     unit = tree.get(code)
     if unit is None or not principal.can_see(code):
-        raise NotFound(message=f"未找到单位 {code}", message_en=f"Unit {code} not found")
+        raise unit_not_found(code)
     return _out(unit)
 
 
@@ -146,7 +150,9 @@ async def update_unit(
 
 
 @router.post(
-    "/v1/units/{code}/merge", summary="Merge a unit into another of its level (村并村、撤并)"
+    "/v1/units/{code}/merge",
+    summary="Merge a unit into another of its level (村并村、撤并); its open projects move "
+    "to the successor (the same request again finishes a transfer and changes nothing else)",
 )
 async def merge_unit(
     code: str, body: MergeIn, principal: PrincipalDep, commands: UnitCommandsDep

@@ -8,7 +8,8 @@ nothing, below a unit of its own level, or outside its parent's code range.
     register  a new unit below an active parent           -> unit-registered
     update    name / secretary / parent of an active unit  -> unit-updated
     merge     an active unit into another of its level     -> unit-merged
-              (it must have no active units below it: move or merge them first)
+              (it must have no active units below it: move or merge them first;
+              its open projects then move to the successor, `transfers.py`)
 """
 
 from __future__ import annotations
@@ -64,10 +65,15 @@ def register(tree: DivisionTree, unit: Unit, reason: str = "") -> UnitChange:
     )
 
 
+def unit_not_found(code: str) -> NotFound:
+    """A unit that does not exist, or one outside the caller's reach (the same answer)."""
+    return NotFound(message=f"未找到单位 {code}", message_en=f"Unit {code} not found")
+
+
 def _active(tree: DivisionTree, code: str) -> Unit:
     unit = tree.get(code)
     if unit is None:
-        raise NotFound(message=f"未找到单位 {code}", message_en=f"Unit {code} not found")
+        raise unit_not_found(code)
     if not unit.active:
         raise Conflict(
             message=f"单位 {code} 已撤并到 {unit.merged_into}，不能再修改",

@@ -25,7 +25,7 @@ from lingban_contracts.events import divisions as dev
 from lingban_kit import divisions
 from lingban_kit.errors import Conflict
 from lingban_kit.leases import Lease, holder_id
-from lingban_kit.mongo import Database
+from lingban_kit.mongo import Database, Document
 from lingban_kit.outbox import outbox_fields, with_events
 from lingban_kit.runtime import ServiceRuntime
 
@@ -88,9 +88,16 @@ class DivisionRepository:
         await divisions.bump_generation(self.db)
 
     async def save(
-        self, unit: Unit, version: int, expected: int, events: Sequence[Envelope]
+        self,
+        unit: Unit,
+        version: int,
+        expected: int,
+        events: Sequence[Envelope],
+        also: Document | None = None,
     ) -> None:
+        """The unit's new state and its events in one write (`also`: more fields of it)."""
         fields = {k: v for k, v in divisions.unit_document(unit, version).items() if k != "_id"}
+        fields |= also or {}
         result = await self.units.update_one(
             {"_id": unit.code, "version": expected}, with_events({"$set": fields}, events)
         )

@@ -3,7 +3,8 @@
 Who may change what: the organisation department (city_org) of a region
 shapes its part of the tree (new units, names, moves, merges, imports); a
 township's secretary or staff may also record a new secretary of a village
-below it, the change that happens most often.
+below it, the change that happens most often. A merge moves the merged unit's
+open projects to its successor (`transfers.py`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from lingban_contracts.events import divisions as dev
 from lingban_kit import divisions
 from lingban_kit.auth import Principal, Role
 from lingban_kit.clock import Clock
-from lingban_kit.errors import Forbidden, LingbanError, NotFound, ValidationFailed
+from lingban_kit.errors import Forbidden, LingbanError, ValidationFailed
 from lingban_kit.logging import correlation_id
 from lingban_kit.sheets import Refusal
 from lingban_projects.units import domain
 from lingban_projects.units.repository import DivisionRepository
 from lingban_projects.units.sheet import UnitRow
+from lingban_projects.units.transfers import ProjectTransfers, Transfer
 
 SERVICE = "projects"
 SECRETARY_EDITORS = (Role.CITY_ORG, Role.TOWNSHIP_SECRETARY, Role.TOWNSHIP_STAFF)
@@ -42,11 +44,13 @@ class UnitCommands:
         repo: DivisionRepository,
         clock: Clock,
         wake_relay: Callable[[str | None, object], None],
+        transfers: ProjectTransfers,
         tree: DivisionTree | None = None,
     ) -> None:
         self.repo = repo
         self.clock = clock
         self.wake_relay = wake_relay
+        self.transfers = transfers
         # This process's tree, refreshed at once after a write (other replicas
         # and services follow within seconds, lingban_kit.divisions).
         self.live_tree = tree or default_tree()
@@ -105,17 +109,38 @@ class UnitCommands:
         return change.unit
 
     async def merge(self, principal: Principal, code: str, into: str, reason: str) -> Unit:
+        """The merge and its projects' transfer marker in one write, then the transfer.
+
+        The same request again (merged into the same unit) only finishes a transfer
+        an earlier attempt left unfinished: no second merge event, nothing moved twice.
+        """
         principal.require_any(Role.CITY_ORG)
         self._in_reach(principal, code)
         self._in_reach(principal, into)
         async with self.repo.writing():
-            version = await self.repo.version(code)
-            change = domain.merge(await self.repo.tree(), code, version, into, reason)
-            await self.repo.save(
-                change.unit, change.version, version, [self._envelope(change, principal)]
-            )
-        await self._written(divisions.COLLECTION, code)
-        return change.unit
+            tree = await self.repo.tree()
+            done = tree.get(code)
+            if done is not None and not done.active and done.merged_into == into:
+                change = None
+            else:
+                version = await self.repo.version(code)
+                change = domain.merge(tree, code, version, into, reason)
+                transfer = Transfer(
+                    code, into, reason, principal.actor, self.clock.now(), correlation_id.get()
+                )
+                await self.repo.save(
+                    change.unit,
+                    change.version,
+                    version,
+                    [self._envelope(change, principal)],
+                    also=transfer.marker(),
+                )
+        if change is not None:
+            await self._written(divisions.COLLECTION, code)
+        # Outside the tree's lease: each project is its own write (a crash here is
+        # finished at the next start, `transfers.finish_transfers`).
+        await self.transfers.finish(code)
+        return change.unit if change is not None else self._found(tree, code)
 
     async def import_rows(
         self, principal: Principal, rows: Sequence[UnitRow], unreadable: Sequence[Refusal]
@@ -204,13 +229,13 @@ class UnitCommands:
     def _found(tree: DivisionTree, code: str) -> Unit:
         unit = tree.get(code)
         if unit is None:
-            raise NotFound(message=f"未找到单位 {code}", message_en=f"Unit {code} not found")
+            raise domain.unit_not_found(code)
         return unit
 
     @staticmethod
     def _in_reach(principal: Principal, code: str) -> None:
         if not principal.can_see(code):
-            raise NotFound(message=f"未找到单位 {code}", message_en=f"Unit {code} not found")
+            raise domain.unit_not_found(code)
 
     def _may_edit(self, principal: Principal, code: str, *, secretary_only: bool) -> None:
         self._in_reach(principal, code)

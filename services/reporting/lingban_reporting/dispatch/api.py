@@ -6,7 +6,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from lingban_reporting.deps import ModelsDep, ScopeDep, TreeDep
-from lingban_reporting.dispatch.reads import DispatchReads, meetings_per_month, tasks_per_unit
+from lingban_reporting.dispatch.reads import (
+    DispatchReads,
+    meetings_per_month,
+    tasks_per_department,
+    tasks_per_unit,
+)
 
 router = APIRouter(prefix="/v1/dispatch", tags=["dispatch"])
 
@@ -51,13 +56,24 @@ class UnitTaskFigures(TaskFigures):
     unit_name: str
 
 
+class DepartmentTaskFigures(TaskFigures):
+    department: str = Field(
+        description="The member department's id (成员单位; the notifications directory's "
+        "`member-department:<slug>`)"
+    )
+    unit_code: str = Field(description="The city the department belongs to")
+
+
 class TasksPerUnitOut(_Out):
     """Assigned tasks (交办事项) of the year per assigned unit in the region subtree."""
 
     year: int
     region: str
-    total: TaskFigures
-    units: list[UnitTaskFigures]
+    total: TaskFigures = Field(description="Every task, the departments' included")
+    units: list[UnitTaskFigures] = Field(description="Tasks to units (not to departments)")
+    departments: list[DepartmentTaskFigures] = Field(
+        default_factory=list, description="Tasks to the city's member departments (成员单位)"
+    )
 
 
 @router.get("/meetings-per-month", summary="Dispatch meetings per region and month")
@@ -82,4 +98,5 @@ async def tasks(scope: ScopeDep, models: ModelsDep, tree: TreeDep) -> TasksPerUn
         region=scope.region.code,
         total=TaskFigures.model_validate(total),
         units=[UnitTaskFigures.model_validate(r) for r in rows],
+        departments=[DepartmentTaskFigures.model_validate(r) for r in tasks_per_department(docs)],
     )

@@ -4,7 +4,9 @@ counting over the documents one indexed equality query returns).
 - Meetings per region and month: how many each city or township held, by level
   (一月一调度 by the city, 季调度 / monthly by townships).
 - Tasks per assigned unit: waiting for the report, reported, closed, overdue now,
-  ever flagged overdue, and the closure rate (办结率 = closed / assigned).
+  ever flagged overdue, and the closure rate (办结率 = closed / assigned); the tasks
+  of the city's member departments (成员单位) per department, apart from the city's
+  own row (their unit is the city).
 """
 
 from __future__ import annotations
@@ -16,13 +18,19 @@ from typing import Any
 
 from lingban_contracts.divisions import DivisionTree, Unit
 from lingban_contracts.events.dispatch import TaskStatus
-from lingban_contracts.regions import in_subtree
 from lingban_reporting.read_models.generations import DISPATCH_MEETINGS, DISPATCH_TASKS, ReadModels
 from lingban_reporting.read_models.regions import region_equality
 
 Doc = dict[str, Any]
 MEETING_FIELDS = ("unit_code", "month", "level")
-TASK_FIELDS = ("unit_code", "status", "overdue", "overdue_deadlines", "closed_on_time")
+TASK_FIELDS = (
+    "unit_code",
+    "department",
+    "status",
+    "overdue",
+    "overdue_deadlines",
+    "closed_on_time",
+)
 
 
 def rate(part: int, whole: int) -> float:
@@ -94,8 +102,9 @@ def tasks_per_unit(tree: DivisionTree, docs: Iterable[Doc]) -> tuple[list[dict[s
     units: dict[str, TaskCounts] = {}
     total = TaskCounts()
     for doc in docs:
-        units.setdefault(str(doc["unit_code"]), TaskCounts()).add(doc)
         total.add(doc)
+        if not doc.get("department"):  # a department's task is counted per department
+            units.setdefault(str(doc["unit_code"]), TaskCounts()).add(doc)
     rows = [
         {
             "unit_code": code,
@@ -107,17 +116,30 @@ def tasks_per_unit(tree: DivisionTree, docs: Iterable[Doc]) -> tuple[list[dict[s
     return rows, total.as_dict()
 
 
+def tasks_per_department(docs: Iterable[Doc]) -> list[dict[str, Any]]:
+    """The member departments' tasks (成员单位), per department and its city."""
+    departments: dict[tuple[str, str], TaskCounts] = {}
+    for doc in docs:
+        if doc.get("department"):
+            key = (str(doc["department"]), str(doc["unit_code"]))
+            departments.setdefault(key, TaskCounts()).add(doc)
+    return [
+        {"department": slug, "unit_code": city, **c.as_dict()}
+        for (slug, city), c in sorted(departments.items())
+    ]
+
+
 class DispatchReads:
     def __init__(self, models: ReadModels, tree: DivisionTree) -> None:
         self.models = models
         self.tree = tree
 
     async def _of(self, base: str, year: int, region: Unit, names: tuple[str, ...]) -> list[Doc]:
-        # One equality on indexed fields (`generations.GIN_INDEXES`); the prefix decides.
-        query = {"year": year, **region_equality(self.tree, region.code)}
+        # Equalities the (year, region_path) index serves (`generations.GIN_INDEXES`),
+        # for a region of any level.
+        query = {"year": year, **region_equality(region.code)}
         collection = self.models.collection(base)
-        found = await collection.find(query, dict.fromkeys(names, 1)).to_list(None)
-        return [d for d in found if in_subtree(str(d.get("unit_code")), region.code)]
+        return await collection.find(query, dict.fromkeys(names, 1)).to_list(None)
 
     async def meetings(self, year: int, region: Unit) -> list[Doc]:
         return await self._of(DISPATCH_MEETINGS, year, region, MEETING_FIELDS)

@@ -72,6 +72,8 @@ def new_task(event: Envelope) -> Doc:
     doc.update(
         unit_code=data["unit_code"],
         township_code=data.get("township_code"),
+        # A city member department's task (成员单位); its unit is the city.
+        department=data.get("department"),
         assigner_code=data["assigner_code"],
         meeting_id=data.get("meeting_id"),
         year=data["year"],

@@ -105,6 +105,12 @@ def children_query(doc_id: str) -> Doc:
     return {"sums_into": doc_id}
 
 
+def code_query(code: str) -> Doc:
+    """A unit's figure documents of every year (its own and its roll-up): the
+    figures' `code` index (`generations.GIN_INDEXES`)."""
+    return {"code": code}
+
+
 def stored_counts(counts: Mapping[str, float]) -> dict[str, float]:
     """As a figure document holds them: a document of counters, zeros left out.
 
@@ -370,6 +376,46 @@ class FigureBook:
                 state.rev = 1 if state.rev is None else state.rev + 1
                 state.stored = content
         return {written[doc_id][0] for doc_id in lost}
+
+    async def relocate(self, models: ReadModels, code: str) -> None:
+        """A unit moved to another parent: its figure documents (`u:` and `r:`, every
+        year) sum into the new parent's roll-up, and the roll-ups above the old and the
+        new place are summed again. Idempotent: a document already in place is left
+        alone, and roll-ups are sums of what is stored (call with the tree current)."""
+        figures = models.figures
+        touched: set[str] = set()
+        for doc in [d async for d in figures.find(code_query(code))]:
+            for _ in range(MAX_ROUNDS):
+                if doc.get("kind") == "unit":
+                    place = self.layout.unit_sums_into(int(doc["year"]), code)
+                else:
+                    place = self.layout.rollup_sums_into(str(doc["_id"]))
+                if doc.get("sums_into") == place:
+                    break
+                rev = int(doc["rev"])
+                result = await figures.update_one(
+                    write_filter(doc["_id"], rev), {"$set": {"sums_into": place, "rev": rev + 1}}
+                )
+                if result.matched_count:
+                    touched |= {str(doc.get("sums_into")), place}
+                    break
+                found = await figures.find_one(id_filter(doc["_id"]))  # changed meanwhile
+                if found is None:
+                    break
+                doc = found
+        # A unit's state in memory holds the old place: read it back before writing it.
+        for states in self._states.values():
+            for key in [k for k in states if k[1] == code]:
+                del states[key]
+        rollups: set[str] = set()
+        for doc_id in touched:
+            while doc_id != ALL:
+                rollups.add(doc_id)
+                doc_id = self.layout.rollup_sums_into(doc_id)
+        rollups.add(ALL)
+        for depth in sorted({self.layout.depth(r) for r in rollups}, reverse=True):
+            level = [r for r in rollups if self.layout.depth(r) == depth]
+            await asyncio.gather(*(self._sum_rollup(figures, r) for r in level))
 
     async def _sum_rollup(self, collection: Collection, doc_id: str) -> None:
         """Write a roll-up as the sum of its children as stored (compare-and-set on `rev`)."""

@@ -43,6 +43,10 @@ class Layout:
         self.tree = tree
         self.container = cache(self._container)
 
+    def forget(self) -> None:
+        """The tree changed (a division event): look the containers up again."""
+        self.container = cache(self._container)
+
     def keeps_rollup(self, code: str) -> bool:
         unit = self.tree.get(code)
         return unit is not None and unit.level is not Level.VILLAGE

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from lingban_contracts.divisions import DivisionTree
-from lingban_contracts.regions import in_subtree
 from lingban_reporting.figures.contributions import Counts
 from lingban_reporting.figures.layout import Layout, rollup_id, unit_id
 from lingban_reporting.figures.reads import counts_of
@@ -47,8 +46,10 @@ class ProjectFilter:
             query["overdue"] = self.overdue
         return query
 
-    def query(self, tree: DivisionTree) -> Doc:
-        return {**self.conditions(), **region_equality(tree, self.region)}
+    def query(self) -> Doc:
+        """Served by the (year, region_path, status, category, overdue) index of the
+        projects (`generations.GIN_INDEXES`), for a region of any level."""
+        return {**self.conditions(), **region_equality(self.region)}
 
     def unit_query(self, unit: str) -> Doc:
         """The filter's projects of one unit (a page is read unit by unit)."""
@@ -70,8 +71,9 @@ class ProjectFilter:
         return _counter("p")
 
 
-def overdue_query(tree: DivisionTree, year: int, region: str) -> Doc:
-    return {"year": year, "overdue": True, **region_equality(tree, region)}
+def overdue_query(year: int, region: str) -> Doc:
+    """Served by the same (year, region_path, …, overdue) index, for any level."""
+    return {"year": year, "overdue": True, **region_equality(region)}
 
 
 def _counter(name: str) -> Count:
@@ -133,19 +135,11 @@ class MongoProjectReadRepository:
         self, where: ProjectFilter, limit: int, offset: int
     ) -> tuple[int, list[Doc]]:
         """Filters the figures do not count (several at once): the matching documents."""
-        docs = [
-            d
-            async for d in self.collection.find(where.query(self.tree))
-            if in_subtree(str(d["unit_code"]), where.region)
-        ]
+        docs = [d async for d in self.collection.find(where.query())]
         docs.sort(key=_order)
         return len(docs), docs[offset : offset + limit]
 
     async def overdue(self, year: int, region: str, fields: tuple[str, ...]) -> list[Doc]:
         """The region's projects of `year` with a stage overdue."""
-        query = overdue_query(self.tree, year, region)
-        return [
-            d
-            async for d in self.collection.find(query, dict.fromkeys(fields, 1))
-            if in_subtree(str(d["unit_code"]), region)
-        ]
+        query = overdue_query(year, region)
+        return [d async for d in self.collection.find(query, dict.fromkeys(fields, 1))]

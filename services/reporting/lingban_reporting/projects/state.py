@@ -12,6 +12,9 @@ shuffled deliveries all converge on the same document:
 - objections and change requests are maps by their id, each event setting
   its own keys (raised vs resolved, requested vs decided), so either may
   arrive first; a stage's latest report is kept per month with its version.
+- the unit is the newest event's (every event names it): after a merge's
+  transfer (村并村) the project is the successor's, whatever order the events
+  come in; the units it came from are kept (`transferred_from`).
 
 Lagging (滞后) is decided by `lingban_contracts.statuses.stage_lagging`, the
 rule the projects service shows on its stages: not done, and flagged overdue
@@ -57,6 +60,8 @@ CHANGE_REQUESTED = event_type(ev.ChangeRequested)
 CHANGE_REJECTED = event_type(ev.ChangeRejected)
 CHANGE_APPROVED = event_type(ev.ChangeApproved)
 WITHDRAWN = event_type(ev.ProjectWithdrawn)
+# 村并村: the project moved to the unit its unit was merged into.
+TRANSFERRED = event_type(ev.ProjectUnitTransferred)
 
 # The status each event leaves the project in (events not listed leave it alone).
 STATUS_AFTER = {
@@ -86,6 +91,7 @@ EVENT_TYPES = (
     CHANGE_REQUESTED,
     CHANGE_REJECTED,
     CHANGE_APPROVED,
+    TRANSFERRED,
 )
 # How each decision event leaves a change or withdrawal request.
 DECISION_OF = {CHANGE_REJECTED: "rejected", CHANGE_APPROVED: "approved", WITHDRAWN: "approved"}
@@ -146,6 +152,8 @@ def new_doc(event: Envelope, township_code: str | None) -> Doc:
     return {
         "_id": event.aggregate_id,
         "unit_code": data["unit_code"],
+        "unit_version": 0,
+        "transferred_from": [],
         "township_code": township_code,
         "year": int(data["year"]),
         "title": "",
@@ -185,6 +193,11 @@ def new_doc(event: Envelope, township_code: str | None) -> Doc:
 def fold(doc: Doc, event: Envelope) -> None:
     """Apply one event to the document in place (idempotent, order-independent)."""
     data, version, kind = event.data, event.aggregate_version, event.type
+    if version > doc.get("unit_version", 0):
+        doc["unit_code"] = data["unit_code"]
+        doc["unit_version"] = version
+    if kind == TRANSFERRED:
+        _add(doc, "transferred_from", data["from_unit"])
     if kind == DECLARED:
         _set_form(doc, version, data)
         doc["declared_at"] = event.time

@@ -34,6 +34,7 @@ from pymongo.errors import WriteError
 from lingban_contracts import Envelope
 from lingban_kit.mongo import Collection
 from lingban_reporting.read_models.generations import ReadModels
+from lingban_reporting.read_models.regions import stamp
 from lingban_reporting.read_models.server import ServerTraits, server_traits
 
 Doc = dict[str, Any]
@@ -151,6 +152,8 @@ class EntityProjection:
             doc = dict(previous) if previous is not None else self.new_doc(events[0])
             for event in events:
                 self.fold(doc, event)
+            # Every model's region filter is an equality on this (`regions.py`).
+            stamp(doc)
             if previous is not None and doc == previous:
                 stored[doc_id] = (previous, False)  # nothing new (a redelivery): no write
                 continue

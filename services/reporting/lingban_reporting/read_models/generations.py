@@ -114,62 +114,86 @@ def next_generation(current: str) -> str:
 
 # The indexes of each collection, for every filter the service runs (the
 # figures' reloads of one unit-year, `figures/book.py: unit_queries`; the lists'
-# region filters by `township_code` / `unit_code`; flags: status, overdue,
-# recorded), per backend:
+# region filters, one equality on `region_path` at any level,
+# `read_models/regions.py`; the stationing figures by `township_code`; flags:
+# status, overdue, recorded), per backend:
 # - FerretDB: a non-unique index is a GIN index over its fields' values and
 #   serves equality on any subset of them: one per collection (each costs writes).
 # - MongoDB: a compound index serves equality on a prefix of its keys: one per
-#   filter shape.
+#   filter shape (`region_path` is an array: a multikey index).
 Keys = list[tuple[str, int]]
 GIN_INDEXES: dict[str, list[Keys]] = {
     PROJECTS: [
         [
             ("year", 1),
             ("unit_code", 1),
-            ("township_code", 1),
+            ("region_path", 1),
             ("status", 1),
             ("category", 1),
             ("overdue", 1),
         ]
     ],
     INSPECTIONS: [[("year", 1), ("unit_code", 1), ("recorded", 1)]],
-    RECTIFICATIONS: [[("year", 1), ("unit_code", 1), ("township_code", 1), ("status", 1)]],
-    PROBLEMS: [[("year", 1), ("unit_code", 1)]],
+    RECTIFICATIONS: [[("year", 1), ("unit_code", 1), ("region_path", 1), ("status", 1)]],
+    # (year, unit_code) is also MongoDB's name: kept, and region_path indexed beside it.
+    PROBLEMS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("region_path", 1)]],
     # by township: the stationing figures (`stationing/reads.py`)
-    VISITS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("township_code", 1)]],
+    VISITS: [
+        [("year", 1), ("unit_code", 1)],
+        [("year", 1), ("township_code", 1)],
+        [("year", 1), ("region_path", 1)],
+    ],
     NOTIFICATIONS: [[("year", 1), ("unit_code", 1)]],
-    DISPATCH_MEETINGS: [[("year", 1), ("unit_code", 1), ("township_code", 1)]],
-    DISPATCH_TASKS: [[("year", 1), ("unit_code", 1), ("township_code", 1)]],
+    DISPATCH_MEETINGS: [[("year", 1), ("unit_code", 1), ("region_path", 1)]],
+    DISPATCH_TASKS: [[("year", 1), ("unit_code", 1), ("region_path", 1)]],
     STATIONING_ROSTERS: [[("year", 1), ("township_code", 1)]],
     STATIONED_MONTHS: [[("year", 1), ("unit_code", 1), ("township_code", 1)]],
     MODEL_CASES: [[("region_path", 1), ("year", 1)]],
-    FIGURES: [[("sums_into", 1)]],
+    # by `code`: a moved unit's documents (`figures/book.py: relocate`), rare
+    FIGURES: [[("sums_into", 1)], [("code", 1)]],
 }
 PREFIX_INDEXES: dict[str, list[Keys]] = {
     PROJECTS: [
         [("year", 1), ("unit_code", 1), ("status", 1), ("category", 1), ("overdue", 1)],
-        [("year", 1), ("township_code", 1), ("status", 1), ("category", 1), ("overdue", 1)],
+        [("year", 1), ("region_path", 1), ("status", 1), ("category", 1), ("overdue", 1)],
         [("year", 1), ("overdue", 1)],
     ],
     INSPECTIONS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("recorded", 1)]],
     RECTIFICATIONS: [
         [("year", 1), ("unit_code", 1)],
+        [("year", 1), ("region_path", 1)],
         [("unit_code", 1), ("status", 1)],
-        [("status", 1), ("township_code", 1)],
+        [("status", 1), ("region_path", 1)],
     ],
-    PROBLEMS: [[("year", 1), ("unit_code", 1)]],
+    PROBLEMS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("region_path", 1)]],
     # by township: the stationing figures (`stationing/reads.py`)
-    VISITS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("township_code", 1)]],
+    VISITS: [
+        [("year", 1), ("unit_code", 1)],
+        [("year", 1), ("region_path", 1)],
+        [("year", 1), ("township_code", 1)],
+    ],
     NOTIFICATIONS: [[("year", 1), ("unit_code", 1)]],
-    DISPATCH_MEETINGS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("township_code", 1)]],
-    DISPATCH_TASKS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("township_code", 1)]],
+    DISPATCH_MEETINGS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("region_path", 1)]],
+    DISPATCH_TASKS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("region_path", 1)]],
     STATIONING_ROSTERS: [[("year", 1), ("township_code", 1)]],
     STATIONED_MONTHS: [[("year", 1), ("unit_code", 1)], [("year", 1), ("township_code", 1)]],
     MODEL_CASES: [[("region_path", 1), ("year", 1)]],
-    FIGURES: [[("sums_into", 1)]],
+    FIGURES: [[("sums_into", 1)], [("code", 1)]],
 }
-# Indexes earlier versions created, now covered by the ones above.
-RETIRED_INDEXES = {PROJECTS: ("year_1_unit_code_1", "updated_at_-1")}
+# Indexes earlier versions created, now covered by the ones above (each name belongs
+# to one backend's list, so dropping it never touches the other backend's indexes).
+RETIRED_INDEXES = {
+    PROJECTS: (
+        "year_1_unit_code_1",
+        "updated_at_-1",
+        # region filters by township (FerretDB, MongoDB): now by region_path
+        "year_1_unit_code_1_township_code_1_status_1_category_1_overdue_1",
+        "year_1_township_code_1_status_1_category_1_overdue_1",
+    ),
+    RECTIFICATIONS: ("year_1_unit_code_1_township_code_1_status_1", "status_1_township_code_1"),
+    DISPATCH_MEETINGS: ("year_1_unit_code_1_township_code_1", "year_1_township_code_1"),
+    DISPATCH_TASKS: ("year_1_unit_code_1_township_code_1", "year_1_township_code_1"),
+}
 
 
 async def ensure_indexes(models: ReadModels) -> None:

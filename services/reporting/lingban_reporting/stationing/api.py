@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lingban_contracts.events.stationing import StationedPosition
 from lingban_contracts.events.supervision import MONTH_PATTERN
 from lingban_kit.deps import PrincipalDep
-from lingban_reporting.deps import ModelsDep, Region, TreeDep
+from lingban_reporting.deps import ClockDep, ModelsDep, Region, TreeDep
 from lingban_reporting.overview.service import resolve_region
 from lingban_reporting.stationing.figures import sum_positions
 from lingban_reporting.stationing.reads import StationingReads
@@ -39,9 +39,15 @@ class StationingFigures(_Out):
     missed_days: int = Field(description="stationed - excused - kept")
     residence_days: int = Field(description="Days resided in the village (住村)")
     residence_flagged: list[str] = Field(
-        description="Leaders below the monthly residence minimum (names; empty in the public view)"
+        description="Leaders below the monthly residence minimum, or below the weekly one in a "
+        "week that has ended (names; empty in the public view)"
     )
     residence_flagged_count: int
+    residence_weeks_below: int = Field(
+        default=0,
+        description="Leaders' weeks (ended) below the weekly residence minimum (每周工作日住村), "
+        "one per person and week",
+    )
     leaves: int = Field(description="Leaves recorded (请假人次)")
     leave_days: int
     visits: int
@@ -101,11 +107,12 @@ async def figures(
     principal: PrincipalDep,
     models: ModelsDep,
     tree: TreeDep,
+    clock: ClockDep,
     month: Annotated[str, Query(pattern=MONTH_PATTERN)],
     region: Region = None,
 ) -> StationingFiguresOut:
     unit = resolve_region(tree, principal, region)
-    rows = await StationingReads(models, tree).figures(unit, month)
+    rows = await StationingReads(models, tree).figures(unit, month, clock.today())
     public = principal.reads_public_view()
     townships = [
         {

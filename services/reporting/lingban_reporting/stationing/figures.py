@@ -7,8 +7,10 @@ secretaries and mayors (单独汇总党（工）委书记、镇长（主任）�
 - roster coverage: villages with someone stationed in the month / villages of the township;
 - stationed days (驻点日): the fixed weekly days under the roster as it was each day;
   excused by leave (请假), kept when the person logged a visit there or resided that day;
-- residence (住村): days recorded; a leader below the month's minimum is flagged
-  (the rule is for township leaders, not their team members);
+- residence (住村): days recorded; a leader below the month's minimum, or below the
+  weekly minimum (每周工作日住村不少于 N 天) in a week that has ended, is flagged, and the
+  weeks below are counted (`residence_weeks_below`; the rules are for township leaders,
+  not their team members);
 - the visit rate (走访率): distinct households visited / households of the villages
   (`household_coverage`), for everyone's visits to the township's villages, and for a
   position only the visits its people made to the villages they were stationed in.
@@ -56,6 +58,7 @@ class Tally:
     kept_days: int = 0
     residence_days: int = 0
     residence_flagged: list[str] = field(default_factory=list)
+    residence_weeks_below: int = 0
     leaves: int = 0
     leave_days: int = 0
     visits: int = 0
@@ -75,6 +78,7 @@ class Tally:
             "missed_days": self.missed_days,
             "residence_days": self.residence_days,
             "residence_flagged": sorted(self.residence_flagged),
+            "residence_weeks_below": self.residence_weeks_below,
             "leaves": self.leaves,
             "leave_days": self.leave_days,
             "visits": self.visits,
@@ -145,8 +149,10 @@ def tally(
     visits: Sequence[Doc],
     villages: Sequence[VillageCounts],
     default_min_days: int = DEFAULT_MIN_RESIDENCE_DAYS,
+    today: date | None = None,
 ) -> Tally:
-    """The figures of these people, these visits (already chosen) and these villages."""
+    """The figures of these people, these visits (already chosen) and these villages;
+    weeks of the weekly residence rule count once ended by `today` (None: all)."""
     t = Tally(people=len(people))
     for person in people:
         record = months.get(person.person_id) or {}
@@ -167,14 +173,27 @@ def tally(
         )
         t.residence_days += len(residence)
         minimum = int(record.get("min_residence_days", default_min_days))
-        if person.position in LEADERS and len(residence) < minimum:
-            t.residence_flagged.append(person.name)
+        below = weeks_below(record, today)
+        if person.position in LEADERS:
+            t.residence_weeks_below += len(below)
+            if len(residence) < minimum or below:
+                t.residence_flagged.append(person.name)
         t.leaves += len(record.get("leaves") or [])
         t.leave_days += len(leave)
     t.visits = len(visits)
     t.households_visited = sum(len(v.get("households") or []) for v in visits)
     t.coverage = household_coverage(villages, visited_households(visits))
     return t
+
+
+def weeks_below(record: Doc, today: date | None) -> list[str]:
+    """The weeks of the month, ended by `today`, below the weekly residence minimum."""
+    return [
+        str(w["week"])
+        for w in record.get("residence_weeks") or []
+        if int(w["resided"]) < int(w["required"])
+        and (today is None or date.fromisoformat(str(w["last_day"])) < today)
+    ]
 
 
 @dataclass(frozen=True)
@@ -187,7 +206,7 @@ class TownshipInput:
     visits: list[Doc]  # the visits of the month to the township's villages
 
 
-def township_figures(month: str, given: TownshipInput) -> Doc:
+def township_figures(month: str, given: TownshipInput, today: date | None = None) -> Doc:
     roster = given.roster or {}
     villages_all = villages_of(roster)
     people = people_in_month(assignments_of(roster), month)
@@ -207,6 +226,7 @@ def township_figures(month: str, given: TownshipInput) -> Doc:
             months,
             [v for v in visits if v.get("person_id") in ids],
             [v for v in villages if v.village_code in their_villages],
+            today=today,
         ).as_dict()
     return {
         "township_code": given.township_code,
@@ -216,7 +236,7 @@ def township_figures(month: str, given: TownshipInput) -> Doc:
         "villages": len(wanted),
         "villages_stationed": len(stationed),
         "roster_coverage": round(len(stationed) / len(wanted), 4) if wanted else 0.0,
-        "all": tally(people, months, visits, villages).as_dict(),
+        "all": tally(people, months, visits, villages, today=today).as_dict(),
         "by_position": by_position,
     }
 
@@ -231,6 +251,7 @@ def sum_positions(rows: Sequence[Doc], position: StationedPosition) -> Doc:
         "kept_days",
         "missed_days",
         "residence_days",
+        "residence_weeks_below",
         "leaves",
         "leave_days",
         "visits",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from lingban_contracts.divisions import DivisionTree, Level, Unit
@@ -37,7 +38,7 @@ class StationingReads:
         projection = dict.fromkeys(names, 1) if names else None
         return await self.models.collection(base).find(query, projection).to_list(None)
 
-    async def figures(self, region: Unit, month: str) -> list[Doc]:
+    async def figures(self, region: Unit, month: str, today: date | None = None) -> list[Doc]:
         year = int(month[:4])
         rows: list[Doc] = []
         for township, villages in self.townships(region):
@@ -57,5 +58,5 @@ class StationingReads:
                 months=months,
                 visits=visits,
             )
-            rows.append(township_figures(month, given))
+            rows.append(township_figures(month, given, today))
         return rows

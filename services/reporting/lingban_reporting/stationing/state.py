@@ -46,7 +46,11 @@ SUMMARY_FIELDS = (
     "excused_days",
     "min_residence_days",
     "residence_met",
+    "min_residence_working_days_per_week",
+    "residence_weeks",
 )
+# Summary fields added later: events recorded before them lack them (no weekly rule).
+LATER_FIELDS: dict[str, Any] = {"min_residence_working_days_per_week": 0, "residence_weeks": []}
 DAY_FIELDS = frozenset(
     {"stationed_days", "planned_days", "residence_days", "leave_days", "excused_days"}
 )
@@ -97,6 +101,18 @@ def _day(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _week(week: Any) -> Doc:
+    """A week of the weekly residence rule, its days as text (as every day here)."""
+    return {
+        "week": str(week["week"]),
+        "first_day": str(week["first_day"]),
+        "last_day": str(week["last_day"]),
+        "working_days": int(week["working_days"]),
+        "required": int(week["required"]),
+        "resided": int(week["resided"]),
+    }
+
+
 # ---- stationed months ------------------------------------------------------------------
 def new_month(event: Envelope) -> Doc:
     data = event.data
@@ -115,8 +131,9 @@ def fold_month(doc: Doc, event: Envelope) -> None:
     data = event.data
     if newer(doc, "summary_version", event):
         for name in SUMMARY_FIELDS:
-            value = data[name]
+            value = data.get(name, LATER_FIELDS.get(name)) if name in LATER_FIELDS else data[name]
             doc[name] = _days(value) if name in DAY_FIELDS else value
+        doc["residence_weeks"] = [_week(w) for w in doc["residence_weeks"] or []]
         doc["unit_code"] = data["unit_code"]
     if event.type == VISIT_PLAN_SET and newer(doc, "plan_version", event):
         doc["plan_items"] = len(data["items"])

@@ -6,7 +6,6 @@ from typing import Any
 
 from lingban_contracts.divisions import DivisionTree
 from lingban_contracts.events.supervision import RectificationStatus
-from lingban_contracts.regions import in_subtree
 from lingban_reporting.read_models.generations import ReadModels
 from lingban_reporting.read_models.regions import region_equality
 
@@ -16,9 +15,10 @@ Doc = dict[str, Any]
 RECTIFICATION_STATUSES: tuple[str, ...] = tuple(RectificationStatus)
 
 
-def rectification_queries(tree: DivisionTree, region: str, statuses: tuple[str, ...]) -> list[Doc]:
-    """One equality query per stored status (FerretDB serves no `$in` from an index)."""
-    where = region_equality(tree, region)
+def rectification_queries(region: str, statuses: tuple[str, ...]) -> list[Doc]:
+    """One equality query per stored status (FerretDB serves no `$in` from an index),
+    served by the rectifications' (…, region_path, status) index (`GIN_INDEXES`)."""
+    where = region_equality(region)
     return [{"status": status, **where} for status in statuses]
 
 
@@ -32,7 +32,6 @@ class SupervisionReads:
         collection = self.models.rectifications
         return [
             doc
-            for query in rectification_queries(self.tree, region, statuses)
+            for query in rectification_queries(region, statuses)
             async for doc in collection.find(query)
-            if in_subtree(str(doc.get("unit_code")), region)
         ]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
+from lingban_kit.deps import IDEMPOTENT, ExpectedVersionDep, PrincipalDep
 from lingban_kit.params import OptionalYearQuery, YearQuery
 from lingban_supervision.assessment.domain import Assessment
 from lingban_supervision.assessment.schemas import (
@@ -24,7 +24,6 @@ from lingban_supervision.assessment.schemas import (
     TalkOut,
     WithdrawalIn,
 )
-from lingban_supervision.assessment.service import ASSESSMENTS_COLLECTION, MODEL_CASES_COLLECTION
 from lingban_supervision.deps import CommandsDep
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessment"])
@@ -84,13 +83,11 @@ async def set_scheme(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> SchemeOut:
     assessment = await commands.assessments.set_scheme(
         principal, body.region_code, body.year, body.scheme(), version
     )
-    runtime.wake_relay(ASSESSMENTS_COLLECTION, assessment.id)
     return _scheme(assessment, response)
 
 
@@ -98,14 +95,14 @@ async def set_scheme(
     "/adjustments",
     status_code=status.HTTP_201_CREATED,
     summary="A manual 加分 or 扣分 of one unit, with its reason (before finalizing)",
+    dependencies=[IDEMPOTENT],  # a retry after a lost answer adds nothing more
 )
 async def adjust(
-    body: AdjustmentIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
+    body: AdjustmentIn, principal: PrincipalDep, commands: CommandsDep
 ) -> AdjustmentOut:
-    assessment, made = await commands.assessments.adjust(
+    _, made = await commands.assessments.adjust(
         principal, body.year, body.unit_code, body.points, body.reason
     )
-    runtime.wake_relay(ASSESSMENTS_COLLECTION, assessment.id)
     return AdjustmentOut.model_validate(made)
 
 
@@ -114,12 +111,11 @@ async def adjust(
     summary="Put a unit on or take it off the praise or 约谈 list, with a reason",
 )
 async def change_list(
-    body: ListChangeIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
+    body: ListChangeIn, principal: PrincipalDep, commands: CommandsDep
 ) -> ListChangeOut:
     assessment = await commands.assessments.change_list(
         principal, body.year, body.unit_code, body.list, body.action, body.reason
     )
-    runtime.wake_relay(ASSESSMENTS_COLLECTION, assessment.id)
     return ListChangeOut.model_validate(assessment.list_changes[-1])
 
 
@@ -132,12 +128,8 @@ async def finalize(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
 ) -> AssessmentOut:
-    assessment = await commands.assessments.finalize(
-        principal, body.region_code, body.year, version
-    )
-    runtime.wake_relay(ASSESSMENTS_COLLECTION, assessment.id)
+    await commands.assessments.finalize(principal, body.region_code, body.year, version)
     view = await commands.assessments.view(principal, body.region_code, body.year)
     return AssessmentOut.of(view, principal.reads_public_view())
 
@@ -147,10 +139,8 @@ async def finalize(
     status_code=status.HTTP_201_CREATED,
     summary="Record that a 约谈 of a unit on the finalized list took place",
 )
-async def record_talk(
-    body: TalkIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
-) -> TalkOut:
-    assessment, talk = await commands.assessments.record_talk(
+async def record_talk(body: TalkIn, principal: PrincipalDep, commands: CommandsDep) -> TalkOut:
+    _, talk = await commands.assessments.record_talk(
         principal,
         year=body.year,
         unit_code=body.unit_code,
@@ -159,7 +149,6 @@ async def record_talk(
         attendees=list(body.attendees),
         notes=body.notes,
     )
-    runtime.wake_relay(ASSESSMENTS_COLLECTION, assessment.id)
     return TalkOut.model_validate(talk)
 
 
@@ -180,7 +169,6 @@ async def nominate(
     body: ModelCaseIn,
     principal: PrincipalDep,
     commands: CommandsDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> ModelCaseOut:
     case = await commands.model_cases.nominate(
@@ -192,7 +180,6 @@ async def nominate(
         title=body.title,
         summary=body.summary,
     )
-    runtime.wake_relay(MODEL_CASES_COLLECTION, case.id)
     return _case(case, response)
 
 
@@ -222,11 +209,9 @@ async def publish(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> ModelCaseOut:
     case = await commands.model_cases.publish(principal, case_id, version)
-    runtime.wake_relay(MODEL_CASES_COLLECTION, case.id)
     return _case(case, response)
 
 
@@ -237,9 +222,7 @@ async def withdraw(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> ModelCaseOut:
     case = await commands.model_cases.withdraw(principal, case_id, body.reason, version)
-    runtime.wake_relay(MODEL_CASES_COLLECTION, case.id)
     return _case(case, response)

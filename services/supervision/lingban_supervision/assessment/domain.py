@@ -25,6 +25,7 @@ from lingban_contracts.events.assessment import (
     UnitScore,
 )
 from lingban_kit.errors import FieldProblem, InvalidTransition, ValidationFailed
+from lingban_kit.idempotency import RequestMark, already_applied
 from lingban_supervision.aggregate import Aggregate
 from lingban_supervision.assessment.scoring import ListOverride
 
@@ -46,6 +47,8 @@ class Adjustment:
     reason: str
     by: Actor
     at: datetime
+    # The request that made it, when it carried an Idempotency-Key (a retry adds none).
+    request: RequestMark | None = None
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,17 @@ class Assessment(Aggregate):
         )
 
     def adjust(
-        self, unit_code: str, points: float, reason: str, actor: Actor, now: datetime
+        self,
+        unit_code: str,
+        points: float,
+        reason: str,
+        actor: Actor,
+        now: datetime,
+        request: RequestMark | None = None,
     ) -> Adjustment:
+        for made in self.adjustments:  # a retry whose first answer was lost: no second one
+            if already_applied([made.request], request):
+                return made
         self._require_draft("加分或扣分", "adjust a score")
         if points == 0:
             raise ValidationFailed(
@@ -133,7 +145,7 @@ class Assessment(Aggregate):
                 message_en="An adjustment cannot be 0 points",
                 details=[FieldProblem("points", "不能为 0", "cannot be 0")],
             )
-        adjustment = Adjustment(uuid.uuid4().hex, unit_code, points, reason, actor, now)
+        adjustment = Adjustment(uuid.uuid4().hex, unit_code, points, reason, actor, now, request)
         self.adjustments.append(adjustment)
         self.record(
             ev.AssessmentAdjusted(

@@ -1,10 +1,12 @@
 """What the assessment reads of supervision's own records: per unit and year, the
 project ratings (the projects the service follows from project events), the
-inspections with their scores, deductions and rectifications, and the visits.
+inspections with their scores, deductions and rectifications, the visits, and —
+where a township has a stationed-contact roster for the year — each village's
+households and the distinct households visited (the household visit rate).
 
 `Records` is the port (tests use fakes); `MongoRecords` asks the database with
 indexed equalities only (indexes.py): the pool by region and year, the
-inspections by region and year, the visits by region and month.
+inspections by region and year, the visits by region and month, the rosters by id.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from lingban_contracts.events.projects import Rating
 from lingban_contracts.events.supervision import RectificationStatus
 from lingban_kit.mongo import Collection, Database, Document
 from lingban_kit.regions import within
-from lingban_supervision.assessment.scoring import UnitFacts
+from lingban_supervision.assessment.scoring import UnitFacts, VillageVisits
 from lingban_supervision.inspections.domain import Inspection, InspectionStatus
 from lingban_supervision.inspections.service import search_criteria
 from lingban_supervision.projects.inspectable import INSPECTABLE
+from lingban_supervision.stationing.domain import Roster, roster_id_of
 from lingban_supervision.store import AggregateStore
 from lingban_supervision.visits.domain import Visit
 from lingban_supervision.visits.service import month_criteria
@@ -103,6 +106,12 @@ class Records(abc.ABC):
     async def visits(self, region: str, year: int) -> dict[str, int]:
         """Unit (village) -> visits logged to it in the year."""
 
+    async def households(self, region: str, year: int) -> dict[str, tuple[int, int]]:
+        """Village -> (households on its township's roster of the year, distinct households
+        visited in the year), for the villages a roster counts. None counted here (a
+        records source without rosters): every village falls back to its visit log."""
+        return {}
+
     @abc.abstractmethod
     async def project(self, project_id: str) -> ProjectInfo | None:
         """A known project (declared or later), None if unknown."""
@@ -110,11 +119,18 @@ class Records(abc.ABC):
 
 class MongoRecords(Records):
     def __init__(
-        self, db: Database, inspections: AggregateStore[Inspection], visits: AggregateStore[Visit]
+        self,
+        db: Database,
+        inspections: AggregateStore[Inspection],
+        visits: AggregateStore[Visit],
+        rosters: AggregateStore[Roster] | None = None,
+        tree: DivisionTree | None = None,
     ) -> None:
         self.pool: Collection = db[INSPECTABLE]
         self.inspection_store = inspections
         self.visit_store = visits
+        self.rosters = rosters
+        self.tree = tree
 
     async def ratings(self, region: str, year: int) -> dict[str, list[Rating]]:
         found: dict[str, list[Rating]] = {}
@@ -139,6 +155,26 @@ class MongoRecords(Records):
                 counts[doc["unit_code"]] = counts.get(doc["unit_code"], 0) + 1
         return counts
 
+    async def households(self, region: str, year: int) -> dict[str, tuple[int, int]]:
+        if self.rosters is None or self.tree is None:
+            return {}
+        counts: dict[str, int] = {}
+        # One roster per township and year, read by its id (a city has a few dozen).
+        for township in (u for u in self.tree.subtree(region) if u.level is Level.TOWNSHIP):
+            roster = await self.rosters.get(roster_id_of(township.code, year))
+            if roster is not None:
+                counts.update({v.village_code: v.households for v in roster.villages})
+        if not counts:
+            return {}
+        refs: dict[str, set[str]] = {}
+        for month in range(1, 13):
+            criteria = month_criteria(region, f"{year}-{month:02d}")
+            for doc in await self.visit_store.fields(criteria, ("unit_code", "household_refs")):
+                if doc["unit_code"] in counts:
+                    found = (r for r in doc.get("household_refs") or [] if r)
+                    refs.setdefault(doc["unit_code"], set()).update(found)
+        return {code: (n, len(refs.get(code, ()))) for code, n in counts.items()}
+
     async def project(self, project_id: str) -> ProjectInfo | None:
         doc = await self.pool.find_one({"_id": project_id}, {"unit_code": 1, "year": 1, "stage": 1})
         if doc is None:
@@ -152,9 +188,17 @@ def unit_facts(
     ratings: dict[str, list[Rating]],
     inspections: Sequence[InspectionRow],
     visits: dict[str, int],
+    households: dict[str, tuple[int, int]] | None = None,
 ) -> list[UnitFacts]:
     """Each unit's facts (pure): its own projects, inspections and rectifications; the
-    visits to itself (a village) or to each of its villages (a township)."""
+    visits to itself (a village) or to each of its villages (a township), with the
+    households a roster counts and those visited where there is one."""
+    counted = households or {}
+
+    def village(code: str) -> VillageVisits:
+        total, covered = counted.get(code, (0, 0))
+        return VillageVisits(visits.get(code, 0), total, covered)
+
     by_unit: dict[str, list[InspectionRow]] = {}
     for row in inspections:
         by_unit.setdefault(row.unit_code, []).append(row)
@@ -162,10 +206,10 @@ def unit_facts(
     for unit in units:
         rows = by_unit.get(unit.code, [])
         if unit.level is Level.VILLAGE:
-            village_visits: tuple[int, ...] = (visits.get(unit.code, 0),)
+            village_visits: tuple[VillageVisits, ...] = (village(unit.code),)
         elif unit.level is Level.TOWNSHIP:
             villages = [u for u in tree.children(unit.code) if u.level is Level.VILLAGE]
-            village_visits = tuple(visits.get(v.code, 0) for v in villages)
+            village_visits = tuple(village(v.code) for v in villages)
         else:
             village_visits = ()
         facts.append(

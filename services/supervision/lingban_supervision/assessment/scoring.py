@@ -9,8 +9,10 @@ project ratings it receives:
 - deductions: 100 minus every point deducted in the year's inspections (an
   absent team loses all 100 at once, 一次扣完), not below 0;
 - rectification: the share of its settled rectifications done on time;
-- visits: for a village, its stationed-contact visits against the yearly target;
-  for a township, the mean of its villages'.
+- visits: for a village, the household visit rate of the year where its
+  township has a stationed-contact roster with the village's households
+  (distinct households visited ÷ households, 驻点名册); otherwise its visits
+  against the yearly target; for a township, the mean of its villages'.
 
 A sub-score with nothing to measure (never inspected, no rectification settled,
 no village to visit) is null and its weight is shared out over the others in
@@ -43,6 +45,24 @@ RATING_ORDER = (Rating.EXCELLENT, Rating.GOOD, Rating.AVERAGE, Rating.POOR)
 
 
 @dataclass(frozen=True)
+class VillageVisits:
+    """A village's visits of the year, and its household coverage where a roster counts them."""
+
+    visits: int = 0
+    # The roster's household count of the village (0: no roster, or no count on it) and
+    # the distinct households visited in the year (household refs).
+    households: int = 0
+    covered: int = 0
+
+    def points(self, target: int) -> float:
+        """The household visit rate where there are households to cover (the reports'
+        走访率 counts households, not villages); else the visit log against the target."""
+        if self.households > 0:
+            return FULL * min(1.0, self.covered / self.households)
+        return FULL * min(1.0, self.visits / target)
+
+
+@dataclass(frozen=True)
 class UnitFacts:
     """What the records say about one unit for the year."""
 
@@ -55,7 +75,7 @@ class UnitFacts:
     rectifications_late: int = 0
     # Visits to each village the unit answers for: its own for a village, one per
     # village for a township, none for the city.
-    village_visits: tuple[int, ...] = ()
+    village_visits: tuple[VillageVisits, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,7 +107,7 @@ def components(facts: UnitFacts, scheme: Scheme) -> Components:
             round(FULL * facts.rectifications_on_time / settled, 2) if settled else None
         ),
         visits=(
-            _mean([FULL * min(1.0, v / target) for v in facts.village_visits])
+            _mean([v.points(target) for v in facts.village_visits])
             if facts.village_visits
             else None
         ),

@@ -31,7 +31,9 @@ from lingban_contracts.regions import in_subtree
 from lingban_kit.auth import Principal, Role
 from lingban_kit.clock import Clock
 from lingban_kit.errors import FieldProblem, Forbidden, ValidationFailed
+from lingban_kit.idempotency import replayed, request_mark
 from lingban_kit.logging import correlation_id
+from lingban_kit.unit_of_work import RelayWaker, UnitOfWork, no_relay
 from lingban_supervision.access import not_found, unit_or_invalid
 from lingban_supervision.assessment.cases import ModelCase
 from lingban_supervision.assessment.domain import (
@@ -43,7 +45,7 @@ from lingban_supervision.assessment.domain import (
 )
 from lingban_supervision.assessment.facts import Records, assessing_region, unit_facts
 from lingban_supervision.assessment.scoring import result_lists, score_units
-from lingban_supervision.store import AggregateStore, Criteria, changed_meanwhile
+from lingban_supervision.store import AggregateStore, Criteria
 
 ASSESSMENTS_COLLECTION = "assessments"
 MODEL_CASES_COLLECTION = "model_cases"
@@ -77,6 +79,7 @@ class AssessmentCommands:
     records: Records
     tree: DivisionTree
     clock: Clock
+    wake_relay: RelayWaker = no_relay
 
     # ---- reading -------------------------------------------------------------------
     async def view(self, principal: Principal, region: str, year: int) -> AssessmentView:
@@ -119,6 +122,7 @@ class AssessmentCommands:
             await self.records.ratings(city.code, year),
             await self.records.inspections(city.code, year),
             await self.records.visits(city.code, year),
+            await self.records.households(city.code, year),
         )
         scores = score_units(facts, assessment.scheme, assessment.adjustment_totals)
         praise, talks = result_lists(
@@ -153,13 +157,16 @@ class AssessmentCommands:
         city = self._assessor(principal, unit_code, "unit_code")
         assessment = await self._load_or_new(city, year)
         made: list[Adjustment] = []
+        request, loaded = request_mark(), assessment.version
         await self._change(
             assessment,
             None,
             lambda a: made.append(
-                a.adjust(unit_code, points, reason, principal.actor, self.clock.now())
+                a.adjust(unit_code, points, reason, principal.actor, self.clock.now(), request)
             ),
         )
+        if assessment.version == loaded:  # nothing written: the retry of one that landed
+            replayed()
         return assessment, made[0]
 
     async def change_list(
@@ -259,17 +266,9 @@ class AssessmentCommands:
     async def _change(
         self, assessment: Assessment, expected: int | None, change: Callable[[Assessment], object]
     ) -> Assessment:
-        loaded = assessment.version
-        if expected is not None and expected != loaded:
-            raise changed_meanwhile(expected)
-        assessment.correlation_id = correlation_id.get()
-        change(assessment)
-        if loaded == 0:
-            if not await self.store.add(assessment):
-                raise changed_meanwhile(loaded)  # another request made it first
-        else:
-            await self.store.save(assessment, loaded)
-        return assessment
+        # The year's first change inserts the assessment (the unit of work does, at version 0).
+        uow = UnitOfWork(self.store, self.wake_relay, "年度考核", "assessment")
+        return await uow.change(assessment, expected, change)
 
 
 @dataclass
@@ -278,6 +277,11 @@ class ModelCaseCommands:
     records: Records
     tree: DivisionTree
     clock: Clock
+    wake_relay: RelayWaker = no_relay
+
+    @property
+    def uow(self) -> UnitOfWork[ModelCase]:
+        return UnitOfWork(self.store, self.wake_relay, "典型案例", "model case")
 
     async def nominate(
         self,
@@ -305,8 +309,7 @@ class ModelCaseCommands:
             now=self.clock.now(),
             correlation_id=correlation_id.get(),
         )
-        await self.store.add(case)
-        return case
+        return await self.uow.create(case)
 
     async def publish(self, principal: Principal, case_id: str, expected: int | None) -> ModelCase:
         case = await self._editable(principal, case_id)
@@ -385,10 +388,4 @@ class ModelCaseCommands:
     async def _change(
         self, case: ModelCase, expected: int | None, change: Callable[[ModelCase], None]
     ) -> ModelCase:
-        loaded = case.version
-        if expected is not None and expected != loaded:
-            raise changed_meanwhile(expected)
-        case.correlation_id = correlation_id.get()
-        change(case)
-        await self.store.save(case, loaded)
-        return case
+        return await self.uow.change(case, expected, change)

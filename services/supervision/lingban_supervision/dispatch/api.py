@@ -10,9 +10,16 @@ from lingban_contracts.divisions import default_tree
 from lingban_contracts.events.dispatch import TaskStatus
 from lingban_contracts.events.supervision import MONTH_PATTERN
 from lingban_kit.auth import Principal, require_root_city_org
-from lingban_kit.deps import DatabaseDep, ExpectedVersionDep, PrincipalDep, RuntimeDep
+from lingban_kit.deps import (
+    IDEMPOTENT,
+    DatabaseDep,
+    ExpectedVersionDep,
+    PrincipalDep,
+    RuntimeDep,
+)
 from lingban_kit.params import OptionalYearQuery
 from lingban_supervision.deps import ClockDep
+from lingban_supervision.dispatch.access import reads_public_task
 from lingban_supervision.dispatch.checks import TASKS_OVERDUE
 from lingban_supervision.dispatch.domain import Meeting, Minutes, Task
 from lingban_supervision.dispatch.schemas import (
@@ -26,7 +33,6 @@ from lingban_supervision.dispatch.schemas import (
     TaskOut,
 )
 from lingban_supervision.dispatch.service import (
-    MEETINGS_COLLECTION,
     TASKS_COLLECTION,
     DispatchCommands,
     TaskOrder,
@@ -43,7 +49,7 @@ MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
 def get_dispatch(db: DatabaseDep, runtime: RuntimeDep, clock: ClockDep) -> DispatchCommands:
     settings = runtime.settings
     assert isinstance(settings, SupervisionSettings)
-    return dispatch_commands(db, settings, clock, default_tree())
+    return dispatch_commands(db, settings, clock, default_tree(), runtime.wake_relay)
 
 
 DispatchDep = Annotated[DispatchCommands, Depends(get_dispatch)]
@@ -60,7 +66,7 @@ def _meeting(
 def _task(task: Task, principal: Principal, response: Response | None = None) -> TaskOut:
     if response is not None:
         response.headers["ETag"] = f'"{task.version}"'
-    return TaskOut.of(task, principal.reads_public_view())
+    return TaskOut.of(task, reads_public_task(principal, task))
 
 
 # ---- meetings ----------------------------------------------------------------------
@@ -68,12 +74,12 @@ def _task(task: Task, principal: Principal, response: Response | None = None) ->
     "/meetings",
     status_code=status.HTTP_201_CREATED,
     summary="Record a dispatch meeting held (调度会: 一月一调度 / 季调度)",
+    dependencies=[IDEMPOTENT],  # a retry after a lost answer creates nothing more
 )
 async def hold_meeting(
     body: MeetingIn,
     principal: PrincipalDep,
     dispatch: DispatchDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> MeetingOut:
     minutes = Minutes(
@@ -84,7 +90,6 @@ async def hold_meeting(
         next_steps=body.next_steps,
     )
     meeting = await dispatch.hold(principal, body.level, body.region_code, body.held_on, minutes)
-    runtime.wake_relay(MEETINGS_COLLECTION, meeting.id)
     return _meeting(meeting, principal, response)
 
 
@@ -111,18 +116,17 @@ async def read_meeting(
     "/meetings/{meeting_id}/tasks",
     status_code=status.HTTP_201_CREATED,
     summary="Assign a task raised by the meeting (交办)",
+    dependencies=[IDEMPOTENT],  # a retry after a lost answer creates nothing more
 )
 async def assign_from_meeting(
     meeting_id: str,
     body: TaskIn,
     principal: PrincipalDep,
     dispatch: DispatchDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> TaskOut:
-    order = TaskOrder(body.unit_code, body.content, body.owner, body.deadline)
+    order = TaskOrder(body.unit_code, body.content, body.owner, body.deadline, body.department)
     task = await dispatch.assign(principal, meeting_id, order)
-    runtime.wake_relay(TASKS_COLLECTION, task.id)
     return _task(task, principal, response)
 
 
@@ -131,17 +135,16 @@ async def assign_from_meeting(
     "/tasks",
     status_code=status.HTTP_201_CREATED,
     summary="Assign a task directly, without a meeting (组织部门直接交办)",
+    dependencies=[IDEMPOTENT],  # a retry after a lost answer creates nothing more
 )
 async def assign_directly(
     body: TaskIn,
     principal: PrincipalDep,
     dispatch: DispatchDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> TaskOut:
-    order = TaskOrder(body.unit_code, body.content, body.owner, body.deadline)
+    order = TaskOrder(body.unit_code, body.content, body.owner, body.deadline, body.department)
     task = await dispatch.assign(principal, None, order)
-    runtime.wake_relay(TASKS_COLLECTION, task.id)
     return _task(task, principal, response)
 
 
@@ -178,11 +181,9 @@ async def report(
     principal: PrincipalDep,
     dispatch: DispatchDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> TaskOut:
     task = await dispatch.report(principal, task_id, body.report, version, tuple(body.attachments))
-    runtime.wake_relay(TASKS_COLLECTION, task.id)
     return _task(task, principal, response)
 
 
@@ -193,11 +194,9 @@ async def close(
     principal: PrincipalDep,
     dispatch: DispatchDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> TaskOut:
     task = await dispatch.close(principal, task_id, body.comment, version)
-    runtime.wake_relay(TASKS_COLLECTION, task.id)
     return _task(task, principal, response)
 
 
@@ -208,11 +207,9 @@ async def send_back(
     principal: PrincipalDep,
     dispatch: DispatchDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> TaskOut:
     task = await dispatch.send_back(principal, task_id, body.reasons, body.deadline, version)
-    runtime.wake_relay(TASKS_COLLECTION, task.id)
     return _task(task, principal, response)
 
 
@@ -230,5 +227,4 @@ async def run_checks(
         await checks_now(dispatch.clock, runtime.db[TASKS_COLLECTION])
     )
     TASKS_OVERDUE.inc(len(flagged))
-    runtime.wake_relay()
     return ChecksOut(tasks_overdue=flagged)

@@ -33,7 +33,9 @@ def dispatch_checks_loop(clock: Clock) -> BackgroundLoop:
     async def run(runtime: ServiceRuntime) -> dict[str, list[str]]:
         settings = runtime.settings
         assert isinstance(settings, SupervisionSettings)
-        commands = dispatch_commands(runtime.db, settings, clock, default_tree())
+        commands = dispatch_commands(
+            runtime.db, settings, clock, default_tree(), runtime.wake_relay
+        )
         flagged = await commands.run_checks(await checks_now(clock, runtime.db[TASKS_COLLECTION]))
         TASKS_OVERDUE.inc(len(flagged))
         return {"tasks_overdue": flagged}

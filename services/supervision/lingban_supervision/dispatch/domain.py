@@ -11,7 +11,9 @@ A task, assigned by a meeting or directly:
 
 A meeting's tasks are assigned on the day it was held (its record may be filed
 a few days later), a direct one on the day it is made; the deadline cannot be
-earlier. A task still assigned (not reported) after its deadline is flagged overdue,
+earlier. A task goes to a unit below the assigner, or — from a city — to one of the
+city's member departments (成员单位, `department`: the directory's slug), whose unit is
+then the city itself. A task still assigned (not reported) after its deadline is flagged overdue,
 once per deadline; a new deadline on return gets its own flag. A task lives in
 its own document, so a meeting's tasks are independent records that refer to
 the meeting, not parts of it (no write spans two documents).
@@ -215,6 +217,8 @@ class Task(Aggregate):
     overdue_deadlines: list[date] = field(default_factory=list)
     closed_on: date | None = None
     closing_comment: str | None = None
+    # A city member department's task (成员单位): its id; `unit_code` is the city.
+    department: str | None = None
 
     @property
     def overdue(self) -> bool:
@@ -241,8 +245,18 @@ class Task(Aggregate):
         actor: Actor,
         now: datetime,
         correlation_id: str | None = None,
+        department: str | None = None,
+        assigner_level: Level | None = None,
     ) -> Task:
-        if unit_code == assigner_code or not in_subtree(unit_code, assigner_code):
+        if department is not None:
+            # A member department belongs to its city: the city assigns it, to itself.
+            if assigner_level not in (Level.CITY, Level.DISTRICT) or unit_code != assigner_code:
+                raise invalid(
+                    "department",
+                    "成员单位的交办事项须由所属市（县）交办，承办单位填本市（县）",
+                    "A member department's task is assigned by its city, with the city as unit",
+                )
+        elif unit_code == assigner_code or not in_subtree(unit_code, assigner_code):
             raise invalid(
                 "unit_code",
                 "交办单位须为本级辖区内的下级单位",
@@ -265,6 +279,7 @@ class Task(Aggregate):
             deadline=deadline,
             assigned_on=assigned_on,
             correlation_id=correlation_id,
+            department=department,
         )
         task._record(
             ev.TaskAssigned(
@@ -390,4 +405,5 @@ class Task(Aggregate):
             "year": self.year,
             "content": self.content,
             "deadline": self.deadline,
+            "department": self.department,
         }

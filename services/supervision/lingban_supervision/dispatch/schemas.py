@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lingban_contracts import Actor
 from lingban_contracts.attachments import Attachment
 from lingban_contracts.events.dispatch import (
+    DEPARTMENT_PATTERN,
     Attendee,
     DispatchLevel,
     ReviewedProject,
@@ -47,7 +48,17 @@ class MeetingIn(_In):
 
 
 class TaskIn(_In):
-    unit_code: RegionCode = Field(description="The unit the task goes to (承办单位)")
+    unit_code: RegionCode = Field(
+        description="The unit the task goes to (承办单位); for a member department's task, "
+        "the assigning city itself"
+    )
+    department: str | None = Field(
+        default=None,
+        pattern=DEPARTMENT_PATTERN,
+        description="A city member department (成员单位) the task goes to: its id, the slug "
+        "of the notifications directory's `member-department:<slug>` (e.g. `agriculture` "
+        "农业农村局). Only a city (or county) assigns one, with `unit_code` the city",
+    )
     content: str = Field(min_length=1, max_length=2000, description="交办内容")
     owner: str = Field(min_length=1, max_length=100, description="责任人")
     deadline: date = Field(description="办结时限")
@@ -129,6 +140,10 @@ class TaskOut(AggregateOut):
     source: TaskSource
     assigner_code: str
     unit_code: str
+    department: str | None = Field(
+        default=None,
+        description="The member department (成员单位) it is assigned to; null: the unit",
+    )
     township_code: str | None
     year: int
     content: str

@@ -3,7 +3,6 @@ the periodic overdue check."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,22 +16,25 @@ from lingban_kit.clock import LOCAL_ZONE, Clock, FixedClock
 from lingban_kit.errors import Conflict
 from lingban_kit.files.attach import file_ids, resolve
 from lingban_kit.files.store import FileStore
+from lingban_kit.idempotency import new_id
 from lingban_kit.leases import database_time
 from lingban_kit.logging import correlation_id
 from lingban_kit.mongo import Collection, Database
 from lingban_kit.regions import REGION_PATH
+from lingban_kit.unit_of_work import RelayWaker, UnitOfWork, no_relay
 from lingban_supervision.access import not_found, unit_or_invalid
 from lingban_supervision.aggregate import SYSTEM_ACTOR, township_code
 from lingban_supervision.dispatch.access import (
     can_read_meeting,
     can_read_task,
+    department_only,
     require_assigner_side,
     require_holder,
     require_reporter,
 )
 from lingban_supervision.dispatch.domain import Meeting, Minutes, Task
 from lingban_supervision.settings import SupervisionSettings
-from lingban_supervision.store import AggregateStore, Criteria, MongoStore, changed_meanwhile
+from lingban_supervision.store import AggregateStore, Criteria, MongoStore
 
 MEETINGS_COLLECTION = "dispatch_meetings"
 TASKS_COLLECTION = "dispatch_tasks"
@@ -99,6 +101,8 @@ class TaskOrder:
     content: str
     owner: str
     deadline: date
+    # A city member department (成员单位) the task goes to; `unit_code` is then the city.
+    department: str | None = None
 
 
 @dataclass
@@ -110,6 +114,15 @@ class DispatchCommands:
     # Where uploaded files live (None in tests without a database); see docs/files.md.
     files: FileStore | None = None
     max_record_bytes: int = 100 * 1024 * 1024
+    wake_relay: RelayWaker = no_relay
+
+    @property
+    def meeting_uow(self) -> UnitOfWork[Meeting]:
+        return UnitOfWork(self.meetings, self.wake_relay, "调度会", "meeting")
+
+    @property
+    def task_uow(self) -> UnitOfWork[Task]:
+        return UnitOfWork(self.tasks, self.wake_relay, "交办事项", "task")
 
     # ---- meetings --------------------------------------------------------------
     async def hold(
@@ -126,7 +139,7 @@ class DispatchCommands:
             if attendee.unit_code:
                 unit_or_invalid(self.tree, attendee.unit_code, "attendees")
         meeting = Meeting.hold(
-            meeting_id=uuid.uuid4().hex,
+            meeting_id=new_id(),  # from the Idempotency-Key, when there is one
             level=level,
             region=region,
             township_code=township_code(self.tree, region.code),
@@ -137,8 +150,8 @@ class DispatchCommands:
             now=self.clock.now(),
             correlation_id=correlation_id.get(),
         )
-        await self.meetings.add(meeting)
-        return meeting
+        # A retry after a lost answer is answered with the stored meeting.
+        return await self.meeting_uow.create(meeting)
 
     async def meeting(self, principal: Principal, meeting_id: str) -> Meeting:
         meeting = await self.meetings.get(meeting_id)
@@ -186,7 +199,7 @@ class DispatchCommands:
         # domain's rule that it must lie below the assigner (422).
         principal.require_jurisdiction(order.unit_code)
         task = Task.assign(
-            task_id=uuid.uuid4().hex,
+            task_id=new_id(),  # as the meeting's
             meeting_id=meeting_id,
             assigner_code=assigner.code,
             unit_code=order.unit_code,
@@ -198,9 +211,10 @@ class DispatchCommands:
             actor=principal.actor,
             now=self.clock.now(),
             correlation_id=correlation_id.get(),
+            department=order.department,
+            assigner_level=assigner.level,
         )
-        await self.tasks.add(task)
-        return task
+        return await self.task_uow.create(task)
 
     async def task(self, principal: Principal, task_id: str) -> Task:
         task = await self.tasks.get(task_id)
@@ -219,9 +233,13 @@ class DispatchCommands:
         task = await self.task(principal, task_id)
         require_reporter(principal, task)
         attachments = await self._attachments(principal, attachments, task_id)
-        loaded = self._expect(task, expected)
-        task.report(text, self.clock.today(), principal.actor, self.clock.now(), attachments)
-        await self.tasks.save(task, loaded)
+        await self.task_uow.change(
+            task,
+            expected,
+            lambda t: t.report(
+                text, self.clock.today(), principal.actor, self.clock.now(), attachments
+            ),
+        )
         if self.files is not None:
             await self.files.attach(file_ids(list(attachments)), task.id, task.unit_code)
         return task
@@ -231,10 +249,11 @@ class DispatchCommands:
     ) -> Task:
         task = await self.task(principal, task_id)
         require_assigner_side(principal, self._unit(task.assigner_code))
-        loaded = self._expect(task, expected)
-        task.close(comment, self.clock.today(), principal.actor, self.clock.now())
-        await self.tasks.save(task, loaded)
-        return task
+        return await self.task_uow.change(
+            task,
+            expected,
+            lambda t: t.close(comment, self.clock.today(), principal.actor, self.clock.now()),
+        )
 
     async def send_back(
         self,
@@ -246,10 +265,13 @@ class DispatchCommands:
     ) -> Task:
         task = await self.task(principal, task_id)
         require_assigner_side(principal, self._unit(task.assigner_code))
-        loaded = self._expect(task, expected)
-        task.send_back(reasons, deadline, self.clock.today(), principal.actor, self.clock.now())
-        await self.tasks.save(task, loaded)
-        return task
+        return await self.task_uow.change(
+            task,
+            expected,
+            lambda t: t.send_back(
+                reasons, deadline, self.clock.today(), principal.actor, self.clock.now()
+            ),
+        )
 
     async def list_tasks(
         self,
@@ -272,6 +294,10 @@ class DispatchCommands:
         root = region or principal.region_code
         principal.require_jurisdiction(root)
         criteria = task_criteria(root, year=year, status=status)
+        department = department_only(principal)
+        if department is not None:
+            # A member department's staff list their department's tasks only.
+            criteria = Criteria(equal={**criteria.equal, "department": department}, within=root)
         return await self.tasks.find(criteria, sort="deadline", limit=LIST_LIMIT)
 
     # ---- the periodic check --------------------------------------------------------
@@ -286,6 +312,7 @@ class DispatchCommands:
             if task.detect_overdue(today, SYSTEM_ACTOR, now):
                 try:
                     await self.tasks.save(task, loaded)
+                    self.wake_relay(self.tasks.collection_name, task.id)
                 except Conflict:
                     continue  # changed meanwhile (reported?): the next run looks again
                 flagged.append(task.id)
@@ -294,13 +321,6 @@ class DispatchCommands:
     # ---- helpers -----------------------------------------------------------------------
     def _unit(self, code: str) -> Unit:
         return unit_or_invalid(self.tree, code, "region_code")
-
-    @staticmethod
-    def _expect(task: Task, expected: int | None) -> int:
-        if expected is not None and expected != task.version:
-            raise changed_meanwhile(expected)
-        task.correlation_id = correlation_id.get()
-        return task.version
 
     async def _attachments(
         self, principal: Principal, refs: tuple[Attachment, ...], task_id: str
@@ -313,7 +333,11 @@ class DispatchCommands:
 
 
 def dispatch_commands(
-    db: Database, settings: SupervisionSettings, clock: Clock, tree: DivisionTree
+    db: Database,
+    settings: SupervisionSettings,
+    clock: Clock,
+    tree: DivisionTree,
+    wake_relay: RelayWaker = no_relay,
 ) -> DispatchCommands:
     return DispatchCommands(
         MongoStore(db, MEETINGS_COLLECTION, Meeting),
@@ -322,4 +346,5 @@ def dispatch_commands(
         clock,
         files=FileStore(db),
         max_record_bytes=settings.file_max_record_bytes,
+        wake_relay=wake_relay,
     )

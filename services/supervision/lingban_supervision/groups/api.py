@@ -10,12 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from lingban_contracts.events.supervision import GroupMember
 from lingban_contracts.regions import RegionCode
 from lingban_kit.auth import Principal
-from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
+from lingban_kit.deps import IDEMPOTENT, ExpectedVersionDep, PrincipalDep
 from lingban_kit.params import OptionalYearQuery
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.groups.domain import Composition, Group
 from lingban_supervision.groups.schemas import CadenceOut, GroupOut
-from lingban_supervision.groups.service import GROUPS_COLLECTION
 
 router = APIRouter(prefix="/v1/groups", tags=["groups"])
 
@@ -43,16 +42,19 @@ def _render(group: Group, principal: Principal, response: Response | None = None
     return out.public() if principal.reads_public_view() else out
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Form a supervision group (督导组)")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Form a supervision group (督导组)",
+    dependencies=[IDEMPOTENT],  # a retry after a lost answer forms nothing more
+)
 async def form(
     body: GroupIn,
     principal: PrincipalDep,
     commands: CommandsDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> GroupOut:
     group = await commands.groups.form(principal, body.region_code, body.year, body.to_domain())
-    runtime.wake_relay(GROUPS_COLLECTION, group.id)
     return _render(group, principal, response)
 
 
@@ -77,11 +79,9 @@ async def change(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> GroupOut:
     group = await commands.groups.change(principal, group_id, body.to_domain(), version)
-    runtime.wake_relay(GROUPS_COLLECTION, group.id)
     return _render(group, principal, response)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from lingban_contracts.events import supervision as ev
 from lingban_contracts.events.supervision import GroupLevel, GroupMember
 from lingban_contracts.regions import in_subtree
 from lingban_kit.errors import FieldProblem, ValidationFailed
+from lingban_kit.idempotency import new_id
 from lingban_kit.regions import REGION_PATH, region_path
 from lingban_supervision.aggregate import Aggregate
 
@@ -93,7 +93,8 @@ class Group(Aggregate):
     ) -> Group:
         _validate(composition, region_code)
         group = cls(
-            id=uuid.uuid4().hex,
+            # Derived from the request's Idempotency-Key when it has one (a retry hits it).
+            id=new_id(),
             region_code=region_code,
             level=level,
             year=year,

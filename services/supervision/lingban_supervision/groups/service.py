@@ -12,9 +12,10 @@ from lingban_kit.clock import Clock
 from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_kit.logging import correlation_id
 from lingban_kit.regions import region_path
+from lingban_kit.unit_of_work import RelayWaker, UnitOfWork, no_relay
 from lingban_supervision.access import GROUP_FORMING_ROLES, not_found, unit_or_invalid
 from lingban_supervision.groups.domain import Composition, Group
-from lingban_supervision.store import AggregateStore, Criteria, changed_meanwhile
+from lingban_supervision.store import AggregateStore, Criteria
 
 GROUPS_COLLECTION = "supervision_groups"
 
@@ -41,6 +42,11 @@ class GroupCommands:
     store: AggregateStore[Group]
     tree: DivisionTree
     clock: Clock
+    wake_relay: RelayWaker = no_relay
+
+    @property
+    def uow(self) -> UnitOfWork[Group]:
+        return UnitOfWork(self.store, self.wake_relay, "督导组", "group")
 
     async def form(
         self, principal: Principal, region_code: str, year: int, composition: Composition
@@ -66,8 +72,7 @@ class GroupCommands:
             now=self.clock.now(),
             correlation_id=correlation_id.get(),
         )
-        await self.store.add(group)
-        return group
+        return await self.uow.create(group)
 
     async def change(
         self, principal: Principal, group_id: str, composition: Composition, expected: int | None
@@ -77,13 +82,9 @@ class GroupCommands:
         principal.require_jurisdiction(group.region_code)
         for i, code in enumerate(composition.covered_units):
             unit_or_invalid(self.tree, code, f"covered_units.{i}")
-        loaded = group.version
-        if expected is not None and expected != loaded:
-            raise changed_meanwhile(expected)
-        group.correlation_id = correlation_id.get()
-        group.change(composition, principal.actor, self.clock.now())
-        await self.store.save(group, loaded)
-        return group
+        return await self.uow.change(
+            group, expected, lambda g: g.change(composition, principal.actor, self.clock.now())
+        )
 
     async def load(self, principal: Principal, group_id: str) -> Group:
         group = await self.store.get(group_id)

@@ -14,14 +14,13 @@ from lingban_contracts.events.supervision import (
     InspectionMethod,
     Photo,
 )
-from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
+from lingban_kit.deps import IDEMPOTENT, ExpectedVersionDep, PrincipalDep
 from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_kit.params import OptionalYearQuery
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.inspections.domain import Inspection
 from lingban_supervision.inspections.schemas import InspectionOut, RulesOut
 from lingban_supervision.inspections.scoring import FULL_MARKS
-from lingban_supervision.inspections.service import INSPECTIONS_COLLECTION
 from lingban_supervision.metrics import INSPECTIONS_RECORDED
 
 router = APIRouter(prefix="/v1/inspections", tags=["inspections"])
@@ -84,13 +83,13 @@ def _render(inspection: Inspection, response: Response | None = None) -> Inspect
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Plan an inspection",
+    dependencies=[IDEMPOTENT],  # a retry after a lost answer plans nothing more
     responses={404: {"description": "The group or project named in the body does not exist"}},
 )
 async def plan(
     body: PlanIn,
     principal: PrincipalDep,
     commands: CommandsDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> InspectionOut:
     inspection = await commands.inspections.plan(
@@ -103,7 +102,6 @@ async def plan(
         sample_id=body.sample_id,
         days=body.days,
     )
-    runtime.wake_relay(INSPECTIONS_COLLECTION, inspection.id)
     return _render(inspection, response)
 
 
@@ -150,7 +148,6 @@ async def record(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> InspectionOut:
     inspection = await commands.inspections.record(
@@ -168,7 +165,6 @@ async def record(
     )
     if inspection.result is not None:
         INSPECTIONS_RECORDED.labels("passed" if inspection.result.passed else "failed").inc()
-    runtime.wake_relay(INSPECTIONS_COLLECTION, inspection.id)
     return _render(inspection, response)
 
 
@@ -182,7 +178,6 @@ async def submit(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> InspectionOut:
     inspection = await commands.inspections.submit(
@@ -193,7 +188,6 @@ async def submit(
         photos=body.photos,
         expected=version,
     )
-    runtime.wake_relay(INSPECTIONS_COLLECTION, inspection.id)
     return _render(inspection, response)
 
 
@@ -207,7 +201,6 @@ async def verify(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> InspectionOut:
     if body.decision == "close":
@@ -224,5 +217,4 @@ async def verify(
         inspection = await commands.inspections.reopen(
             principal, inspection_id, body.reasons, body.deadline, version
         )
-    runtime.wake_relay(INSPECTIONS_COLLECTION, inspection.id)
     return _render(inspection, response)

@@ -11,7 +11,6 @@ failure and the rectification it opens are written together.
 from __future__ import annotations
 
 import enum
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from lingban_contracts.events.supervision import (
     RectificationStatus,
 )
 from lingban_kit.errors import FieldProblem, Forbidden, InvalidTransition, ValidationFailed
+from lingban_kit.idempotency import new_id
 from lingban_kit.regions import REGION_PATH, region_path
 from lingban_supervision.aggregate import Aggregate, half_month_of
 from lingban_supervision.inspections.scoring import score_checklist
@@ -177,7 +177,8 @@ class Inspection(Aggregate):
         days: int = 1,
     ) -> Inspection:
         inspection = cls(
-            id=uuid.uuid4().hex,
+            # Derived from the request's Idempotency-Key when it has one (a retry hits it).
+            id=new_id(),
             group_id=group_id,
             region_code=region_code,
             year=planned_on.year,

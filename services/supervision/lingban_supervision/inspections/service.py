@@ -14,6 +14,7 @@ from lingban_kit.errors import Conflict, FieldProblem, ValidationFailed
 from lingban_kit.files.attach import file_ids, resolve
 from lingban_kit.files.store import FileStore
 from lingban_kit.logging import correlation_id
+from lingban_kit.unit_of_work import RelayWaker, UnitOfWork, no_relay
 from lingban_supervision.access import (
     RECTIFYING_ROLES,
     is_group_side,
@@ -28,7 +29,7 @@ from lingban_supervision.inspections.cadence import Cadence, cadence
 from lingban_supervision.inspections.domain import RECTIFICATION_OPEN, Inspection
 from lingban_supervision.projects.inspectable import InspectableProjects
 from lingban_supervision.sampling.domain import Sample
-from lingban_supervision.store import AggregateStore, Criteria, changed_meanwhile
+from lingban_supervision.store import AggregateStore, Criteria
 
 INSPECTIONS_COLLECTION = "inspections"
 # Every rectification still waiting for the unit; the overdue check tests the dates.
@@ -88,6 +89,11 @@ class InspectionCommands:
     # Where uploaded photos live (None in tests without a database); see docs/files.md.
     files: FileStore | None = None
     max_record_bytes: int = 100 * 1024 * 1024
+    wake_relay: RelayWaker = no_relay
+
+    @property
+    def uow(self) -> UnitOfWork[Inspection]:
+        return UnitOfWork(self.store, self.wake_relay, "检查", "inspection")
 
     # ---- photos (stored files) ---------------------------------------------------
     async def photos(
@@ -250,8 +256,7 @@ class InspectionCommands:
             correlation_id=correlation_id.get(),
             days=days,
         )
-        await self.store.add(inspection)
-        return inspection
+        return await self.uow.create(inspection)
 
     # ---- recording and rectification ---------------------------------------------
     async def record(
@@ -365,13 +370,7 @@ class InspectionCommands:
     async def _apply(
         self, inspection: Inspection, expected: int | None, change: Callable[[Inspection], None]
     ) -> Inspection:
-        loaded = inspection.version
-        if expected is not None and expected != loaded:
-            raise changed_meanwhile(expected)
-        inspection.correlation_id = correlation_id.get()
-        change(inspection)
-        await self.store.save(inspection, loaded)
-        return inspection
+        return await self.uow.change(inspection, expected, change)
 
     # ---- the periodic check ------------------------------------------------------
     async def run_checks(self) -> dict[str, list[str]]:
@@ -384,6 +383,7 @@ class InspectionCommands:
             if inspection.detect_overdue(today, SYSTEM_ACTOR, now):
                 try:
                     await self.store.save(inspection, loaded)
+                    self.wake_relay(self.store.collection_name, inspection.id)
                 except Conflict:
                     continue  # changed meanwhile; the next run catches up
                 assert inspection.rectification is not None

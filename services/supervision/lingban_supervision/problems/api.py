@@ -17,13 +17,13 @@ from lingban_contracts.events.supervision import (
 )
 from lingban_contracts.regions import RegionCode
 from lingban_kit.auth import Principal
-from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
+from lingban_kit.deps import IDEMPOTENT, ExpectedVersionDep, PrincipalDep
 from lingban_kit.params import OptionalYearQuery
 from lingban_supervision.aggregate import township_code
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.problems.domain import Facts, Problem
 from lingban_supervision.problems.schemas import ProblemCountsOut, ProblemOut
-from lingban_supervision.problems.service import PROBLEMS_COLLECTION, counts, verified_above
+from lingban_supervision.problems.service import counts, verified_above
 
 router = APIRouter(prefix="/v1/problems", tags=["problem list"])
 RegionQuery = Annotated[str | None, Query(pattern=r"^\d{12}$")]
@@ -76,12 +76,16 @@ def _render(problem: Problem, principal: Principal, response: Response | None = 
     return out.public() if principal.reads_public_view() else out
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Register a problem")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a problem",
+    dependencies=[IDEMPOTENT],  # a retry after a lost answer registers nothing more
+)
 async def register(
     body: ProblemIn,
     principal: PrincipalDep,
     commands: CommandsDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> ProblemOut:
     facts = Facts(
@@ -99,7 +103,6 @@ async def register(
     problem = await commands.problems.register(
         principal, facts, body.measures, tuple(body.attachments)
     )
-    runtime.wake_relay(PROBLEMS_COLLECTION, problem.id)
     return _render(problem, principal, response)
 
 
@@ -151,13 +154,11 @@ async def change_status(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> ProblemOut:
     problem = await commands.problems.change_status(
         principal, problem_id, body.status, body.measures, body.note, version
     )
-    runtime.wake_relay(PROBLEMS_COLLECTION, problem.id)
     return _render(problem, principal, response)
 
 
@@ -168,11 +169,9 @@ async def resolve(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> ProblemOut:
     problem = await commands.problems.resolve(
         principal, problem_id, body.resolution, version, tuple(body.attachments)
     )
-    runtime.wake_relay(PROBLEMS_COLLECTION, problem.id)
     return _render(problem, principal, response)

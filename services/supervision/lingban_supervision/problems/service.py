@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,9 @@ from lingban_kit.clock import Clock
 from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_kit.files.attach import file_ids, resolve
 from lingban_kit.files.store import FileStore
+from lingban_kit.idempotency import new_id
 from lingban_kit.logging import correlation_id
+from lingban_kit.unit_of_work import RelayWaker, UnitOfWork, no_relay
 from lingban_supervision.access import (
     UNIT_SIDE_ROLES,
     is_group_side,
@@ -33,7 +34,7 @@ from lingban_supervision.access import (
 from lingban_supervision.inspections.domain import Inspection
 from lingban_supervision.problems.domain import Facts, Problem
 from lingban_supervision.projects.inspectable import InspectableProjects
-from lingban_supervision.store import AggregateStore, Criteria, changed_meanwhile
+from lingban_supervision.store import AggregateStore, Criteria
 
 PROBLEMS_COLLECTION = "problems"
 # The list answers at most this many problems, the first registered first.
@@ -133,6 +134,11 @@ class ProblemCommands:
     # What `project_id` / `inspection_id` must name (None: not checked, unit tests only).
     projects: InspectableProjects | None = None
     inspections: AggregateStore[Inspection] | None = None
+    wake_relay: RelayWaker = no_relay
+
+    @property
+    def uow(self) -> UnitOfWork[Problem]:
+        return UnitOfWork(self.store, self.wake_relay, "问题", "problem")
 
     async def _check_references(self, principal: Principal, facts: Facts) -> None:
         """A referenced project or inspection exists, is visible and is of the problem's
@@ -199,7 +205,7 @@ class ProblemCommands:
         await self._check_references(principal, facts)
         attachments = await self._attachments(principal, attachments, None)
         problem = Problem.register(
-            problem_id=uuid.uuid4().hex,
+            problem_id=new_id(),  # from the Idempotency-Key, when there is one
             facts=facts,
             measures=measures,
             categories=self.categories,
@@ -209,7 +215,7 @@ class ProblemCommands:
             correlation_id=correlation_id.get(),
             attachments=attachments,
         )
-        await self.store.add(problem)
+        problem = await self.uow.create(problem)  # the stored one, when a retry
         await self._committed(problem)
         return problem
 
@@ -230,15 +236,13 @@ class ProblemCommands:
     ) -> Problem:
         problem = await self.load(principal, problem_id)
         principal.require_any(*UNIT_SIDE_ROLES)
-        loaded = problem.version
-        if expected is not None and expected != loaded:
-            raise changed_meanwhile(expected)
-        problem.correlation_id = correlation_id.get()
-        problem.change_status(
-            status, measures=measures, note=note, actor=principal.actor, now=self.clock.now()
+        return await self.uow.change(
+            problem,
+            expected,
+            lambda p: p.change_status(
+                status, measures=measures, note=note, actor=principal.actor, now=self.clock.now()
+            ),
         )
-        await self.store.save(problem, loaded)
-        return problem
 
     async def resolve(
         self,
@@ -253,14 +257,13 @@ class ProblemCommands:
         if verified_above(problem.facts):
             require_level_above(principal, problem.unit_code)
         attachments = await self._attachments(principal, attachments, problem_id)
-        loaded = problem.version
-        if expected is not None and expected != loaded:
-            raise changed_meanwhile(expected)
-        problem.correlation_id = correlation_id.get()
-        problem.resolve(
-            resolution, self.clock.today(), principal.actor, self.clock.now(), attachments
+        await self.uow.change(
+            problem,
+            expected,
+            lambda p: p.resolve(
+                resolution, self.clock.today(), principal.actor, self.clock.now(), attachments
+            ),
         )
-        await self.store.save(problem, loaded)
         await self._committed(problem)
         return problem
 

@@ -87,6 +87,9 @@ def project_handlers(db: Database) -> HandlerTable:
         handler(pev.CompletionRejected, stage("in_execution", True)),
         handler(pev.CompletionAccepted, stage("completed", False)),
         handler(pev.ProjectWithdrawn, stage("withdrawn", False, supervisable=False)),
+        # 村并村: the project is the successor's now (unit, township and region path
+        # above follow `unit_code`); its stage is unchanged.
+        handler(pev.ProjectUnitTransferred, lambda d: {}),
         # The rating feeds the year-end assessment (assessment/facts.py).
         handler(pev.ProjectEvaluated, evaluated),
     )

@@ -9,12 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lingban_contracts.events.supervision import HALF_MONTH_PATTERN
 from lingban_kit.auth import Principal
-from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_kit.deps import PrincipalDep
 from lingban_supervision.access import is_group_side
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.sampling.domain import Sample
 from lingban_supervision.sampling.schemas import AuditOut, SampleOut
-from lingban_supervision.sampling.service import SAMPLES_COLLECTION
 
 router = APIRouter(prefix="/v1/samples", tags=["random draws"])
 
@@ -47,9 +46,7 @@ def render(sample: Sample, principal: Principal) -> SampleOut:
         409: {"description": "The group has drawn for this half month already"},
     },
 )
-async def draw(
-    body: DrawIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
-) -> SampleOut:
+async def draw(body: DrawIn, principal: PrincipalDep, commands: CommandsDep) -> SampleOut:
     sample = await commands.samples.draw(
         principal,
         group_id=body.group_id,
@@ -57,7 +54,6 @@ async def draw(
         per_stratum=body.per_stratum,
         sealed=body.sealed,
     )
-    runtime.wake_relay(SAMPLES_COLLECTION, sample.id)
     return render(sample, principal)
 
 
@@ -80,11 +76,8 @@ async def read(sample_id: str, principal: PrincipalDep, commands: CommandsDep) -
 @router.post(
     "/{sample_id}/disclosure", summary="Disclose a sealed draw once its inspections are recorded"
 )
-async def disclose(
-    sample_id: str, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
-) -> SampleOut:
+async def disclose(sample_id: str, principal: PrincipalDep, commands: CommandsDep) -> SampleOut:
     sample = await commands.samples.disclose(principal, sample_id)
-    runtime.wake_relay(SAMPLES_COLLECTION, sample.id)
     return render(sample, principal)
 
 

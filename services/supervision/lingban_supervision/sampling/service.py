@@ -9,6 +9,7 @@ from lingban_kit.auth import Principal
 from lingban_kit.clock import Clock
 from lingban_kit.errors import Conflict, FieldProblem, InvalidTransition, ValidationFailed
 from lingban_kit.logging import correlation_id
+from lingban_kit.unit_of_work import RelayWaker, UnitOfWork, no_relay
 from lingban_supervision.access import is_group_side, not_found, require_group_side
 from lingban_supervision.groups.domain import Group
 from lingban_supervision.inspections.domain import Inspection, InspectionStatus
@@ -31,6 +32,11 @@ class SampleCommands:
     inspections: AggregateStore[Inspection]
     inspectable: InspectableProjects
     clock: Clock
+    wake_relay: RelayWaker = no_relay
+
+    @property
+    def uow(self) -> UnitOfWork[Sample]:
+        return UnitOfWork(self.store, self.wake_relay, "抽查", "draw")
 
     async def draw(
         self,
@@ -77,6 +83,7 @@ class SampleCommands:
                 message_en=f"Group {group.id} has drawn for {half_month} already; one draw per half month",
                 extra={"sample_id": sample.id},
             )
+        self.wake_relay(self.store.collection_name, sample.id)
         return sample
 
     async def of_half_month(
@@ -104,11 +111,9 @@ class SampleCommands:
                 message_en=f"{len(pending)} inspections of this draw are not recorded yet",
                 extra={"pending_inspections": [i.id for i in pending]},
             )
-        loaded = sample.version
-        sample.correlation_id = correlation_id.get()
-        sample.disclose(principal.actor, self.clock.now())
-        await self.store.save(sample, loaded)
-        return sample
+        return await self.uow.change(
+            sample, None, lambda s: s.disclose(principal.actor, self.clock.now())
+        )
 
     async def audit(self, principal: Principal, sample_id: str) -> Audit:
         sample = await self.load(principal, sample_id)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from lingban_contracts.events.stationing import Leave
 from lingban_contracts.events.supervision import MONTH_PATTERN
-from lingban_kit.deps import ExpectedVersionDep, PrincipalDep, RuntimeDep
+from lingban_kit.deps import ExpectedVersionDep, PrincipalDep
 from lingban_kit.params import YearQuery
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.stationing.domain import Roster, StationedMonth
@@ -22,7 +22,6 @@ from lingban_supervision.stationing.schemas import (
     StationedMonthOut,
     VillagesIn,
 )
-from lingban_supervision.stationing.service import ROSTERS_COLLECTION, STATIONED_MONTHS_COLLECTION
 
 router = APIRouter(prefix="/v1/rosters", tags=["stationed contact"])
 MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN)]
@@ -48,13 +47,11 @@ async def create(
     body: RosterIn,
     principal: PrincipalDep,
     commands: CommandsDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> RosterOut:
     roster = await commands.rosters.create(
         principal, body.township_code, body.year, body.assignments, body.villages
     )
-    runtime.wake_relay(ROSTERS_COLLECTION, roster.id)
     return _roster(roster, response)
 
 
@@ -86,7 +83,6 @@ async def change(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> RosterOut:
     roster = await commands.rosters.change(
@@ -99,7 +95,6 @@ async def change(
         fields=body.fields(),
         reason=body.reason,
     )
-    runtime.wake_relay(ROSTERS_COLLECTION, roster.id)
     return _roster(roster, response)
 
 
@@ -112,13 +107,11 @@ async def villages(
     principal: PrincipalDep,
     commands: CommandsDep,
     version: ExpectedVersionDep,
-    runtime: RuntimeDep,
     response: Response,
 ) -> RosterOut:
     roster = await commands.rosters.set_villages(
         principal, roster_id, version, body.villages, body.reason
     )
-    runtime.wake_relay(ROSTERS_COLLECTION, roster.id)
     return _roster(roster, response)
 
 
@@ -154,10 +147,8 @@ async def plan(
     body: PlanIn,
     principal: PrincipalDep,
     commands: CommandsDep,
-    runtime: RuntimeDep,
 ) -> StationedMonthOut:
     record = await commands.rosters.set_plan(principal, roster_id, person_id, month, body.items)
-    runtime.wake_relay(STATIONED_MONTHS_COLLECTION, record.id)
     return _month(record)
 
 
@@ -172,12 +163,10 @@ async def residence(
     body: ResidenceIn,
     principal: PrincipalDep,
     commands: CommandsDep,
-    runtime: RuntimeDep,
 ) -> StationedMonthOut:
     record = await commands.rosters.record_residence(
         principal, roster_id, person_id, month, body.days
     )
-    runtime.wake_relay(STATIONED_MONTHS_COLLECTION, record.id)
     return _month(record)
 
 
@@ -192,10 +181,8 @@ async def leave(
     body: LeaveIn,
     principal: PrincipalDep,
     commands: CommandsDep,
-    runtime: RuntimeDep,
 ) -> StationedMonthOut:
     record = await commands.rosters.record_leave(
         principal, roster_id, person_id, month, Leave.model_validate(body.model_dump())
     )
-    runtime.wake_relay(STATIONED_MONTHS_COLLECTION, record.id)
     return _month(record)

@@ -26,11 +26,13 @@ from lingban_contracts.events.stationing import (
     Assignment,
     Leave,
     PlanItem,
+    ResidenceWeek,
     RosterChange,
     RosterChangeKind,
     StationedPosition,
     VillageCounts,
     month_dates,
+    residence_weeks,
     stationed_days,
 )
 from lingban_kit.errors import FieldProblem, ValidationFailed
@@ -315,6 +317,9 @@ class StationedMonth(Aggregate):
     month: str
     min_residence_days: int
     stationed_days: list[date] = field(default_factory=list)
+    # The weekly rule (≥ N working days a week), fixed when the month is opened as the
+    # monthly one is; months stored before it read as 0 (no weekly rule).
+    min_residence_working_days_per_week: int = 0
     plan: list[PlanItem] = field(default_factory=list)
     residence_days: list[date] = field(default_factory=list)
     leaves: list[Leave] = field(default_factory=list)
@@ -324,7 +329,12 @@ class StationedMonth(Aggregate):
 
     @classmethod
     def open(
-        cls, roster: Roster, person_id: str, month: str, min_residence_days: int
+        cls,
+        roster: Roster,
+        person_id: str,
+        month: str,
+        min_residence_days: int,
+        min_residence_working_days_per_week: int = 0,
     ) -> StationedMonth:
         """The person's month under the roster (no event: the first change records one)."""
         assignment = roster.assignment_in_month(person_id, month)
@@ -346,6 +356,7 @@ class StationedMonth(Aggregate):
             month=month,
             min_residence_days=min_residence_days,
             stationed_days=stationed_days(roster.assignments, person_id, month),
+            min_residence_working_days_per_week=min_residence_working_days_per_week,
         )
 
     # ---- the month's figures ---------------------------------------------------------
@@ -370,9 +381,21 @@ class StationedMonth(Aggregate):
         return [d for d in self.stationed_days if d in on_leave]
 
     @property
+    def residence_weeks(self) -> list[ResidenceWeek]:
+        """The weekly rule's part of each week of the month (empty when it is off)."""
+        return residence_weeks(
+            self.month,
+            self.residence_days,
+            self.leave_days,
+            self.min_residence_working_days_per_week,
+        )
+
+    @property
     def residence_met(self) -> bool:
-        """The residence rule (在工作地居住, ≥ N days a month)."""
-        return len(self.residence_days) >= self.min_residence_days
+        """The residence rules (在工作地居住): ≥ N days a month, and ≥ M working days in
+        every week of it (a week's part in proportion to its working days here)."""
+        monthly = len(self.residence_days) >= self.min_residence_days
+        return monthly and all(w.met for w in self.residence_weeks)
 
     def _summary(self) -> dict[str, Any]:
         return {
@@ -392,6 +415,8 @@ class StationedMonth(Aggregate):
             "excused_days": self.excused_days,
             "min_residence_days": self.min_residence_days,
             "residence_met": self.residence_met,
+            "min_residence_working_days_per_week": self.min_residence_working_days_per_week,
+            "residence_weeks": self.residence_weeks,
         }
 
     def refresh(self, roster: Roster) -> None:

@@ -11,6 +11,7 @@ from lingban_contracts.events.stationing import (
     Assignment,
     Leave,
     PlanItem,
+    ResidenceWeek,
     RosterChange,
     RosterChangeKind,
     StationedPosition,
@@ -99,4 +100,15 @@ class StationedMonthOut(Out):
     leave_days: list[date]
     excused_days: list[date] = Field(description="Stationed days excused by leave")
     min_residence_days: int
-    residence_met: bool = Field(description="False: the residence rule is flagged (未达标)")
+    residence_met: bool = Field(
+        description="False: a residence rule is flagged (未达标): the monthly minimum, or a "
+        "week below the weekly one"
+    )
+    min_residence_working_days_per_week: int = Field(
+        default=0, description="The weekly rule: working days a week (0: none)"
+    )
+    residence_weeks: list[ResidenceWeek] = Field(
+        default_factory=list,
+        description="Each week of the month under the weekly rule: working days, required, "
+        "resided (a week is below when resided < required)",
+    )

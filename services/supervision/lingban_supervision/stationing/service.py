@@ -26,6 +26,7 @@ from lingban_kit.auth import Principal, Role
 from lingban_kit.clock import Clock
 from lingban_kit.errors import Conflict, FieldProblem, ValidationFailed
 from lingban_kit.logging import correlation_id
+from lingban_kit.unit_of_work import RelayWaker, UnitOfWork, no_relay
 from lingban_supervision.access import not_found, unit_or_invalid
 from lingban_supervision.stationing.domain import (
     Roster,
@@ -54,6 +55,16 @@ class RosterCommands:
     tree: DivisionTree
     clock: Clock
     min_residence_days: int = 3
+    min_residence_working_days_per_week: int = 0
+    wake_relay: RelayWaker = no_relay
+
+    @property
+    def roster_uow(self) -> UnitOfWork[Roster]:
+        return UnitOfWork(self.store, self.wake_relay, "驻点名册", "roster")
+
+    @property
+    def month_uow(self) -> UnitOfWork[StationedMonth]:
+        return UnitOfWork(self.months, self.wake_relay, "驻点月度记录", "stationed month")
 
     # ---- the roster ------------------------------------------------------------------
     def _township(self, code: str) -> str:
@@ -121,6 +132,7 @@ class RosterCommands:
                 message_en=f"The {year} roster exists; change it instead",
                 extra={"roster_id": roster.id},
             )
+        self.wake_relay(self.store.collection_name, roster.id)
         return roster
 
     async def load(self, principal: Principal, roster_id: str) -> Roster:
@@ -151,13 +163,7 @@ class RosterCommands:
     ) -> Roster:
         roster = await self.load(principal, roster_id)
         self._require_keeper(principal, roster.township_code)
-        loaded = roster.version
-        if expected is not None and expected != loaded:
-            raise changed_meanwhile(expected)
-        roster.correlation_id = correlation_id.get()
-        change(roster)
-        await self.store.save(roster, loaded)
-        return roster
+        return await self.roster_uow.change(roster, expected, change)
 
     async def change(
         self,
@@ -227,9 +233,18 @@ class RosterCommands:
         if stored is not None:
             return stored
         try:
-            return StationedMonth.open(roster, person_id, month, self.min_residence_days)
+            return self._open(roster, person_id, month)
         except ValidationFailed:
             raise not_found("驻点人员", "Stationed person", person_id) from None
+
+    def _open(self, roster: Roster, person_id: str, month: str) -> StationedMonth:
+        return StationedMonth.open(
+            roster,
+            person_id,
+            month,
+            self.min_residence_days,
+            self.min_residence_working_days_per_week,
+        )
 
     async def months_of(
         self, principal: Principal, roster_id: str, month: str
@@ -242,9 +257,7 @@ class RosterCommands:
             if roster.assignment_in_month(person_id, month) is None:
                 continue
             stored = await self.months.get(record_id_of(roster.id, person_id, month))
-            found.append(
-                stored or StationedMonth.open(roster, person_id, month, self.min_residence_days)
-            )
+            found.append(stored or self._open(roster, person_id, month))
         return found
 
     async def _change_month(
@@ -257,21 +270,21 @@ class RosterCommands:
     ) -> StationedMonth:
         roster = await self.load(principal, roster_id)
         self._require_keeper(principal, roster.township_code)
-        for _attempt in range(3):
-            stored = await self.months.get(record_id_of(roster.id, person_id, month))
-            record = stored or StationedMonth.open(
-                roster, person_id, month, self.min_residence_days
-            )
-            loaded = record.version
-            record.correlation_id = correlation_id.get()
+
+        def refreshed(record: StationedMonth) -> None:
             record.refresh(roster)
             change(record)
-            if stored is not None:
-                await self.months.save(record, loaded)
-                return record
-            if await self.months.add(record):
-                return record
-            # Someone opened the month meanwhile: apply the change to theirs.
+
+        for _attempt in range(3):
+            stored = await self.months.get(record_id_of(roster.id, person_id, month))
+            record = stored or self._open(roster, person_id, month)
+            try:
+                # A month not stored yet (version 0) is inserted by its first change.
+                return await self.month_uow.change(record, None, refreshed)
+            except Conflict:
+                if stored is not None:
+                    raise
+                # Someone opened the month meanwhile: apply the change to theirs.
         raise changed_meanwhile(0)
 
     async def set_plan(

@@ -20,11 +20,10 @@ from lingban_contracts.events.supervision import (
 )
 from lingban_contracts.regions import RegionCode
 from lingban_kit.auth import Principal
-from lingban_kit.deps import PrincipalDep, RuntimeDep
+from lingban_kit.deps import IDEMPOTENT, PrincipalDep
 from lingban_supervision.deps import CommandsDep
 from lingban_supervision.visits.domain import Opinion, Visit
 from lingban_supervision.visits.schemas import MonthlyFiguresOut, VisitOut
-from lingban_supervision.visits.service import VISITS_COLLECTION
 
 router = APIRouter(prefix="/v1/visits", tags=["stationed contact"])
 
@@ -69,11 +68,12 @@ def _render(visit: Visit, principal: Principal) -> VisitOut:
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, summary="Log a visit (opinions enter the problem list)"
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Log a visit (opinions enter the problem list)",
+    dependencies=[IDEMPOTENT],  # a retry after a lost answer logs nothing more
 )
-async def log_visit(
-    body: VisitIn, principal: PrincipalDep, commands: CommandsDep, runtime: RuntimeDep
-) -> VisitOut:
+async def log_visit(body: VisitIn, principal: PrincipalDep, commands: CommandsDep) -> VisitOut:
     visit = await commands.visits.log(
         principal,
         unit_code=body.unit_code,
@@ -87,7 +87,6 @@ async def log_visit(
         attachments=tuple(body.attachments),
         person_id=body.person_id,
     )
-    runtime.wake_relay(VISITS_COLLECTION, visit.id)
     return _render(visit, principal)
 
 

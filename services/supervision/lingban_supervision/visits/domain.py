@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +24,7 @@ from lingban_contracts.events.supervision import (
     ProblemSource,
     VisitorRole,
 )
+from lingban_kit.idempotency import new_id
 from lingban_kit.regions import REGION_PATH, region_path
 from lingban_supervision.aggregate import Aggregate, month_of
 
@@ -111,7 +111,8 @@ class Visit(Aggregate):
         household_refs: list[str | None] | None = None,
     ) -> Visit:
         visit = cls(
-            id=uuid.uuid4().hex,
+            # Derived from the request's Idempotency-Key when it has one (a retry hits it).
+            id=new_id(),
             unit_code=unit_code,
             township_code=township_code,
             year=visited_on.year,

@@ -16,6 +16,7 @@ from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_kit.files.attach import file_ids, resolve
 from lingban_kit.files.store import FileStore
 from lingban_kit.logging import correlation_id
+from lingban_kit.unit_of_work import RelayWaker, UnitOfWork, no_relay
 from lingban_supervision.access import (
     STATIONED_SIDE_ROLES,
     VISITING_ROLES,
@@ -59,6 +60,11 @@ class VisitCommands:
     # The rosters (stationing/): who is stationed, the households to cover, the salt of
     # the household refs. None where a test needs no rosters.
     rosters: AggregateStore[Roster] | None = None
+    wake_relay: RelayWaker = no_relay
+
+    @property
+    def uow(self) -> UnitOfWork[Visit]:
+        return UnitOfWork(self.store, self.wake_relay, "走访记录", "visit")
 
     async def log(
         self,
@@ -151,7 +157,7 @@ class VisitCommands:
                 roster.household_ref(unit.code, h.label) if roster else None for h in households
             ],
         )
-        await self.store.add(visit)
+        visit = await self.uow.create(visit)  # the stored one, when a retry
         if self.files is not None:  # attached once the visit is written
             await self.files.attach(file_ids(visit.attachments), visit.id, visit.unit_code)
         return visit
@@ -203,7 +209,9 @@ class VisitCommands:
                 now=event.time,
                 correlation_id=event.correlation_id or event.id,
             )
-            added += await self.problems.add(problem)
+            if await self.problems.add(problem):
+                added += 1
+                self.wake_relay(self.problems.collection_name, problem.id)
         return added
 
     async def figures(self, principal: Principal, region: str, month: str) -> list[MonthlyFigures]:

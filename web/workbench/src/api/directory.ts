@@ -60,6 +60,7 @@ const KIND_VARS: Record<RuleKind, string[]> = {
   acknowledgement_escalation: ["original_title", "original_recipient", "sent_at", "hours"],
   stationed_day: ["person_name", "position", "stationed_on", "weekday"],
   residence_at_risk: ["month", "items", "count"],
+  result_list: ["year", "list_name", "score", "rank", "rating", "basis", "reason"],
 };
 
 /** The placeholders a rule's texts may use (an event's own fields are checked by the service). */

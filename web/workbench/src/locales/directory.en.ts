@@ -125,6 +125,7 @@ export const directoryEn: typeof directoryZhCN = {
       acknowledgement_escalation: "Not signed for",
       stationed_day: "Stationed day",
       residence_at_risk: "Residence days short",
+      result_list: "Assessment praise / talk lists",
     },
     audiences: {
       secretary: "The unit's secretary",

@@ -125,6 +125,7 @@ export const directoryZhCN = {
       acknowledgement_escalation: "未签收升级",
       stationed_day: "驻点日提醒",
       residence_at_risk: "住村天数不足提醒",
+      result_list: "考核表扬/约谈名单通知",
     },
     audiences: {
       secretary: "本单位书记",

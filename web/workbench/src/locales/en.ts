@@ -1,3 +1,4 @@
+import { stationingEn } from "./stationing.en";
 import { directoryEn } from "./directory.en";
 import type { Messages } from "./zh-CN";
 import { supervisionEn } from "./supervision.en";
@@ -101,12 +102,31 @@ export const en: Messages = {
     scores: { feasibility: "Feasibility", precision: "Precision", effectiveness: "Effectiveness" },
     hints: { feasibility: "can it be done in time", precision: "a small, precise problem", effectiveness: "a real, exemplary result" },
     reasons: "Reasons",
-    reasonsHint: "One reason a line (required to return)",
+    reasonsHint: "One reason a line (to return: a reason, or a criterion not met)",
     comment: "Comment",
     sendApprove: "Send: approve",
     sendReturn: "Send: return for re-declaration",
     approved: "Approved",
     returned: "Returned for re-declaration",
+    criteria: {
+      title: "Review principle",
+      hint: "Small cut, real difficulty, strong example, can be finished: judge each (all four, or none). Approval needs all four met; a criterion not met is enough to return.",
+      small_cut: "Small cut",
+      real_difficulty: "Real difficulty",
+      strong_example: "Strong example",
+      can_finish: "Can be finished",
+      ask: {
+        small_cut: "one concrete problem, not everything at once",
+        real_difficulty: "a pressing need that takes the secretary's lead",
+        strong_example: "others can copy it once done",
+        can_finish: "done this year by the stage plan",
+      },
+      met: "Met",
+      notMet: "Not met",
+      clear: "Clear",
+      comment: "Note (optional)",
+      summary: "Principle: {list}",
+    },
   },
   announce: {
     title: "Announce",
@@ -169,6 +189,7 @@ export const en: Messages = {
   units: unitsEn,
   dispatch: dispatchEn,
   assessment: assessmentEn,
+  stationing: stationingEn,
   events: {
     "project-declared": "Declared (draft)",
     "project-revised": "Revised",

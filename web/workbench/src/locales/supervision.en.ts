@@ -3,7 +3,7 @@ import type { SupervisionMessages } from "./supervision.zh-CN";
 
 export const supervisionEn: SupervisionMessages = {
   nav: "Supervision",
-  tabs: { inspections: "Inspections", groups: "Groups", draws: "Draws", problems: "Problems", visits: "Visits" },
+  tabs: { inspections: "Inspections", groups: "Groups", draws: "Draws", problems: "Problems", visits: "Visits", stationing: "Stationing" },
   allStatuses: "All states",
   oneALine: "One a line",
   conflict: "Someone else changed the record; the latest version is loaded. What you typed is still below: check it and send again.",

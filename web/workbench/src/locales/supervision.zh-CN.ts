@@ -1,7 +1,7 @@
 // The supervision screens' messages (督导): merged into zh-CN.ts as `supervision`.
 export const supervisionZhCN = {
   nav: "督导",
-  tabs: { inspections: "检查整改", groups: "督导组", draws: "随机抽查", problems: "问题清单", visits: "走访" },
+  tabs: { inspections: "检查整改", groups: "督导组", draws: "随机抽查", problems: "问题清单", visits: "走访", stationing: "驻点" },
   allStatuses: "全部状态",
   oneALine: "每行一条",
   conflict: "记录已被他人修改，已载入最新版本；您填写的内容仍在下方，请核对后重新提交。",

@@ -1,3 +1,4 @@
+import { stationingZhCN } from "./stationing.zh-CN";
 import { supervisionZhCN } from "./supervision.zh-CN";
 import { directoryZhCN } from "./directory.zh-CN";
 import { filesZhCN } from "./files.zh-CN";
@@ -100,12 +101,31 @@ export const zhCN = {
     scores: { feasibility: "可行性", precision: "精准性", effectiveness: "实效性" },
     hints: { feasibility: "能否按期完成", precision: "切口小、问题准", effectiveness: "示范强、见实效" },
     reasons: "理由",
-    reasonsHint: "每行一条理由（退回时必填）",
+    reasonsHint: "每行一条理由（退回时填写理由，或将一项原则标为未达到）",
     comment: "意见",
     sendApprove: "提交：研判通过",
     sendReturn: "提交：退回重新申报",
     approved: "已研判通过",
     returned: "已退回，等待重新申报",
+    criteria: {
+      title: "研判原则",
+      hint: "切口小、有难度、示范强、能完成，逐条判断（四项都判断，或都不填）；通过须四项均达到，未达到的一项即可作为退回理由。",
+      small_cut: "切口小",
+      real_difficulty: "有难度",
+      strong_example: "示范强",
+      can_finish: "能完成",
+      ask: {
+        small_cut: "聚焦一个具体问题，不贪大求全",
+        real_difficulty: "是群众急难愁盼、需要书记领办攻坚的事",
+        strong_example: "做成后可复制、可推广",
+        can_finish: "年内能按阶段计划完成",
+      },
+      met: "达到",
+      notMet: "未达到",
+      clear: "清除",
+      comment: "说明（可选）",
+      summary: "研判原则：{list}",
+    },
   },
   announce: {
     title: "公示",
@@ -168,6 +188,7 @@ export const zhCN = {
   units: unitsZhCN,
   dispatch: dispatchZhCN,
   assessment: assessmentZhCN,
+  stationing: stationingZhCN,
   events: {
     "project-declared": "申报（草稿）",
     "project-revised": "修改申报",
