@@ -136,3 +136,28 @@ async def test_village_staff_log_visits_in_their_own_village_only(rosters: Roste
     for who in (LEADER, SUPERVISOR):
         with pytest.raises(Forbidden):
             await log(who, VILLAGE, VisitorRole.TEAM)
+
+
+async def test_a_stored_month_is_read_with_the_rosters_days_after_a_change(
+    rosters: RosterCommands,
+) -> None:
+    """Tuesdays until the 15th, Thursdays from the 16th: a month recorded before the
+    change reads with the days the roster has now, without a write of its own."""
+    recorded = await rosters.record_residence(SECRETARY, RID, "p1", "2026-03", [date(2026, 3, 3)])
+    tuesdays = [date(2026, 3, d) for d in (3, 10, 17, 24, 31)]
+    assert recorded.stationed_days == tuesdays
+    await rosters.change(
+        SECRETARY,
+        RID,
+        None,
+        kind=RosterChangeKind.REASSIGNED,
+        person_id="p1",
+        effective_from=date(2026, 3, 16),
+        fields={"weekday": 4},
+        reason="改为每周四驻点",
+    )
+    expected = [date(2026, 3, d) for d in (3, 10, 19, 26)]
+    month = await rosters.month(SECRETARY, RID, "p1", "2026-03")
+    assert (month.version, month.stationed_days) == (recorded.version, expected)
+    [listed] = await rosters.months_of(SECRETARY, RID, "2026-03")
+    assert listed.stationed_days == expected

@@ -227,10 +227,16 @@ class RosterCommands:
     async def month(
         self, principal: Principal, roster_id: str, person_id: str, month: str
     ) -> StationedMonth:
-        """The stored month, or the month as the roster has it (nothing recorded yet)."""
+        """The stored month, or the month as the roster has it (nothing recorded yet).
+
+        A stored month is read with the roster's stationed days as they are now: a
+        roster change after the month's last write does not rewrite the month, so
+        its stored days may be older than the roster (the next write stores them).
+        """
         roster = await self.load(principal, roster_id)
         stored = await self.months.get(record_id_of(roster.id, person_id, month))
         if stored is not None:
+            stored.refresh(roster)
             return stored
         try:
             return self._open(roster, person_id, month)
@@ -257,6 +263,8 @@ class RosterCommands:
             if roster.assignment_in_month(person_id, month) is None:
                 continue
             stored = await self.months.get(record_id_of(roster.id, person_id, month))
+            if stored is not None:
+                stored.refresh(roster)  # the roster's days now, as `month` reads them
             found.append(stored or self._open(roster, person_id, month))
         return found
 
