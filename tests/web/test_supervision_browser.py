@@ -331,6 +331,9 @@ async def test_groups_draws_problems_and_visits(
     await page.goto(f"{workbench.url}/visits/new")
     await pick_option(page, "unit", "南铺社区")
     await page.click('[data-test="add-household"]')
+    # Labelled, so the household counts both ways: a village visited where the township
+    # has no roster, one of the roster's households where it has one (another test's).
+    await page.fill(field("household-label"), "老街 3 号")
     await page.click('[data-test="add-opinion"]')
     opinion = f"希望增设老年食堂 {uuid.uuid4().hex[:4]}"
     await page.fill(field("opinion-text"), opinion)
