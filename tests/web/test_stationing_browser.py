@@ -180,10 +180,13 @@ async def test_a_roster_line_changed_keeps_its_history_and_a_short_residence_is_
     residence = page.locator(f'[data-test="residence"][data-person="{person_id}"]:visible')
     await expect(residence).to_contain_text(f"1 / {MIN_DAYS} 天")
     await expect(residence.locator('[data-test="residence-flag"]')).to_have_text("未达标")
-    # A team member is not held to the rule in the figures: not flagged.
+    # Flagged, so held to the rule: never also marked as not counted.
+    await expect(residence.locator('[data-test="not-bound"]')).to_have_count(0)
+    # A team member is not held to the rule in the figures: not flagged, not counted.
     team = page.locator('[data-test="residence"][data-person="team"]:visible')
     await expect(team).to_contain_text(f"0 / {MIN_DAYS} 天")
     await expect(team.locator('[data-test="residence-flag"]')).to_have_count(0)
+    await expect(team.locator('[data-test="not-bound"]')).to_have_text("不计考核")
     await snap(page, artefacts, "stationing-month")
 
     # ---- the person's month: tap the days resided, record them; the flag goes -----
