@@ -27,6 +27,18 @@ async def ping(client: AsyncMongoClient[Document]) -> None:
     await client.admin.command("ping")
 
 
+async def upsert_one(collection: Collection, query: Document, update: Document) -> None:
+    """Update the document `query` selects, creating it if none does.
+
+    Two first upserts at once may both insert; the loser's duplicate-key error
+    means the document exists now, so its update is simply tried again.
+    """
+    try:
+        await collection.update_one(query, update, upsert=True)
+    except DuplicateKeyError:
+        await collection.update_one(query, update, upsert=True)
+
+
 async def apply_if_newer(
     collection: Collection, doc_id: str, version: int, update: Document
 ) -> bool:

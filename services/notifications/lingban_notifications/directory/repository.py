@@ -18,19 +18,17 @@ during a write is stored under the old token and reloaded on the next use.
 from __future__ import annotations
 
 import abc
-import contextlib
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
 
 from lingban_contracts.regions import region_path
 from lingban_kit.auth import Principal
 from lingban_kit.migrations import run_once
-from lingban_kit.mongo import Collection, Database, Document
+from lingban_kit.mongo import Collection, Database, Document, upsert_one
 from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.meta import META
 
@@ -178,11 +176,7 @@ class MongoDirectory(Directory):
         for r in recipients:
             await self.collection.replace_one({"_id": r.id}, _to_doc(r), upsert=True)
         # After the contacts: every replica's copy is now out of date.
-        token = {"$set": {"token": uuid.uuid4().hex}}
-        for _ in range(2):  # two first upserts at once: the loser updates
-            with contextlib.suppress(DuplicateKeyError):
-                await self.meta.update_one(version_filter(), token, upsert=True)
-                return
+        await upsert_one(self.meta, version_filter(), {"$set": {"token": uuid.uuid4().hex}})
 
     async def inboxes(self, principal: Principal) -> tuple[list[str], set[str]]:
         by_user, by_unit = reader_filters(principal)

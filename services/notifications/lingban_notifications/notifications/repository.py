@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import abc
 import asyncio
-import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,7 +36,7 @@ from pymongo.errors import DuplicateKeyError
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.leases import database_time
 from lingban_kit.migrations import run_once
-from lingban_kit.mongo import Collection, Database, Document
+from lingban_kit.mongo import Collection, Database, Document, upsert_one
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
 from lingban_notifications.notifications.domain import (
     Delivery,
@@ -199,12 +198,7 @@ async def _backfill_inbox_months(db: Database) -> int:
 
 
 async def _list_month(months: Collection, recipient_id: str, month: str) -> None:
-    for _ in range(2):  # two first upserts at once: the loser updates
-        with contextlib.suppress(DuplicateKeyError):
-            await months.update_one(
-                {"_id": recipient_id}, {"$addToSet": {"months": month}}, upsert=True
-            )
-            return
+    await upsert_one(months, {"_id": recipient_id}, {"$addToSet": {"months": month}})
 
 
 # (database, recipient, month) already listed by this process: the list only grows,
