@@ -14,33 +14,22 @@ shows the departments apart from the units.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
 from devstack.infra import Endpoints
-from lingban_contracts import REGISTRY
 from lingban_contracts.divisions import default_tree
 from lingban_contracts.regions import in_subtree
-from lingban_kit.auth import DEV_JWT_SECRET, Role
-from lingban_kit.clock import FixedClock
-from lingban_kit.testing import group_at_end
+from lingban_kit.auth import Role
 from lingban_notifications.directory.demo import demo_directory
 from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.settings import NotificationsSettings
 from lingban_notifications.subjects.tasks import TASKS
-from lingban_reporting.app import create_app as reporting_app
-from lingban_reporting.contract import CONTRACT as REPORTING_CONTRACT
-from lingban_reporting.settings import ReportingSettings
 from tests.auth import auth
-from tests.notifications.builders import local
-from tests.notifications.conftest import running as running_notifications
-from tests.supervision.conftest import running_app as running_supervision
 
 from .builders import CITY, TOWNSHIP
+from .stack import dispatch_stack
 
 pytestmark = pytest.mark.integration
 
@@ -65,36 +54,15 @@ def directory() -> list[Recipient]:
 async def test_member_departments_get_and_report_their_own_tasks(
     infra: Endpoints, notif_settings: NotificationsSettings
 ) -> None:
-    bootstrap = infra.kafka_bootstrap_servers
-    topics = sorted({REGISTRY.for_type(t).topic.name for t in REPORTING_CONTRACT.receives})
-    reporting_settings = ReportingSettings(
-        kafka_bootstrap_servers=bootstrap,
-        mongodb_uri=infra.mongodb_uri,
-        mongodb_database=f"lingban_test_{uuid.uuid4().hex[:10]}",
-        consumer_group=await group_at_end(
-            bootstrap, f"reporting-departments-{uuid.uuid4().hex[:8]}", topics
-        ),
-        auth_jwt_secret=DEV_JWT_SECRET,
-        consumer_retry_backoff_seconds=0.01,
-        consumer_poll_ms=100,
-    )
-    notif_clock = FixedClock(local(2026, 3, 4, 9))
-    reporting: FastAPI = reporting_app(
-        reporting_settings, FixedClock(datetime(2026, 4, 30, 2, tzinfo=UTC))
-    )
-    async with (
-        running_supervision(infra, f"lingban_test_{uuid.uuid4().hex[:10]}") as sup,
-        running_notifications(notif_settings, notif_clock, directory()) as notif,
-        reporting.router.lifespan_context(reporting),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=reporting), base_url="http://reporting"
-        ) as rpt,
-    ):
+    async with dispatch_stack(
+        infra,
+        notif_settings,
+        directory(),
+        group="reporting-departments",
+        reporting_now=datetime(2026, 4, 30, 2, tzinfo=UTC),
+    ) as stack:
+        sup, notif, rpt, at = stack.sup, stack.notif, stack.rpt, stack.at
         call = sup.call
-
-        def at(month: int, day: int) -> None:
-            sup.at(month, day)
-            notif_clock.set(local(2026, month, day, 9))
 
         # ---- assigning: the city's meeting to 农业农村局, directly to 民政局 ---------------
         at(3, 4)

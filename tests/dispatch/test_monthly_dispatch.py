@@ -14,38 +14,29 @@ the tasks per unit and the closure rate; Kafka holds each task's events in order
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from PIL import Image
 
 from devstack.infra import Endpoints
-from lingban_contracts import REGISTRY, decode_record
+from lingban_contracts import decode_record
 from lingban_contracts.divisions import default_tree
 from lingban_contracts.regions import in_subtree
 from lingban_contracts.topics import SUPERVISION
-from lingban_kit.auth import DEV_JWT_SECRET, Role
-from lingban_kit.clock import FixedClock
+from lingban_kit.auth import Role
 from lingban_kit.explain import assert_indexed
-from lingban_kit.testing import collect, end_offsets, group_at_end
+from lingban_kit.testing import collect, end_offsets
 from lingban_notifications.directory.demo import demo_directory
 from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.settings import NotificationsSettings
 from lingban_notifications.subjects.tasks import TASKS
-from lingban_reporting.app import create_app as reporting_app
-from lingban_reporting.contract import CONTRACT as REPORTING_CONTRACT
-from lingban_reporting.settings import ReportingSettings
 from lingban_supervision.dispatch.service import TASKS_COLLECTION, WAITING_TASKS, task_criteria
 from tests.auth import auth
-from tests.notifications.builders import local
-from tests.notifications.conftest import running as running_notifications
-from tests.supervision.conftest import running_app as running_supervision
 
 from .builders import CITY, TOWNSHIP, TOWNSHIP_2, VILLAGE
+from .stack import dispatch_stack
 
 pytestmark = pytest.mark.integration
 
@@ -77,36 +68,15 @@ def png() -> bytes:
 async def test_a_month_of_dispatch(infra: Endpoints, notif_settings: NotificationsSettings) -> None:
     bootstrap = infra.kafka_bootstrap_servers
     since = await end_offsets(bootstrap, SUPERVISION.name)
-    topics = sorted({REGISTRY.for_type(t).topic.name for t in REPORTING_CONTRACT.receives})
-    reporting_settings = ReportingSettings(
-        kafka_bootstrap_servers=bootstrap,
-        mongodb_uri=infra.mongodb_uri,
-        mongodb_database=f"lingban_test_{uuid.uuid4().hex[:10]}",
-        # Only this test's events, not the history earlier tests left on the topics.
-        consumer_group=await group_at_end(
-            bootstrap, f"reporting-dispatch-{uuid.uuid4().hex[:8]}", topics
-        ),
-        auth_jwt_secret=DEV_JWT_SECRET,
-        consumer_retry_backoff_seconds=0.01,
-        consumer_poll_ms=100,
-    )
-    notif_clock = FixedClock(local(2026, 3, 4, 9))
-    reporting: FastAPI = reporting_app(
-        reporting_settings, FixedClock(datetime(2026, 3, 31, 2, tzinfo=UTC))
-    )
-    async with (
-        running_supervision(infra, f"lingban_test_{uuid.uuid4().hex[:10]}") as sup,
-        running_notifications(notif_settings, notif_clock, directory()) as notif,
-        reporting.router.lifespan_context(reporting),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=reporting), base_url="http://reporting"
-        ) as rpt,
-    ):
+    async with dispatch_stack(
+        infra,
+        notif_settings,
+        directory(),
+        group="reporting-dispatch",
+        reporting_now=datetime(2026, 3, 31, 2, tzinfo=UTC),
+    ) as stack:
+        sup, notif, rpt, at = stack.sup, stack.notif, stack.rpt, stack.at
         call = sup.call
-
-        def at(month: int, day: int) -> None:
-            sup.at(month, day)
-            notif_clock.set(local(2026, month, day, 9))
 
         # ---- the March dispatch meeting (一月一调度) and its two tasks (交办) -------------
         at(3, 4)
