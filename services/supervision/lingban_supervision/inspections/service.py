@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -277,7 +276,7 @@ class InspectionCommands:
         inspection = await self.load(principal, inspection_id)
         require_group_side(principal, inspection.region_code)
         photos = await self.photos(principal, photos, inspection_id)
-        recorded = await self._apply(
+        recorded = await self.uow.change(
             inspection,
             expected,
             lambda i: i.record_result(
@@ -312,7 +311,7 @@ class InspectionCommands:
         principal.require_any(*RECTIFYING_ROLES)
         principal.require_jurisdiction(inspection.unit_code)
         photos = await self.photos(principal, photos, inspection_id)
-        submitted = await self._apply(
+        submitted = await self.uow.change(
             inspection,
             expected,
             lambda i: i.submit_rectification(
@@ -333,7 +332,7 @@ class InspectionCommands:
         inspection = await self.load(principal, inspection_id)
         require_group_side(principal, inspection.region_code)
         require_independent_of_unit(principal, inspection.unit_code)
-        return await self._apply(
+        return await self.uow.change(
             inspection,
             expected,
             lambda i: i.verify_rectification(
@@ -355,7 +354,7 @@ class InspectionCommands:
         inspection = await self.load(principal, inspection_id)
         require_group_side(principal, inspection.region_code)
         require_independent_of_unit(principal, inspection.unit_code)
-        return await self._apply(
+        return await self.uow.change(
             inspection,
             expected,
             lambda i: i.reopen_rectification(
@@ -366,11 +365,6 @@ class InspectionCommands:
                 now=self.clock.now(),
             ),
         )
-
-    async def _apply(
-        self, inspection: Inspection, expected: int | None, change: Callable[[Inspection], None]
-    ) -> Inspection:
-        return await self.uow.change(inspection, expected, change)
 
     # ---- the periodic check ------------------------------------------------------
     async def run_checks(self) -> dict[str, list[str]]:
