@@ -13,7 +13,6 @@ Who may do what:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -81,6 +80,11 @@ class AssessmentCommands:
     clock: Clock
     wake_relay: RelayWaker = no_relay
 
+    @property
+    def uow(self) -> UnitOfWork[Assessment]:
+        # The year's first change inserts the assessment (the unit of work does, at version 0).
+        return UnitOfWork(self.store, self.wake_relay, "年度考核", "assessment")
+
     # ---- reading -------------------------------------------------------------------
     async def view(self, principal: Principal, region: str, year: int) -> AssessmentView:
         """The draft (computed from the records now) or the frozen result, for `region`."""
@@ -147,7 +151,7 @@ class AssessmentCommands:
                 details=[FieldProblem("region_code", "须为市级单位", "must be the city")],
             )
         assessment = await self._load_or_new(city, year)
-        return await self._change(
+        return await self.uow.change(
             assessment, expected, lambda a: a.set_scheme(scheme, principal.actor, self.clock.now())
         )
 
@@ -158,7 +162,7 @@ class AssessmentCommands:
         assessment = await self._load_or_new(city, year)
         made: list[Adjustment] = []
         request, loaded = request_mark(), assessment.version
-        await self._change(
+        await self.uow.change(
             assessment,
             None,
             lambda a: made.append(
@@ -180,7 +184,7 @@ class AssessmentCommands:
     ) -> Assessment:
         city = self._assessor(principal, unit_code, "unit_code")
         assessment = await self._load_or_new(city, year)
-        return await self._change(
+        return await self.uow.change(
             assessment,
             None,
             lambda a: a.change_list(
@@ -194,7 +198,7 @@ class AssessmentCommands:
         city = self._assessor(principal, region_code, "region_code")
         assessment = await self._load_or_new(city, year)
         scores, praise, talks = await self.compute(city, assessment)
-        return await self._change(
+        return await self.uow.change(
             assessment,
             expected,
             lambda a: a.finalize(scores, praise, talks, principal.actor, self.clock.now()),
@@ -225,7 +229,7 @@ class AssessmentCommands:
         if assessment is None:
             raise not_found("年度考核", "Assessment", f"{year}")
         made: list[Talk] = []
-        await self._change(
+        await self.uow.change(
             assessment,
             None,
             lambda a: made.append(
@@ -262,13 +266,6 @@ class AssessmentCommands:
     async def _load_or_new(self, city: Unit, year: int) -> Assessment:
         fresh = Assessment.new(city.code, year)
         return await self.store.get(fresh.id) or fresh
-
-    async def _change(
-        self, assessment: Assessment, expected: int | None, change: Callable[[Assessment], object]
-    ) -> Assessment:
-        # The year's first change inserts the assessment (the unit of work does, at version 0).
-        uow = UnitOfWork(self.store, self.wake_relay, "年度考核", "assessment")
-        return await uow.change(assessment, expected, change)
 
 
 @dataclass
@@ -313,7 +310,7 @@ class ModelCaseCommands:
 
     async def publish(self, principal: Principal, case_id: str, expected: int | None) -> ModelCase:
         case = await self._editable(principal, case_id)
-        return await self._change(
+        return await self.uow.change(
             case,
             expected,
             lambda c: c.publish(self.clock.today(), principal.actor, self.clock.now()),
@@ -323,7 +320,7 @@ class ModelCaseCommands:
         self, principal: Principal, case_id: str, reason: str, expected: int | None
     ) -> ModelCase:
         case = await self._editable(principal, case_id)
-        return await self._change(
+        return await self.uow.change(
             case, expected, lambda c: c.withdraw(reason, principal.actor, self.clock.now())
         )
 
@@ -384,8 +381,3 @@ class ModelCaseCommands:
                 message_en="The model case has problems to fix",
                 details=problems,
             )
-
-    async def _change(
-        self, case: ModelCase, expected: int | None, change: Callable[[ModelCase], None]
-    ) -> ModelCase:
-        return await self.uow.change(case, expected, change)
