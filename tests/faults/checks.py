@@ -13,10 +13,11 @@ from pathlib import Path
 
 import httpx
 
+from devstack.paths import logs_dir
 from lingban_contracts.statuses import ProjectStatus
 from lingban_kit.auth import Role
 from tests.auth import auth
-from tests.faults.conftest import Platform, consumed_topics
+from tests.faults.conftest import SERVICES_PROFILE, Platform, consumed_topics
 from tests.faults.lag import group_lag
 from tests.faults.workload import CITY, YEAR
 
@@ -36,6 +37,21 @@ RECOVERY_FILE = (
     / "faults"
     / "recovery.json"
 )
+
+
+def troubles(service: str, lines: int = 30) -> str:
+    """The service's last warnings and errors, for a failure message: CI keeps only
+    what the test printed, not the services' log files."""
+    log = logs_dir(SERVICES_PROFILE) / f"{service}.log"
+    if not log.exists():
+        return f"({log} does not exist)"
+    with log.open(encoding="utf-8", errors="replace") as f:
+        bad = [
+            line.rstrip()[:400]  # a traceback's first lines say enough
+            for line in f
+            if '"level": "warning"' in line or '"level": "error"' in line
+        ]
+    return "\n".join(bad[-lines:]) or f"(no warning or error in {log})"
 
 
 def record_recovery(fault: str, seconds: float) -> None:
@@ -114,7 +130,11 @@ async def assert_nothing_lost_or_doubled(
     async def reporting_matches() -> bool:
         return await reporting_versions() == expected
 
-    assert await while_moving(reporting_matches, reporting_versions), (
+    async def versions_or_backlog() -> tuple[dict[str, int], int]:
+        lag = await group_lag(p.infra, p.groups["reporting"], consumed_topics("reporting"))
+        return await reporting_versions(), lag
+
+    assert await while_moving(reporting_matches, versions_or_backlog), (
         await reporting_versions(),
         expected,
     )
@@ -144,9 +164,19 @@ async def assert_nothing_lost_or_doubled(
     async def every_notice_made() -> bool:
         return set(returned) <= set(await notices_per_project())
 
-    assert await while_moving(every_notice_made, notices_per_project), (
-        "a returned project got no notice"
-    )
+    async def notices_or_backlog() -> tuple[Counter[str], int]:
+        # A consumer working off a backlog of other events makes no notice for a
+        # while: that is progress too, not a stall.
+        lag = await group_lag(p.infra, p.groups["notifications"], consumed_topics("notifications"))
+        return await notices_per_project(), lag
+
+    if not await while_moving(every_notice_made, notices_or_backlog):
+        made, lag = await notices_or_backlog()
+        missing = sorted(set(returned) - set(made))
+        raise AssertionError(
+            f"{len(missing)} returned projects got no notice ({missing[:5]}); "
+            f"notifications' consumer group is {lag} records behind\n" + troubles("notifications")
+        )
 
     def sms_per_title() -> Counter[str]:
         """Deliveries per project as the gateway counts them: requests that carry the
