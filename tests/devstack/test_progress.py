@@ -153,7 +153,7 @@ def test_a_part_run_as_one_step_says_what_it_starts_and_what_it_did(
     result = announced(
         "dispatch",
         "monthly meetings and their tasks",
-        lambda: PartResult("dispatch", 0, 29, 0.1, "0 added, 29 found"),
+        lambda _: PartResult("dispatch", 0, 29, 0.1, "0 added, 29 found"),
     )
     assert result.found == 29
     lines = capsys.readouterr().err.splitlines()
@@ -161,12 +161,29 @@ def test_a_part_run_as_one_step_says_what_it_starts_and_what_it_did(
     assert lines[-1].startswith("devstack: demo dispatch: 0 added, 29 found (")
 
 
+def test_a_part_with_a_total_shows_its_counts_as_it_advances(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from devstack.demo import PartResult, announced
+
+    def load(progress: Progress) -> PartResult:
+        for _ in range(4):
+            progress.advance()
+        assert progress.counts() == "4/4 (100 %)"
+        return PartResult("stationing", 4, 0, 0.1, "4 added, 0 found")
+
+    announced("stationing", "rosters", load, total=4)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "devstack: demo stationing: rosters"
+    assert lines[-1].startswith("devstack: demo stationing: 4 added, 0 found (")
+
+
 def test_a_part_that_fails_ends_its_line_and_lets_the_error_through(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from devstack.demo import PartResult, announced
 
-    def broken() -> PartResult:
+    def broken(_: object) -> PartResult:
         raise RuntimeError("the service answered 500")
 
     with pytest.raises(RuntimeError, match="500"):

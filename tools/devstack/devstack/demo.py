@@ -8,8 +8,9 @@ reports, a few were returned and re-declared, some months went unreported and
 are overdue, some projects are finished and accepted, a few are evaluated. A
 handful of units declare nothing, so the coverage rule has something to show.
 
-Five parts, in this order, each complete on its own and checked on every run:
-projects, daily checks (this module), supervision, contacts and notifications
+The parts, in this order, each complete on its own and checked on every run:
+contacts (first, so that notices reach named people), projects, daily checks (this
+module), project kinds, supervision, dispatch, stationing, assessment and notifications
 (`demo_supervision`, `demo_notifications`), with a short wait for the
 dashboard's events before the last (`demo_events`). A part compares what the
 services hold with what the demo should hold and adds only what is missing,
@@ -89,11 +90,17 @@ class PartResult:
     data: bool = True  # False: a wait, nothing the demo adds (left out of "added: …")
 
 
-def announced(what: str, note: str, load: Callable[[], PartResult]) -> PartResult:
-    """A part that runs as one step: its start line, seconds while it runs, its summary."""
-    progress = Progress(f"demo {what}", None).start(note)
+def announced(
+    what: str,
+    note: str,
+    load: Callable[[Progress], PartResult],
+    total: int | None = None,
+) -> PartResult:
+    """A part that runs as one step: its start line, then counts of `total` items as
+    `load` advances the progress it is given (or seconds while it runs), its summary."""
+    progress = Progress(f"demo {what}", total).start(note)
     try:
-        result = load()
+        result = load(progress)
     except BaseException:
         progress.close()
         raise
@@ -628,6 +635,12 @@ def seed(
     tree = default_tree()
     stats = CallStats()
     results: list[PartResult] = []
+    # The directory first: the notices the other parts cause then reach the named
+    # secretaries and staff, not the units' role inboxes (通讯录未登记).
+    notifications = service_urls["notifications"]
+    results.append(
+        demo_notifications.load_contacts(Api(notifications, secret, "contacts", stats=stats), tree)
+    )
     projects_api = Api(service_urls["projects"], secret, "projects", stats=stats)
     result, projects = load_projects(projects_api, tree, today)
     results.append(result)
@@ -647,7 +660,7 @@ def seed(
         announced(
             "dispatch",
             "monthly dispatch meetings (一月一调度) and the tasks they assigned (交办)",
-            lambda: demo_dispatch.load(dispatch_api, tree, today),
+            lambda _: demo_dispatch.load(dispatch_api, tree, today),
         )
     )
     # Stationed-contact rosters, plans, residence days, leave and household visits (驻点).
@@ -656,12 +669,9 @@ def seed(
         announced(
             "stationing",
             "stationed-contact rosters, visit plans, residence days and leave (驻点联系)",
-            lambda: demo_stationing.load(stationing_api, tree, today),
+            lambda progress: demo_stationing.load(stationing_api, tree, today, progress),
+            total=demo_stationing.steps(tree, today),
         )
-    )
-    notifications = service_urls["notifications"]
-    results.append(
-        demo_notifications.load_contacts(Api(notifications, secret, "contacts", stats=stats), tree)
     )
     # Contacts cause no events: only the other parts' writes are worth waiting for.
     caused = any(r.added for r in results if r.part != "contacts")
@@ -674,7 +684,7 @@ def seed(
         announced(
             "assessment",
             "the year's assessment (考核), its 表扬/约谈 lists and two model cases",
-            lambda: demo_assessment.load(assessment_api, tree, today, projects),
+            lambda _: demo_assessment.load(assessment_api, tree, today, projects),
         )
     )
     notices = Api(notifications, secret, "notifications", stats=stats)

@@ -29,12 +29,14 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from devstack.demo import YEAR, PartResult, demo_today
+from devstack.demo import YEAR, PartResult, demo_today, workers
 from devstack.demo_api import Api
+from devstack.progress import Progress
 from lingban_contracts.divisions import DivisionTree, Level, Unit
 from lingban_contracts.events.stationing import month_dates
 from lingban_kit.auth import Role
@@ -115,48 +117,77 @@ def stationed(month: str, weekday: int, today: date) -> list[date]:
     return [d for d in month_dates(month) if d.isoweekday() == weekday and d <= today]
 
 
-def load(api: Api, tree: DivisionTree, today: date) -> PartResult:
+def steps(tree: DivisionTree, today: date) -> int:
+    """The part's progress items: one per person and month of every township."""
+    return sum(len(people(tree, t)) for t in townships(tree)) * len(months(today))
+
+
+def load(api: Api, tree: DivisionTree, today: date, progress: Progress | None = None) -> PartResult:
+    """Every township's roster and stationed months, the townships side by side (their
+    calls touch nothing in common); `progress` advances per person and month."""
     started = time.monotonic()
     today = demo_today(today)
-    added = found = 0
-    current = today.strftime("%Y-%m")
-    for t_index, township in enumerate(townships(tree)):
-        keeper = api.token(Role.TOWNSHIP_SECRETARY, township.code)
-        listed = api.call("GET", f"/v1/rosters?year={YEAR}&region={township.code}", keeper)
-        if listed:
-            roster = listed[0]
-            found += 1
-        else:
-            roster = api.call("POST", "/v1/rosters", keeper, roster_body(tree, township))
-            added += 1
-        rid = roster["id"]
-        first_of_month = f"{current}-01"
-        moved = any(
-            a["person_id"] == "mayor" and a["valid_from"] == first_of_month
-            for a in roster["assignments"]
-        )
-        if t_index == 0 and not moved and today.day > 1 and today.month > 1:
-            api.call(
-                "POST",
-                f"/v1/rosters/{rid}/changes",
-                keeper,
-                {
-                    "kind": "reassigned",
-                    "person_id": "mayor",
-                    "effective_from": first_of_month,
-                    "weekday": 4,
-                    "reason": "分工调整，驻点日改为每周四",
-                },
+    with ThreadPoolExecutor(max_workers=workers()) as pool:
+        counts = list(
+            pool.map(
+                lambda indexed: _township(api, tree, today, indexed[0], indexed[1], progress),
+                enumerate(townships(tree)),
             )
-            added += 1
-        for month in months(today):
-            for month_record in api.call("GET", f"/v1/rosters/{rid}/months/{month}", keeper):
-                if month_record["planned_days"]:
-                    found += 1
-                    continue
-                added += _person_month(api, township, t_index, rid, month_record, today, current)
+        )
+    added = sum(a for a, _ in counts)
+    found = sum(f for _, f in counts)
     summary = f"{added} rosters, changes and stationed months added, {found} found"
     return PartResult("stationing", added, found, time.monotonic() - started, summary)
+
+
+def _township(
+    api: Api,
+    tree: DivisionTree,
+    today: date,
+    t_index: int,
+    township: Unit,
+    progress: Progress | None,
+) -> tuple[int, int]:
+    """One township's roster, its change and its people's months: (added, found)."""
+    added = found = 0
+    current = today.strftime("%Y-%m")
+    keeper = api.token(Role.TOWNSHIP_SECRETARY, township.code)
+    listed = api.call("GET", f"/v1/rosters?year={YEAR}&region={township.code}", keeper)
+    if listed:
+        roster = listed[0]
+        found += 1
+    else:
+        roster = api.call("POST", "/v1/rosters", keeper, roster_body(tree, township))
+        added += 1
+    rid = roster["id"]
+    first_of_month = f"{current}-01"
+    moved = any(
+        a["person_id"] == "mayor" and a["valid_from"] == first_of_month
+        for a in roster["assignments"]
+    )
+    if t_index == 0 and not moved and today.day > 1 and today.month > 1:
+        api.call(
+            "POST",
+            f"/v1/rosters/{rid}/changes",
+            keeper,
+            {
+                "kind": "reassigned",
+                "person_id": "mayor",
+                "effective_from": first_of_month,
+                "weekday": 4,
+                "reason": "分工调整，驻点日改为每周四",
+            },
+        )
+        added += 1
+    for month in months(today):
+        for month_record in api.call("GET", f"/v1/rosters/{rid}/months/{month}", keeper):
+            if month_record["planned_days"]:
+                found += 1
+            else:
+                added += _person_month(api, township, t_index, rid, month_record, today, current)
+            if progress is not None:
+                progress.advance()
+    return added, found
 
 
 def residence_days(month: str, today: date, on_leave: date | None, *, short: bool) -> list[date]:
