@@ -7,6 +7,7 @@ each other and against the metrics the services export (lingban_kit/metrics.py).
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import json
 import os
@@ -22,6 +23,7 @@ import yaml
 
 from lingban_contracts import access
 from lingban_kit.auth_policy import KNOWN_SECRETS
+from lingban_kit.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -262,11 +264,39 @@ def test_known_metrics_are_the_ones_the_kit_defines() -> None:
 # ---------------------------------------------------------------------- Dockerfiles
 
 
+SERVICE_DOCKERFILE = ROOT / "services" / "Dockerfile"
+
+
+def built_for(name: str) -> list[tuple[str, str]]:
+    """The one service recipe's instructions with the build arguments compose passes
+    for `name` substituted, as Docker substitutes them."""
+    args = {k: str(v) for k, v in compose_service(name)["build"]["args"].items()}
+    instructions = dockerfile_instructions(SERVICE_DOCKERFILE)
+    return [
+        (keyword, re.sub(r"\$\{(SERVICE|PORT)\}", lambda m: args[m.group(1)], value))
+        for keyword, value in instructions
+    ]
+
+
+def test_one_dockerfile_serves_every_service() -> None:
+    assert SERVICE_DOCKERFILE.is_file()
+    for name in APP_SERVICES:
+        assert not (ROOT / "services" / name / "Dockerfile").exists(), name
+        assert compose_service(name)["build"]["dockerfile"] == "services/Dockerfile"
+
+
 @pytest.mark.parametrize(("name", "port"), list(APP_SERVICES.items()))
 def test_dockerfile_builds_and_runs_the_service(name: str, port: int) -> None:
-    path = ROOT / "services" / name / "Dockerfile"
-    assert path.is_file(), f"missing {path.relative_to(ROOT)}"
-    instructions = dockerfile_instructions(path)
+    assert compose_service(name)["build"]["args"] == {"SERVICE": name, "PORT": str(port)}
+    # The port is the one the service's settings default to (it listens there).
+    settings = importlib.import_module(f"lingban_{name}.settings")
+    defaults = [
+        cls().port
+        for cls in vars(settings).values()
+        if isinstance(cls, type) and issubclass(cls, ServiceSettings) and cls is not ServiceSettings
+    ]
+    assert defaults == [port]
+    instructions = built_for(name)
     by_kind: dict[str, list[str]] = {}
     for keyword, args in instructions:
         by_kind.setdefault(keyword, []).append(args)
@@ -288,7 +318,7 @@ def test_dockerfile_builds_and_runs_the_service(name: str, port: int) -> None:
             continue
         *sources, _dest = args.split()
         for source in sources:
-            assert (ROOT / source).exists(), f"{path.name}: COPY source {source} does not exist"
+            assert (ROOT / source).exists(), f"{name}: COPY source {source} does not exist"
     copied = " ".join(by_kind["COPY"])
     assert "uv.lock" in copied
     assert f"services/{name}/" in copied
@@ -299,21 +329,25 @@ def test_dockerfile_builds_and_runs_the_service(name: str, port: int) -> None:
         *(f"services/{s}" for s in APP_SERVICES),
     )
     for member in members:
-        assert member in copied, f"{path.name} does not copy workspace member {member}"
+        assert member in copied, f"{name} does not copy workspace member {member}"
 
     user = by_kind["USER"][-1].split(":")[0]
     assert user not in {"root", "0"}
-    assert str(port) in by_kind["EXPOSE"][-1].split()
+    assert by_kind["EXPOSE"][-1].split() == [str(port)]
     env = " ".join(by_kind["ENV"])
-    assert f"LINGBAN_{name.upper()}_HOST=0.0.0.0" in env
+    assert f"LINGBAN_SERVICE={name}" in env
+    # Every interface, through the kit's default (lingban_kit.settings), not per service.
+    assert "LINGBAN_DEFAULT_HOST=0.0.0.0" in env
     assert "/app/.venv/bin" in env
 
-    healthcheck = by_kind["HEALTHCHECK"][-1]
-    assert "/healthz" in healthcheck
-    assert "urllib" in healthcheck
-    assert "curl" not in healthcheck
-
-    assert exec_form(by_kind["CMD"][-1]) == ["python", "-m", f"lingban_{name}"]
+    # The service module of LINGBAN_SERVICE, run by a shell that expands the variable.
+    healthcheck = exec_form(by_kind["HEALTHCHECK"][-1].split("CMD", 1)[1].strip())
+    assert healthcheck == ["sh", "-c", "exec python -m lingban_${LINGBAN_SERVICE} --healthcheck"]
+    assert exec_form(by_kind["CMD"][-1]) == [
+        "sh",
+        "-c",
+        "exec python -m lingban_${LINGBAN_SERVICE}",
+    ]
     assert (ROOT / "services" / name / f"lingban_{name}" / "__main__.py").is_file()
 
 
@@ -374,11 +408,11 @@ def test_compose_app_service(name: str, port: int) -> None:
     dockerfile = context / build["dockerfile"]
     assert context.resolve() == ROOT
     assert dockerfile.is_file()
-    cmd = [args for keyword, args in dockerfile_instructions(dockerfile) if keyword == "CMD"]
-    assert f"lingban_{name}" in exec_form(cmd[-1])
+    cmd = [args for keyword, args in built_for(name) if keyword == "CMD"]
+    assert "lingban_${LINGBAN_SERVICE}" in " ".join(exec_form(cmd[-1]))
 
     healthcheck = service["healthcheck"]
-    assert f"127.0.0.1:{port}/healthz" in " ".join(healthcheck["test"])
+    assert healthcheck["test"] == ["CMD", "python", "-m", f"lingban_{name}", "--healthcheck"]
 
     depends_on = service["depends_on"]
     for infra in ("kafka", "mongo"):

@@ -8,6 +8,7 @@ read from unprefixed names (`KAFKA_BOOTSTRAP_SERVERS`, `MONGODB_URI`,
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -35,7 +36,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     service_name: str = "service"
-    host: str = "127.0.0.1"
+    # Loopback unless told: a container image sets LINGBAN_DEFAULT_HOST=0.0.0.0 for
+    # whichever service it runs (services/Dockerfile); LINGBAN_<SERVICE>_HOST wins.
+    host: str = Field(default_factory=lambda: os.environ.get("LINGBAN_DEFAULT_HOST", "127.0.0.1"))
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
     mongodb_database: str = "lingban"
