@@ -2,9 +2,9 @@
 // /v1/dispatch routes, and who may do what with them as services/supervision
 // …/dispatch/access.py decides it. The screens only show the buttons; the API checks again.
 import type { components } from "./generated/supervision";
-import type { Unit } from "./client";
+import { call, notificationsApi, type Unit } from "./client";
 import { session } from "../session";
-import { hasRole, withinMyRegion } from "../roles";
+import { DIRECTORY_ROLES, hasRole, withinMyRegion } from "../roles";
 import { translate } from "../i18n";
 
 type Schemas = components["schemas"];
@@ -76,4 +76,65 @@ export function monthsOf(year: number): string[] {
  * subtree's list, so it is named as the level above. */
 export function regionName(known: Map<string, { name: string }>, code: string): string {
   return known.get(code)?.name ?? translate("dispatch.above");
+}
+
+/** A city member department (成员单位): the slug a task's `department` names it by, its name and its city. */
+export interface Department {
+  slug: string;
+  name: string;
+  unit_code: string;
+}
+
+// A department's entry in the notifications directory is `member-department:<slug>` (docs/dispatch.md).
+const DEPARTMENT_ENTRY = "member-department:";
+
+/**
+ * The member departments I may see, from the directory's entries. None when the
+ * directory is not mine to read (only its editors may): a department is then named by
+ * its slug.
+ */
+export async function loadDepartments(): Promise<Department[]> {
+  if (!hasRole(DIRECTORY_ROLES)) return [];
+  const found = await call(() => notificationsApi.GET("/v1/contacts", { params: { query: { kind: "member_department", limit: 500 } } }));
+  if (!found.ok) return [];
+  return found.data
+    .filter((c) => c.id.startsWith(DEPARTMENT_ENTRY))
+    .map((c) => ({ slug: c.id.slice(DEPARTMENT_ENTRY.length), name: c.name, unit_code: c.unit_code }));
+}
+
+/** The departments a task of `region`'s may go to: its own, when a city or county assigns. */
+export function departmentsOf(region: Unit | undefined, departments: Department[]): Department[] {
+  return region?.level === "city" || region?.level === "district" ? departments.filter((d) => d.unit_code === region.code) : [];
+}
+
+export function departmentName(departments: Department[], slug: string): string {
+  return departments.find((d) => d.slug === slug)?.name ?? translate("dispatch.department.unnamed", { slug });
+}
+
+/** Who a task goes to: its member department, or its unit. */
+export function assigneeName(task: Pick<Task, "unit_code" | "department">, units: Map<string, { name: string }>, departments: Department[]): string {
+  return task.department ? departmentName(departments, task.department) : (units.get(task.unit_code)?.name ?? task.unit_code);
+}
+
+/** A task being typed: to a unit below the meeting's region, or to one of its member departments. */
+export interface TaskDraft {
+  to?: "unit" | "department"; // absent in drafts kept before departments could be chosen
+  unit_code: string;
+  department?: string;
+  content: string;
+  owner: string;
+  deadline: string;
+}
+
+export const emptyTask = (): TaskDraft => ({ to: "unit", unit_code: "", department: "", content: "", owner: "", deadline: "" });
+
+/** A department's task goes to the assigning region itself, naming the department. */
+export function taskBody(task: TaskDraft, region: string): TaskIn {
+  const common = { content: task.content.trim(), owner: task.owner.trim(), deadline: task.deadline };
+  return task.to === "department" ? { ...common, unit_code: region, department: task.department ?? "" } : { ...common, unit_code: task.unit_code };
+}
+
+/** The row has something typed in it (an empty extra row is ignored). */
+export function startedTask(task: TaskDraft): boolean {
+  return !!(task.unit_code || task.department || task.content.trim() || task.owner.trim() || task.deadline);
 }

@@ -4,6 +4,7 @@
 import { session } from "../session";
 import { currentLanguage } from "../i18n";
 import { networkProblem, problemOf } from "./errors";
+import { saveBlob } from "./files";
 
 export type LedgerParams = Record<string, string | number | undefined>;
 
@@ -30,14 +31,7 @@ async function fetchLedger(path: string, format: "xlsx" | "html", params: Ledger
 
 /** Save the ledger as an Excel file named `fileName` (.xlsx added). */
 export async function saveLedger(path: string, params: LedgerParams, fileName: string): Promise<void> {
-  const url = URL.createObjectURL(await fetchLedger(path, "xlsx", params));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = `${fileName}.xlsx`;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  saveBlob(await fetchLedger(path, "xlsx", params), `${fileName}.xlsx`);
 }
 
 /** Open the printable page in a new window (the browser's print prints it). */

@@ -71,7 +71,13 @@ export const dispatchEn: DispatchMessages = {
     source: { meeting: "From a meeting", direct: "Assigned directly" },
     counts: { total: "Assigned", open: "Open", overdue: "Overdue", closed: "Closed" },
     deadlineBefore: "The deadline cannot be before the meeting",
+    assignTo: "Assign to",
+    toUnit: "Unit",
+    toDepartment: "Member department",
+    department: "Member department",
+    allDepartments: "All member departments",
   },
+  department: { unnamed: "Member department ({slug})" },
   task: {
     title: "Assigned task",
     meeting: "Meeting",

@@ -69,7 +69,13 @@ export const dispatchZhCN = {
     source: { meeting: "会议交办", direct: "直接交办" },
     counts: { total: "交办总数", open: "未办结", overdue: "逾期", closed: "已办结" },
     deadlineBefore: "办结时限不能早于会议日期",
+    assignTo: "交办给",
+    toUnit: "单位",
+    toDepartment: "成员单位",
+    department: "成员单位",
+    allDepartments: "全部成员单位",
   },
+  department: { unnamed: "成员单位（{slug}）" },
   task: {
     title: "交办事项",
     meeting: "来源会议",
