@@ -19,13 +19,16 @@ compare-and-set on it fails: we reload the unit and write again. A writer that
 crashed between its read-model writes and the figure writes gets its batch
 again (offsets are committed after both), and writing it again settles the
 units it touched. Roll-ups are always summed from their children as stored
-(at most ~30 small documents, read by an indexed equality): they hold no state.
+(at most ~30 small documents): as the book knows them when it knows each at least
+at the `rev` the roll-up's last sum recorded (`known.py`), else as read by one
+indexed equality. They hold no state of their own. Counters are stored as packed
+text (`packing.py`): FerretDB's cost follows the fields it decodes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,7 +45,15 @@ from lingban_reporting.figures.contributions import (
     UnitKey,
     contribution,
 )
-from lingban_reporting.figures.layout import ALL, Layout, parse, unit_id
+from lingban_reporting.figures.known import KnownDocs
+from lingban_reporting.figures.layout import ALL, Layout, parse, rollup_id, unit_id
+from lingban_reporting.figures.packing import (
+    counts_of,
+    covered_of,
+    pack_counts,
+    pack_covered,
+    pack_summed,
+)
 from lingban_reporting.read_models.entities import (
     READ_CONCURRENCY,
     id_filter,
@@ -66,6 +77,10 @@ MAX_ROUNDS = 10
 # Documents' contributions kept in memory per generation; beyond, start afresh.
 STATE_LIMIT = 500_000
 CONTENT = ("kind", "year", "code", "sums_into", "counts", "covered", "applied", "as_of")
+ROLLUP_CONTENT = (*CONTENT, "summed")
+# What a roll-up's sum reads of its children, and what it knows them by (`known.py`).
+# The reply carries no more; FerretDB still decodes whole documents (`packing.py`).
+SUMMED = dict.fromkeys(("rev", "sums_into", "counts", "covered", "applied", "as_of"), 1)
 
 
 @dataclass(frozen=True)
@@ -111,21 +126,8 @@ def code_query(code: str) -> Doc:
     return {"code": code}
 
 
-def stored_counts(counts: Mapping[str, float]) -> dict[str, float]:
-    """As a figure document holds them: a document of counters, zeros left out.
-
-    Field names may hold neither `.` nor a leading `$` (a category is free text):
-    `%` and `.` are percent-encoded (`reads.counts_of` decodes).
-    """
-    return {
-        name.replace("%", "%25").replace(".", "%2E"): value
-        for name, value in sorted(counts.items())
-        if value
-    }
-
-
-def content_of(doc: Doc | None) -> Doc | None:
-    return None if doc is None else {k: doc.get(k) for k in CONTENT}
+def content_of(doc: Doc | None, fields: tuple[str, ...] = CONTENT) -> Doc | None:
+    return None if doc is None else {k: doc.get(k) for k in fields}
 
 
 class UnitState:
@@ -186,22 +188,26 @@ class UnitState:
             "year": year,
             "code": code,
             "sums_into": layout.unit_sums_into(year, code),
-            "counts": stored_counts(counts),
-            "covered": covered,
+            "counts": pack_counts(counts),
+            "covered": pack_covered(covered),
             "applied": self.applied,
             "as_of": self.as_of,
         }
 
 
 def rollup_content(layout: Layout, doc_id: str, children: Iterable[Doc]) -> Doc:
+    """The sum of `children` (each as stored, with its `_id` and `rev`), and their revs."""
     counts: Counts = {}
     covered: set[str] = set()
     applied = 0
     as_of: datetime | None = None
-    for child in children:
-        for name, value in (child.get("counts") or {}).items():
+    # In one order whatever they came from (reads, memory): equal floats sum equal.
+    ordered = sorted(children, key=lambda child: str(child["_id"]))
+    summed = pack_summed({str(child["_id"]): int(child["rev"]) for child in ordered})
+    for child in ordered:
+        for name, value in counts_of(child).items():
             counts[name] = counts.get(name, 0) + value
-        covered.update(child.get("covered") or [])
+        covered.update(covered_of(child))
         applied += int(child.get("applied") or 0)
         newest = child.get("as_of")
         if isinstance(newest, datetime) and (as_of is None or newest > as_of):
@@ -209,17 +215,18 @@ def rollup_content(layout: Layout, doc_id: str, children: Iterable[Doc]) -> Doc:
     if doc_id == ALL:
         # Across years only the freshness means something.
         content: Doc = {k: None for k in CONTENT}
-        return content | {"kind": "all", "applied": applied, "as_of": as_of}
+        return content | {"kind": "all", "applied": applied, "as_of": as_of, "summed": summed}
     _, year, code = parse(doc_id)
     return {
         "kind": "rollup",
         "year": year,
         "code": code,
         "sums_into": layout.rollup_sums_into(doc_id),
-        "counts": {name: value for name, value in sorted(counts.items()) if value},
-        "covered": sorted(covered),
+        "counts": pack_counts(counts),
+        "covered": pack_covered(covered),
         "applied": applied,
         "as_of": as_of,
+        "summed": summed,
     }
 
 
@@ -227,9 +234,11 @@ class FigureBook:
     def __init__(self, tree: DivisionTree) -> None:
         self.layout = Layout(tree)
         self._states: dict[str, dict[UnitKey, UnitState]] = {}  # generation -> unit-year -> state
+        self._known: dict[str, KnownDocs] = {}  # generation -> figure documents as stored
 
     def forget(self) -> None:
         self._states.clear()
+        self._known.clear()
 
     async def apply(self, models: ReadModels, changes: Iterable[Change]) -> None:
         """Settle the figure documents of every unit-year the changed documents count in."""
@@ -265,17 +274,24 @@ class FigureBook:
     ) -> None:
         for generation in [g for g in self._states if g != models.generation]:
             del self._states[generation]  # a rebuild swapped generations
+        for generation in [g for g in self._known if g != models.generation]:
+            del self._known[generation]
         states = self._states.setdefault(models.generation, {})
+        known = self._known.setdefault(models.generation, KnownDocs())
         if not settled:
+            known.clear()
             for key in updates:
                 states.pop(key, None)
         if sum(len(s.entries) for s in states.values()) > STATE_LIMIT:
             states.clear()
         pending = set(updates)
+        # Units whose stored document this batch read or wrote: known as stored.
+        fresh: set[UnitKey] = set()
         for _ in range(MAX_ROUNDS):
             missing = [key for key in pending if key not in states]
             loaded = await self._load(models, missing, settled)
             states.update(loaded)
+            fresh |= set(loaded)
             for key in pending:
                 if key in loaded and loaded[key].read_back:
                     # Read back from the database: it holds what is stored, ours
@@ -283,7 +299,8 @@ class FigureBook:
                     continue
                 for entry, part in updates[key].items():
                     states[key].put(entry, part)
-            conflicts = await self._write_units(models.figures, states, pending)
+            conflicts, written = await self._write_units(models.figures, states, pending)
+            fresh |= written
             if not conflicts:
                 break
             for key in conflicts:
@@ -291,10 +308,18 @@ class FigureBook:
             pending = conflicts
         else:
             raise RuntimeError(f"figures of {sorted(pending)} kept changing under us")
+        for key in updates:
+            state = states[key]
+            if key in fresh and state.rev is not None and state.stored is not None:
+                known.learn({"_id": unit_id(*key), "rev": state.rev, **state.stored})
+            else:
+                # Left alone on a view from an earlier batch: another writer may have
+                # written it since (and died before summing): the roll-up reads it.
+                known.forget(unit_id(*key))
         rollups = {doc_id for key in updates for doc_id in self.layout.chain(*key)}
         for depth in sorted({self.layout.depth(r) for r in rollups}, reverse=True):
             level = [r for r in rollups if self.layout.depth(r) == depth]
-            await asyncio.gather(*(self._sum_rollup(models.figures, r) for r in level))
+            await asyncio.gather(*(self._sum_rollup(models.figures, r, known) for r in level))
 
     async def _load(
         self, models: ReadModels, keys: list[UnitKey], settled: bool = True
@@ -334,8 +359,9 @@ class FigureBook:
 
     async def _write_units(
         self, collection: Collection, states: dict[UnitKey, UnitState], keys: Iterable[UnitKey]
-    ) -> set[UnitKey]:
-        """Write the unit documents that differ from what is stored; returns the lost races."""
+    ) -> tuple[set[UnitKey], set[UnitKey]]:
+        """Write the unit documents that differ from what is stored; returns the lost
+        races and the documents written."""
         traits = await server_traits(collection)
         inserts: list[Doc] = []
         updates: list[Doc] = []
@@ -375,7 +401,8 @@ class FigureBook:
                 state = states[key]
                 state.rev = 1 if state.rev is None else state.rev + 1
                 state.stored = content
-        return {written[doc_id][0] for doc_id in lost}
+        won = {key for doc_id, (key, _) in written.items() if doc_id not in lost}
+        return {written[doc_id][0] for doc_id in lost}, won
 
     async def relocate(self, models: ReadModels, code: str) -> None:
         """A unit moved to another parent: its figure documents (`u:` and `r:`, every
@@ -384,6 +411,10 @@ class FigureBook:
         alone, and roll-ups are sums of what is stored (call with the tree current)."""
         figures = models.figures
         touched: set[str] = set()
+        seen: list[Doc] = []  # as stored now (what the roll-ups' sums below must know)
+        # Years of documents found in place: moved by a writer that may have died before
+        # summing the old place, which is no longer known: every roll-up of those years.
+        in_place: set[int] = set()
         for doc in [d async for d in figures.find(code_query(code))]:
             for _ in range(MAX_ROUNDS):
                 if doc.get("kind") == "unit":
@@ -391,6 +422,8 @@ class FigureBook:
                 else:
                     place = self.layout.rollup_sums_into(str(doc["_id"]))
                 if doc.get("sums_into") == place:
+                    seen.append(doc)
+                    in_place.add(int(doc["year"]))
                     break
                 rev = int(doc["rev"])
                 result = await figures.update_one(
@@ -398,16 +431,26 @@ class FigureBook:
                 )
                 if result.matched_count:
                     touched |= {str(doc.get("sums_into")), place}
+                    seen.append({**doc, "sums_into": place, "rev": rev + 1})
                     break
                 found = await figures.find_one(id_filter(doc["_id"]))  # changed meanwhile
                 if found is None:
                     break
                 doc = found
         # A unit's state in memory holds the old place: read it back before writing it.
+        self._known.clear()
+        known = self._known.setdefault(models.generation, KnownDocs())
+        for doc in seen:
+            known.learn(doc)
         for states in self._states.values():
             for key in [k for k in states if k[1] == code]:
                 del states[key]
-        rollups: set[str] = set()
+        rollups: set[str] = {
+            rollup_id(year, unit.code)
+            for year in in_place
+            for unit in self.layout.tree
+            if self.layout.keeps_rollup(unit.code)
+        }
         for doc_id in touched:
             while doc_id != ALL:
                 rollups.add(doc_id)
@@ -415,25 +458,33 @@ class FigureBook:
         rollups.add(ALL)
         for depth in sorted({self.layout.depth(r) for r in rollups}, reverse=True):
             level = [r for r in rollups if self.layout.depth(r) == depth]
-            await asyncio.gather(*(self._sum_rollup(figures, r) for r in level))
+            await asyncio.gather(*(self._sum_rollup(figures, r, known) for r in level))
 
-    async def _sum_rollup(self, collection: Collection, doc_id: str) -> None:
-        """Write a roll-up as the sum of its children as stored (compare-and-set on `rev`)."""
+    async def _sum_rollup(self, collection: Collection, doc_id: str, known: KnownDocs) -> None:
+        """Write a roll-up as the sum of its children as stored (compare-and-set on `rev`):
+        as known, when that is at least what its last sum used (`known.py`), else as read."""
         for _ in range(MAX_ROUNDS):
             current = await collection.find_one(id_filter(doc_id))
-            children = [d async for d in collection.find(children_query(doc_id))]
+            children = known.children(current)
+            if children is None:
+                children = [d async for d in collection.find(children_query(doc_id), SUMMED)]
+                known.learn_children(doc_id, children)
             content = rollup_content(self.layout, doc_id, children)
-            if content_of(current) == content:
+            if content_of(current, ROLLUP_CONTENT) == content:
+                if current is not None:
+                    known.learn(current)
                 return
             try:
                 if current is None:
                     await collection.insert_one({"_id": doc_id, "rev": 1, **content})
+                    known.learn({"_id": doc_id, "rev": 1, **content})
                     return
                 rev = int(current["rev"])
                 result = await collection.replace_one(
                     write_filter(doc_id, rev), {**content, "rev": rev + 1}
                 )
                 if result.matched_count:
+                    known.learn({"_id": doc_id, "rev": rev + 1, **content})
                     return
             except DuplicateKeyError:
                 pass  # created meanwhile: sum again

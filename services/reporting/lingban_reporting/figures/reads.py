@@ -12,22 +12,13 @@ from typing import Any
 
 from lingban_contracts.divisions import Unit
 from lingban_reporting.figures.book import children_query
-from lingban_reporting.figures.contributions import Counts
 from lingban_reporting.figures.layout import ALL, Layout, rollup_id
+from lingban_reporting.figures.packing import counts_of, covered_of
 from lingban_reporting.read_models.entities import id_filter
 from lingban_reporting.read_models.generations import ReadModels
 
 Doc = dict[str, Any]
-
-
-def counts_of(doc: Doc | None) -> Counts:
-    """A figure document's counters (names decoded, see `book.stored_counts`)."""
-    counts = (doc or {}).get("counts") or {}
-    return {k.replace("%2E", ".").replace("%25", "%"): v for k, v in counts.items()}
-
-
-def covered_of(doc: Doc | None) -> list[str]:
-    return list((doc or {}).get("covered") or [])
+__all__ = ["FigureReads", "counts_of", "covered_of", "freshness"]
 
 
 class FigureReads:
