@@ -15,11 +15,15 @@ import pytest
 
 from devstack.infra import Endpoints, ensure_infra, stop_infra
 from lingban_kit import mongo
+from tests import topic_namespace
 
 # The tests sign tokens with the public development secret, which the services
 # accept only in development mode (lingban_kit.auth_policy); services the tests
 # start as processes inherit it too.
 os.environ["LINGBAN_ENV"] = "dev"
+# Kafka topics of this run's own (LINGBAN_TOPIC_NAMESPACE), chosen before any test
+# module computes a topic name; `infra` provisions them on the shared broker.
+TOPIC_NAMESPACE = topic_namespace.choose()
 
 # Debian's Chromium under Playwright for the browser tests (fixtures `browser`, `chromium_binary`).
 pytest_plugins = ["tests.browsers"]
@@ -32,9 +36,14 @@ def infra() -> Iterator[Endpoints]:
     # admin (a super user); the services the tests start as processes get their
     # own principals from devstack.services.
     os.environ.update(endpoints.kafka_env("admin"))
-    yield endpoints
+    with topic_namespace.provisioned("test", endpoints):
+        yield endpoints
     if endpoints.started and not os.environ.get("LINGBAN_KEEP_INFRA"):
         stop_infra("test")
+
+
+def pytest_report_header() -> str:
+    return f"Kafka topic namespace: {TOPIC_NAMESPACE} (LINGBAN_KEEP_TOPICS=1 keeps its topics)"
 
 
 @pytest.fixture

@@ -772,15 +772,15 @@ def test_kafka_acls_script_grants_exactly_the_contracts_access_table() -> None:
     granted = {tuple(args) for args in kafka_script_lines("grant")}
     expected = {
         (g.principal, g.resource_type, g.pattern_type, g.resource, g.operation)
-        for g in access.grants()
+        for g in access.grants(namespace="")  # a deployment: the base topic names
     }
     assert granted == expected
     assert {(name, int(n)) for name, n, *_configs in kafka_script_lines("topic")} == set(
-        access.topics_to_create()
+        access.topics_to_create(namespace="")
     )
     # The event topics keep every event (R8); the dead-letter topics the broker default.
     for name, _n, *configs in kafka_script_lines("topic"):
-        assert dict(c.split("=", 1) for c in configs) == access.topic_configs(name), name
+        assert dict(c.split("=", 1) for c in configs) == access.topic_configs(name, ""), name
     assert [name for (name,) in kafka_script_lines("user")] == [
         *access.SERVICES,
         access.SUBSCRIBER,
@@ -835,10 +835,10 @@ def test_kafka_acls_script_creates_and_keeps_event_topics_with_infinite_retentio
         for c in calls
         if c[0] == "kafka-configs.sh" and "topics" in c
     }
-    assert set(created) == {name for name, _ in access.topics_to_create()}
+    assert set(created) == {name for name, _ in access.topics_to_create(namespace="")}
     for name in created:
         expected = {"min.insync.replicas=2"} | {
-            f"{key}={value}" for key, value in access.topic_configs(name).items()
+            f"{key}={value}" for key, value in access.topic_configs(name, "").items()
         }
         # Set when the topic is created, and again on a topic that existed before.
         assert created[name] == expected, name

@@ -12,6 +12,12 @@
 //   scram   <user>       <password>
 //   acl     <principal>  <TOPIC|GROUP|CLUSTER>  <LITERAL|PREFIXED>  <name>  <operation>
 //   topic   <name>       <partitions>  <replication factor>  [<config>=<value> ...]
+//   delete-acl    <principal>  <TOPIC|GROUP|CLUSTER>  <LITERAL|PREFIXED>  <name>  <operation>
+//   delete-topics-prefixed  <prefix>      (every topic whose name starts with <prefix>)
+//
+// The two deletions remove a test run's topic namespace (devstack.kafka.remove_namespace):
+// its grants and every topic under `lingban.<namespace>.`, including those a test made
+// of its own. Deleting what is not there is no error.
 //
 // A topic's configs (e.g. retention.ms=-1 for the event topics) are set when it is
 // created and, for a topic that already exists, set again with an incremental alter,
@@ -38,10 +44,12 @@ import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
@@ -62,6 +70,8 @@ public class KafkaAccess {
         List<UserScramCredentialAlteration> credentials = new ArrayList<>();
         List<AclBinding> acls = new ArrayList<>();
         List<NewTopic> topics = new ArrayList<>();
+        List<AclBindingFilter> revoked = new ArrayList<>();
+        List<String> deletedPrefixes = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8)) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
@@ -70,9 +80,9 @@ public class KafkaAccess {
             switch (f[0]) {
                 case "scram" -> credentials.add(new UserScramCredentialUpsertion(
                         f[1], new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, ITERATIONS), f[2]));
-                case "acl" -> acls.add(new AclBinding(
-                        new ResourcePattern(ResourceType.fromString(f[2]), f[4], PatternType.fromString(f[3])),
-                        new AccessControlEntry(f[1], "*", AclOperation.fromString(f[5]), AclPermissionType.ALLOW)));
+                case "acl" -> acls.add(aclBinding(f));
+                case "delete-acl" -> revoked.add(aclBinding(f).toFilter());
+                case "delete-topics-prefixed" -> deletedPrefixes.add(f[1]);
                 case "topic" -> {
                     Map<String, String> configs = new HashMap<>();
                     for (int i = 4; i < f.length; i++) {
@@ -114,7 +124,34 @@ public class KafkaAccess {
                     admin.incrementalAlterConfigs(alter).all().get();
                 }
             }
+            if (!revoked.isEmpty()) {
+                admin.deleteAcls(revoked).all().get();
+            }
+            List<String> deleted = new ArrayList<>();
+            if (!deletedPrefixes.isEmpty()) {
+                for (String name : admin.listTopics().names().get()) {
+                    if (deletedPrefixes.stream().anyMatch(name::startsWith)) {
+                        deleted.add(name);
+                    }
+                }
+            }
+            if (!deleted.isEmpty()) {
+                try {
+                    admin.deleteTopics(deleted).all().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw e;
+                    }
+                }
+            }
+            System.out.printf("applied %d credentials, %d ACLs, %d topics; deleted %d ACLs, %d topics%n",
+                    credentials.size(), acls.size(), topics.size(), revoked.size(), deleted.size());
         }
-        System.out.printf("applied %d credentials, %d ACLs, %d topics%n", credentials.size(), acls.size(), topics.size());
+    }
+
+    private static AclBinding aclBinding(String[] f) {
+        return new AclBinding(
+                new ResourcePattern(ResourceType.fromString(f[2]), f[4], PatternType.fromString(f[3])),
+                new AccessControlEntry(f[1], "*", AclOperation.fromString(f[5]), AclPermissionType.ALLOW));
     }
 }

@@ -10,6 +10,7 @@ import pytest
 from devstack import kafka, kafka_access
 from devstack.profiles import get_profile
 from lingban_contracts import access
+from lingban_contracts.registry import TOPIC_NAMESPACE_ENV, namespaced
 
 
 @pytest.fixture
@@ -61,24 +62,55 @@ def test_the_broker_authenticates_every_listener_and_denies_by_default(repo: Pat
     )
 
 
-def test_the_plan_creates_every_topic_and_grants_exactly_the_contracts_table() -> None:
-    lines = [line.split("\t") for line in kafka_access.acl_and_topic_plan(1).splitlines()]
+@pytest.mark.parametrize("namespace", ["", "t0a1b2c3d"])
+def test_the_plan_creates_every_topic_and_grants_exactly_the_contracts_table(
+    namespace: str,
+) -> None:
+    plan = kafka_access.acl_and_topic_plan(1, namespace=namespace)
+    lines = [line.split("\t") for line in plan.splitlines()]
 
     topics = {(line[1], int(line[2])) for line in lines if line[0] == "topic"}
     configs = {line[1]: set(line[4:]) for line in lines if line[0] == "topic"}
     grants = {tuple(line[1:]) for line in lines if line[0] == "acl"}
 
-    assert topics == set(access.topics_to_create())
+    assert topics == set(access.topics_to_create(namespace))
     # The event topics keep every event (R8); the dead-letter topics the default.
     for name in configs:
-        if name in {t.name for t in access.PUBLIC_TOPICS}:
+        if name in {namespaced(t.base_name, namespace) for t in access.PUBLIC_TOPICS}:
             assert configs[name] == {"retention.ms=-1", "retention.bytes=-1"}, name
         else:
             assert configs[name] == set(), name
     assert grants == {
         (g.kafka_principal, g.resource_type, g.pattern_type, g.resource, g.operation)
-        for g in access.grants()
+        for g in access.grants(namespace)
     }
+    assert all(name.startswith(f"lingban.{namespace}.") for name, _ in topics) == bool(namespace)
+
+
+def test_devstacks_own_start_applies_the_base_names_whatever_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(TOPIC_NAMESPACE_ENV, "t5")
+    plan = kafka_access.acl_and_topic_plan(1)
+    assert "\tlingban.projects.project.v1\t" in plan
+    assert "lingban.t5." not in plan
+
+
+def test_removing_a_namespace_takes_its_topic_grants_and_topics_but_no_shared_group_grant() -> None:
+    lines = [line.split("\t") for line in kafka_access.namespace_removal_plan("t9").splitlines()]
+
+    revoked = {tuple(line[1:]) for line in lines if line[0] == "delete-acl"}
+    assert revoked == {
+        (g.kafka_principal, g.resource_type, g.pattern_type, g.resource, g.operation)
+        for g in access.grants("t9")
+        if g.resource_type == "TOPIC"
+    }
+    assert all(resource.startswith("lingban.t9.") for _p, _t, _k, resource, _o in revoked)
+    assert [line for line in lines if line[0] == "delete-topics-prefixed"] == [
+        ["delete-topics-prefixed", "lingban.t9."]
+    ]
+    with pytest.raises(ValueError, match="never removed"):
+        kafka_access.namespace_removal_plan("")
 
 
 def test_a_broker_started_before_sasl_gets_no_credentials_until_restarted(repo: Path) -> None:

@@ -15,6 +15,9 @@ from lingban_kit.auth import DEV_JWT_SECRET
 # Away from `make up`'s 8001-8004; LINGBAN_E2E_PORT_OFFSET moves them for parallel runs.
 PORT_OFFSET = int(os.environ.get("LINGBAN_E2E_PORT_OFFSET", "10000"))
 TEST_SERVICES = tuple(ServiceSpec(s.name, s.module, s.port + PORT_OFFSET) for s in SERVICES)
+# Where their pid and log files go: per offset, so that a second run beside this one
+# (another offset) neither reuses nor stops this run's processes.
+STATE = f"test-e2e-{PORT_OFFSET}"
 
 
 # Module-scoped: the processes must be gone before other folders' tests run. Left up
@@ -28,8 +31,8 @@ def platform(infra: Endpoints) -> Iterator[dict[str, str]]:
     for spec in TEST_SERVICES:
         # A fresh database per run; consumer groups are per service as in production.
         extra_env[f"{spec.env_prefix}MONGODB_DATABASE"] = f"lingban_e2e_{run}_{spec.name}"
-    urls = start_services("test", infra, TEST_SERVICES, extra_env=extra_env)
+    urls = start_services(STATE, infra, TEST_SERVICES, extra_env=extra_env)
     try:
         yield urls
     finally:
-        stop_services("test", TEST_SERVICES)
+        stop_services(STATE, TEST_SERVICES)

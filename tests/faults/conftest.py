@@ -29,6 +29,7 @@ from devstack.services import SERVICES, ServiceSpec, start_services, stop_servic
 from lingban_contracts.asyncapi import ServiceContract
 from lingban_contracts.registry import REGISTRY
 from lingban_kit.auth import DEV_JWT_SECRET, Role
+from tests import topic_namespace
 from tests.auth import auth
 from tests.sinks import Receiver, serve_receiver
 
@@ -163,7 +164,10 @@ def faults_infra() -> Iterator[Endpoints]:
     # Not exported to os.environ (tests/conftest.py exports the test broker's admin
     # there, for every other test): this suite's own clients pass it explicitly
     # (tests/faults/lag.py), and its services get their principals from devstack.
-    yield endpoints
+    # The run's topic namespace (tests/conftest.py) is provisioned on this broker too:
+    # the services started here inherit LINGBAN_TOPIC_NAMESPACE.
+    with topic_namespace.provisioned(FAULTS, endpoints):
+        yield endpoints
     if not os.environ.get("LINGBAN_KEEP_INFRA"):
         stop_infra(FAULTS)
 

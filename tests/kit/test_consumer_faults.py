@@ -19,6 +19,7 @@ from pymongo.errors import (
 )
 
 from lingban_contracts import Envelope, KafkaRecord, encode_record
+from lingban_contracts.topics import dead_letter_topic
 from lingban_kit.batch_consumer import BatchEventConsumer
 from lingban_kit.consumer import EventConsumer, IncomingRecord, dead_letter_copy
 from lingban_kit.kafka import MAX_REQUEST_BYTES, record_size
@@ -114,7 +115,7 @@ async def test_a_domain_error_is_dead_lettered_after_the_attempts_outages_not_co
     await consumer_with(handler, producer).handle(incoming())
     assert len(calls) == 6  # 3 real attempts, each after an outage
     [(topic, _, _, headers)] = producer.sent
-    assert topic == "lingban.deadletter.faults.v1"
+    assert topic == dead_letter_topic("faults")
     assert dict(headers)["dlt_reason"] == b"handler_failed"
     assert b"stage does not exist" in dict(headers)["dlt_error"]
 

@@ -12,7 +12,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from lingban_contracts import DecodeError, Envelope, decode_record, encode_record
-from lingban_contracts.topics import PROJECTS, SUPERVISION
+from lingban_contracts.topics import PROJECTS, SUPERVISION, dead_letter_topic
 from lingban_kit.batch_consumer import BatchEventConsumer
 from lingban_kit.consumer import EventConsumer, IncomingRecord
 from tests.events import project_declared
@@ -54,7 +54,7 @@ def consumer(handled: list[Envelope], producer: FakeProducer) -> EventConsumer:
 
 def dead_letter_reason(producer: FakeProducer) -> tuple[str, str]:
     [(topic, _key, _value, headers)] = producer.sent
-    assert topic == "lingban.deadletter.trust.v1"
+    assert topic == dead_letter_topic("trust")
     found = dict(headers)
     return found["dlt_reason"].decode(), found["dlt_error"].decode()
 

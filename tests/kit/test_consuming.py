@@ -14,6 +14,7 @@ from pymongo import AsyncMongoClient
 
 from devstack.infra import Endpoints
 from lingban_contracts import Envelope, encode_record
+from lingban_contracts.access import default_consumer_group
 from lingban_contracts.asyncapi import ServiceContract
 from lingban_contracts.topics import PROJECTS, dead_letter_topic
 from lingban_kit.consumer import HandlerTable
@@ -77,7 +78,9 @@ async def test_poison_and_failing_events_go_to_dead_letters_and_the_consumer_car
     poison = encode_record(project_declared(key, title="poison", version=4))
 
     # The service's group starts here, not at the topic's beginning: only this test's events.
-    await group_at_end(infra.kafka_bootstrap_servers, f"lingban-{service}", [PROJECTS.name])
+    await group_at_end(
+        infra.kafka_bootstrap_servers, default_consumer_group(service), [PROJECTS.name]
+    )
     runtime = runtime_for(infra, service, database, {DECLARED: on_declared})
     await runtime.start()
     try:
@@ -143,7 +146,9 @@ async def test_a_crash_mid_handling_redelivers_the_event(
     service = f"t{uuid.uuid4().hex[:8]}"
     before = project_declared(title="before")
     target = project_declared(title="target")
-    await group_at_end(infra.kafka_bootstrap_servers, f"lingban-{service}", [PROJECTS.name])
+    await group_at_end(
+        infra.kafka_bootstrap_servers, default_consumer_group(service), [PROJECTS.name]
+    )
     await send_records(producer, [encode_record(before), encode_record(target)])
 
     process = await asyncio.create_subprocess_exec(
@@ -201,7 +206,9 @@ async def test_a_database_outage_is_waited_out_and_nothing_is_dead_lettered(
         await database["views"].insert_one({"_id": e.id})
         applied.set()
 
-    await group_at_end(infra.kafka_bootstrap_servers, f"lingban-{service}", [PROJECTS.name])
+    await group_at_end(
+        infra.kafka_bootstrap_servers, default_consumer_group(service), [PROJECTS.name]
+    )
     runtime = runtime_for(
         infra,
         service,

@@ -7,6 +7,13 @@ consumes, and join only its own consumer groups (`lingban-<service>...`). An
 external subscriber may read only the public event topics. devstack applies
 these grants; deploy/k8s/kafka-acls.sh does the same for compose and k8s, and
 tests/test_deploy_files.py checks the two agree. See docs/security.md.
+
+Topic names are those of a topic namespace (lingban_contracts.registry.namespaced):
+`namespace=None` means this process's (LINGBAN_TOPIC_NAMESPACE), "" the base names a
+deployment uses. The grants stay LITERAL per topic, so a namespace's services get
+exactly the rights on its topics that the base names have; the consumer-group grants
+are PREFIXED and the same in every namespace (a default group in a namespace is
+`lingban-<service>.<namespace>`).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from lingban_contracts.registry import Topic
+from lingban_contracts.registry import Topic, namespaced, topic_namespace
 from lingban_contracts.topics import (
     DIVISIONS,
     NOTIFICATIONS,
@@ -62,24 +69,38 @@ def consumer_group_prefix(service: str) -> str:
     return f"lingban-{service}"
 
 
-def owned_topics(service: str) -> list[str]:
+def default_consumer_group(service: str) -> str:
+    """A service's consumer group unless its settings name one: `lingban-<service>`, and
+    `lingban-<service>.<namespace>` in a topic namespace, so the services of two test
+    runs never join one group (the PREFIXED grant covers both)."""
+    namespace = topic_namespace()
+    prefix = consumer_group_prefix(service)
+    return f"{prefix}.{namespace}" if namespace else prefix
+
+
+def owned_topics(service: str, namespace: str | None = None) -> list[str]:
     """The topics `service` writes: the one it produces (if any) and its dead-letter topic."""
-    topics = [t.name for t in PUBLIC_TOPICS if t.producer == service]
+    topics = [namespaced(t.base_name, namespace) for t in PUBLIC_TOPICS if t.producer == service]
     if READS[service]:
-        topics.append(dead_letter_topic(service))
+        topics.append(dead_letter_topic(service, namespace))
     return topics
 
 
-def grants() -> list[Grant]:
+def grants(namespace: str | None = None) -> list[Grant]:
+    def named(topic: Topic) -> str:
+        return namespaced(topic.base_name, namespace)
+
     result: list[Grant] = []
     for service in SERVICES:
-        result += [Grant(service, "TOPIC", "LITERAL", t, "WRITE") for t in owned_topics(service)]
-        result += [Grant(service, "TOPIC", "LITERAL", t.name, "READ") for t in READS[service]]
+        result += [
+            Grant(service, "TOPIC", "LITERAL", t, "WRITE") for t in owned_topics(service, namespace)
+        ]
+        result += [Grant(service, "TOPIC", "LITERAL", named(t), "READ") for t in READS[service]]
         if READS[service]:
             result.append(
                 Grant(service, "GROUP", "PREFIXED", consumer_group_prefix(service), "READ")
             )
-    result += [Grant(SUBSCRIBER, "TOPIC", "LITERAL", t.name, "READ") for t in PUBLIC_TOPICS]
+    result += [Grant(SUBSCRIBER, "TOPIC", "LITERAL", named(t), "READ") for t in PUBLIC_TOPICS]
     result.append(Grant(SUBSCRIBER, "GROUP", "PREFIXED", SUBSCRIBER_GROUP_PREFIX, "READ"))
     return sorted(result)
 
@@ -91,17 +112,17 @@ def grants() -> list[Grant]:
 SYSTEM_OF_RECORD_CONFIGS: dict[str, str] = {"retention.ms": "-1", "retention.bytes": "-1"}
 
 
-def topic_configs(name: str) -> dict[str, str]:
+def topic_configs(name: str, namespace: str | None = None) -> dict[str, str]:
     """Topic-level configs a topic is created with (and kept at) besides the replication
     settings: infinite retention for the event topics, none for the others."""
-    if name in {t.name for t in PUBLIC_TOPICS}:
+    if name in {namespaced(t.base_name, namespace) for t in PUBLIC_TOPICS}:
         return dict(SYSTEM_OF_RECORD_CONFIGS)
     return {}
 
 
-def topics_to_create() -> list[tuple[str, int]]:
+def topics_to_create(namespace: str | None = None) -> list[tuple[str, int]]:
     """Every topic a deployment creates before the services start: (name, partitions)."""
-    topics = [(t.name, t.partitions) for t in PUBLIC_TOPICS]
+    topics = [(namespaced(t.base_name, namespace), t.partitions) for t in PUBLIC_TOPICS]
     # One partition: dead letters are rare and read by an operator, in order.
-    topics += [(dead_letter_topic(s), 1) for s in SERVICES if READS[s]]
+    topics += [(dead_letter_topic(s, namespace), 1) for s in SERVICES if READS[s]]
     return topics

@@ -66,8 +66,8 @@ class ServiceContract:
     receives: tuple[str, ...] = field(default=())  # event types
 
     def sent_specs(self) -> list[EventSpec]:
-        names = {t.name for t in self.sends}
-        return [s for s in REGISTRY if s.topic.name in names]
+        names = {t.base_name for t in self.sends}
+        return [s for s in REGISTRY if s.topic.base_name in names]
 
     def received_specs(self) -> list[EventSpec]:
         return [REGISTRY.for_type(t) for t in self.receives]
@@ -94,10 +94,11 @@ def asyncapi_document(contract: ServiceContract, kafka_host: str = "kafka:9092")
 
     def add(spec: EventSpec) -> None:
         topic = spec.topic
+        # The published contract: base names whatever this process's topic namespace.
         channel = channels.setdefault(
-            topic.name,
+            topic.base_name,
             {
-                "address": topic.name,
+                "address": topic.base_name,
                 "description": f"{topic.description} Produced by the {topic.producer} service.",
                 "messages": {},
                 "bindings": {"kafka": {"partitions": topic.partitions, "bindingVersion": "0.5.0"}},
@@ -126,9 +127,9 @@ def asyncapi_document(contract: ServiceContract, kafka_host: str = "kafka:9092")
         verb = "send" if action == "send" else "receive"
         operations[f"{verb}.{spec.type}"] = {
             "action": action,
-            "channel": {"$ref": f"#/channels/{spec.topic.name}"},
+            "channel": {"$ref": f"#/channels/{spec.topic.base_name}"},
             "summary": spec.summary,
-            "messages": [{"$ref": f"#/channels/{spec.topic.name}/messages/{spec.type}"}],
+            "messages": [{"$ref": f"#/channels/{spec.topic.base_name}/messages/{spec.type}"}],
         }
 
     for spec in contract.sent_specs():

@@ -6,23 +6,75 @@ Naming rules (public, see docs/contracts.md):
   aggregate id, so one aggregate's events stay in order on one partition.
 A breaking change to a payload means a new major version of its type; a
 breaking change to the envelope or keying means a new topic version.
+
+Topic namespaces: with `LINGBAN_TOPIC_NAMESPACE=t1a2b3c4` in the environment every
+topic name gets the namespace as its second part (`lingban.t1a2b3c4.projects.project.v1`,
+`lingban.t1a2b3c4.deadletter.reporting.v1`), so a test run has topics of its own on a
+shared broker. Unset or empty, the names are exactly the base names above (`make up`,
+every deployment). The ACLs stay LITERAL grants on these names; a service's default
+consumer group gets the namespace as a suffix (lingban_contracts.access). Exported
+documents always show the base names (`Topic.base_name`).
 """
 
 from __future__ import annotations
 
 import builtins
+import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lingban_contracts.base import EventData
 
+TOPIC_NAMESPACE_ENV = "LINGBAN_TOPIC_NAMESPACE"
+# Lower-case letters and digits: one dot-free part of a legal topic name, so where the
+# namespace sits in a name is never ambiguous.
+_NAMESPACE = re.compile(r"[a-z0-9]{1,32}")
+_BASE_PREFIX = "lingban."
+
+
+def topic_namespace() -> str:
+    """This process's topic namespace ("" when unset): read at each use, never cached,
+    so a test session may set it before starting anything."""
+    namespace = os.environ.get(TOPIC_NAMESPACE_ENV, "").strip()
+    if namespace and not _NAMESPACE.fullmatch(namespace):
+        raise ValueError(
+            f"{TOPIC_NAMESPACE_ENV}={namespace!r}: use 1 to 32 lower-case letters and digits"
+        )
+    return namespace
+
+
+def namespaced(base_name: str, namespace: str | None = None) -> str:
+    """The broker name of the topic `base_name` in `namespace` (None: this process's).
+
+    The one place a topic name is computed: `lingban.<rest>` becomes
+    `lingban.<namespace>.<rest>`; no namespace leaves the base name as it is.
+    """
+    if namespace is None:
+        namespace = topic_namespace()
+    if not namespace:
+        return base_name
+    if not base_name.startswith(_BASE_PREFIX):
+        raise ValueError(f"topic {base_name!r} does not start with {_BASE_PREFIX!r}")
+    return f"{_BASE_PREFIX}{namespace}.{base_name.removeprefix(_BASE_PREFIX)}"
+
+
+def namespace_prefix(namespace: str) -> str:
+    """`lingban.<namespace>.`: what every topic name of `namespace` starts with."""
+    return namespaced(_BASE_PREFIX, namespace)
+
 
 @dataclass(frozen=True)
 class Topic:
-    name: str
+    base_name: str  # as published (AsyncAPI, docs/contracts.md, kafka-acls.sh)
     producer: str
     description: str
     partitions: int = 6
+
+    @property
+    def name(self) -> str:
+        """The name on the broker: the base name in this process's topic namespace."""
+        return namespaced(self.base_name)
 
 
 @dataclass(frozen=True)
@@ -59,7 +111,7 @@ class Registry:
             raise ValueError(f"payload model registered twice: {spec.model.__name__}")
         self._by_type[spec.type] = spec
         self._by_model[spec.model] = spec
-        self._topics[spec.topic.name] = spec.topic
+        self._topics[spec.topic.base_name] = spec.topic
 
     def for_type(self, event_type: str) -> EventSpec:
         try:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from lingban_contracts.registry import Topic
+from lingban_contracts.registry import Topic, namespaced
 
 PROJECTS = Topic(
-    name="lingban.projects.project.v1",
+    base_name="lingban.projects.project.v1",
     producer="projects",
     description="Every state change of a secretary-led project (书记领办项目), keyed by project id.",
 )
 SUPERVISION = Topic(
-    name="lingban.supervision.v1",
+    base_name="lingban.supervision.v1",
     producer="supervision",
     description="Supervision groups, inspections, rectification and problem lists, keyed by aggregate id.",
 )
 DIVISIONS = Topic(
-    name="lingban.projects.division.v1",
+    base_name="lingban.projects.division.v1",
     producer="projects",
     description=(
         "The administrative tree as managed reference data (行政区划: units, levels, "
@@ -23,12 +23,13 @@ DIVISIONS = Topic(
     ),
 )
 NOTIFICATIONS = Topic(
-    name="lingban.notifications.notification.v1",
+    base_name="lingban.notifications.notification.v1",
     producer="notifications",
     description="Delivery outcomes of reminders and notices, keyed by notification id.",
 )
 
 
-def dead_letter_topic(consumer_service: str) -> str:
-    """Where a consumer parks a message it cannot handle (with the error in headers)."""
-    return f"lingban.deadletter.{consumer_service}.v1"
+def dead_letter_topic(consumer_service: str, namespace: str | None = None) -> str:
+    """Where a consumer parks a message it cannot handle (with the error in headers);
+    in this process's topic namespace unless `namespace` is given."""
+    return namespaced(f"lingban.deadletter.{consumer_service}.v1", namespace)

@@ -22,6 +22,7 @@ from faststream.middlewares import AckPolicy
 from pymongo import AsyncMongoClient
 
 from lingban_contracts import REGISTRY
+from lingban_contracts.access import default_consumer_group
 from lingban_contracts.asyncapi import ServiceContract
 from lingban_contracts.topics import dead_letter_topic
 from lingban_kit import kafka, metrics, mongo
@@ -123,7 +124,7 @@ class ServiceRuntime:
             # start() has created or checked them (a service principal may not
             # create topics): FastStream must not try again.
             *(Topic(name, declare=False) for name in self.consumed_topics()),
-            group_id=self.settings.consumer_group or f"lingban-{self.service}",
+            group_id=self.settings.consumer_group or default_consumer_group(self.service),
             # Commit after handling; on an unhandled error seek back and retry.
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lingban_contracts import REGISTRY, Envelope
+from lingban_contracts.access import default_consumer_group
 from lingban_contracts.topics import dead_letter_topic
 from lingban_kit import kafka
 from lingban_kit.batch_consumer import BatchEventConsumer, run_batch_consumer
@@ -68,7 +69,7 @@ async def consume(runtime: ServiceRuntime) -> None:
         consumer,
         bootstrap=settings.kafka_bootstrap_servers,
         topics=topics_of(projector.event_types()),
-        group_id=settings.consumer_group or f"lingban-{runtime.service}",
+        group_id=settings.consumer_group or default_consumer_group(runtime.service),
         max_records=settings.consumer_batch_size,
         poll_timeout_ms=settings.consumer_poll_ms,
         security=runtime.kafka_security,

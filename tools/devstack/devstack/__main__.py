@@ -22,11 +22,16 @@ def _up(profile: str) -> None:
     began = time.monotonic()
     # Imported here: these need the project's packages, devstack itself does not.
     from devstack import demo
+    from lingban_contracts.registry import TOPIC_NAMESPACE_ENV
     from lingban_kit.auth import DEV_JWT_SECRET
 
     # The services accept tokens signed with this secret, and the demo loader and
     # `make token` sign with it: the same default on both sides.
     secret = os.environ.get("LINGBAN_AUTH_JWT_SECRET") or DEV_JWT_SECRET
+    # A test run's topic namespace left exported in this shell would start the services
+    # on topics nobody created: the platform always runs on the published names.
+    if os.environ.pop(TOPIC_NAMESPACE_ENV, ""):
+        print(f"devstack: ignoring {TOPIC_NAMESPACE_ENV} (tests only)", file=sys.stderr)
     endpoints = infra.ensure_infra(profile)
     gateway_port = get_profile(profile).gateway_port
     urls = services.start_services(

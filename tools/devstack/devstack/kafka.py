@@ -20,6 +20,7 @@ import base64
 import hashlib
 import os
 import shutil
+import tempfile
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -85,6 +86,29 @@ def ensure_jars() -> Path:
 
 def _access_tool() -> Path:
     return paths.infra_dir() / "kafka" / "KafkaAccess.java"
+
+
+def _access_command(java: str, lib: Path) -> list[str]:
+    """How to run KafkaAccess: compiled once into the cache (per source hash) when the JDK
+    has javac, which saves compiling it at every run (each test run applies two plans);
+    else as a single-file source program."""
+    source = _access_tool()
+    javac = shutil.which("javac") or str(Path(os.path.realpath(java)).with_name("javac"))
+    if not Path(javac).is_file():
+        return ["-cp", f"{lib}/*", str(source)]
+    # Compiled against the broker's client jars: a new Kafka version compiles it again.
+    digest = hashlib.sha256(source.read_bytes() + str(lib).encode()).hexdigest()[:16]
+    classes = paths.cache_dir() / f"kafka-access-{digest}"
+    with file_lock(paths.cache_dir() / "locks" / "kafka-access.lock"):
+        if not (classes / "KafkaAccess.class").is_file():
+            partial = paths.created(classes.with_name(classes.name + ".partial"))
+            commands.run_build(
+                [javac, "-cp", f"{lib}/*", "-d", str(partial), str(source)],
+                what="compiling infra/kafka/KafkaAccess.java",
+            )
+            shutil.rmtree(classes, ignore_errors=True)
+            partial.rename(classes)
+    return ["-cp", f"{classes}{os.pathsep}{lib}/*", "KafkaAccess"]
 
 
 def _listener_settings(
@@ -197,6 +221,8 @@ def _credentials_marker(run_dir: Path) -> Path:
 def _client_properties(
     run_dir: Path, port: int, credentials: kafka_access.Credentials | None
 ) -> Path:
+    """The admin's client settings in a file of this call's own (the caller deletes it):
+    two test runs may apply plans to one broker at the same moment."""
     lines = [f"bootstrap.servers={HOST}:{port}"]
     if credentials is not None:
         admin = kafka_access.ADMIN
@@ -206,11 +232,15 @@ def _client_properties(
             "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
             f'username="{admin}" password="{credentials.password(admin)}";',
         ]
-    path = run_dir / "admin-client.properties"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return _private_file(run_dir, "admin-client", ".properties", "".join(f"{x}\n" for x in lines))
+
+
+def _private_file(folder: Path, prefix: str, suffix: str, text: str) -> Path:
+    # mkstemp: a new name and mode 0600 (it may hold the admin password).
+    fd, name = tempfile.mkstemp(prefix=f"{prefix}.", suffix=suffix, dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("".join(line + "\n" for line in lines))
-    return path
+        out.write(text)
+    return Path(name)
 
 
 def _apply(
@@ -218,21 +248,22 @@ def _apply(
     credentials: kafka_access.Credentials | None, what: str,
 ) -> None:  # fmt: skip
     """Run infra/kafka/KafkaAccess.java (the Admin API) with `plan` against our broker."""
-    plan_path = run_dir / "kafka-access.plan"
-    fd = os.open(plan_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(plan)
+    plan_path = _private_file(run_dir, "kafka-access", ".plan", plan)
+    client = _client_properties(run_dir, port, credentials)
     try:
         commands.run_build(
             [
-                java, f"-Dlog4j2.configurationFile={_log_config()}", "-cp", f"{lib}/*",
-                str(_access_tool()), str(_client_properties(run_dir, port, credentials)),
-                str(plan_path),
+                # A short-lived admin tool: the quick JIT and the plain collector halve
+                # its start-up CPU (it runs twice per test run).
+                java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                f"-Dlog4j2.configurationFile={_log_config()}",
+                *_access_command(java, lib), str(client), str(plan_path),
             ],
             what=what,
         )  # fmt: skip
     finally:
         plan_path.unlink(missing_ok=True)
+        client.unlink(missing_ok=True)
 
 
 def _launch(
@@ -351,6 +382,39 @@ def runs_secured(profile: Profile) -> bool:
     if not properties.is_file():
         return False
     return "sasl.enabled.mechanisms=" in properties.read_text(encoding="utf-8")
+
+
+def provision_namespace(profile: Profile, namespace: str) -> None:
+    """Give a test run a topic namespace of its own on the profile's running broker:
+    the start's plan (lingban_contracts.access) under `namespace`, applied the same way.
+    Its services then work under LINGBAN_TOPIC_NAMESPACE=`namespace` with exactly the
+    rights they have on the base names."""
+    _apply_to_running(
+        profile,
+        kafka_access.acl_and_topic_plan(namespace=namespace),
+        f"creating the Kafka topics and ACLs of topic namespace {namespace}",
+    )
+
+
+def remove_namespace(profile: Profile, namespace: str) -> None:
+    """Delete a topic namespace's topics and topic grants (at the end of its test run)."""
+    _apply_to_running(
+        profile,
+        kafka_access.namespace_removal_plan(namespace),
+        f"deleting the Kafka topics and ACLs of topic namespace {namespace}",
+    )
+
+
+def _apply_to_running(profile: Profile, plan: str, what: str) -> None:
+    credentials = kafka_access.load(profile.name)
+    if credentials is None or not runs_secured(profile):
+        raise DevstackError(
+            f"the Kafka of profile {profile.name!r} is not a secured devstack broker; "
+            f"start it with `python -m devstack infra-up --profile {profile.name}`"
+        )
+    lib, java = ensure_jars(), commands.require_tool("java", "to run Kafka")
+    run_dir = paths.profile_dir(profile.name)
+    _apply(java, lib, run_dir, profile.kafka_port, plan, credentials, what)
 
 
 def stop(profile_name: str) -> bool:

@@ -16,9 +16,13 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devstack import paths
 from devstack.locks import file_lock
+
+if TYPE_CHECKING:
+    from lingban_contracts.access import Grant
 
 ADMIN = "admin"
 MECHANISM = "SCRAM-SHA-512"
@@ -106,20 +110,43 @@ def topic_line(
     return "\t".join(("topic", *fields))
 
 
-def acl_and_topic_plan(replication_factor: int = 1) -> str:
-    """Plan lines: every topic the services use, then every ACL of lingban_contracts.access."""
+def acl_and_topic_plan(replication_factor: int = 1, namespace: str = "") -> str:
+    """Plan lines: every topic the services use, then every ACL of lingban_contracts.access.
+
+    In the topic namespace `namespace`: "" (devstack's own start, `make up`) is the base
+    names; a test run provisions its own namespace with the same plan (see
+    devstack.kafka.provision_namespace).
+    """
     from lingban_contracts.access import grants, topic_configs, topics_to_create
 
     # Each topic's configs follow as `key=value` fields (infinite retention for the
     # event topics); KafkaAccess.java also sets them on a topic that already exists.
     lines = [
-        topic_line(name, partitions, replication_factor, topic_configs(name))
-        for name, partitions in topics_to_create()
+        topic_line(name, partitions, replication_factor, topic_configs(name, namespace))
+        for name, partitions in topics_to_create(namespace)
     ]
-    lines += [
-        "\t".join(
-            ("acl", g.kafka_principal, g.resource_type, g.pattern_type, g.resource, g.operation)
-        )
-        for g in grants()
-    ]
+    lines += [_acl_line("acl", g) for g in grants(namespace)]
     return "".join(line + "\n" for line in lines)
+
+
+def namespace_removal_plan(namespace: str) -> str:
+    """Plan lines that take a topic namespace away: its topic grants, then every topic
+    under its prefix (also those a test created of its own).
+
+    The consumer-group grants are the same in every namespace (and the base one) and stay.
+    """
+    from lingban_contracts.access import grants
+    from lingban_contracts.registry import namespace_prefix
+
+    if not namespace:
+        raise ValueError("the base topic names are never removed")
+    lines = [_acl_line("delete-acl", g) for g in grants(namespace) if g.resource_type == "TOPIC"]
+    lines.append(f"delete-topics-prefixed\t{namespace_prefix(namespace)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _acl_line(instruction: str, grant: Grant) -> str:
+    g = grant
+    return "\t".join(
+        (instruction, g.kafka_principal, g.resource_type, g.pattern_type, g.resource, g.operation)
+    )
