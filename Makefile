@@ -12,7 +12,12 @@ export UV_PYTHON := $(PYTHON)
 .PHONY: up down status test lint typecheck contracts contracts-check unit setup token web browser
 
 ## Run the platform: Kafka, the database, the four services, demo data.
-up: setup
+## On a fresh machine the database's Go build is the long pole: it runs beside the web
+## builds (npm ci, Vite) instead of after them; `devstack up` then finds it running.
+up: .venv/.lingban-synced
+	@$(UV) run --frozen python -m devstack infra-up --profile dev >/dev/null & infra=$$!; \
+	  $(MAKE) --no-print-directory web || { wait $$infra; exit 1; }; \
+	  wait $$infra || exit $$?
 	$(UV) run --frozen python -m devstack up
 
 ## Stop exactly what `make up` started.
