@@ -83,6 +83,7 @@ from bench.load_world import (
     read_projects,
     weekly_report,
 )
+from devstack import kafka_access
 from lingban_kit import mongo
 from lingban_kit.auth import DEV_JWT_SECRET, Role
 
@@ -623,7 +624,18 @@ def add_numbers(report: dict[str, Any], m: Measured, args: argparse.Namespace) -
     report["targets"] = target_checks(report)
 
 
+def use_devstack_admin() -> None:
+    """Read the consumer groups' offsets as `make up`'s Kafka admin, unless the
+    environment already names a Kafka principal (the broker requires SASL)."""
+    if os.environ.get("KAFKA_SASL_USERNAME"):
+        return
+    credentials = kafka_access.load("dev")
+    if credentials is not None:
+        os.environ.update(credentials.client_env(kafka_access.ADMIN))
+
+
 async def main(args: argparse.Namespace) -> int:
+    use_devstack_admin()
     urls = Urls(args.projects_url, args.supervision_url, args.notifications_url, args.reporting_url)
     tokens = Tokens(os.environ.get("LINGBAN_AUTH_JWT_SECRET") or DEV_JWT_SECRET)
     report: dict[str, Any] = {
