@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from lingban_contracts.registry import TOPIC_NAMESPACE_ENV, namespace_prefix, to
 from lingban_kit.kafka import ensure_topics, new_admin
 
 KEEP_TOPICS_ENV = "LINGBAN_KEEP_TOPICS"
+DELETE_WAIT_SECONDS = 30.0
 
 
 def choose() -> str:
@@ -78,5 +80,13 @@ async def _delete_namespace(bootstrap: str, namespace: str) -> None:
         names = [name for name in await admin.list_topics() if name.startswith(prefix)]
         if names:
             await admin.delete_topics(names)
+        # Deleting is asynchronous on the broker: done when the listing says so.
+        deadline = time.monotonic() + DELETE_WAIT_SECONDS
+        while any(name.startswith(prefix) for name in await admin.list_topics()):
+            if time.monotonic() > deadline:
+                raise KafkaError(
+                    f"topics under {prefix} still listed after {DELETE_WAIT_SECONDS} s"
+                )
+            await asyncio.sleep(0.2)
     finally:
         await admin.close()
