@@ -201,7 +201,13 @@ async def assert_nothing_lost_or_doubled(
         with p.sms.lock:
             return len(p.sms.requests)
 
-    assert await while_moving(every_sms_sent, sms_requests), sms_per_title()
+    if not await while_moving(every_sms_sent, sms_requests):
+        wanted = {str(item["declaration"]["title"]) for item in returned.values()}
+        raise AssertionError(
+            f"no SMS for {sorted(wanted - set(sms_per_title()))}; "
+            f"{len(sms_per_title())} of {len(wanted)} sent\n"
+            + "\n".join(troubles(name, 15) for name in ("notifications", "notifications-b"))
+        )
     per_project = await notices_per_project()
     assert {pid: per_project[pid] for pid in returned} == dict.fromkeys(returned, 1)
     assert set(sms_per_title().values()) == {1}, sms_per_title()
