@@ -143,6 +143,16 @@ public class KafkaAccess {
                         throw e;
                     }
                 }
+                // Deletion completes asynchronously on the brokers: return once the
+                // cluster no longer lists the topics, so a caller that checks (or makes
+                // the namespace again) right after sees them gone.
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (admin.listTopics().names().get().stream().anyMatch(deleted::contains)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("topics still listed 60 s after their deletion: " + deleted);
+                    }
+                    Thread.sleep(200);
+                }
             }
             System.out.printf("applied %d credentials, %d ACLs, %d topics; deleted %d ACLs, %d topics%n",
                     credentials.size(), acls.size(), topics.size(), revoked.size(), deleted.size());

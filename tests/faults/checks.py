@@ -10,8 +10,10 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
+from pymongo import AsyncMongoClient
 
 from devstack.paths import logs_dir
 from lingban_contracts.statuses import ProjectStatus
@@ -178,9 +180,15 @@ async def assert_nothing_lost_or_doubled(
             f"notifications' consumer group is {lag} records behind\n" + troubles("notifications")
         )
 
-    def sms_per_title() -> Counter[str]:
-        """Deliveries per project as the gateway counts them: requests that carry the
-        same idempotency key are one delivery (a gateway drops the repeat)."""
+    # SMS: each project's notice goes out under one message key (stored before the
+    # send), that key reached the gateway, and no other message names the project (a
+    # second delivery).
+    # Digests name their notices' titles; the key, not the text, says which message
+    # a notice went out in (a digest cut for length names only some of them).
+    titles = {pid: str(item["declaration"]["title"]) for pid, item in returned.items()}
+
+    def gateway() -> list[tuple[str, str]]:
+        """(text, idempotency key) of every request the SMS gateway received."""
         with p.sms.lock:
             sent = [
                 (
@@ -190,35 +198,45 @@ async def assert_nothing_lost_or_doubled(
                 for r in p.sms.requests
             ]
         assert all(key for _, key in sent), "an SMS went out without an idempotency key"
-        titles = [str(item["declaration"]["title"]) for item in returned.values()]
-        deliveries = {(title, key) for text, key in sent for title in titles if title in text}
-        return Counter(title for title, _ in deliveries)
+        return [(text, str(key)) for text, key in sent]
+
+    async def sms_unsent() -> list[str]:
+        """Returned projects whose SMS has not reached the gateway."""
+        keys = await sms_keys(p, list(returned))
+        at_gateway = {key for _, key in gateway()}
+        return sorted(pid for pid in returned if keys.get(pid) not in at_gateway)
 
     async def every_sms_sent() -> bool:
-        return len(sms_per_title()) == len(returned)
+        return not await sms_unsent()
 
     async def sms_requests() -> int:
         with p.sms.lock:
             return len(p.sms.requests)
 
     if not await while_moving(every_sms_sent, sms_requests):
-        wanted = {str(item["declaration"]["title"]) for item in returned.values()}
+        unsent = await sms_unsent()
         raise AssertionError(
-            f"no SMS for {sorted(wanted - set(sms_per_title()))}; "
-            f"{len(sms_per_title())} of {len(wanted)} sent\n"
+            f"no SMS for {[titles[pid] for pid in unsent]}; "
+            f"{len(returned) - len(unsent)} of {len(returned)} sent\n"
             + "\n".join(troubles(name, 15) for name in ("notifications", "notifications-b"))
         )
     per_project = await notices_per_project()
     assert {pid: per_project[pid] for pid in returned} == dict.fromkeys(returned, 1)
-    assert set(sms_per_title().values()) == {1}, sms_per_title()
+    stored, sent = await sms_keys(p, list(returned)), gateway()
+    keys = {pid: str(stored[pid]) for pid in returned}  # every one at the gateway (above)
+    other_messages = {
+        titles[pid]: sorted({key for text, key in sent if titles[pid] in text} - {keys[pid]})
+        for pid in returned
+    }
+    assert not any(other_messages.values()), other_messages
     if no_resend:
-        with p.sms.lock:
-            texts = [str(r["body"].get("text", "")) for r in p.sms.requests]
         # This stream's projects: an earlier fault of the module may have left a
         # legitimate repeat (same key) behind.
-        titles = [str(returned[pid]["declaration"]["title"]) for pid in accepted]
-        requests = Counter(title for text in texts for title in titles if title in text)
-        assert set(requests.values()) == {1}, requests
+        requests = Counter(key for _, key in sent)
+        repeated = {
+            titles[pid]: requests[keys[pid]] for pid in accepted if requests[keys[pid]] != 1
+        }
+        assert not repeated, repeated
 
     # Every consumer group has read its topics to the end.
     async def caught_up() -> bool:
@@ -230,6 +248,24 @@ async def assert_nothing_lost_or_doubled(
 
     assert await eventually(caught_up, 60), "a consumer group did not read to the end"
     return converged_after
+
+
+async def sms_keys(p: Platform, project_ids: list[str]) -> dict[str, str | None]:
+    """Per project, the key of the message its returned-project notice's SMS goes out
+    in, as the notifications service stored it before the send (None: not yet sent).
+    The send's outcome may be recorded minutes later: after a database outage the
+    dispatcher records it when the dead pass's claim lapses and it sends again under
+    the same key (which the gateway drops)."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(p.infra.mongodb_uri, tz_aware=True)
+    try:
+        notices = client[p.env["LINGBAN_NOTIFICATIONS_MONGODB_DATABASE"]]["notifications"]
+        found = notices.find(
+            {"rule_id": "project-returned", "subject_id": {"$in": project_ids}},
+            {"subject_id": 1, "deliveries.sms": 1},
+        )
+        return {str(doc["subject_id"]): doc["deliveries"]["sms"].get("key") async for doc in found}
+    finally:
+        await client.close()
 
 
 DEAD_LETTERED = re.compile(

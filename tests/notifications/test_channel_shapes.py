@@ -7,6 +7,7 @@ import hashlib
 import hmac
 
 from lingban_notifications.delivery.channels import Message
+from lingban_notifications.delivery.sms import SMS_MAX_CHARS, digest_text
 from lingban_notifications.delivery.webhook import lingban_signature, robot_accepted, robot_request
 from lingban_notifications.directory.domain import QuietHours, Webhook, WebhookFlavor
 from tests.notifications.builders import local
@@ -64,3 +65,18 @@ def test_quiet_hours_wrap_midnight() -> None:
     assert not quiet.contains(local(2026, 4, 1, 21, 59))
     assert quiet.ends_after(local(2026, 4, 1, 23, 0)) == local(2026, 4, 2, 7, 30)
     assert quiet.ends_after(local(2026, 4, 2, 6, 0)) == local(2026, 4, 2, 7, 30)
+
+
+def test_an_sms_digest_names_its_notices() -> None:
+    subject = "【汇总提醒】共 2 条待办提醒 (2 reminders)"
+    text = digest_text(subject, ("项目被退回：助餐点 A", "阶段任务时限预警：修路"))
+    assert text == f"{subject}：1. 项目被退回：助餐点 A；2. 阶段任务时限预警：修路"
+
+
+def test_an_sms_digest_too_long_for_one_message_says_how_many_more() -> None:
+    headlines = tuple(f"阶段任务时限预警：第 {i} 个项目的名称相当长" for i in range(30))
+    text = digest_text("【汇总提醒】共 30 条待办提醒", headlines)
+    assert len(text) <= SMS_MAX_CHARS
+    shown = [h for h in headlines if h in text]
+    assert shown == list(headlines[: len(shown)]) and 0 < len(shown) < 30
+    assert text.endswith(f"另有 {30 - len(shown)} 条，请登录工作台查看")

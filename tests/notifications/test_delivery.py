@@ -138,6 +138,8 @@ async def test_real_smtp_delivery_and_a_digest_instead_of_a_flood(
     sms = receivers["sms"].requests
     assert len(sms) == 1  # one digest message for the two warnings
     assert "共 2 条" in sms[0]["body"]["text"]
+    # ... which names both, so the secretary knows what the reminders are about.
+    assert all(w["title"]["zh"] in sms[0]["body"]["text"] for w in warnings)
     assert sms[0]["headers"]["Authorization"] == "Bearer k"
     digest_ids = {w["deliveries"]["sms"]["digest_id"] for w in warnings}
     assert len(digest_ids) == 1

@@ -207,3 +207,36 @@ async def test_an_sms_carries_the_same_idempotency_key_on_every_attempt() -> Non
     ]
     assert keys[0] == keys[1]  # the same delivery, attempted twice
     assert len({keys[0], keys[2], keys[3]}) == 3  # another notice, a digest: other deliveries
+
+
+async def test_a_digest_resent_after_a_crash_keeps_its_key_whatever_is_due_then() -> None:
+    """Killed after a digest went out and before it was recorded; by the next pass a
+    third notice is due for the same secretary. The two are sent again under the
+    digest's key (the gateway drops that copy), the new one under its own."""
+    recipient = village_secretary(phone="13800000001")
+    repo, dispatcher, _, clock = await setup(recipient)  # two warnings due: one digest
+    sent: list[Message] = []
+
+    class DiesAfterTheSend(ChannelSender):
+        channel = Channel.SMS
+
+        async def send(self, recipient: Recipient, message: Message) -> None:
+            sent.append(message)
+            if len(sent) == 1:  # the gateway has it; the process dies before recording
+                raise asyncio.CancelledError
+
+    dispatcher.senders[Channel.SMS] = DiesAfterTheSend()
+    with pytest.raises(asyncio.CancelledError):
+        await dispatcher.run_once()
+    [digest] = sent
+    assert digest.count == 2 and digest.key is not None
+    # The key was stored before the send, with the inbox outcome.
+    assert {n.deliveries[Channel.SMS].key for n in notifications(repo)} == {digest.key}
+
+    await repo.add(sms_notice(recipient, "p3"))
+    clock.set(clock.now() + timedelta(minutes=3))  # the dead pass's claims have lapsed
+    assert await dispatcher.run_once() == 3
+    again = {m.key: m.count for m in sent[1:]}
+    assert again.pop(digest.key) == 2  # the same message again: the gateway drops it
+    assert list(again.values()) == [1]  # the new notice: a message of its own
+    assert all(n.deliveries[Channel.SMS].status == "sent" for n in notifications(repo))

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from lingban_contracts.registry import Topic, namespaced, topic_namespace
+from lingban_contracts.registry import Topic, topic_namespace
 from lingban_contracts.topics import (
     DIVISIONS,
     NOTIFICATIONS,
@@ -80,27 +80,30 @@ def default_consumer_group(service: str) -> str:
 
 def owned_topics(service: str, namespace: str | None = None) -> list[str]:
     """The topics `service` writes: the one it produces (if any) and its dead-letter topic."""
-    topics = [namespaced(t.base_name, namespace) for t in PUBLIC_TOPICS if t.producer == service]
+    topics = [t.in_namespace(namespace) for t in PUBLIC_TOPICS if t.producer == service]
     if READS[service]:
         topics.append(dead_letter_topic(service, namespace))
     return topics
 
 
 def grants(namespace: str | None = None) -> list[Grant]:
-    def named(topic: Topic) -> str:
-        return namespaced(topic.base_name, namespace)
-
     result: list[Grant] = []
     for service in SERVICES:
         result += [
             Grant(service, "TOPIC", "LITERAL", t, "WRITE") for t in owned_topics(service, namespace)
         ]
-        result += [Grant(service, "TOPIC", "LITERAL", named(t), "READ") for t in READS[service]]
+        result += [
+            Grant(service, "TOPIC", "LITERAL", t.in_namespace(namespace), "READ")
+            for t in READS[service]
+        ]
         if READS[service]:
             result.append(
                 Grant(service, "GROUP", "PREFIXED", consumer_group_prefix(service), "READ")
             )
-    result += [Grant(SUBSCRIBER, "TOPIC", "LITERAL", named(t), "READ") for t in PUBLIC_TOPICS]
+    result += [
+        Grant(SUBSCRIBER, "TOPIC", "LITERAL", t.in_namespace(namespace), "READ")
+        for t in PUBLIC_TOPICS
+    ]
     result.append(Grant(SUBSCRIBER, "GROUP", "PREFIXED", SUBSCRIBER_GROUP_PREFIX, "READ"))
     return sorted(result)
 
@@ -115,14 +118,14 @@ SYSTEM_OF_RECORD_CONFIGS: dict[str, str] = {"retention.ms": "-1", "retention.byt
 def topic_configs(name: str, namespace: str | None = None) -> dict[str, str]:
     """Topic-level configs a topic is created with (and kept at) besides the replication
     settings: infinite retention for the event topics, none for the others."""
-    if name in {namespaced(t.base_name, namespace) for t in PUBLIC_TOPICS}:
+    if name in {t.in_namespace(namespace) for t in PUBLIC_TOPICS}:
         return dict(SYSTEM_OF_RECORD_CONFIGS)
     return {}
 
 
 def topics_to_create(namespace: str | None = None) -> list[tuple[str, int]]:
     """Every topic a deployment creates before the services start: (name, partitions)."""
-    topics = [(namespaced(t.base_name, namespace), t.partitions) for t in PUBLIC_TOPICS]
+    topics = [(t.in_namespace(namespace), t.partitions) for t in PUBLIC_TOPICS]
     # One partition: dead letters are rare and read by an operator, in order.
     topics += [(dead_letter_topic(s, namespace), 1) for s in SERVICES if READS[s]]
     return topics

@@ -76,6 +76,11 @@ class Topic:
         """The name on the broker: the base name in this process's topic namespace."""
         return namespaced(self.base_name)
 
+    def in_namespace(self, namespace: str | None) -> str:
+        """The name on the broker in `namespace` (None: this process's), for the tools
+        that provision a namespace other than their own."""
+        return namespaced(self.base_name, namespace)
+
 
 @dataclass(frozen=True)
 class EventSpec:

@@ -31,6 +31,9 @@ class Message:
     text: str
     link: str | None
     count: int = 1
+    # A digest's notices, one title each: a channel that cannot carry the whole
+    # digest text (an SMS) still says what the reminders are about.
+    headlines: tuple[str, ...] = ()
     # The same for every attempt to deliver these notices on this channel, so a
     # provider that deduplicates (an SMS gateway's idempotency key, a mail's
     # Message-ID) drops the copy a crash between "sent" and "recorded" re-sends.
@@ -42,9 +45,13 @@ def delivery_key(channel: Channel, items: list[Notification]) -> str:
     return f"{channel.value}-{hashlib.sha256(ids.encode()).hexdigest()[:32]}"
 
 
-def compose(items: list[Notification], channel: Channel | None = None) -> Message:
-    """One notice, or a digest of several for one recipient on one channel."""
-    key = delivery_key(channel, items) if channel is not None else None
+def compose(
+    items: list[Notification], channel: Channel | None = None, key: str | None = None
+) -> Message:
+    """One notice, or a digest of several for one recipient on one channel; `key`,
+    the message's idempotency key when it was fixed before (the dispatcher's)."""
+    if key is None and channel is not None:
+        key = delivery_key(channel, items)
     if len(items) == 1:
         n = items[0]
         text = f"{n.body['zh']}\n\n{n.title['en']}\n{n.body['en']}"
@@ -56,6 +63,7 @@ def compose(items: list[Notification], channel: Channel | None = None) -> Messag
         link=None,
         count=len(items),
         key=key,
+        headlines=tuple(one_line(n.title["zh"]) for n in items),
     )
 
 

@@ -10,7 +10,10 @@
   delivery is dead-lettered (listed and replayed through the operations API).
 - Every outcome and its event are one write (outbox), made right after that
   send: a crash or SIGTERM mid-pass re-sends at most the message in flight
-  (R3). If the recipient changed the notification meanwhile, the outcome is
+  (R3). That message's idempotency key is stored on its notices before it is
+  sent (with their first write of the pass), and a later pass sends them under
+  the same key however the due notices group then, so the gateway drops the
+  copy. If the recipient changed the notification meanwhile, the outcome is
   re-applied to the fresh copy (the write needs `rev`, never the claim: R2).
 - Any exception from a channel is that delivery's failure, retried like a
   `DeliveryError` (R1/LB-06); only its type name is recorded, since the text
@@ -32,7 +35,12 @@ from datetime import datetime, timedelta
 from lingban_contracts.divisions import DivisionTree, default_tree
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.clock import Clock
-from lingban_notifications.delivery.channels import ChannelSender, DeliveryError, compose
+from lingban_notifications.delivery.channels import (
+    ChannelSender,
+    DeliveryError,
+    compose,
+    delivery_key,
+)
 from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.directory.repository import Directory
 from lingban_notifications.directory.role_inbox import role_inbox
@@ -85,7 +93,8 @@ class Dispatcher:
         contacts = await self.directory.all()
         state = {n.id: _Claimed(n, rev) for n, rev in claimed}
         early: dict[str, list[Outcome]] = {n.id: [] for n, _ in claimed}
-        groups: dict[tuple[str, Channel], list[str]] = {}
+        # (recipient, channel, the key stored by an earlier attempt or None) → notices
+        groups: dict[tuple[str, Channel, str | None], list[str]] = {}
         for n, _ in claimed:
             recipient = contacts.get(n.recipient_id) or self._stand_in(n)
             for channel in n.due_channels(now):
@@ -107,23 +116,32 @@ class Dispatcher:
                 elif channel is Channel.INBOX:
                     # The inbox shows each notice on its own, and "sending" it is this
                     # service's own write: recorded with the notice's first write.
-                    early[n.id].append(await self._send(channel, recipient, [n]))
+                    early[n.id].append(await self._send(channel, recipient, [n], None))
                 else:
-                    # Other channels reach out: one digest per recipient, recorded at once.
-                    groups.setdefault((recipient.id, channel), []).append(n.id)
+                    # Other channels reach out: one digest per recipient, recorded at once;
+                    # what an earlier attempt keyed goes out again as that message.
+                    staged = n.deliveries[channel].key
+                    groups.setdefault((recipient.id, channel, staged), []).append(n.id)
                     state[n.id].groups_left += 1
+        keys = {}
+        for (_, channel, staged), ids in groups.items():
+            key = staged or delivery_key(channel, [state[i].n for i in ids])
+            keys[ids[0]] = key
+            if staged is None:  # fixed before the send, in the notices' first write
+                for i in ids:
+                    early[i].append(_stage(channel, key))
         # What needs no outside send is recorded first; a notice with nothing else is released.
         for nid, outcomes in early.items():
             if outcomes or state[nid].groups_left == 0:
                 await self._record(state[nid], outcomes)
         budget = self.hold.total_seconds() / 2
-        for number, ((_, channel), ids) in enumerate(groups.items()):
+        for number, ((_, channel, _), ids) in enumerate(groups.items()):
             if number and time.monotonic() - started >= budget:
                 break  # the rest go back unclaimed, for the next pass
             first = state[ids[0]].n
             recipient = contacts.get(first.recipient_id) or self._stand_in(first)
             assert recipient is not None  # grouped above only with a recipient
-            outcome = await self._send(channel, recipient, [state[i].n for i in ids])
+            outcome = await self._send(channel, recipient, [state[i].n for i in ids], keys[ids[0]])
             for i in ids:
                 state[i].groups_left -= 1
                 await self._record(state[i], [outcome])
@@ -141,12 +159,13 @@ class Dispatcher:
         return role_inbox(n.recipient_id, self.tree)
 
     async def _send(
-        self, channel: Channel, recipient: Recipient, items: list[Notification]
+        self, channel: Channel, recipient: Recipient, items: list[Notification], key: str | None
     ) -> Outcome:
-        """Send one message (a notice or a digest); its outcome, for every notice in it."""
+        """Send one message (a notice or a digest) under `key`; its outcome, for every
+        notice in it."""
         digest_id = uuid.uuid4().hex if len(items) > 1 else None
         try:
-            await self.senders[channel].send(recipient, compose(items, channel))
+            await self.senders[channel].send(recipient, compose(items, channel, key))
         except DeliveryError as exc:
             error = _redact(str(exc), recipient)
         except Exception as exc:  # a bug or library error: this delivery fails, not the pass
@@ -189,6 +208,10 @@ def _sent(channel: Channel, at: datetime, digest_id: str | None) -> Outcome:
 
 def _failed(channel: Channel, at: datetime, error: str, retry: Retry) -> Outcome:
     return lambda n: n.mark_failed(channel, at, error, retry)
+
+
+def _stage(channel: Channel, key: str) -> Outcome:
+    return lambda n: n.stage(channel, key)
 
 
 def _defer(channel: Channel, until: datetime) -> Outcome:

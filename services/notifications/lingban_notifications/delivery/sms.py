@@ -68,7 +68,24 @@ class SmsSender(ChannelSender):
         if not recipient.phone:
             raise DeliveryError("no phone number")
         assert self.provider is not None
-        text = message.subject if message.count > 1 else f"{message.subject}：{message.text}"
+        if message.count > 1:
+            text = digest_text(message.subject, message.headlines)
+        else:
+            text = f"{message.subject}：{message.text}"
         if message.link:
             text = f"{text} {message.link}"
         await self.provider.send(recipient.phone, text[:SMS_MAX_CHARS], message.key)
+
+
+def digest_text(subject: str, headlines: tuple[str, ...], limit: int = SMS_MAX_CHARS) -> str:
+    """A digest as one SMS: its subject and the notices' titles, as many whole titles
+    as fit, then how many more there are (the secretary reads them in the workbench)."""
+    text = subject
+    for shown, headline in enumerate(headlines):
+        more = len(headlines) - shown
+        line = f"{'：' if shown == 0 else '；'}{shown + 1}. {headline}"
+        rest = f"；另有 {more - 1} 条，请登录工作台查看" if more > 1 else ""
+        if len(text) + len(line) + len(rest) > limit:
+            return f"{text}；另有 {more} 条，请登录工作台查看"
+        text += line
+    return text

@@ -47,6 +47,10 @@ class Delivery:
     last_error: str | None = None
     sent_at: datetime | None = None
     digest_id: str | None = None
+    # The idempotency key of the message this delivery goes out in, fixed (stored)
+    # before the first attempt and kept for every later one, so a message re-sent
+    # after a crash or a lost answer carries the key the gateway has seen.
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +230,12 @@ class Notification:
             SYSTEM,
             now,
         )
+
+    def stage(self, channel: Channel, key: str) -> None:
+        """Fix the key of the message this delivery is about to go out in (once)."""
+        d = self.deliveries[channel]
+        if d.status in OPEN and d.key is None:
+            d.key = key
 
     def defer(self, channel: Channel, until: datetime) -> None:
         """Quiet hours: try again later without counting an attempt."""

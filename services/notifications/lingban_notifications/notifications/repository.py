@@ -243,6 +243,7 @@ def to_document(n: Notification, rev: int) -> Document:
                 "last_error": d.last_error,
                 "sent_at": d.sent_at,
                 "digest_id": d.digest_id,
+                "key": d.key,
             }
             for c, d in n.deliveries.items()
         },
@@ -291,6 +292,7 @@ def from_document(doc: Document) -> Notification:
                 last_error=d.get("last_error"),
                 sent_at=_dt(d.get("sent_at")),
                 digest_id=d.get("digest_id"),
+                key=d.get("key"),
             )
             for c, d in doc["deliveries"].items()
         },
