@@ -61,3 +61,13 @@ def task(deadline: date = date(2026, 3, 20), unit: str = TOWNSHIP) -> Task:
     )
     made.pending_events.clear()
     return made
+
+
+# The city's March meeting with the agriculture bureau attending (`POST /v1/dispatch/meetings`).
+AGRICULTURE_MEETING = {
+    "level": "city_monthly",
+    "region_code": CITY,
+    "held_on": "2026-03-04",
+    "chair": "市委组织部副部长",
+    "attendees": [{"name": "市农业农村局", "department": "农业农村局"}],
+}

@@ -28,7 +28,7 @@ from lingban_notifications.settings import NotificationsSettings
 from lingban_notifications.subjects.tasks import TASKS
 from tests.auth import auth
 
-from .builders import CITY, TOWNSHIP
+from .builders import AGRICULTURE_MEETING, CITY, TOWNSHIP
 from .stack import dispatch_stack
 
 pytestmark = pytest.mark.integration
@@ -66,20 +66,8 @@ async def test_member_departments_get_and_report_their_own_tasks(
 
         # ---- assigning: the city's meeting to 农业农村局, directly to 民政局 ---------------
         at(3, 4)
-        meeting = await call(
-            "POST",
-            "/v1/dispatch/meetings",
-            ORG,
-            {
-                "level": "city_monthly",
-                "region_code": CITY,
-                "held_on": "2026-03-04",
-                "chair": "市委组织部副部长",
-                "attendees": [{"name": "市农业农村局", "department": "农业农村局"}],
-                "problems_raised": ["高标准农田项目资金拨付慢"],
-            },
-            201,
-        )
+        held = {**AGRICULTURE_MEETING, "problems_raised": ["高标准农田项目资金拨付慢"]}
+        meeting = await call("POST", "/v1/dispatch/meetings", ORG, held, 201)
         tasks_url = f"/v1/dispatch/meetings/{meeting['id']}/tasks"
         farm = await call(
             "POST",

@@ -420,6 +420,8 @@ NOTIFICATIONS: dict[tuple[str, str], Rule] = {
     # roles get 403 before any lookup, which says nothing about the contact.
     ("GET", "/v1/contacts/{recipient_id}"): Rule(other=REFUSED),
     ("PUT", "/v1/contacts/{recipient_id}"): write(fixed(CONTACT)),
+    # Member departments by name only (no address), those of the caller's own subtree.
+    ("GET", "/v1/member-departments"): unscoped("names of the own subtree's member departments"),
     ("GET", "/v1/rules"): unscoped("the reminder rules are the same for every region"),
     # Global: the root city organisation department's only (LB-13).
     ("PUT", "/v1/rules"): unscoped("global, root city org only", body=lambda r: r.rules),

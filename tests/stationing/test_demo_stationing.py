@@ -68,3 +68,32 @@ async def test_the_demo_loads_once(stack: Stack, monkeypatch: pytest.MonkeyPatch
     ]
     secretary = next(m for m in months if m["person_id"] == "sec")
     assert len(secretary["excused_days"]) == 1
+
+
+async def test_the_dev_sign_in_township_has_a_roster_loaded_once(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """文昌街道 (the development sign-in's township) keeps a roster too, with a street's
+    titles (党工委书记, 办事处主任), after the four others so they keep their variations."""
+    today = date(2026, 3, 20)
+    stack.at(3, 20)
+    api = InProcessApi(stack, asyncio.get_running_loop())
+    tree = default_tree()
+    *others, wenchang = demo_stationing.townships(tree)
+    assert (wenchang.code, wenchang.name) == ("340881001000", "文昌街道")
+    assert wenchang not in others
+    assert len(others) == 4
+    monkeypatch.setattr(demo_stationing, "townships", lambda _tree: [wenchang])
+    first = await asyncio.to_thread(demo_stationing.load, api, tree, today)  # type: ignore[arg-type]
+    assert first.added > 0
+    again = await asyncio.to_thread(demo_stationing.load, api, tree, today)  # type: ignore[arg-type]
+    assert again.added == 0
+    assert again.found > 0
+    org = auth(Role.CITY_ORG, "340881000000")
+    [roster] = await stack.call("GET", f"/v1/rosters?year=2026&region={wenchang.code}", org)
+    names = {a["person_id"]: a["name"] for a in roster["assignments"]}
+    assert (names["sec"], names["mayor"]) == ("文昌街道党工委书记", "文昌街道办事处主任")
+    [figures] = await stack.call(
+        "GET", f"/v1/visits/figures?region={wenchang.code}&month=2026-03", org
+    )
+    assert figures["visits"] > 0

@@ -5,9 +5,16 @@ goes to 农业农村局 (chosen as 成员单位, from the city's member departme
 reminder directory) and whose second goes to 文昌街道 (单位). The service stores the
 first as the department's task of the city; the meeting page names the department. The
 link of the department's monthly card (`/dispatch/tasks?department=agriculture`) opens
-the task list filtered to that department: its task, not the township's; clearing the
-filter shows both. The department's own account, which the card reaches, opens the same
-link and finds its task there.
+the task list filtered to that department by the API: its task, not the township's, and
+the counts above the list are the department's; clearing the filter shows both and
+counts more.
+
+The department's own account, which may not read the reminder directory, finds 调度 in
+its menu (its tasks, no meetings tab, no unit or department filter), the task on its
+to-do list and in the list under the department's Chinese name (from the read-only list
+of member departments, not `成员单位（agriculture）`), and reports back on the task's page
+(no attachments: the role uploads nothing). A leader, who may not read the directory
+either, reads the name too.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from tests.web.test_dispatch_browser import CITY, CITY_ORG
 pytestmark = pytest.mark.integration
 
 DEPARTMENT_USER = f"member_department@{CITY}"  # the dev sign-in's 农业农村局 account
+LEADER = f"leader@{CITY}"
 DEPARTMENTS = {"agriculture": "桐城市农业农村局", "civil-affairs": "桐城市民政局"}
 
 
@@ -74,6 +82,13 @@ async def fill_task(page: Page, row: Locator, content: str, owner: str, deadline
     await box.fill(deadline.isoformat())
     await box.press("Enter")
     await page.keyboard.press("Escape")
+
+
+async def assignees_are(page: Page, name: str) -> None:
+    """Every task listed goes to `name` (and there is one at least)."""
+    shown = await page.locator('[data-test="task-assignee"]').all_inner_texts()
+    assert shown
+    assert set(shown) == {name}, shown
 
 
 async def tasks_of_meeting(workbench: Workbench, meeting_id: str) -> list[dict[str, Any]]:
@@ -147,8 +162,10 @@ async def test_a_meeting_assigns_a_task_to_a_member_department_and_its_card_link
     rows = page.locator('[data-test="task-row"]')
     await expect(rows.filter(has_text=to_department)).to_have_count(1)
     await expect(rows.filter(has_text=to_township)).to_have_count(0)
-    for assignee in await page.locator('[data-test="task-assignee"]').all_inner_texts():
-        assert assignee == "桐城市农业农村局"
+    await assignees_are(page, "桐城市农业农村局")
+    # The counts are the department's: as many as its rows (the year's would count more).
+    filtered = await rows.count()
+    await expect(page.locator('[data-test="count-total"]')).to_have_text(str(filtered))
     await snap(page, artefacts, "dispatch-department-tasks")
 
     # Cleared, the list has the township's task too (and the address forgets the filter).
@@ -156,9 +173,20 @@ async def test_a_meeting_assigns_a_task_to_a_member_department_and_its_card_link
     await page.locator('[data-test="filter-department"] .el-select__clear').click()
     await expect(rows.filter(has_text=to_township)).to_have_count(1)
     await expect(page).not_to_have_url(re.compile(r"department="))
+    await loaded(page)
+    everything = int(await page.locator('[data-test="count-total"]').inner_text())
+    assert everything > filtered
     await pick_option(page, "filter-department", "农业农村局")
     await expect(rows.filter(has_text=to_township)).to_have_count(0)
     await expect(page).to_have_url(re.compile(r"department=agriculture"))
+    await expect(page.locator('[data-test="count-total"]')).to_have_text(str(filtered))
+
+    # A leader, who may not read the directory, reads the department's name.
+    await sign_out(page)
+    await sign_in(page, workbench, LEADER, "/tasks?department=agriculture")
+    await loaded(page)
+    await expect(rows.filter(has_text=to_department)).to_have_count(1)
+    await assignees_are(page, "桐城市农业农村局")
 
     # The card reaches the department's own account: the link opens its task there too.
     await sign_out(page)
@@ -167,3 +195,41 @@ async def test_a_meeting_assigns_a_task_to_a_member_department_and_its_card_link
     await loaded(page)
     await expect(rows.filter(has_text=to_department)).to_have_count(1)
     await expect(rows.filter(has_text=to_township)).to_have_count(0)
+
+    # Its menu: 调度 opens its tasks; no meetings tab, no unit or department filter.
+    await page.goto(f"{workbench.url}/")
+    await loaded(page)
+    todo = page.locator('[data-test="task-todo"]', has_text=to_department)
+    await expect(todo).to_contain_text("桐城市农业农村局")
+    await snap(page, artefacts, "dispatch-department-home")
+    # It declares nothing: no project counts, no 申报新项目.
+    await expect(page.locator('[data-test="declare"]')).to_have_count(0)
+    await expect(page.locator('[data-test="count-drafts"]')).to_have_count(0)
+    assert int(await page.locator('[data-test="count-tasks-to-report"] strong').inner_text()) >= 1
+    await expect(page.locator('[data-test="nav-directory"]')).to_have_count(0)
+    await expect(page.locator('[data-test="nav-supervision"]')).to_have_count(0)
+    await page.click('[data-test="nav-dispatch"]')
+    await expect(page).to_have_url(re.compile(r"/tasks$"))
+    await loaded(page)
+    await expect(page.locator('[data-test="dispatch-tabs"]')).to_have_count(0)
+    await expect(page.locator('[data-test="filter-unit"]')).to_have_count(0)
+    await expect(page.locator('[data-test="filter-department"]')).to_have_count(0)
+    mine = rows.filter(has_text=to_department)
+    await expect(mine).to_have_count(1)
+    await assignees_are(page, "桐城市农业农村局")
+    await snap(page, artefacts, "dispatch-department-own-tasks")
+
+    # Its task's page: the name, and the report form without attachments.
+    await mine.click()
+    await expect(page).to_have_url(re.compile(r"/tasks/[^/?]+$"))
+    await loaded(page)
+    await expect(page.locator('[data-test="task-assignee"]')).to_have_text("桐城市农业农村局")
+    await expect(page.locator('[data-test="report-attachments"]')).to_have_count(0)
+    await page.fill(field("report-text"), "已协调财政局拨付首批资金")
+    await snap(page, artefacts, "dispatch-department-report")
+    await page.click('[data-test="send-report"]')
+    await expect(page.locator('[data-test="task-status"]')).to_have_text("待销号")
+    await expect(page.locator('[data-test="task-report"]')).to_contain_text(
+        "已协调财政局拨付首批资金"
+    )
+    await expect(page.locator('[data-test="send-report"]')).to_have_count(0)

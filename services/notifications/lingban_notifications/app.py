@@ -10,6 +10,7 @@ from lingban_kit.runtime import ServiceRuntime
 from lingban_notifications.contract import CONTRACT
 from lingban_notifications.delivery.sms import SmsProvider
 from lingban_notifications.directory.api import router as contacts_router
+from lingban_notifications.directory.departments_api import router as departments_router
 from lingban_notifications.directory.import_api import IMPORT_MAX_BYTES, IMPORT_PATH
 from lingban_notifications.directory.import_api import router as contacts_import_router
 from lingban_notifications.notifications.api import inbox_router, operations_router
@@ -52,6 +53,7 @@ def create_app(
             inbox_router,
             contacts_import_router,
             contacts_router,
+            departments_router,
             rules_router,
             operations_router,
         ],

@@ -1,8 +1,12 @@
 """Stationed-contact demo data (驻点联系) for `make up`, through the supervision API.
 
-Four townships (the fifth to eighth by code, so that the visit counts
-`demo_supervision` resumes by stay its own) keep a roster for the demo year: the
-Party secretary and the mayor are each stationed in a village on Tuesdays, two other
+Five townships keep a roster for the demo year: the fifth to eighth by code, and
+文昌街道, the township of the development sign-in (last, so that the others keep the
+order-dependent variations below). 文昌街道 is also one of the four whose visits
+`demo_supervision` logs and resumes by counting them; that part runs before this one
+and finishes its month's visits first (a failure stops the load), so its count still
+finds its own visits complete and a rerun adds none. The Party secretary and the
+mayor (a street's 办事处主任) are each stationed in a village on Tuesdays, two other
 leaders on Wednesdays, and a team member with the secretary (三个固定); every village
 of the township has its households and four-must-visit counts (四必访). In the first
 township the mayor moves to Thursdays from the first of the current month (a change
@@ -59,16 +63,27 @@ class Person:
 
 def townships(tree: DivisionTree) -> list[Unit]:
     units = sorted((u for u in tree if u.level is Level.TOWNSHIP), key=lambda u: u.code)
-    return units[4:8]
+    # The first by code is the development sign-in's township (文昌街道).
+    return [*units[4:8], units[0]]
 
 
 def people(tree: DivisionTree, township: Unit) -> list[Person]:
     villages = sorted(tree.children(township.code), key=lambda u: u.code)
+    if township.name.endswith("街道"):
+        # A street (街道) is led by a Party working committee and its office's director.
+        secretary, mayor, deputy = (
+            f"{township.name}党工委书记",
+            f"{township.name}办事处主任",
+            f"{township.name}办事处副主任",
+        )
+    else:
+        short = township.name.removesuffix("镇") or township.name
+        secretary, mayor, deputy = f"{short}党委书记", f"{short}镇长", f"{short}副镇长"
     short = township.name.removesuffix("镇").removesuffix("街道") or township.name
     return [
-        Person("sec", f"{short}党委书记", "party_secretary", villages[0], 2),
-        Person("mayor", f"{short}镇长", "mayor", villages[1 % len(villages)], 2),
-        Person("leader-1", f"{short}副镇长", "other_leader", villages[2 % len(villages)], 3),
+        Person("sec", secretary, "party_secretary", villages[0], 2),
+        Person("mayor", mayor, "mayor", villages[1 % len(villages)], 2),
+        Person("leader-1", deputy, "other_leader", villages[2 % len(villages)], 3),
         Person("leader-2", f"{short}组织委员", "other_leader", villages[3 % len(villages)], 3),
         Person("team-1", f"{short}驻点队员", "team_member", villages[0], 2),
     ]

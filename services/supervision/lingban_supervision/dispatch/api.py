@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from lingban_contracts.divisions import default_tree
-from lingban_contracts.events.dispatch import TaskStatus
+from lingban_contracts.events.dispatch import DEPARTMENT_PATTERN, TaskStatus
 from lingban_contracts.events.supervision import MONTH_PATTERN
 from lingban_kit.auth import Principal, require_root_city_org
 from lingban_kit.deps import (
@@ -44,6 +44,14 @@ from lingban_supervision.settings import SupervisionSettings
 router = APIRouter(prefix="/v1/dispatch", tags=["dispatch"])
 RegionQuery = Annotated[str | None, Query(pattern=r"^\d{12}$")]
 MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
+DepartmentQuery = Annotated[
+    str | None,
+    Query(
+        pattern=DEPARTMENT_PATTERN,
+        description="Only this member department's tasks (成员单位: its directory slug, e.g. "
+        "`agriculture`); a member department's staff list their own anyway",
+    ),
+]
 
 
 def get_dispatch(db: DatabaseDep, runtime: RuntimeDep, clock: ClockDep) -> DispatchCommands:
@@ -150,7 +158,8 @@ async def assign_directly(
 
 @router.get(
     "/tasks",
-    summary="Assigned tasks of units in a region, or of one meeting",
+    summary="Assigned tasks of units in a region, or of one meeting; optionally of one "
+    "member department",
     responses={404: {"description": "`meeting_id` names no meeting in the caller's reach"}},
 )
 async def list_tasks(
@@ -160,9 +169,10 @@ async def list_tasks(
     year: OptionalYearQuery = None,
     status: TaskStatus | None = None,
     meeting_id: Annotated[str | None, Query(max_length=64)] = None,
+    department: DepartmentQuery = None,
 ) -> list[TaskOut]:
     found = await dispatch.list_tasks(
-        principal, region, year=year, status=status, meeting_id=meeting_id
+        principal, region, year=year, status=status, meeting_id=meeting_id, department=department
     )
     return [_task(t, principal) for t in found]
 

@@ -42,7 +42,8 @@ TASKS_COLLECTION = "dispatch_tasks"
 WAITING_TASKS = Criteria(equal={"status": TaskStatus.ASSIGNED.value})
 LIST_LIMIT = 5000
 # The indexes of the queries above (`indexes.py` creates them at start): the lists by
-# region subtree, the meetings a unit attended, a meeting's tasks, the overdue check.
+# region subtree, the meetings a unit attended, a meeting's tasks, a member department's
+# tasks (its staff's list and the `department` filter), the overdue check.
 DISPATCH_INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     MEETINGS_COLLECTION: [
         [(REGION_PATH, ASCENDING), ("year", ASCENDING), ("month", ASCENDING)],
@@ -51,6 +52,7 @@ DISPATCH_INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     TASKS_COLLECTION: [
         [(REGION_PATH, ASCENDING), ("year", ASCENDING), ("status", ASCENDING)],
         [("meeting_id", ASCENDING), ("status", ASCENDING)],
+        [("department", ASCENDING), ("year", ASCENDING), ("status", ASCENDING)],
         [("status", ASCENDING)],
     ],
 }
@@ -76,9 +78,17 @@ def task_criteria(
     year: int | None = None,
     status: TaskStatus | None = None,
     meeting_id: str | None = None,
+    department: str | None = None,
 ) -> Criteria:
+    """A region subtree's tasks, narrowed by year, state, meeting or member department."""
     equal: dict[str, object] = {}
-    for key, value in (("year", year), ("status", status), ("meeting_id", meeting_id)):
+    narrowing = (
+        ("year", year),
+        ("status", status),
+        ("meeting_id", meeting_id),
+        ("department", department),
+    )
+    for key, value in narrowing:
         if value is not None:
             equal[key] = value.value if isinstance(value, TaskStatus) else value
     return Criteria(equal=equal, within=region)
@@ -281,23 +291,30 @@ class DispatchCommands:
         year: int | None = None,
         status: TaskStatus | None = None,
         meeting_id: str | None = None,
+        department: str | None = None,
     ) -> list[Task]:
         """Tasks of units in a region subtree, or of one meeting (those the caller may
-        read), the earliest deadline first."""
+        read), the earliest deadline first; `department` keeps one member department's."""
         if meeting_id is not None:
             meeting = await self.meeting(principal, meeting_id)
             criteria = task_criteria(
-                meeting.region_code, year=year, status=status, meeting_id=meeting_id
+                meeting.region_code,
+                year=year,
+                status=status,
+                meeting_id=meeting_id,
+                department=department,
             )
             found = await self.tasks.find(criteria, sort="deadline", limit=LIST_LIMIT)
             return [t for t in found if can_read_task(principal, t)]
         root = region or principal.region_code
         principal.require_jurisdiction(root)
-        criteria = task_criteria(root, year=year, status=status)
-        department = department_only(principal)
-        if department is not None:
+        own = department_only(principal)
+        if own is not None:
             # A member department's staff list their department's tasks only.
-            criteria = Criteria(equal={**criteria.equal, "department": department}, within=root)
+            if department is not None and department != own:
+                return []
+            department = own
+        criteria = task_criteria(root, year=year, status=status, department=department)
         return await self.tasks.find(criteria, sort="deadline", limit=LIST_LIMIT)
 
     # ---- the periodic check --------------------------------------------------------

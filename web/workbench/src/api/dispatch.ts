@@ -2,9 +2,10 @@
 // /v1/dispatch routes, and who may do what with them as services/supervision
 // …/dispatch/access.py decides it. The screens only show the buttons; the API checks again.
 import type { components } from "./generated/supervision";
+import type { components as NotificationComponents } from "./generated/notifications";
 import { call, notificationsApi, type Unit } from "./client";
 import { session } from "../session";
-import { DIRECTORY_ROLES, hasRole, withinMyRegion } from "../roles";
+import { hasRole, withinMyRegion } from "../roles";
 import { translate } from "../i18n";
 
 type Schemas = components["schemas"];
@@ -25,8 +26,13 @@ export const TASK_STATUSES: TaskStatus[] = ["assigned", "reported", "closed"];
 // and staff for their township), report back (the assigned unit's secretary or staff).
 export const HOLDING_ROLES = ["city_org", "township_secretary", "township_staff"];
 export const REPORTING_ROLES = ["village_secretary", "township_secretary", "township_staff"];
-// Who finds 调度 in the menu: those above, and leaders, who read the public view.
-export const DISPATCH_ROLES = ["city_org", "township_secretary", "township_staff", "village_secretary", "leader"];
+// A city member department's staff (成员单位): they read and report on their department's
+// tasks only (the service lists them nothing else), without attachments (they upload nothing).
+export const DEPARTMENT_ROLE = "member_department";
+// Who reads the meetings: the holders, the units, and leaders, who read the public view.
+export const MEETING_ROLES = ["city_org", "township_secretary", "township_staff", "village_secretary", "leader"];
+// Who finds 调度 in the menu: those above, and a member department for its tasks.
+export const DISPATCH_ROLES = [...MEETING_ROLES, DEPARTMENT_ROLE];
 
 /** May hold `region`'s meetings and act for it as assigner (a city's: only the organisation department). */
 export function mayHold(region: string, known: Map<string, Unit>): boolean {
@@ -46,7 +52,15 @@ export function levelsFor(region: Unit | undefined): DispatchLevel[] {
 }
 
 export function mayReport(task: Task, known: Map<string, Unit>): boolean {
-  return task.status === "assigned" && hasRole(REPORTING_ROLES) && withinMyRegion(task.unit_code, known);
+  if (task.status !== "assigned") return false;
+  // A department's task is its staff's to report on (any task such an account reads is its own).
+  if (task.department) return hasRole([DEPARTMENT_ROLE]);
+  return hasRole(REPORTING_ROLES) && withinMyRegion(task.unit_code, known);
+}
+
+/** Attach papers and photos to a report: not a member department's staff (the role uploads nothing). */
+export function mayAttach(): boolean {
+  return !hasRole([DEPARTMENT_ROLE]);
 }
 
 /** Close or send back: the assigner's side, never whoever reported last. */
@@ -79,27 +93,16 @@ export function regionName(known: Map<string, { name: string }>, code: string): 
 }
 
 /** A city member department (成员单位): the slug a task's `department` names it by, its name and its city. */
-export interface Department {
-  slug: string;
-  name: string;
-  unit_code: string;
-}
-
-// A department's entry in the notifications directory is `member-department:<slug>` (docs/dispatch.md).
-const DEPARTMENT_ENTRY = "member-department:";
+export type Department = NotificationComponents["schemas"]["MemberDepartmentOut"];
 
 /**
- * The member departments I may see, from the directory's entries. None when the
- * directory is not mine to read (only its editors may): a department is then named by
- * its slug.
+ * The member departments of my region, by name: the notifications directory's
+ * `member-department:<slug>` entries, which every signed-in user may read by name
+ * (not their addresses). On a failure a department is named by its slug.
  */
 export async function loadDepartments(): Promise<Department[]> {
-  if (!hasRole(DIRECTORY_ROLES)) return [];
-  const found = await call(() => notificationsApi.GET("/v1/contacts", { params: { query: { kind: "member_department", limit: 500 } } }));
-  if (!found.ok) return [];
-  return found.data
-    .filter((c) => c.id.startsWith(DEPARTMENT_ENTRY))
-    .map((c) => ({ slug: c.id.slice(DEPARTMENT_ENTRY.length), name: c.name, unit_code: c.unit_code }));
+  const found = await call(() => notificationsApi.GET("/v1/member-departments"));
+  return found.ok ? found.data : [];
 }
 
 /** The departments a task of `region`'s may go to: its own, when a city or county assigns. */
