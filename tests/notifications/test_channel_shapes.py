@@ -78,5 +78,6 @@ def test_an_sms_digest_too_long_for_one_message_says_how_many_more() -> None:
     text = digest_text("【汇总提醒】共 30 条待办提醒", headlines)
     assert len(text) <= SMS_MAX_CHARS
     shown = [h for h in headlines if h in text]
-    assert shown == list(headlines[: len(shown)]) and 0 < len(shown) < 30
+    assert shown == list(headlines[: len(shown)])
+    assert 0 < len(shown) < 30
     assert text.endswith(f"另有 {30 - len(shown)} 条，请登录工作台查看")

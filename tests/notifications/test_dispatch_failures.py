@@ -229,7 +229,8 @@ async def test_a_digest_resent_after_a_crash_keeps_its_key_whatever_is_due_then(
     with pytest.raises(asyncio.CancelledError):
         await dispatcher.run_once()
     [digest] = sent
-    assert digest.count == 2 and digest.key is not None
+    assert digest.count == 2
+    assert digest.key is not None
     # The key was stored before the send, with the inbox outcome.
     assert {n.deliveries[Channel.SMS].key for n in notifications(repo)} == {digest.key}
 

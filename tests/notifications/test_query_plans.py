@@ -316,15 +316,25 @@ async def test_each_replica_reads_the_directory_again_only_after_it_changed(
     assert await one.all() == {first.id: first}
     assert one_cache.loads == 1  # the second use read only the version token
 
-    # Another replica writes: this one's next use reads the directory again.
+    # Another replica writes: this one keeps its copy until the token's next check
+    # (`recheck_seconds` after the last one), then reads the directory again.
     changed = first.model_copy(update={"name": "南铺社区书记（新）"})
     await two.put([changed, *more])
+    assert await one.all() == {first.id: first}
+    assert one_cache.checked_at is not None
+    one_cache.checked_at -= one_cache.recheck_seconds
     assert await one.all() == {r.id: r for r in [changed, *more]}
     assert one_cache.loads == 2
+    # The replica that writes drops its own copy at once.
+    again = changed.model_copy(update={"name": "南铺社区书记"})
+    await two.all()
+    await two.put([again])
+    assert (await two.all())[first.id].name == "南铺社区书记"
 
     # A copy older than its maximum age is read again even without a new token
     # (contacts written by something other than `put`).
     one_cache.max_age_seconds = 0
+    one_cache.checked_at = None
     await one.all()
     assert one_cache.loads == 3
     await assert_indexed(database[META], version_filter())

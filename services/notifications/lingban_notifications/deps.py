@@ -26,8 +26,9 @@ def get_clock(wiring: Annotated[Wiring, Depends(get_wiring)]) -> Clock:
     return wiring.clock
 
 
-def get_directory(db: DatabaseDep) -> Directory:
-    return MongoDirectory(db)
+def get_directory(db: DatabaseDep, wiring: Annotated[Wiring, Depends(get_wiring)]) -> Directory:
+    # The replica's copy: a write through the API drops it at once.
+    return MongoDirectory(db, wiring.contacts)
 
 
 def get_repo(db: DatabaseDep) -> NotificationRepository:

@@ -43,7 +43,7 @@ from lingban_notifications.notifications.repository import (
     ensure_notification_indexes,
 )
 from lingban_notifications.rules.model import Kind, RuleSet
-from lingban_notifications.rules.source import RuleSource
+from lingban_notifications.rules.source import RulesCache, RuleSource
 from lingban_notifications.scheduling.evaluate import Evaluator, ProjectSubject
 from lingban_notifications.scheduling.notices import event_notice_intents
 from lingban_notifications.scheduling.planner import Planner
@@ -111,8 +111,10 @@ class Wiring:
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     on_write: Callable[[], None] = lambda: None
     # This replica's copy of the contact directory (checked against the
-    # database's version token at each use).
+    # database's version token at most once a second).
     contacts: DirectoryCache = field(default_factory=DirectoryCache)
+    # And of the active rule set (asked for by every event the consumer applies).
+    rule_cache: RulesCache = field(default_factory=RulesCache)
     _planner: Planner | None = None
 
     def bind(self, db: Database) -> None:
@@ -125,7 +127,7 @@ class Wiring:
 
     @property
     def rules(self) -> RuleSource:
-        return RuleSource(self._db(), self.file_rules)
+        return RuleSource(self._db(), self.file_rules, self.rule_cache)
 
     @property
     def repo(self) -> MongoNotificationRepository:
@@ -181,7 +183,7 @@ class Wiring:
     # ---- consuming ----------------------------------------------------------
     def handlers(self, db: Database) -> HandlerTable:
         self.bind(db)
-        project = project_projection(db)
+        project = project_projection(db, self.clock)
         rectification = rectification_projection(db)
         task = task_projection(db)
         roster = roster_projection(db)
@@ -223,7 +225,8 @@ class Wiring:
         project = ProjectSubject.from_document(doc) if doc else None
         evaluator = Evaluator(rules, self.tree, await self.directory.all())
         intents = [i for r in matching for i in event_notice_intents(evaluator, r, event, project)]
-        if await self.planner.create(intents, self.clock.now()):
+        # New occurrences: no look-up first; a redelivery's insert is refused by its `_id`.
+        if await self.planner.create(intents, self.clock.now(), look_up=False):
             self.created()
 
     async def result_list_notices(self, rules: RuleSet, event: Envelope) -> None:

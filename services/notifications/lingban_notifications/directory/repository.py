@@ -10,9 +10,12 @@ top-level scalar equalities; `$or`, `$in` and `$regex` read every contact):
 The scheduler, the event notices and the dispatcher need the whole directory
 many times a minute. Each replica keeps it in memory (`DirectoryCache`) and
 asks the database only whether it changed: every `put` writes a new token to
-the `contacts-version` document, read by `_id` before each use. Reading the
-token *before* the contacts, and writing it *after* them, means a copy taken
-during a write is stored under the old token and reloaded on the next use.
+the `contacts-version` document, read by `_id` at most once per
+`recheck_seconds` (not before every event's notices). Reading the token
+*before* the contacts, and writing it *after* them, means a copy taken during a
+write is stored under the old token and reloaded at the next check. A `put`
+through this replica's copy drops it at once; other replicas see the change
+within `recheck_seconds`.
 """
 
 from __future__ import annotations
@@ -128,23 +131,39 @@ class DirectoryCache:
     changes (contacts written by something other than `put`).
     """
 
+    recheck_seconds: float = 1.0
     max_age_seconds: float = 600.0
     version: Any = None
     loaded_at: float | None = None
+    checked_at: float | None = None
     entries: dict[str, Recipient] = field(default_factory=dict)
     loads: int = 0
 
-    def fresh(self, version: Any) -> bool:
+    def recent(self) -> bool:
+        """Checked against the token less than `recheck_seconds` ago."""
         return (
+            self.loaded_at is not None
+            and self.checked_at is not None
+            and time.monotonic() - self.checked_at < self.recheck_seconds
+        )
+
+    def fresh(self, version: Any) -> bool:
+        if (
             self.loaded_at is not None
             and version == self.version
             and time.monotonic() - self.loaded_at < self.max_age_seconds
-        )
+        ):
+            self.checked_at = time.monotonic()
+            return True
+        return False
 
     def store(self, version: Any, entries: dict[str, Recipient]) -> None:
         self.version, self.entries = version, entries
-        self.loaded_at = time.monotonic()
+        self.loaded_at = self.checked_at = time.monotonic()
         self.loads += 1
+
+    def drop(self) -> None:
+        self.loaded_at = self.checked_at = None
 
 
 class MongoDirectory(Directory):
@@ -156,6 +175,8 @@ class MongoDirectory(Directory):
     async def all(self) -> dict[str, Recipient]:
         if self.cache is None:
             return await self._load()
+        if self.cache.recent():
+            return dict(self.cache.entries)
         version = await self._version()  # before the contacts: see the module doc
         if not self.cache.fresh(version):
             self.cache.store(version, await self._load())
@@ -177,6 +198,8 @@ class MongoDirectory(Directory):
             await self.collection.replace_one({"_id": r.id}, _to_doc(r), upsert=True)
         # After the contacts: every replica's copy is now out of date.
         await upsert_one(self.meta, version_filter(), {"$set": {"token": uuid.uuid4().hex}})
+        if self.cache is not None:
+            self.cache.drop()
 
     async def inboxes(self, principal: Principal) -> tuple[list[str], set[str]]:
         by_user, by_unit = reader_filters(principal)

@@ -391,7 +391,7 @@ class Evaluator:
                     {"month": month, "items": items([(p, s)]), "count": "1"},
                     f"/projects/{p.id}",
                 )
-        elif rule.card_level == "township":
+        elif rule.card_level == "township" and due:  # (no walk over the tree for nothing)
             for township in (u for u in self.tree if u.level is Level.TOWNSHIP):
                 rows = [(p, s) for p, s in due if self.tree.township_of(p.unit_code) is township]
                 if rows:

@@ -27,10 +27,15 @@ class Planner:
     # stays the guarantee.
     known: set[str] = field(default_factory=set)
 
-    async def create(self, intents: list[Intent], now: datetime) -> list[Notification]:
+    async def create(
+        self, intents: list[Intent], now: datetime, *, look_up: bool = True
+    ) -> list[Notification]:
+        """`look_up=False` skips asking which keys exist (a round trip) when most are
+        new, as an event's notices are (one per occurrence): the insert refuses a
+        key that exists all the same."""
         if len(self.known) > KNOWN_KEYS_LIMIT:
             self.known.clear()
-        keys = sorted({i.dedupe_key for i in intents} - self.known)
+        keys = sorted({i.dedupe_key for i in intents} - self.known) if look_up else []
         self.known |= await self.repo.existing_keys(keys) if keys else set()
         done = set(self.known)
         created: list[Notification] = []

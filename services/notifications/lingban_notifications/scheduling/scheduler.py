@@ -6,20 +6,22 @@ reminder through once. Evaluation is "as of now", so the first tick after
 downtime catches up once. Nothing scheduled goes out on a day off (weekends and
 public holidays, with make-up working days counted as working days).
 
-Its reads are indexed equalities: one query per live project status (`$in`
+Its reads are indexed equalities: the projects filed under the slots since
+the day before the last tick (`due_at`, see `due.py`; every live project, one
+query per status, only when the rules, directory ids or tree changed: `$in`
 would read every project ever tracked on FerretDB), the open rectifications,
 and the notifications flagged `awaiting_ack`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from lingban_contracts.divisions import DivisionTree
 from lingban_contracts.events.supervision import RectificationStatus
-from lingban_contracts.statuses import PROJECT_LIVE_PLAN, ProjectStatus
 from lingban_kit.clock import LOCAL_ZONE, Clock
 from lingban_kit.leases import Lease
 from lingban_kit.mongo import Database, Document
@@ -29,6 +31,14 @@ from lingban_notifications.notifications.domain import Notification
 from lingban_notifications.notifications.repository import NotificationRepository
 from lingban_notifications.rules.model import Kind
 from lingban_notifications.rules.source import RuleSource
+from lingban_notifications.scheduling.due import (
+    LIVE,
+    due_at_filter,
+    next_due_slot,
+    slot_times,
+    slots_through,
+    sweep_key,
+)
 from lingban_notifications.scheduling.evaluate import (
     Evaluator,
     ProjectSubject,
@@ -40,12 +50,26 @@ from lingban_notifications.subjects.inspections import planned_inspections
 from lingban_notifications.subjects.rectifications import RECTIFICATIONS
 from lingban_notifications.subjects.rosters import stationing_subjects
 from lingban_notifications.subjects.tasks import waiting_tasks
-from lingban_notifications.subjects.tracking import SUBJECTS
+from lingban_notifications.subjects.tracking import DUE_AT, SUBJECTS
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A subject as the tick read it: the version and slot it was stored with."""
+
+    subject: ProjectSubject
+    version: object
+    due_at: str | None
+
+
 STATE = "scheduler_state"
-# Submitted (awaiting review) and every status with a live stage plan.
-LIVE: tuple[str, ...] = (ProjectStatus.SUBMITTED, *PROJECT_LIVE_PLAN)
+# Beyond this many days since the last tick, every live subject is read again.
+CATCH_UP_DAYS = 7
+REFILE_CHUNK = 500
+# About a millisecond each: a sweep of a province's projects must not hold the loop.
+YIELD_EVERY = 100
 
 
 def live_subject_filters() -> list[Document]:
@@ -76,7 +100,11 @@ class Scheduler:
         now = self.clock.now()
         rules = await self.rules.current()
         evaluator = Evaluator(rules, self.tree, await self.directory.all())
-        subjects, rectifications = await self.live_subjects()
+        key = sweep_key(rules, evaluator.directory, self.tree)
+        due = await self.due_subjects(now, key, slot_times(rules))
+        # An event files a project whatever its status; only the live ones owe reminders.
+        subjects = [f.subject for f in due if f.subject.status in LIVE]
+        rectifications = await self.open_rectifications()
         intents = evaluator.evaluate(
             now,
             subjects,
@@ -97,9 +125,23 @@ class Scheduler:
             created += await self.planner.create([i for i, _ in pairs], now)
             for original in {n.id: n for _, n in pairs}.values():
                 await self._mark_escalated(original.id)
+        # Only now that their reminders exist: file each subject under its next slot.
+        moves: list[tuple[Filed, str | None]] = []
+        for n, filed in enumerate(due, 1):
+            moves.append((filed, next_due_slot(evaluator, filed.subject, now)))
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # a full sweep: let the consumer and requests run
+        await self._refile(moves)
         await self.db[STATE].update_one(
             {"_id": "scheduler"},
-            {"$set": {"last_tick_at": now, "holder": self.lease.holder}},
+            {
+                "$set": {
+                    "last_tick_at": now,
+                    "holder": self.lease.holder,
+                    "due_through": today.isoformat(),
+                    "sweep_key": key,
+                }
+            },
             upsert=True,
         )
         LAST_TICK.set(now.timestamp())
@@ -108,14 +150,63 @@ class Scheduler:
         return created
 
     async def live_subjects(self) -> tuple[list[ProjectSubject], list[RectificationSubject]]:
-        """The projects and rectifications that may owe a reminder now."""
-        subjects = [
-            ProjectSubject.from_document(d)
-            for query in live_subject_filters()
-            async for d in self.db[SUBJECTS].find(query)
-        ]
+        """Every live project and the open rectifications (a full sweep)."""
+        subjects = [f.subject for f in await self._read(live_subject_filters())]
+        return subjects, await self.open_rectifications()
+
+    async def open_rectifications(self) -> list[RectificationSubject]:
         cursor = self.db[RECTIFICATIONS].find(open_rectifications_filter())
-        return subjects, [RectificationSubject.from_document(d) async for d in cursor]
+        return [RectificationSubject.from_document(d) async for d in cursor]
+
+    async def due_subjects(self, now: datetime, key: str, times: list[time]) -> list[Filed]:
+        """The projects that may owe a reminder now, with the version each was read at.
+
+        The slots from the start of the day before the last tick's through now (an
+        event applied just before midnight files its project under the day it was
+        applied on); every live project instead when the last tick is unknown, too
+        long ago, in the future, or was made under another `sweep_key`.
+        """
+        today = now.astimezone(LOCAL_ZONE).date()
+        state = await self.db[STATE].find_one({"_id": "scheduler"}) or {}
+        through = state.get("due_through")
+        last = date.fromisoformat(through) if isinstance(through, str) else None
+        gap = (today - last).days if last is not None else -1
+        if last is None or state.get("sweep_key") != key or not 0 <= gap <= CATCH_UP_DAYS:
+            return await self._read(live_subject_filters())
+        slots = slots_through(last - timedelta(days=1), now, times)
+        return await self._read([due_at_filter(slot) for slot in slots])
+
+    async def _read(self, queries: list[Document]) -> list[Filed]:
+        found: dict[str, Filed] = {}
+        for query in queries:
+            async for d in self.db[SUBJECTS].find(query):
+                subject = ProjectSubject.from_document(d)
+                found[subject.id] = Filed(subject, d.get("version"), d.get(DUE_AT))
+        return list(found.values())
+
+    async def _refile(self, moves: list[tuple[Filed, str | None]]) -> None:
+        """Each subject under its next slot, conditional on the version read: an event
+        applied meanwhile has filed the subject under its own slot, which must stay.
+
+        One unordered `update` command per chunk (the raw command: FerretDB's answer to
+        a batch is not always one PyMongo's `bulk_write` can read). A write that fails
+        leaves its subject where it was: read again at the next tick, never missed."""
+        updates: list[Document] = []
+        for filed, slot in moves:
+            if slot == filed.due_at:
+                continue
+            query: Document = {"_id": filed.subject.id}
+            query["version"] = filed.version if filed.version is not None else {"$exists": False}
+            change = {"$set": {DUE_AT: slot}} if slot else {"$unset": {DUE_AT: ""}}
+            updates.append({"q": query, "u": change})
+        for start in range(0, len(updates), REFILE_CHUNK):
+            chunk = updates[start : start + REFILE_CHUNK]
+            result = await self.db.command({"update": SUBJECTS, "updates": chunk, "ordered": False})
+            if result.get("writeErrors"):
+                log.warning(
+                    "some subjects keep their slot until the next tick",
+                    extra={"errors": len(result["writeErrors"])},
+                )
 
     async def _mark_escalated(self, notification_id: str) -> None:
         for _ in range(5):  # the recipient may be acknowledging right now

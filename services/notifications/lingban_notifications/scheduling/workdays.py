@@ -49,6 +49,9 @@ class WorkingCalendar:
             listed = ", ".join(d.isoformat() for d in sorted(both))
             raise ValueError(f"listed both as a day off and as a working day: {listed}")
         self._unknown_years: set[int] = set()  # warned about once each
+        # The package's answer per date: it scans its holiday tables on every call, and
+        # the scheduler asks about the same few weeks of dates thousands of times a tick.
+        self._official_days: dict[date, bool] = {}
 
     @classmethod
     def for_rules(cls, rules: RuleSet) -> WorkingCalendar:
@@ -64,6 +67,12 @@ class WorkingCalendar:
         return self._official(day)
 
     def _official(self, day: date) -> bool:
+        known = self._official_days.get(day)
+        if known is None:
+            known = self._official_days[day] = self._ask_package(day)
+        return known
+
+    def _ask_package(self, day: date) -> bool:
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:

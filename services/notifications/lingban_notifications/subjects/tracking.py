@@ -2,23 +2,35 @@
 
 One document per project, updated with a version guard, so a redelivered or
 stale event changes nothing. The scheduler evaluates the rules on these: it
-reads the live projects by `status` equality, served by the index below.
+reads the projects filed under the moments since its last tick (`due_at`; an
+applied event files its project under the start of the day it is applied on,
+see `scheduling/due.py`), and on a full sweep the live ones by `status`
+equality, both served by the indexes below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from lingban_contracts import Envelope
 from lingban_contracts.events import projects as ev
 from lingban_contracts.registry import event_type
 from lingban_contracts.statuses import ProjectStatus
-from lingban_kit.clock import LOCAL_ZONE
+from lingban_kit.clock import LOCAL_ZONE, Clock
 from lingban_kit.mongo import Database, apply_if_newer
 
 SUBJECTS = "reminder_subjects"
+# The local moment (`YYYY-MM-DDTHH:MM`) from which the scheduler looks at a subject
+# again (`scheduling/due.py`).
+DUE_AT = "due_at"
+
+
+def due_slot(day: date, at: time) -> str:
+    return f"{day.isoformat()}T{at.strftime('%H:%M')}"
+
+
 Projection = Callable[[Envelope], Awaitable[None]]
 
 
@@ -112,13 +124,19 @@ def _changed_plan(change: ev.ChangeApproved, sets: dict[str, Any]) -> dict[str, 
 
 async def ensure_subject_indexes(db: Database) -> None:
     await db[SUBJECTS].create_index("status")
+    await db[SUBJECTS].create_index(DUE_AT)
 
 
-def project_projection(db: Database) -> Projection:
+def project_projection(db: Database, clock: Clock | None = None) -> Projection:
     subjects = db[SUBJECTS]
+    clock = clock or Clock()
 
     async def apply(event: Envelope) -> None:
-        await apply_if_newer(subjects, event.aggregate_id, event.aggregate_version, _update(event))
+        update = _update(event)
+        # Changed: the next tick evaluates it (and files it under its next due day).
+        today = clock.now().astimezone(LOCAL_ZONE).date()
+        update["$set"] = {**update["$set"], DUE_AT: due_slot(today, time(0, 0))}
+        await apply_if_newer(subjects, event.aggregate_id, event.aggregate_version, update)
 
     return apply
 
