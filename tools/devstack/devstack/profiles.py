@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from devstack.errors import DevstackError
 
 
+# Every default port lies below Linux's ephemeral range (32768–60999): a server
+# (re)started on a port in it may find an outgoing connection holding it ("Address
+# already in use"), which the fault suite, restarting PostgreSQL, would hit at random.
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -26,7 +29,7 @@ _DEFAULTS = {
         kafka_port=9092,
         kafka_controller_port=9093,
         mongo_port=27017,
-        postgres_port=55432,
+        postgres_port=15432,
         gateway_port=8000,
         durable=True,
     ),
@@ -35,7 +38,7 @@ _DEFAULTS = {
         kafka_port=19092,
         kafka_controller_port=19093,
         mongo_port=27018,
-        postgres_port=55433,
+        postgres_port=15433,
         gateway_port=18000,
         durable=False,
     ),
