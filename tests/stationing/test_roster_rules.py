@@ -153,6 +153,20 @@ def test_the_visit_rate_is_the_share_of_households_covered() -> None:
     assert household_coverage(small, visited).all.rate == 1.0
 
 
+def test_the_weekly_rule_follows_the_official_calendar_holidays_and_make_up_days() -> None:
+    # October 2026: National Day and Mid-Autumn off from the 1st to the 7th, Saturday the
+    # 10th a make-up working day (调休). W40's October days are all holidays: no part;
+    # W41 has three working days (8, 9, Saturday 10), which ask 1 of the rule's 3.
+    month = StationedMonth.open(roster(), "p1", "2026-10", 3, min_residence_working_days_per_week=3)
+    month.record_residence(
+        [date(2026, 10, d) for d in (10, 12, 13, 14)], date(2026, 10, 16), ACTOR, NOW
+    )
+    weeks = {w.week: (w.working_days, w.required, w.resided) for w in month.residence_weeks}
+    assert weeks["2026-W41"] == (3, 1, 1)  # the make-up Saturday resided counts
+    assert "2026-W40" not in weeks  # Monday to Friday would have asked a day of the 1st-2nd
+    assert weeks["2026-W42"] == (5, 3, 3)
+
+
 def test_the_weekly_rule_asks_working_days_in_every_week_of_the_month() -> None:
     # March 2026: weeks W10 (2-6), W11 (9-13), W12 (16-20), W13 (23-27) and W14's Monday
     # and Tuesday (30-31); the 1st is a Sunday (W09, no working day here).

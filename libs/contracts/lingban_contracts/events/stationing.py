@@ -22,7 +22,7 @@ the visit rate can be the share of households covered.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -246,19 +246,28 @@ def month_dates(month: str) -> list[date]:
     ]
 
 
+def monday_to_friday(day: date) -> bool:
+    return day.isoweekday() <= WORKING_WEEKDAYS
+
+
 def residence_weeks(
     month: str,
     residence_days: Iterable[date],
     leave_days: Iterable[date],
     min_per_week: int,
+    is_working_day: Callable[[date], bool] = monday_to_friday,
 ) -> list[ResidenceWeek]:
-    """The weekly residence rule's parts for the month (none when the rule is off)."""
+    """The weekly residence rule's parts for the month (none when the rule is off).
+
+    `is_working_day`: the service passes the official calendar (holidays off, make-up
+    working days on: `lingban_kit.workdays.working_day`); a week's part is in
+    proportion to its working days against a five-day week, never above the rule."""
     if min_per_week <= 0:
         return []
     resided, on_leave = set(residence_days), set(leave_days)
     weeks: dict[str, list[date]] = {}
     for day in month_dates(month):
-        if day.isoweekday() <= WORKING_WEEKDAYS:
+        if is_working_day(day):
             iso = day.isocalendar()
             weeks.setdefault(f"{iso.year}-W{iso.week:02d}", []).append(day)
     return [
@@ -267,7 +276,7 @@ def residence_weeks(
             first_day=days[0],
             last_day=days[-1],
             working_days=len(available := [d for d in days if d not in on_leave]),
-            required=min_per_week * len(available) // WORKING_WEEKDAYS,
+            required=min(min_per_week, min_per_week * len(available) // WORKING_WEEKDAYS),
             resided=sum(1 for d in days if d in resided),
         )
         for week, days in weeks.items()

@@ -27,8 +27,7 @@ import logging
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-import chinese_calendar  # type: ignore[import-untyped]  # ships no type hints
-
+from lingban_kit.workdays import monday_to_friday, official_working_day
 from lingban_notifications.rules.model import RuleSet
 
 log = logging.getLogger(__name__)
@@ -49,9 +48,6 @@ class WorkingCalendar:
             listed = ", ".join(d.isoformat() for d in sorted(both))
             raise ValueError(f"listed both as a day off and as a working day: {listed}")
         self._unknown_years: set[int] = set()  # warned about once each
-        # The package's answer per date: it scans its holiday tables on every call, and
-        # the scheduler asks about the same few weeks of dates thousands of times a tick.
-        self._official_days: dict[date, bool] = {}
 
     @classmethod
     def for_rules(cls, rules: RuleSet) -> WorkingCalendar:
@@ -67,15 +63,10 @@ class WorkingCalendar:
         return self._official(day)
 
     def _official(self, day: date) -> bool:
-        known = self._official_days.get(day)
+        # Cached per date by the kit: the scheduler asks about the same few weeks of
+        # dates thousands of times a tick.
+        known = official_working_day(day)
         if known is None:
-            known = self._official_days[day] = self._ask_package(day)
-        return known
-
-    def _ask_package(self, day: date) -> bool:
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
             if day.year not in self._unknown_years:
                 self._unknown_years.add(day.year)
                 log.warning(
@@ -85,7 +76,8 @@ class WorkingCalendar:
                     day.year,
                     extra={"year": day.year},
                 )
-            return day.isoweekday() <= 5
+            return monday_to_friday(day)
+        return known
 
     def next_working_day(self, day: date, *, inclusive: bool = False) -> date:
         """The first working day after `day` (or `day` itself when `inclusive` and working)."""

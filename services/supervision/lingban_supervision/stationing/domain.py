@@ -37,6 +37,7 @@ from lingban_contracts.events.stationing import (
 )
 from lingban_kit.errors import FieldProblem, ValidationFailed
 from lingban_kit.regions import REGION_PATH, region_path
+from lingban_kit.workdays import working_day
 from lingban_supervision.aggregate import Aggregate
 
 
@@ -388,6 +389,7 @@ class StationedMonth(Aggregate):
             self.residence_days,
             self.leave_days,
             self.min_residence_working_days_per_week,
+            working_day,  # official holidays off, make-up working days (调休) on
         )
 
     @property
