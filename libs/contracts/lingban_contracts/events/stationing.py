@@ -246,21 +246,17 @@ def month_dates(month: str) -> list[date]:
     ]
 
 
-def monday_to_friday(day: date) -> bool:
-    return day.isoweekday() <= WORKING_WEEKDAYS
-
-
 def residence_weeks(
     month: str,
     residence_days: Iterable[date],
     leave_days: Iterable[date],
     min_per_week: int,
-    is_working_day: Callable[[date], bool] = monday_to_friday,
+    is_working_day: Callable[[date], bool],
 ) -> list[ResidenceWeek]:
     """The weekly residence rule's parts for the month (none when the rule is off).
 
-    `is_working_day`: the service passes the official calendar (holidays off, make-up
-    working days on: `lingban_kit.workdays.working_day`); a week's part is in
+    `is_working_day`: the official calendar (holidays off, make-up working days on:
+    `lingban_kit.workdays.working_day`, which the service passes); a week's part is in
     proportion to its working days against a five-day week, never above the rule."""
     if min_per_week <= 0:
         return []
