@@ -21,9 +21,7 @@ within `recheck_seconds`.
 from __future__ import annotations
 
 import abc
-import time
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import ASCENDING
@@ -34,6 +32,7 @@ from lingban_kit.migrations import run_once
 from lingban_kit.mongo import Collection, Database, Document, upsert_one
 from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.meta import META
+from lingban_notifications.versioned_copy import VersionedCopy
 
 CONTACTS = "contacts"
 CONTACTS_VERSION = "contacts-version"
@@ -123,47 +122,9 @@ async def _backfill_ancestors(contacts: Collection) -> int:
     return fixed
 
 
-@dataclass
-class DirectoryCache:
-    """One replica's copy of the whole directory and the version token it was read at.
-
-    `max_age_seconds` bounds how long a copy lives even if the token never
-    changes (contacts written by something other than `put`).
-    """
-
-    recheck_seconds: float = 1.0
-    max_age_seconds: float = 600.0
-    version: Any = None
-    loaded_at: float | None = None
-    checked_at: float | None = None
-    entries: dict[str, Recipient] = field(default_factory=dict)
-    loads: int = 0
-
-    def recent(self) -> bool:
-        """Checked against the token less than `recheck_seconds` ago."""
-        return (
-            self.loaded_at is not None
-            and self.checked_at is not None
-            and time.monotonic() - self.checked_at < self.recheck_seconds
-        )
-
-    def fresh(self, version: Any) -> bool:
-        if (
-            self.loaded_at is not None
-            and version == self.version
-            and time.monotonic() - self.loaded_at < self.max_age_seconds
-        ):
-            self.checked_at = time.monotonic()
-            return True
-        return False
-
-    def store(self, version: Any, entries: dict[str, Recipient]) -> None:
-        self.version, self.entries = version, entries
-        self.loaded_at = self.checked_at = time.monotonic()
-        self.loads += 1
-
-    def drop(self) -> None:
-        self.loaded_at = self.checked_at = None
+class DirectoryCache(VersionedCopy[dict[str, Recipient]]):
+    """One replica's copy of the whole directory (`max_age_seconds`: contacts written by
+    something other than `put`)."""
 
 
 class MongoDirectory(Directory):
@@ -175,12 +136,7 @@ class MongoDirectory(Directory):
     async def all(self) -> dict[str, Recipient]:
         if self.cache is None:
             return await self._load()
-        if self.cache.recent():
-            return dict(self.cache.entries)
-        version = await self._version()  # before the contacts: see the module doc
-        if not self.cache.fresh(version):
-            self.cache.store(version, await self._load())
-        return dict(self.cache.entries)
+        return dict(await self.cache.get(self._version, self._load))
 
     async def _load(self) -> dict[str, Recipient]:
         return {d["_id"]: _from_doc(d) async for d in self.collection.find({})}

@@ -13,7 +13,6 @@ same way).
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from lingban_kit.mongo import Database, upsert_one
 from lingban_notifications.meta import META
 from lingban_notifications.rules.loader import parse_rules
 from lingban_notifications.rules.model import RuleSet
+from lingban_notifications.versioned_copy import VersionedCopy
 
 RULE_SETS = "rule_sets"
 ACTIVE = "active"
@@ -33,42 +33,11 @@ def rules_version_filter() -> dict[str, Any]:
 
 
 @dataclass
-class RulesCache:
-    """One replica's parsed rule set and the version token it was read at.
+class RulesCache(VersionedCopy[RuleSet]):
+    """One replica's parsed rule set (`max_age_seconds`: a rule set written by something
+    other than `RuleSource`)."""
 
-    `max_age_seconds` bounds how long a copy lives even if the token never
-    changes (a rule set written by something other than `RuleSource`)."""
-
-    recheck_seconds: float = 1.0
     max_age_seconds: float = 60.0
-    version: Any = None
-    loaded_at: float | None = None
-    checked_at: float | None = None
-    rules: RuleSet | None = None
-    loads: int = 0
-
-    def recent(self) -> RuleSet | None:
-        """The copy, if its token was checked less than `recheck_seconds` ago."""
-        if self.checked_at is None or time.monotonic() - self.checked_at >= self.recheck_seconds:
-            return None
-        return self.rules
-
-    def fresh(self, version: Any) -> RuleSet | None:
-        """The copy, if it was read at `version` (just read) and is not too old."""
-        if (
-            self.rules is None
-            or self.loaded_at is None
-            or version != self.version
-            or time.monotonic() - self.loaded_at >= self.max_age_seconds
-        ):
-            return None
-        self.checked_at = time.monotonic()
-        return self.rules
-
-    def store(self, version: Any, rules: RuleSet) -> None:
-        self.version, self.rules = version, rules
-        self.loaded_at = self.checked_at = time.monotonic()
-        self.loads += 1
 
 
 class RuleSource:
@@ -81,15 +50,7 @@ class RuleSource:
     async def current(self) -> RuleSet:
         if self.cache is None:
             return await self._load()
-        rules = self.cache.recent()
-        if rules is not None:
-            return rules
-        version = await self._version()  # before the rule set: see the module doc
-        rules = self.cache.fresh(version)
-        if rules is None:
-            rules = await self._load()
-            self.cache.store(version, rules)
-        return rules
+        return await self.cache.get(self._version, self._load)
 
     async def _load(self) -> RuleSet:
         doc = await self.collection.find_one({"_id": ACTIVE})
