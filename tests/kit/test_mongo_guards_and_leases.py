@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from devstack.postgres import POOL_MAX_CONNECTIONS
 from lingban_kit.leases import Lease
 from lingban_kit.mongo import Database, apply_if_newer
 
@@ -106,3 +107,29 @@ async def test_concurrent_writes_to_many_documents_are_each_applied(database: Da
         assert doc["n"] == 80
         assert len(doc["outbox"]) == 80
         assert doc["sweeps"] == 20
+
+
+async def test_an_update_command_of_more_statements_than_the_server_has_connections_completes(
+    database: Database,
+) -> None:
+    """One `update` command of many statements, as the scheduler's refiling and the
+    read models' bulk writes send them. FerretDB 1.24 kept each statement's query
+    open until the whole command returned: past its PostgreSQL pool (200) the
+    command waited for a connection it held itself, and every client with it
+    (infra/ferretdb/patches/0002). A wedge fails here after a minute, not never."""
+    docs = database["many_statements"]
+    count = POOL_MAX_CONNECTIONS + 50
+    # String ids and some body, like the subjects the scheduler refiles.
+    ids = [f"project-{i}" for i in range(count)]
+    await docs.insert_many([{"_id": id_, "slot": None, "body": "x" * 2000} for id_ in ids])
+    updates = [{"q": {"_id": id_}, "u": {"$set": {"slot": f"s-{id_}"}}} for id_ in ids]
+
+    command = {"update": docs.name, "updates": updates, "ordered": False}
+    result = await asyncio.wait_for(database.command(command), timeout=60)
+
+    assert result["nModified"] == count
+    assert not result.get("writeErrors")
+    assert await docs.count_documents({"slot": {"$ne": None}}) == count
+    # The server still answers others afterwards.
+    last = await asyncio.wait_for(docs.find_one({"_id": ids[-1]}, {"slot": 1}), timeout=10)
+    assert last == {"_id": ids[-1], "slot": f"s-{ids[-1]}"}

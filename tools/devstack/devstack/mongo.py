@@ -119,6 +119,15 @@ def _server_argv(profile: Profile) -> tuple[str, list[str]]:
     return "FerretDB (PostgreSQL)", [*argv, "-postgresql-url", postgres.connection_url(profile)]
 
 
+def older_than_its_build(record: processes.ProcessRecord) -> bool:
+    """Whether a running server is our FerretDB, started before its binary was (re)built
+    from the current infra/ferretdb (this call rebuilds it when the sources changed)."""
+    binary = paths.cache_dir() / "bin" / FERRETDB_BINARY
+    if not record.argv or Path(record.argv[0]) != binary:
+        return False  # a mongod
+    return ensure_ferretdb_binary().stat().st_mtime > record.started_at
+
+
 def ensure_running(profile: Profile) -> tuple[processes.ProcessRecord, bool]:
     """Start the database unless ours is already running; wait until it answers `ping`.
 
@@ -129,6 +138,11 @@ def ensure_running(profile: Profile) -> tuple[processes.ProcessRecord, bool]:
         postgres.ensure_running(profile)
     with file_lock(paths.locks_dir(profile.name) / f"{NAME}.lock"):
         record = processes.running(profile.name, NAME)
+        if record is not None and older_than_its_build(record):
+            # A fix to infra/ferretdb (say, a patch) reaches a checkout whose server runs.
+            say("restarting FerretDB: infra/ferretdb changed since it started")
+            processes.stop(profile.name, NAME, grace=15.0)
+            record = None
         started = record is None
         if record is None:
             if probes.port_open(HOST, profile.mongo_port):

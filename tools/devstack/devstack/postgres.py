@@ -39,10 +39,12 @@ _APT_PACKAGE = "postgresql"
 
 
 # FerretDB keeps a PostgreSQL connection for every open cursor (its rows stay
-# open between `getMore`s), besides one per running command. Its default pool
-# of 50 was exhausted once in a test run, and then every command waited
+# open between `getMore`s), besides one or two per running command. Its default
+# pool of 50 was exhausted once in a test run, and then every command waited
 # forever (a `createIndexes` holds FerretDB's catalogue lock while it waits for
-# a connection). So a larger pool, and a server that allows it.
+# a connection). So a larger pool, and a server that allows it. The cause then
+# was an `update` command holding a connection per statement until it returned
+# (fixed by infra/ferretdb/patches/0002); open cursors still count.
 POOL_MAX_CONNECTIONS = 200
 MAX_CONNECTIONS = 400
 

@@ -4,13 +4,12 @@
   1,000 writes are fine.
 - FerretDB 1.24 on PostgreSQL (with our pushdown patch): `{_id, rev}` is pushed
   down and served by the `_id` index, so compare-and-set is as cheap as an
-  `_id`-only write. But every write of an `update` command holds one pooled
-  PostgreSQL connection until the whole command returns, and the write itself
-  needs one more: a command of about 50 writes exhausts the pool (50
-  connections) and wedges the server for every client. Hence commands of 16.
-  FerretDB also stops an unordered `update` at its first failed write and
-  reports it at index 0, so a failed command leaves every write of it uncertain
-  (see `entities._run`).
+  `_id`-only write. FerretDB 1.24 stops an unordered `update` at its first
+  failed write and reports it at index 0, so a failed command leaves every
+  write of it uncertain (see `entities._run`): commands of 16 bound what a
+  conflict folds again. (Unpatched, FerretDB 1.24 also held every statement's
+  PostgreSQL connection until the whole command returned, so a large command
+  wedged the server; infra/ferretdb/patches/0002 closes each one at once.)
 - FerretDB on SQLite: only `{_id}` filters are pushed down, so a filter with
   `rev` in it scans the collection; there the revision is checked by a read
   right before an `_id`-only write (see `entities.py`).
