@@ -127,6 +127,11 @@ class ServiceRuntime:
             group_id=self.settings.consumer_group or default_consumer_group(self.service),
             # Commit after handling; on an unhandled error seek back and retry.
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            # What is waiting, up to this many, at once: applied key by key side by
+            # side (`EventConsumer.handle_polled`), committed together afterwards.
+            # A trickle still comes one record at a time, without waiting to fill.
+            batch=True,
+            max_records=self.settings.consumer_max_records,
             auto_offset_reset="earliest",
             # Keep the raw bytes: our codec validates them, and a body that is
             # not JSON must reach the dead-letter path instead of failing in
@@ -135,23 +140,27 @@ class ServiceRuntime:
             title=f"{self.service}-events",
         )
 
-        async def on_record(message: KafkaMessage) -> None:
-            record = message.raw_message
-            assert not isinstance(record, tuple)  # single-record subscriber
+        async def on_records(message: KafkaMessage) -> None:
+            polled = message.raw_message
             if self._consumer is None:
                 raise RuntimeError("consumer not ready")
-            await self._consumer.handle(
-                IncomingRecord(
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                    key=record.key,
-                    value=record.value,
-                    headers=list(record.headers),
-                )
+            records = polled if isinstance(polled, tuple) else (polled,)
+            await self._consumer.handle_polled(
+                [
+                    IncomingRecord(
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        key=record.key,
+                        value=record.value,
+                        headers=list(record.headers),
+                    )
+                    for record in records
+                ],
+                self.settings.consumer_concurrency,
             )
 
-        subscriber(on_record)
+        subscriber(on_records)
 
     async def start(self) -> None:
         # Before touching anything: a known or short HS256 secret is refused (LB-05).

@@ -86,6 +86,9 @@ class ServiceSettings(BaseSettings):
     # to the dead-letter topic.
     consumer_group: str | None = None
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    # Records taken per poll, and how many aggregates of them are applied at once.
+    consumer_max_records: int = Field(default=200, ge=1, le=10_000)
+    consumer_concurrency: int = Field(default=16, ge=1, le=256)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
     # A database or broker outage is not the event's fault: the consumer waits
     # it out (first wait, doubling up to the maximum) and never dead-letters for it.
