@@ -279,7 +279,7 @@ class OutboxRelay:
             for collection in self.collections:
                 await ensure_outbox_index(collection)
             self._indexed = True
-        if not await self.lease.acquire():
+        if not await self.lease.hold():
             # Another replica relays. Its poll finds the documents our writes
             # named; keeping the hints would only wake this loop again at once.
             self._hints.clear()
@@ -294,7 +294,7 @@ class OutboxRelay:
             _, more = await self._drain_batch(full_scan=full)
             if not more:
                 return False
-            if not await self.lease.acquire():
+            if not await self.lease.hold():
                 return full
 
     async def drain_hinted(self) -> int:
