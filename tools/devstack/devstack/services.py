@@ -69,10 +69,28 @@ def _environment(
     }
 
 
+def sources_changed_since(spec: ServiceSpec, started_at: float) -> bool:
+    """Whether a Python file of the service or of the shared libraries is newer than `started_at`."""
+    root = paths.repo_root()
+    folders = [root / "services" / spec.name, root / "libs"]
+    return any(
+        source.stat().st_mtime > started_at
+        for folder in folders
+        if folder.is_dir()
+        for source in folder.rglob("*.py")
+    )
+
+
 def _start(
     profile: str, spec: ServiceSpec, endpoints: Endpoints, extra_env: Mapping[str, str]
 ) -> processes.ProcessRecord:
     record = processes.running(profile, spec.name)
+    if record is not None and sources_changed_since(spec, record.started_at):
+        # After a pull or an edit, `make up` runs the code of the checkout, not what was
+        # running before (it used to keep the old process until `make down`).
+        say(f"restarting {spec.name}: its code changed since it started")
+        processes.stop(profile, spec.name, grace=15.0)
+        record = None
     if record is not None:
         return record
     if probes.port_open(HOST, spec.port):
