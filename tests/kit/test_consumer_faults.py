@@ -51,12 +51,14 @@ def incoming(
     value: bytes | None = None,
     headers: Sequence[tuple[str, bytes]] | None = None,
     event: Envelope | None = None,
+    offset: int = 7,
+    partition: int = 0,
 ) -> IncomingRecord:
     record = encode_record(event or project_declared(title="t"))
     return IncomingRecord(
         topic=record.topic,
-        partition=0,
-        offset=7,
+        partition=partition,
+        offset=offset,
         key=record.key,
         value=record.value if value is None else value,
         headers=record.headers if headers is None else list(headers),

@@ -10,22 +10,14 @@ from typing import cast
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from lingban_contracts import Envelope, encode_record
+from lingban_contracts import Envelope
 from lingban_kit.consumer import EventConsumer, IncomingRecord
 from tests.events import project_declared
-from tests.kit.test_consumer_faults import DECLARED, FakeProducer
+from tests.kit.test_consumer_faults import DECLARED, FakeProducer, incoming
 
 
 def record_of(event: Envelope, offset: int, partition: int = 0) -> IncomingRecord:
-    encoded = encode_record(event)
-    return IncomingRecord(
-        topic=encoded.topic,
-        partition=partition,
-        offset=offset,
-        key=encoded.key,
-        value=encoded.value,
-        headers=encoded.headers,
-    )
+    return incoming(event=event, offset=offset, partition=partition)
 
 
 def consumer(handler: object, producer: FakeProducer | None = None) -> EventConsumer:

@@ -123,17 +123,6 @@ class BatchEventConsumer:
             await self.single.handle(record)
 
 
-def incoming(raw: object) -> IncomingRecord:
-    return IncomingRecord(
-        topic=raw.topic,  # type: ignore[attr-defined]
-        partition=raw.partition,  # type: ignore[attr-defined]
-        offset=raw.offset,  # type: ignore[attr-defined]
-        key=raw.key,  # type: ignore[attr-defined]
-        value=raw.value,  # type: ignore[attr-defined]
-        headers=list(raw.headers),  # type: ignore[attr-defined]
-    )
-
-
 async def run_batch_consumer(
     consumer: BatchEventConsumer,
     *,
@@ -163,7 +152,7 @@ async def run_batch_consumer(
             polled = await kafka.getmany(timeout_ms=poll_timeout_ms, max_records=max_records)
             if not polled:
                 continue
-            records = [incoming(r) for batch in polled.values() for r in batch]
+            records = [IncomingRecord.of(r) for batch in polled.values() for r in batch]
             try:
                 await consumer.handle_batch(records)
             except asyncio.CancelledError:

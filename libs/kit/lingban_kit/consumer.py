@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
 
 from lingban_contracts import DecodeError, Envelope, KafkaRecord, decode_record
 from lingban_contracts.topics import dead_letter_topic
@@ -50,6 +51,18 @@ class IncomingRecord:
     key: bytes | None
     value: bytes | None
     headers: Sequence[tuple[str, bytes]]
+
+    @classmethod
+    def of(cls, raw: ConsumerRecord[bytes | None, bytes | None]) -> IncomingRecord:
+        """The parts of a record aiokafka (or FastStream, which passes aiokafka's on) read."""
+        return cls(
+            topic=raw.topic,
+            partition=raw.partition,
+            offset=raw.offset,
+            key=raw.key,
+            value=raw.value,
+            headers=list(raw.headers),
+        )
 
 
 class EventConsumer:

@@ -142,21 +142,11 @@ class ServiceRuntime:
 
         async def on_records(message: KafkaMessage) -> None:
             polled = message.raw_message
+            assert isinstance(polled, tuple)  # a batch subscriber
             if self._consumer is None:
                 raise RuntimeError("consumer not ready")
-            records = polled if isinstance(polled, tuple) else (polled,)
             await self._consumer.handle_polled(
-                [
-                    IncomingRecord(
-                        topic=record.topic,
-                        partition=record.partition,
-                        offset=record.offset,
-                        key=record.key,
-                        value=record.value,
-                        headers=list(record.headers),
-                    )
-                    for record in records
-                ],
+                [IncomingRecord.of(record) for record in polled],
                 self.settings.consumer_concurrency,
             )
 

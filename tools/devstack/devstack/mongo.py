@@ -60,10 +60,14 @@ def _apply_patches(module_dir: Path) -> None:
         )
 
 
+def _ferretdb_binary() -> Path:
+    return paths.cache_dir() / "bin" / FERRETDB_BINARY
+
+
 def ensure_ferretdb_binary() -> Path:
     """Our FerretDB binary, (re)built with Go when missing or older than its sources."""
     source = _ferretdb_sources()
-    binary = paths.cache_dir() / "bin" / FERRETDB_BINARY
+    binary = _ferretdb_binary()
     inputs = [*source.glob("*.go"), source / "go.mod", source / "go.sum", *_patches()]
     with file_lock(paths.cache_dir() / "locks" / f"{FERRETDB_BINARY}.lock"):
         newest_input = max(path.stat().st_mtime for path in inputs)
@@ -122,7 +126,7 @@ def _server_argv(profile: Profile) -> tuple[str, list[str]]:
 def older_than_its_build(record: processes.ProcessRecord) -> bool:
     """Whether a running server is our FerretDB, started before its binary was (re)built
     from the current infra/ferretdb (this call rebuilds it when the sources changed)."""
-    binary = paths.cache_dir() / "bin" / FERRETDB_BINARY
+    binary = _ferretdb_binary()
     if not record.argv or Path(record.argv[0]) != binary:
         return False  # a mongod
     return ensure_ferretdb_binary().stat().st_mtime > record.started_at
