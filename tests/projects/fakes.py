@@ -16,6 +16,7 @@ class FakeProjectRepository(ProjectRepository):
     def __init__(self) -> None:
         self.projects: dict[str, Project] = {}
         self.published: list[str] = []  # event types, in the order they were stored
+        self.reads = 0  # `get` calls: each is a round trip to the database
 
     def _store(self, project: Project) -> None:
         self.published += [e.type for e in project.pending_events]
@@ -33,6 +34,7 @@ class FakeProjectRepository(ProjectRepository):
         self._store(project)
 
     async def get(self, project_id: str) -> Project | None:
+        self.reads += 1
         stored = self.projects.get(project_id)
         return copy.deepcopy(stored) if stored else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -12,6 +13,7 @@ from lingban_contracts.events.projects import ReviewScores
 from lingban_kit.auth import Principal, Role
 from lingban_kit.clock import FixedClock
 from lingban_kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from lingban_projects.projects import schemas as s
 from lingban_projects.projects.domain import Project, Status
 from lingban_projects.projects.service import ProjectCommands
 
@@ -148,3 +150,23 @@ async def test_daily_checks_start_execution_and_flag_overdue_once() -> None:
         "stages_overdue": [f"{project.id}:2026-03", f"{project.id}:2026-04"],
     }
     assert await c.run_daily_checks() == {"execution_started": [], "stages_overdue": []}
+
+
+async def test_a_unit_side_change_without_attachments_reads_the_project_once() -> None:
+    # The jurisdiction check's read is the one changed: no second round trip.
+    c = commands()
+    who = principal(Role.VILLAGE_SECRETARY)
+    project = await c.declare(who, VILLAGE, 2026, declaration())
+    assert isinstance(c.repo, FakeProjectRepository)
+    form = s.DeclarationFormIn.model_validate(
+        {**dataclasses.asdict(declaration()), "title": "老旧小区加装电梯（修订）"}
+    )
+    c.repo.reads = 0
+    revised = await c.revise(who, project.id, project.version, form)
+    assert c.repo.reads == 1
+    assert revised.declaration.title == "老旧小区加装电梯（修订）"
+    stored = c.repo.projects[project.id]
+    assert (stored.version, stored.declaration.title) == (
+        revised.version,
+        revised.declaration.title,
+    )

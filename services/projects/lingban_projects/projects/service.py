@@ -141,12 +141,20 @@ class ProjectCommands:
         await self.files.release(sorted(before - now), project.id)
 
     # ---- the two sides ------------------------------------------------------
-    async def require_unit_side_of(self, principal: Principal, project_id: str) -> None:
+    async def require_unit_side_of(self, principal: Principal, project_id: str) -> Project:
         """404 outside the jurisdiction, 403 off the unit side: checked before a request's
         attachments are resolved, whose 422 would otherwise answer a caller of another
-        region first (tests/security, the jurisdiction matrix)."""
+        region first (tests/security, the jurisdiction matrix). Returns the project read."""
         project = await self.load(principal, project_id)
         self.require_unit_side(principal, self.unit(project.unit_code))
+        return project
+
+    @staticmethod
+    def still_current(project: Project, attachments: Sequence[object]) -> Project | None:
+        """The project read for the check, to change without reading it again, unless
+        resolving attachments took round trips since (then `unit_side` reads it afresh,
+        as a write over an older read would only answer 409)."""
+        return None if attachments else project
 
     async def unit_side(
         self,
@@ -155,8 +163,10 @@ class ProjectCommands:
         expected_version: int | None,
         change: Callable[[Project], None],
         applied: Callable[[Project], bool] | None = None,
+        loaded: Project | None = None,
     ) -> Project:
-        project = await self.load(principal, project_id)
+        """`loaded`: the project as the caller has just read it (`still_current`)."""
+        project = loaded if loaded is not None else await self.load(principal, project_id)
         self.require_unit_side(principal, self.unit(project.unit_code))
         before = project.file_ids()
         changed = await self.uow.change(project, expected_version, change, applied)
@@ -206,7 +216,7 @@ class ProjectCommands:
     async def revise(
         self, principal: Principal, project_id: str, version: int | None, body: s.DeclarationFormIn
     ) -> Project:
-        await self.require_unit_side_of(principal, project_id)
+        project = await self.require_unit_side_of(principal, project_id)
         form, now = body.to_domain(), self.clock.now()
         form = dataclasses.replace(
             form, attachments=await self.attachments(principal, form.attachments, project_id)
@@ -216,6 +226,7 @@ class ProjectCommands:
             project_id,
             version,
             lambda p: p.revise(form, principal.actor, now, self.categories),
+            loaded=self.still_current(project, body.attachments),
         )
 
     async def submit(self, principal: Principal, project_id: str, version: int | None) -> Project:
@@ -234,7 +245,7 @@ class ProjectCommands:
         month: str,
         body: s.StageReportIn,
     ) -> Project:
-        await self.require_unit_side_of(principal, project_id)
+        project = await self.require_unit_side_of(principal, project_id)
         today, now = self.clock.today(), self.clock.now()
         attachments = await self.attachments(principal, body.attachments, project_id)
         request = request_mark()  # a retry with the same Idempotency-Key appends nothing
@@ -254,12 +265,13 @@ class ProjectCommands:
                 request=request,
             ),
             lambda p: p.holds_request(request),
+            loaded=self.still_current(project, body.attachments),
         )
 
     async def weekly_report(
         self, principal: Principal, project_id: str, version: int | None, body: s.WeeklyReportIn
     ) -> Project:
-        await self.require_unit_side_of(principal, project_id)
+        project = await self.require_unit_side_of(principal, project_id)
         now = self.clock.now()
         attachments = await self.attachments(principal, body.attachments, project_id)
         request = request_mark()  # as `report_stage`
@@ -277,6 +289,7 @@ class ProjectCommands:
                 request,
             ),
             lambda p: p.holds_request(request),
+            loaded=self.still_current(project, body.attachments),
         )
 
     async def remove_attachment(
