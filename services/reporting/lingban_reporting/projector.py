@@ -13,6 +13,7 @@ unit moved to another parent re-stamps what depends on its place
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from lingban_contracts import Envelope
@@ -87,15 +88,21 @@ class Projector:
             self.figures.layout.forget()
         changed = 0
         changes: list[Change] = []
-        for projection in self.projections:
-            batch = by_projection.get(id(projection))
-            if batch:
-                applied = await projection.apply(target, batch)
-                changed += applied.changed
-                changes += [
-                    (projection.base, doc_id, before, after, doc_id in applied.known)
-                    for doc_id, (before, after) in applied.states.items()
-                ]
+        # Each read model has its own documents and cache: they are written side by
+        # side (a failure cancels the others and the batch is applied again).
+        async with asyncio.TaskGroup() as group:
+            running = [
+                (projection, group.create_task(projection.apply(target, batch)))
+                for projection in self.projections
+                if (batch := by_projection.get(id(projection)))
+            ]
+        for projection, task in running:
+            applied = task.result()
+            changed += applied.changed
+            changes += [
+                (projection.base, doc_id, before, after, doc_id in applied.known)
+                for doc_id, (before, after) in applied.states.items()
+            ]
         # Only the counted read models feed the figure book (the others have no figures).
         changes = [c for c in changes if c[0] in ALL_MODELS]
         await self.figures.apply(target, changes)
