@@ -6,11 +6,14 @@ files its project under the start of the day it was applied on."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
 from lingban_kit.explain import assert_indexed
+from lingban_kit.mongo import Collection, Database
 from lingban_notifications.scheduling.due import due_at_filter, slot_times, sweep_key
+from lingban_notifications.scheduling.scheduler import REFILE_CHUNK
 from lingban_notifications.subjects.tracking import DUE_AT, SUBJECTS, project_projection
 from tests.notifications.builders import local, subject_doc
 from tests.notifications.conftest import NotificationsApi, at
@@ -108,3 +111,37 @@ async def test_an_applied_event_files_its_project_for_the_next_tick_and_a_redeli
     assert await due_ids(notif) == []
     await notif.wiring.scheduler().tick()
     assert len(await notif.notifications({"subject_id": project.id})) == len(reminded)
+
+
+class RecordingDatabase:
+    """The scheduler's database, recording how many statements each `update` sends."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.update_sizes: list[int] = []
+
+    def __getitem__(self, name: str) -> Collection:
+        return self.db[name]
+
+    async def command(self, command: dict[str, Any]) -> dict[str, Any]:
+        if "update" in command:
+            self.update_sizes.append(len(command["updates"]))
+        return await self.db.command(command)
+
+
+async def test_a_tick_refiles_many_subjects_in_small_commands(notif: NotificationsApi) -> None:
+    # Each command holds every subject it names until it returns, and a project event
+    # for one of them waits for it: the commands stay small, whatever the tick refiles.
+    assert REFILE_CHUNK <= 32
+    db = notif.app.state.runtime.db
+    ids = [f"p{n:02d}" for n in range(40)]
+    await db[SUBJECTS].insert_many([subject_doc(i, weeks=("2026-W15",)) for i in ids])
+    at(notif, local(2026, 4, 10, 10))
+    scheduler = notif.wiring.scheduler()
+    recording = RecordingDatabase(scheduler.db)
+    scheduler.db = recording  # type: ignore[assignment]
+    await scheduler.tick()
+    refiles = [n for n in recording.update_sizes if n > 1]
+    assert sum(refiles) == len(ids)
+    assert max(refiles) == REFILE_CHUNK
+    assert await stored_slots(notif) == dict.fromkeys(ids, "2026-04-17T09:00")

@@ -67,7 +67,12 @@ class Filed:
 STATE = "scheduler_state"
 # Beyond this many days since the last tick, every live subject is read again.
 CATCH_UP_DAYS = 7
-REFILE_CHUNK = 500
+# Subjects refiled per `update` command. Small: a write command holds every document it
+# names until it returns (single-document atomicity on FerretDB: infra/ferretdb's write
+# serializer; on MongoDB each statement is its own write anyway), and the subjects a tick
+# refiles are the projects whose events arrive right then. In commands of 500, an event
+# for one of them waited for the whole command (seconds under load: the inbox lag).
+REFILE_CHUNK = 16
 # About a millisecond each: a sweep of a province's projects must not hold the loop.
 YIELD_EVERY = 100
 
