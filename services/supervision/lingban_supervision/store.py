@@ -27,6 +27,16 @@ from lingban_supervision.aggregate import Aggregate
 
 A = TypeVar("A", bound=Aggregate)
 _TRANSIENT = {"pending_events", "correlation_id"}
+# One adapter per aggregate class for the process: building one generates the class's
+# whole validation schema (tens of milliseconds of CPU), and stores are made per request.
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def adapter_for(model: type[A]) -> TypeAdapter[A]:
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ class AggregateStore(abc.ABC, Generic[A]):
 
     def __init__(self, model: type[A]) -> None:
         self.model = model
-        self.adapter: TypeAdapter[A] = TypeAdapter(model)
+        self.adapter: TypeAdapter[A] = adapter_for(model)
         self._state_fields = {f.name for f in dataclasses.fields(model)} - _TRANSIENT
 
     def to_document(self, aggregate: A) -> Document:
