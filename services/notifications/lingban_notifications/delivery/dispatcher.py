@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -50,6 +51,8 @@ from lingban_notifications.notifications.repository import NotificationRepositor
 from lingban_notifications.subjects.inspections import delivered_as, is_member_inbox
 
 log = logging.getLogger(__name__)
+# Notices whose outcomes need no outside send, written at once during a pass.
+RECORD_CONCURRENCY = 8
 Outcome = Callable[[Notification], None]
 
 
@@ -130,10 +133,22 @@ class Dispatcher:
             if staged is None:  # fixed before the send, in the notices' first write
                 for i in ids:
                     early[i].append(_stage(channel, key))
-        # What needs no outside send is recorded first; a notice with nothing else is released.
-        for nid, outcomes in early.items():
-            if outcomes or state[nid].groups_left == 0:
+        # What needs no outside send (the inbox, skips, deferrals) is recorded first, side
+        # by side (each notice is its own document, and nothing leaves the platform);
+        # a notice with nothing else is released.
+        gate = asyncio.Semaphore(RECORD_CONCURRENCY)
+
+        async def record_early(nid: str, outcomes: list[Outcome]) -> None:
+            async with gate:
                 await self._record(state[nid], outcomes)
+
+        await asyncio.gather(
+            *(
+                record_early(nid, outcomes)
+                for nid, outcomes in early.items()
+                if outcomes or state[nid].groups_left == 0
+            )
+        )
         budget = self.hold.total_seconds() / 2
         for number, ((_, channel, _), ids) in enumerate(groups.items()):
             if number and time.monotonic() - started >= budget:

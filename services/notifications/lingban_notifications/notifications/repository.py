@@ -48,6 +48,8 @@ from lingban_notifications.notifications.domain import (
 NOTIFICATIONS = "notifications"
 # `existing_keys` looks keys up by `_id`, this many at a time.
 LOOKUP_CONCURRENCY = 32
+# `claim_due` claims this many notices at once (each claim is one conditional write).
+CLAIM_CONCURRENCY = 8
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
 # Per recipient: the months (YYYY-MM, UTC) in which it was sent notices.
 INBOX_MONTHS = "notification_inbox_months"
@@ -381,25 +383,35 @@ class MongoNotificationRepository(NotificationRepository):
         # written by another replica, and one running ahead would take live claims
         # (a second send) (R12). `now` (this replica's) only says what is due.
         claim_now = await database_time(self.collection)
-        claimed: list[tuple[Notification, int]] = []
-        for c in candidates:
-            if len(claimed) >= limit:
-                break
-            until = c.get("claim_until")
-            if until is not None and until > claim_now:
-                continue
-            doc = await self.collection.find_one_and_update(
-                {
-                    "_id": c["_id"],
-                    "open": True,
-                    "$or": [{"claim_until": None}, {"claim_until": {"$lte": claim_now}}],
-                },
-                {"$set": {"claim": holder, "claim_until": claim_now + hold}},
-                # No projection: FerretDB's findAndModify does not implement one.
-                return_document=ReturnDocument.AFTER,
-            )
+        free = [
+            c["_id"]
+            for c in candidates
+            if c.get("claim_until") is None or c["claim_until"] <= claim_now
+        ]
+        gate = asyncio.Semaphore(CLAIM_CONCURRENCY)
+
+        async def claim(notification_id: Any) -> tuple[Notification, int] | None:
+            async with gate:
+                doc = await self.collection.find_one_and_update(
+                    {
+                        "_id": notification_id,
+                        "open": True,
+                        "$or": [{"claim_until": None}, {"claim_until": {"$lte": claim_now}}],
+                    },
+                    {"$set": {"claim": holder, "claim_until": claim_now + hold}},
+                    # No projection: FerretDB's findAndModify does not implement one.
+                    return_document=ReturnDocument.AFTER,
+                )
             if doc is not None and doc.get("claim") == holder:
-                claimed.append((from_document(doc), doc["rev"]))
+                return from_document(doc), doc["rev"]
+            return None
+
+        # Side by side, in rounds of what is still missing up to `limit` (another
+        # replica may take some), in the order they fell due.
+        claimed: list[tuple[Notification, int]] = []
+        while free and len(claimed) < limit:
+            wave, free = free[: limit - len(claimed)], free[limit - len(claimed) :]
+            claimed += [c for c in await asyncio.gather(*map(claim, wave)) if c is not None]
         return claimed
 
     async def inbox(
