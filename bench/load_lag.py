@@ -89,7 +89,8 @@ class CommittedWatch:
             bootstrap=bootstrap, client_id="lingban-bench-lag", enable_auto_commit=False
         )
         self.awaited: dict[tuple[str, int], _Awaited] = {}
-        # Events read before their command's answer arrived (the relay can be quicker).
+        # Events read before their command's answer arrived (the relay can be quicker):
+        # every event of the run that no command awaits stays here, a few thousand.
         self.early: dict[tuple[str, int], tuple[int, int]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._idle = asyncio.Event()  # nothing awaited
@@ -124,7 +125,7 @@ class CommittedWatch:
             batches = await self.consumer.getmany(timeout_ms=200)
             for records in batches.values():
                 for record in records:
-                    headers = {k: v.decode() for k, v in record.headers}
+                    headers = {k: v.decode(errors="replace") for k, v in record.headers}
                     try:
                         key = (headers["ce_aggregateid"], int(headers["ce_aggregateversion"]))
                     except (KeyError, ValueError):
@@ -144,8 +145,8 @@ class CommittedWatch:
             if placed:
                 try:
                     committed = await self.admin.list_consumer_group_offsets(self.group)
-                except KafkaError:
-                    committed = {}  # asked again at the next tick
+                except (KafkaError, OSError):
+                    committed = {}  # asked again at the next tick; timeouts still count
             now = loop.time()
             for key, awaited in list(self.awaited.items()):
                 if awaited.place is not None:
