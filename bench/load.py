@@ -4,6 +4,8 @@
     .venv/bin/python bench/load.py --quick --preload 1000       # a 30 s smoke run
     .venv/bin/python bench/load.py --preload 1000  --json /tmp/load-1k.json   # 20/s for 300 s
     .venv/bin/python bench/load.py --preload 25000 --json /tmp/load-25k.json  # province-sized
+    .venv/bin/python bench/load.py --preload 25000 --bulk --settle-timeout 3600 \
+        --json /tmp/load-25k.json                                    # the same, preloaded in bulk
 
 (the last two, in that order on one stack, compare the per-command cost at
 1,000 and 25,000 projects: the second preload adds the other 24,000).
@@ -27,7 +29,10 @@ The benchmark year (default 2019) is kept apart from the demo's year and lies
 in the past on purpose: a stage may only be reported once its month has begun
 (so a future year has no monthly reports) and visits may not be dated in the
 future. `--preload N` first brings that year to N projects through the public
-API (bench/load_preload.py; idempotent). The demo tree has 242 units and the
+API (bench/load_preload.py; idempotent); with `--bulk` it first plays the missing
+projects' years through the projects service's use cases in memory and writes each
+once with its events (bench/load_bulk.py; about two hours become minutes at 25,000),
+then waits for the relay and the consumers to take those events in. The demo tree has 242 units and the
 projects service allows several projects per unit and year (the coverage rule
 is "at least one"), so a province-sized year is ~100 projects per unit.
 
@@ -59,6 +64,7 @@ from bench.load_baselines import (
     raw_operations,
     summary_dict,
 )
+from bench.load_bulk import bulk_preload
 from bench.load_lag import (
     CommittedWatch,
     ConsumerLag,
@@ -118,6 +124,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--quick", action="store_true", help="a 30 s smoke run with short baselines and waits")
     add("--preload", type=int, default=None, metavar="N", help="first bring the year to N projects")
     add("--preload-concurrency", type=int, default=16)
+    add(
+        "--bulk",
+        action="store_true",
+        help="preload by playing each project's year in memory and writing it once "
+        "(bench/load_bulk.py): minutes instead of hours for 25,000",
+    )
     add("--year", type=int, default=2019, help="the benchmark year (a past year, see above)")
     add("--stages", type=int, default=6, help="stage months of new projects (the year's last)")
     add("--seed", type=int, default=1)
@@ -496,6 +508,19 @@ async def measure(
     """Preload, settle, baselines, load, drain; fills `report` with what it saw on the way."""
     api, reads, polls = apis
     rng = random.Random(args.seed)
+    if args.preload is not None and args.bulk:
+        try:
+            bulk = await bulk_preload(
+                db, year=args.year, target=args.preload, stages=args.stages, seed=args.seed
+            )
+        except TooManyErrors as exc:
+            say(str(exc))
+            return 1
+        report["bulk_preload"] = bulk.as_dict()
+        say(
+            f"bulk preload: {bulk.declared:,} declared, {bulk.commands:,} use cases run, "
+            f"{bulk.errors} errors in {bulk.seconds:.0f} s"
+        )
     if args.preload is not None:
         try:
             done = await preload(

@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -150,9 +150,18 @@ class TooManyErrors(Exception):
     pass
 
 
+class Caller(Protocol):
+    """What the preload sends its commands to: the services over HTTP (`Api`), or the
+    bulk preload's use cases in memory (`bench.load_bulk.HeldApi`)."""
+
+    async def call(
+        self, service: str, method: str, path: str, who: Who, body: Any = None
+    ) -> Any: ...
+
+
 @dataclass
 class Preloader:
-    api: Api
+    api: Caller
     year: int
     stages: int
     rng: random.Random
@@ -182,17 +191,20 @@ class Preloader:
             self.result.commands += 1
             project.update(body)
 
-    async def declare(self, unit_code: str) -> None:
+    async def declare(self, unit_code: str) -> Project | None:
+        """Declare a project for the unit and take it to its target; None if declaring failed."""
         unit = next(u for u in UNITS if u.code == unit_code)
         body = declaration(unit, self.year, self.stages, self.rng, PRELOAD_MARK)
         try:
             answer = await self.api.call("projects", "POST", "/v1/projects", unit_side(unit), body)
         except (ApiError, httpx.HTTPError) as exc:
             self._error(f"declare {unit_code}: {exc}")
-            return
+            return None
         self.result.commands += 1
         self.result.declared += 1
-        await self.advance(Project.of_answer(answer, preload=True))
+        project = Project.of_answer(answer, preload=True)
+        await self.advance(project)
+        return project
 
 
 def units_for(count: int, existing: list[Project]) -> list[str]:
