@@ -152,6 +152,22 @@ async def test_daily_checks_start_execution_and_flag_overdue_once() -> None:
     assert await c.run_daily_checks() == {"execution_started": [], "stages_overdue": []}
 
 
+async def test_a_change_naming_files_not_uploaded_reads_the_project_once() -> None:
+    # References without a `file_id` (noted, not uploaded) are not looked up either.
+    c = commands()
+    who = principal(Role.VILLAGE_SECRETARY)
+    project = await c.declare(who, VILLAGE, 2026, declaration())
+    assert isinstance(c.repo, FakeProjectRepository)
+    noted = {"name": "会议纪要.pdf", "content_type": "application/pdf", "size_bytes": 1024}
+    form = s.DeclarationFormIn.model_validate(
+        {**dataclasses.asdict(declaration()), "attachments": [noted]}
+    )
+    c.repo.reads = 0
+    revised = await c.revise(who, project.id, project.version, form)
+    assert c.repo.reads == 1
+    assert [a.name for a in revised.declaration.attachments] == ["会议纪要.pdf"]
+
+
 async def test_a_unit_side_change_without_attachments_reads_the_project_once() -> None:
     # The jurisdiction check's read is the one changed: no second round trip.
     c = commands()

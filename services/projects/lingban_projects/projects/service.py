@@ -34,7 +34,7 @@ from lingban_contracts.divisions import DivisionTree, Level, Unit
 from lingban_kit.auth import WORKING_ROLES, Principal, Role
 from lingban_kit.clock import Clock
 from lingban_kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from lingban_kit.files.attach import resolve
+from lingban_kit.files.attach import file_ids, resolve
 from lingban_kit.files.store import FileStore
 from lingban_kit.idempotency import request_mark
 from lingban_kit.logging import correlation_id
@@ -150,11 +150,12 @@ class ProjectCommands:
         return project
 
     @staticmethod
-    def still_current(project: Project, attachments: Sequence[object]) -> Project | None:
+    def still_current(project: Project, attachments: Sequence[Attachment]) -> Project | None:
         """The project read for the check, to change without reading it again, unless
         resolving attachments took round trips since (then `unit_side` reads it afresh,
-        as a write over an older read would only answer 409)."""
-        return None if attachments else project
+        as a write over an older read would only answer 409). Only uploaded files are
+        looked up; references without a `file_id` take none."""
+        return None if file_ids(attachments) else project
 
     async def unit_side(
         self,
