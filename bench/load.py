@@ -46,6 +46,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import sys
 import time
 from collections import Counter
@@ -671,8 +672,16 @@ def use_devstack_admin() -> None:
         os.environ.update(credentials.client_env(kafka_access.ADMIN))
 
 
+def dump_tasks() -> None:
+    """`kill -USR1 <pid>`: where each of the benchmark's tasks waits (a long run that
+    prints nothing for minutes can be asked what it is waiting for)."""
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=8, file=sys.stderr)
+
+
 async def main(args: argparse.Namespace) -> int:
     use_devstack_admin()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump_tasks)
     urls = Urls(args.projects_url, args.supervision_url, args.notifications_url, args.reporting_url)
     tokens = Tokens(os.environ.get("LINGBAN_AUTH_JWT_SECRET") or DEV_JWT_SECRET)
     report: dict[str, Any] = {
