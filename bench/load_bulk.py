@@ -86,6 +86,9 @@ class HeldProjects(ProjectRepository):
     async def ids_in_status(self, statuses: tuple[domain.Status, ...]) -> list[str]:
         raise NotImplementedError("the bulk preload only runs commands")
 
+    async def ids_with_unflagged_month_before(self, month: str) -> list[str]:
+        raise NotImplementedError("the bulk preload only runs commands")
+
     def take(self, project_id: str) -> domain.Project:
         return self.held.pop(project_id)
 

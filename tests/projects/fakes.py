@@ -67,3 +67,10 @@ class FakeProjectRepository(ProjectRepository):
 
     async def ids_in_status(self, statuses: tuple[Status, ...]) -> list[str]:
         return [p.id for p in self.projects.values() if p.status in statuses]
+
+    async def ids_with_unflagged_month_before(self, month: str) -> list[str]:
+        return [
+            p.id
+            for p in self.projects.values()
+            if (first := p.first_unflagged_month) is not None and first < month
+        ]

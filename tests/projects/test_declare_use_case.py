@@ -152,6 +152,41 @@ async def test_daily_checks_start_execution_and_flag_overdue_once() -> None:
     assert await c.run_daily_checks() == {"execution_started": [], "stages_overdue": []}
 
 
+async def test_daily_checks_read_only_the_projects_they_may_change() -> None:
+    c = commands()
+    above = principal(Role.TOWNSHIP_SECRETARY, TOWNSHIP)
+    now = c.clock.now()
+
+    def approve_file_announce(p: Project) -> None:
+        p.review(approve=True, scores=GOOD, reasons=(), comment=None, actor=above.actor, now=now)
+        p.file(above.actor, now)
+        p.announce(date(2026, 2, 2), date(2026, 2, 8), above.actor, now)
+
+    ids = []
+    for _ in range(3):
+        project = await submitted(c)
+        await c.level_above(above, project.id, None, approve_file_announce)
+        ids.append(project.id)
+    assert isinstance(c.repo, FakeProjectRepository)
+    assert isinstance(c.clock, FixedClock)
+
+    c.clock.set(datetime(2026, 2, 10, 9, tzinfo=UTC))
+    c.repo.reads = 0
+    assert (await c.run_daily_checks())["execution_started"] == ids
+    assert c.repo.reads == 3  # announced: each may start
+    c.clock.set(datetime(2026, 3, 20, 9, tzinfo=UTC))
+    c.repo.reads = 0
+    assert await c.run_daily_checks() == {"execution_started": [], "stages_overdue": []}
+    assert c.repo.reads == 0  # in execution, but no stage month is over yet
+    c.clock.set(datetime(2026, 4, 2, 9, tzinfo=UTC))
+    c.repo.reads = 0
+    assert len((await c.run_daily_checks())["stages_overdue"]) == 3
+    assert c.repo.reads == 3
+    c.repo.reads = 0
+    assert await c.run_daily_checks() == {"execution_started": [], "stages_overdue": []}
+    assert c.repo.reads == 0  # March flagged on all three; April is not over
+
+
 async def test_a_change_naming_files_not_uploaded_reads_the_project_once() -> None:
     # References without a `file_id` (noted, not uploaded) are not looked up either.
     c = commands()

@@ -165,6 +165,22 @@ def test_an_unreported_month_is_overdue_once() -> None:
     assert project.stage("2026-04").status == "overdue"
 
 
+def test_the_first_unflagged_month_moves_on_with_reports_and_flags() -> None:
+    # What the hourly check looks up instead of reading every project in execution.
+    project = executing()
+    months = [s.month for s in project.stages]
+    assert project.first_unflagged_month == months[0] == "2026-03"
+    report(project, "2026-03", today=date(2026, 3, 25))
+    assert project.first_unflagged_month == "2026-04"
+    project.detect_overdue(date(2026, 5, 1), ABOVE, NOW)  # April flagged, May still open
+    assert project.first_unflagged_month == "2026-05"
+    for month in months[2:]:
+        report(project, month, today=date(2026, 12, 1))
+    assert project.first_unflagged_month is None
+    draft = Project.declare(VILLAGE, 2026, declaration(), UNIT, NOW)
+    assert draft.first_unflagged_month is None  # not in execution: nothing to flag
+
+
 def test_completion_needs_every_stage_struck_off_and_can_be_sent_back() -> None:
     project = executing()
     report(project, "2026-03", today=date(2026, 3, 25))

@@ -7,13 +7,14 @@ Each test runs the real code path (HTTP or repository) and asks the database's
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from devstack.infra import Endpoints
 from lingban_contracts.divisions import default_tree
+from lingban_contracts.events.projects import ReviewScores, StageStatus
 from lingban_contracts.regions import in_subtree
 from lingban_kit.auth import Role
 from lingban_kit.clock import FixedClock
@@ -29,12 +30,21 @@ from lingban_projects.projects.repository import (
     search_filter,
     status_filter,
     to_document,
+    unflagged_filter,
 )
 from tests.auth import auth
 
-from .builders import CITY, OTHER_TOWNSHIP, TOWNSHIP, VILLAGE, declaration, principal
+from .builders import (
+    CITY,
+    OTHER_TOWNSHIP,
+    TOWNSHIP,
+    VILLAGE,
+    declaration,
+    principal,
+)
 from .conftest import ProjectsApi, running_app
 
+GOOD = ReviewScores(feasibility=85, precision=80, effectiveness=90)
 VILLAGE_2 = "340881100202"  # 凤岗村, in 新渡镇
 OTHER_VILLAGE = "340881101201"  # 丰圩村, in 双港镇
 CITY_ORG = auth(Role.CITY_ORG, CITY)
@@ -141,6 +151,70 @@ async def test_the_hourly_checks_read_each_status_through_an_index(api: Projects
     assert sorted(found) == sorted([by_status[Status.ANNOUNCED], by_status[Status.IN_EXECUTION]])
     for status in Status:
         await assert_indexed(api.db[PROJECTS_COLLECTION], status_filter(status))
+
+
+def in_execution_since_march(clock: FixedClock) -> Project:
+    above = principal(Role.TOWNSHIP_SECRETARY, TOWNSHIP).actor
+    project = Project.declare(
+        VILLAGE, 2026, declaration(), principal(Role.VILLAGE_SECRETARY).actor, clock.now()
+    )
+    project.submit(TOWNSHIP, principal(Role.VILLAGE_SECRETARY).actor, clock.now())
+    project.review(
+        approve=True, scores=GOOD, reasons=(), comment=None, actor=above, now=clock.now()
+    )
+    project.file(above, clock.now())
+    project.announce(date(2026, 2, 2), date(2026, 2, 8), above, clock.now())
+    project.start_execution(date(2026, 2, 9), above, clock.now())
+    return project
+
+
+@pytest.mark.integration
+async def test_the_hourly_checks_read_only_projects_with_a_month_to_flag(
+    api: ProjectsApi,
+) -> None:
+    repo = MongoProjectRepository(api.db)
+    clock = FixedClock(datetime(2026, 2, 9, 2, tzinfo=UTC))
+    reported, flagged, open_ = (in_execution_since_march(clock) for _ in range(3))
+    secretary = principal(Role.VILLAGE_SECRETARY).actor
+    for month in [s.month for s in reported.stages]:
+        reported.report_stage(
+            month, status=StageStatus.DONE, percent=100, narrative="完成", attachments=(),
+            today=date(2026, 12, 1), actor=secretary, now=clock.now(),
+        )  # fmt: skip
+    flagged.detect_overdue(date(2027, 1, 1), principal(Role.CITY_ORG, CITY).actor, clock.now())
+    for project in (reported, flagged, open_):
+        await repo.add(project)
+
+    # March, unreported and not flagged: due once March is over, not before.
+    assert await repo.ids_with_unflagged_month_before("2026-03") == []
+    assert await repo.ids_with_unflagged_month_before("2026-04") == [open_.id]
+    assert await repo.ids_with_unflagged_month_before("2027-06") == [open_.id]
+    await assert_indexed(api.db[PROJECTS_COLLECTION], unflagged_filter("2026-03"))
+
+
+@pytest.mark.integration
+async def test_projects_in_execution_stored_before_the_month_field_are_backfilled_once(
+    infra: Endpoints, database: Database
+) -> None:
+    clock = FixedClock(datetime(2026, 2, 9, 2, tzinfo=UTC))
+    projects = database[PROJECTS_COLLECTION]
+    legacy = in_execution_since_march(clock)
+    doc = to_document(legacy)
+    del doc["first_unflagged_month"]  # as an earlier version stored it
+    await projects.insert_one(doc)
+
+    async with running_app(infra, database.name):
+        stored = await projects.find_one({"_id": legacy.id})
+        assert stored is not None
+        assert stored["first_unflagged_month"] == "2026-03"
+    marker = await database[MIGRATIONS_COLLECTION].find_one(
+        {"_id": "projects.first_unflagged_month"}
+    )
+    assert marker is not None
+    assert marker["changed"] == 1
+    assert await MongoProjectRepository(database).ids_with_unflagged_month_before("2026-04") == [
+        legacy.id
+    ]
 
 
 @pytest.mark.integration

@@ -827,6 +827,17 @@ class Project:
         marks += [r.request for r in self.weekly_reports]
         return already_applied(marks, request)
 
+    @property
+    def first_unflagged_month(self) -> str | None:
+        """The earliest stage month with no report that is not flagged overdue yet (in
+        execution only): the first month `detect_overdue` will flag once it is over.
+        Stored beside the project, so the hourly check reads only the projects it
+        may change instead of every project in execution."""
+        if self.status is not Status.IN_EXECUTION:
+            return None
+        open_months = [s.month for s in self.stages if not s.reports and s.overdue_since is None]
+        return min(open_months, default=None)
+
     def detect_overdue(self, today: date, actor: Actor, now: datetime) -> list[str]:
         """Mark stages whose month has passed without a report; each only once."""
         if self.status is not Status.IN_EXECUTION:

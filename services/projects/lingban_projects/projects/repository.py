@@ -33,7 +33,12 @@ PROJECTS_COLLECTION = "projects"
 _ADAPTER = TypeAdapter(Project)
 _TRANSIENT = {"pending_events", "correlation_id"}
 # Stored only for queries; the aggregate itself holds the same facts.
-_DERIVED = {"title", "category", REGION_PATH}
+_DERIVED = {"title", "category", REGION_PATH, "first_unflagged_month"}
+# `Project.first_unflagged_month`: the hourly check asks for each month that is over.
+UNFLAGGED_INDEX = [("first_unflagged_month", ASCENDING)]
+# How far back the hourly check looks for unflagged stage months: a project still in
+# execution with an unreported month older than this is left alone (and listed nowhere new).
+UNFLAGGED_YEARS_BACK = 10
 # The list, coverage and status queries: any subset of these fields' equalities
 # is served by this one index on FerretDB (GIN); on MongoDB the (status) index
 # serves the status-only query of the hourly checks.
@@ -81,6 +86,11 @@ class ProjectRepository(abc.ABC):
     @abc.abstractmethod
     async def ids_in_status(self, statuses: tuple[Status, ...]) -> list[str]: ...
 
+    @abc.abstractmethod
+    async def ids_with_unflagged_month_before(self, month: str) -> list[str]:
+        """Projects in execution with a stage month before `month` ("YYYY-MM") that has
+        no report and is not flagged overdue yet."""
+
 
 async def ensure_indexes(runtime: ServiceRuntime) -> None:
     coll = runtime.db[PROJECTS_COLLECTION]
@@ -90,6 +100,7 @@ async def ensure_indexes(runtime: ServiceRuntime) -> None:
             await coll.drop_index(name)
     await coll.create_index(SEARCH_INDEX)
     await coll.create_index(STATUS_INDEX)
+    await coll.create_index(UNFLAGGED_INDEX)
 
 
 async def backfill_region_path(runtime: ServiceRuntime) -> None:
@@ -118,7 +129,50 @@ def to_document(project: Project) -> Document:
     doc["title"] = project.declaration.title
     doc["category"] = project.declaration.category
     doc[REGION_PATH] = region_path(project.unit_code)
+    doc["first_unflagged_month"] = project.first_unflagged_month
     return doc
+
+
+def months_before(month: str, years_back: int = UNFLAGGED_YEARS_BACK) -> list[str]:
+    """Every "YYYY-MM" from January `years_back` years before `month`'s year up to the
+    month before it: one indexed equality each (FerretDB pushes no range down)."""
+    year, current = int(month[:4]), int(month[5:7])
+    return [
+        f"{y}-{m:02d}"
+        for y in range(year - years_back, year + 1)
+        for m in range(1, 13)
+        if (y, m) < (year, current)
+    ]
+
+
+def unflagged_filter(month: str) -> Document:
+    return {"first_unflagged_month": month}
+
+
+async def backfill_first_unflagged_month(runtime: ServiceRuntime) -> None:
+    """Give projects in execution stored before the field existed their month (once).
+
+    Each write is conditional on the version read and on the field still missing, so a
+    command that changed the project meanwhile (and stored its own value) wins."""
+    coll = runtime.db[PROJECTS_COLLECTION]
+
+    async def migrate() -> int:
+        query = {**status_filter(Status.IN_EXECUTION), "first_unflagged_month": {"$exists": False}}
+        # The ids first: no writes while the (full-read) cursor is open.
+        ids = [d["_id"] async for d in coll.find(query, {"_id": 1})]
+        changed = 0
+        for project_id in ids:
+            doc = await coll.find_one({"_id": project_id}, {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
+            if doc is None:
+                continue
+            result = await coll.update_one(
+                {"_id": project_id, "version": doc["version"], **query},
+                {"$set": {"first_unflagged_month": from_document(doc).first_unflagged_month}},
+            )
+            changed += result.modified_count
+        return changed
+
+    await run_once(runtime.db, f"{PROJECTS_COLLECTION}.first_unflagged_month", migrate)
 
 
 def from_document(doc: Document) -> Project:
@@ -216,4 +270,11 @@ class MongoProjectRepository(ProjectRepository):
         ids: list[str] = []
         for status in dict.fromkeys(statuses):
             ids += [d["_id"] async for d in self.collection.find(status_filter(status), {"_id": 1})]
+        return ids
+
+    async def ids_with_unflagged_month_before(self, month: str) -> list[str]:
+        ids: list[str] = []
+        for earlier in months_before(month):
+            query = unflagged_filter(earlier)
+            ids += [d["_id"] async for d in self.collection.find(query, {"_id": 1})]
         return ids

@@ -40,7 +40,7 @@ from lingban_kit.idempotency import request_mark
 from lingban_kit.logging import correlation_id
 from lingban_kit.unit_of_work import RelayWaker, UnitOfWork
 from lingban_projects.projects import schemas as s
-from lingban_projects.projects.domain import Declaration, Project, Status
+from lingban_projects.projects.domain import Declaration, Project, Status, month_of
 from lingban_projects.projects.repository import ProjectRepository
 
 UNIT_SIDE_ROLES = (
@@ -503,7 +503,11 @@ class ProjectCommands:
         today, now = self.clock.today(), self.clock.now()
         started: list[str] = []
         overdue: list[str] = []
-        for project_id in await self.repo.ids_in_status((Status.ANNOUNCED, Status.IN_EXECUTION)):
+        # Announced projects may start; of those in execution only the ones with a stage
+        # month over, unreported and not flagged yet can change (not every project).
+        announced = await self.repo.ids_in_status((Status.ANNOUNCED,))
+        unflagged = await self.repo.ids_with_unflagged_month_before(month_of(today))
+        for project_id in dict.fromkeys([*announced, *unflagged]):
             project = await self.repo.get(project_id)
             if project is None:
                 continue
