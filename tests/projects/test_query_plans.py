@@ -26,6 +26,7 @@ from lingban_projects.projects.domain import Project, Status
 from lingban_projects.projects.repository import (
     PROJECTS_COLLECTION,
     MongoProjectRepository,
+    backfill_first_unflagged_month,
     coverage_filter,
     search_filter,
     status_filter,
@@ -194,27 +195,32 @@ async def test_the_hourly_checks_read_only_projects_with_a_month_to_flag(
 
 @pytest.mark.integration
 async def test_projects_in_execution_stored_before_the_month_field_are_backfilled_once(
-    infra: Endpoints, database: Database
+    database: Database,
 ) -> None:
     clock = FixedClock(datetime(2026, 2, 9, 2, tzinfo=UTC))
     projects = database[PROJECTS_COLLECTION]
-    legacy = in_execution_since_march(clock)
+    legacy, current = in_execution_since_march(clock), in_execution_since_march(clock)
     doc = to_document(legacy)
     del doc["first_unflagged_month"]  # as an earlier version stored it
     await projects.insert_one(doc)
+    await MongoProjectRepository(database).add(current)
+    repo = MongoProjectRepository(database)
+    assert await repo.ids_with_unflagged_month_before("2026-04") == [current.id]
 
-    async with running_app(infra, database.name):
-        stored = await projects.find_one({"_id": legacy.id})
-        assert stored is not None
-        assert stored["first_unflagged_month"] == "2026-03"
+    await backfill_first_unflagged_month(database)  # the hourly check's first step
+    assert sorted(await repo.ids_with_unflagged_month_before("2026-04")) == sorted(
+        [legacy.id, current.id]
+    )
     marker = await database[MIGRATIONS_COLLECTION].find_one(
         {"_id": "projects.first_unflagged_month"}
     )
     assert marker is not None
     assert marker["changed"] == 1
-    assert await MongoProjectRepository(database).ids_with_unflagged_month_before("2026-04") == [
-        legacy.id
-    ]
+    await backfill_first_unflagged_month(database)  # once: the marker stays as it was
+    assert (
+        await database[MIGRATIONS_COLLECTION].find_one({"_id": "projects.first_unflagged_month"})
+        == marker
+    )
 
 
 @pytest.mark.integration

@@ -17,7 +17,6 @@ from lingban_projects.projects.daily_checks import daily_checks_loop
 from lingban_projects.projects.daily_checks import router as operations_router
 from lingban_projects.projects.repository import (
     PROJECTS_COLLECTION,
-    backfill_first_unflagged_month,
     backfill_region_path,
     ensure_indexes,
 )
@@ -42,7 +41,6 @@ def create_app(settings: ProjectsSettings | None = None, clock: Clock | None = N
             ensure_indexes,
             ensure_file_indexes,
             backfill_region_path,
-            backfill_first_unflagged_month,
         ],
         background=[daily_checks_loop(clock), orphan_sweep_loop(), divisions.refresh_loop()],
     )

@@ -11,7 +11,10 @@ from lingban_kit.deps import PrincipalDep
 from lingban_kit.periodic import leased_loop
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
 from lingban_projects.deps import CommandsDep, TreeDep
-from lingban_projects.projects.repository import MongoProjectRepository
+from lingban_projects.projects.repository import (
+    MongoProjectRepository,
+    backfill_first_unflagged_month,
+)
 from lingban_projects.projects.schemas import DailyChecksOut
 from lingban_projects.projects.service import ProjectCommands
 from lingban_projects.settings import ProjectsSettings
@@ -44,6 +47,7 @@ def daily_checks_loop(clock: Clock) -> BackgroundLoop:
             settings.categories,
             wake_relay=runtime.wake_relay,
         )
+        await backfill_first_unflagged_month(runtime.db)  # once: projects stored before it
         return await commands.run_daily_checks()
 
     return leased_loop("daily-checks", interval, run)

@@ -149,12 +149,15 @@ def unflagged_filter(month: str) -> Document:
     return {"first_unflagged_month": month}
 
 
-async def backfill_first_unflagged_month(runtime: ServiceRuntime) -> None:
+async def backfill_first_unflagged_month(db: Database) -> None:
     """Give projects in execution stored before the field existed their month (once).
 
-    Each write is conditional on the version read and on the field still missing, so a
-    command that changed the project meanwhile (and stored its own value) wins."""
-    coll = runtime.db[PROJECTS_COLLECTION]
+    Run by the hourly check before its first pass, not at start-up: at a province's
+    scale it reads every project in execution once, minutes the service should not
+    wait for. Each write is conditional on the version read and on the field still
+    missing, so a command that changed the project meanwhile (and stored its own
+    value) wins."""
+    coll = db[PROJECTS_COLLECTION]
 
     async def migrate() -> int:
         query = {**status_filter(Status.IN_EXECUTION), "first_unflagged_month": {"$exists": False}}
@@ -172,7 +175,7 @@ async def backfill_first_unflagged_month(runtime: ServiceRuntime) -> None:
             changed += result.modified_count
         return changed
 
-    await run_once(runtime.db, f"{PROJECTS_COLLECTION}.first_unflagged_month", migrate)
+    await run_once(db, f"{PROJECTS_COLLECTION}.first_unflagged_month", migrate)
 
 
 def from_document(doc: Document) -> Project:
