@@ -130,8 +130,8 @@ async def test_a_project_outside_jurisdiction_reads_as_not_found() -> None:
         await c.load(principal(Role.LEADER, OTHER_TOWNSHIP), project.id)
 
 
-async def test_daily_checks_start_execution_and_flag_overdue_once() -> None:
-    c = commands()
+async def announced(c: ProjectCommands) -> Project:
+    """A village's project submitted, approved, filed and announced for 2 to 8 February."""
     project = await submitted(c)
     above = principal(Role.TOWNSHIP_SECRETARY, TOWNSHIP)
     now = c.clock.now()
@@ -141,7 +141,12 @@ async def test_daily_checks_start_execution_and_flag_overdue_once() -> None:
         p.file(above.actor, now)
         p.announce(date(2026, 2, 2), date(2026, 2, 8), above.actor, now)
 
-    await c.level_above(above, project.id, None, approve_file_announce)
+    return await c.level_above(above, project.id, None, approve_file_announce)
+
+
+async def test_daily_checks_start_execution_and_flag_overdue_once() -> None:
+    c = commands()
+    project = await announced(c)
     assert isinstance(c.clock, FixedClock)
     c.clock.set(datetime(2026, 5, 2, 9, tzinfo=UTC))
     first = await c.run_daily_checks()
@@ -154,19 +159,7 @@ async def test_daily_checks_start_execution_and_flag_overdue_once() -> None:
 
 async def test_daily_checks_read_only_the_projects_they_may_change() -> None:
     c = commands()
-    above = principal(Role.TOWNSHIP_SECRETARY, TOWNSHIP)
-    now = c.clock.now()
-
-    def approve_file_announce(p: Project) -> None:
-        p.review(approve=True, scores=GOOD, reasons=(), comment=None, actor=above.actor, now=now)
-        p.file(above.actor, now)
-        p.announce(date(2026, 2, 2), date(2026, 2, 8), above.actor, now)
-
-    ids = []
-    for _ in range(3):
-        project = await submitted(c)
-        await c.level_above(above, project.id, None, approve_file_announce)
-        ids.append(project.id)
+    ids = [(await announced(c)).id for _ in range(3)]
     assert isinstance(c.repo, FakeProjectRepository)
     assert isinstance(c.clock, FixedClock)
 
