@@ -156,7 +156,8 @@ async def backfill_first_unflagged_month(db: Database) -> None:
     scale it reads every project in execution once, minutes the service should not
     wait for. Each write is conditional on the version read and on the field still
     missing, so a command that changed the project meanwhile (and stored its own
-    value) wins."""
+    value) wins. Once only: in a rolling upgrade, a project an older replica takes into
+    execution after this ran has no field until its next write by a current one."""
     coll = db[PROJECTS_COLLECTION]
 
     async def migrate() -> int:
