@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.load_preload import Preloader, PreloadResult, units_for
-from bench.load_world import ApiError, Project, Who, read_projects
+from bench.load_world import ApiError, Project, Who, bench_user, read_projects
 from lingban_contracts.divisions import default_tree
 from lingban_kit.auth import Principal
 from lingban_kit.clock import Clock
@@ -96,10 +96,8 @@ class HeldProjects(ProjectRepository):
 def principal_of(who: Who) -> Principal:
     """Who a development token for (role, unit[, person]) signs in as (load_world.Tokens)."""
     role, unit_code, *person = who
-    subject = f"bench-{role.value}-{unit_code}" + (f"-{person[0]}" if person else "")
-    return Principal(
-        id=subject, name=f"压测用户 {unit_code}", roles=frozenset({role}), region_code=unit_code
-    )
+    subject, name = bench_user(role, unit_code, *person)
+    return Principal(id=subject, name=name, roles=frozenset({role}), region_code=unit_code)
 
 
 def answer(project: domain.Project) -> dict[str, Any]:

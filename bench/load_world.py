@@ -83,6 +83,12 @@ def unit_of(code: str) -> Unit:
     return unit
 
 
+def bench_user(role: Role, unit_code: str, person: str = "") -> tuple[str, str]:
+    """(subject, display name) of the benchmark's user for (role, unit[, person])."""
+    subject = f"bench-{role.value}-{unit_code}" + (f"-{person}" if person else "")
+    return subject, f"压测用户 {unit_code}"
+
+
 class Tokens:
     """Development tokens, one per (role, unit), signed once."""
 
@@ -93,10 +99,11 @@ class Tokens:
     def header(self, role: Role, unit_code: str, person: str = "") -> dict[str, str]:
         key = (role, unit_code, person)
         if key not in self._cache:
+            subject, name = bench_user(role, unit_code, person)
             self._cache[key] = issue_dev_token(
                 secret=self.secret,
-                sub=f"bench-{role.value}-{unit_code}" + (f"-{person}" if person else ""),
-                name=f"压测用户 {unit_code}",
+                sub=subject,
+                name=name,
                 roles=[role],
                 region=unit_code,
                 ttl_seconds=7 * 24 * 3600,
