@@ -39,7 +39,7 @@ from lingban_contracts.events.projects import StageTask
 from lingban_kit import mongo
 from lingban_kit.outbox import PENDING, ensure_outbox_index
 from lingban_projects.projects.domain import Declaration, Project
-from lingban_projects.projects.repository import PROJECTS_COLLECTION, MongoProjectRepository
+from lingban_projects.projects.repository import PROJECTS_COLLECTION, MongoProjectRepository, Where
 
 YEAR = 2031
 NOW = datetime(YEAR, 2, 1, tzinfo=UTC)
@@ -139,7 +139,7 @@ def _operations(
         return project
 
     async def unit_year() -> object:
-        return await repo.search(region_code=rng.choice(units), year=YEAR)
+        return await repo.matching(Where(rng.choice(units), year=YEAR))
 
     async def pending() -> object:
         return await repo.collection.find(PENDING).limit(200).to_list()

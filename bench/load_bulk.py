@@ -42,7 +42,7 @@ from lingban_kit.errors import LingbanError
 from lingban_kit.mongo import Database
 from lingban_projects.projects import domain
 from lingban_projects.projects import schemas as s
-from lingban_projects.projects.repository import MongoProjectRepository, ProjectRepository
+from lingban_projects.projects.repository import MongoProjectRepository, ProjectRepository, Where
 from lingban_projects.projects.service import ProjectCommands
 from lingban_projects.settings import ProjectsSettings
 
@@ -68,16 +68,7 @@ class HeldProjects(ProjectRepository):
     async def save(self, project: domain.Project, expected_version: int) -> None:
         self.held[project.id] = project
 
-    async def search(
-        self,
-        *,
-        region_code: str,
-        year: int | None = None,
-        status: str | None = None,
-        category: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> list[domain.Project]:
+    async def matching(self, where: Where, cap: int | None = None) -> list[domain.Project]:
         raise NotImplementedError("the bulk preload only runs commands")
 
     async def units_with_projects(self, region_code: str, year: int) -> set[str]:

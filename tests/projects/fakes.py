@@ -7,7 +7,7 @@ import copy
 from lingban_contracts.regions import in_subtree
 from lingban_kit.errors import Conflict
 from lingban_projects.projects.domain import Project, Status
-from lingban_projects.projects.repository import ProjectRepository
+from lingban_projects.projects.repository import ProjectRepository, Where
 
 
 class FakeProjectRepository(ProjectRepository):
@@ -17,6 +17,8 @@ class FakeProjectRepository(ProjectRepository):
         self.projects: dict[str, Project] = {}
         self.published: list[str] = []  # event types, in the order they were stored
         self.reads = 0  # `get` calls: each is a round trip to the database
+        self.list_reads = 0  # `matching` calls
+        self.rows_read = 0  # projects they returned
 
     def _store(self, project: Project) -> None:
         self.published += [e.type for e in project.pending_events]
@@ -38,25 +40,22 @@ class FakeProjectRepository(ProjectRepository):
         stored = self.projects.get(project_id)
         return copy.deepcopy(stored) if stored else None
 
-    async def search(
-        self,
-        *,
-        region_code: str,
-        year: int | None = None,
-        status: str | None = None,
-        category: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> list[Project]:
+    async def matching(self, where: Where, cap: int | None = None) -> list[Project]:
+        self.list_reads += 1
         found = [
             p
             for p in self.projects.values()
-            if in_subtree(p.unit_code, region_code)
-            and (year is None or p.year == year)
-            and (status is None or p.status.value == status)
-            and (category is None or p.declaration.category == category)
+            if (
+                p.unit_code == where.region
+                if where.unit_only
+                else in_subtree(p.unit_code, where.region)
+            )
+            and (where.year is None or p.year == where.year)
+            and (where.status is None or p.status.value == where.status)
+            and (where.category is None or p.declaration.category == where.category)
         ]
-        return found[offset : offset + limit]
+        self.rows_read += len(found[:cap])
+        return found[:cap]
 
     async def units_with_projects(self, region_code: str, year: int) -> set[str]:
         return {

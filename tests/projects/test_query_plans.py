@@ -23,15 +23,18 @@ from lingban_kit.migrations import MIGRATIONS_COLLECTION
 from lingban_kit.mongo import Database
 from lingban_kit.regions import REGION_PATH, region_path, within
 from lingban_projects.projects.domain import Project, Status
+from lingban_projects.projects.listing import list_page
 from lingban_projects.projects.repository import (
     PROJECTS_COLLECTION,
     MongoProjectRepository,
+    Where,
     backfill_first_unflagged_month,
     coverage_filter,
     search_filter,
     status_filter,
     to_document,
     unflagged_filter,
+    where_filter,
 )
 from tests.auth import auth
 
@@ -108,6 +111,8 @@ async def test_lists_and_coverage_at_every_level_are_indexed_and_right(api: Proj
     assert await titles(api, region=VILLAGE) == sorted(["村一"])
     assert await titles(api, region=OTHER_TOWNSHIP, year=2026) == sorted(["他村"])
     assert await titles(api, region=TOWNSHIP, category="议事协商") == sorted(["村二"])
+    assert await titles(api, region=TOWNSHIP, own="true") == ["镇级"]
+    assert await titles(api, region=CITY, own="true") == ["市级"]
     assert await titles(api, region=CITY, year=2026, status="draft", category="小区治理") == sorted(
         ["市级", "他村", "镇级", "村一"]
     )
@@ -133,6 +138,39 @@ async def test_lists_and_coverage_at_every_level_are_indexed_and_right(api: Proj
         await assert_indexed(projects, search_filter(region, status="in_execution"))
         await assert_indexed(projects, search_filter(region, category="小区治理"))
         await assert_indexed(projects, coverage_filter(region, 2026))
+
+
+@pytest.mark.integration
+async def test_a_list_walks_the_regions_in_order_on_indexed_reads(api: ProjectsApi) -> None:
+    """`listing.list_page` on the real database: its pages are the sorted whole's pages,
+    and each of its reads (a subtree, or a unit's own projects) is indexed."""
+    repo = MongoProjectRepository(api.db)
+    tree = default_tree()
+    actor = principal(Role.VILLAGE_SECRETARY).actor
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    units = [CITY, TOWNSHIP, VILLAGE, VILLAGE_2, OTHER_TOWNSHIP, OTHER_VILLAGE]
+    for i in range(36):
+        unit = units[i % len(units)]
+        project = Project.declare(unit, 2026, declaration(), actor, now)
+        status = (Status.DRAFT, Status.SUBMITTED)[i % 4 == 0]
+        await repo.add(dataclasses.replace(project, status=status))
+
+    async def whole(where: Where) -> list[str]:
+        found = await repo.matching(where)
+        return [p.id for p in sorted(found, key=lambda p: (p.unit_code, p.id))]
+
+    for where in (Where(CITY), Where(CITY, 2026, "submitted"), Where(TOWNSHIP, 2026)):
+        every = await whole(where)
+        assert every, where
+        for limit, offset in ((50, 0), (4, 0), (5, 7), (3, len(every) - 2)):
+            # A probe of 3 makes the walk descend to the villages.
+            page = await list_page(repo, tree, where, limit, offset, probe=3)
+            assert [p.id for p in page] == every[offset : offset + limit], (where, offset)
+
+    projects = api.db[PROJECTS_COLLECTION]
+    for region in (CITY, TOWNSHIP, VILLAGE):
+        await assert_indexed(projects, where_filter(Where(region, 2026).own()))
+        await assert_indexed(projects, where_filter(Where(region, status="submitted").own()))
 
 
 @pytest.mark.integration

@@ -18,6 +18,7 @@ townships hang directly below it (the demo tree); both shapes are valid.
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from lingban_contracts.regions import in_subtree, region_prefix
+from lingban_contracts.regions import in_subtree, region_path, region_prefix
 
 DEMO_FILE = Path(__file__).parent / "data" / "demo_divisions.json"
 
@@ -96,6 +97,7 @@ class DivisionTree:
 
     def __init__(self, units: Iterable[Unit]) -> None:
         self._units: dict[str, Unit] = {}
+        self._below: dict[str, list[str]] | None = None
         self.replace(units)
 
     def replace(self, units: Iterable[Unit]) -> None:
@@ -106,7 +108,7 @@ class DivisionTree:
                 if parent is None or not parent.active:
                     raise TreeError(f"unit {unit.code} names unknown parent {unit.parent}")
         # One assignment: a reader sees the old tree or the new one, never a mix.
-        self._units = by_code
+        self._units, self._below = by_code, None
 
     def __iter__(self) -> Iterator[Unit]:
         """The units in the tree now (merged or abolished units are left out)."""
@@ -129,6 +131,23 @@ class DivisionTree:
 
     def children(self, code: str) -> list[Unit]:
         return [u for u in self if u.parent == code]
+
+    def regions_below(self, code: str) -> list[str]:
+        """The regions one step below `code` in the codes' own hierarchy (the next entry of
+        `region_path` of the units under it), in code order. Every unit ever known counts,
+        merged ones too: their records still sit in those subtrees."""
+        units, below = self._units, self._below
+        if below is None:
+            found: dict[str, set[str]] = {}
+            for unit_code in units:
+                path = region_path(unit_code)
+                for upper, lower in itertools.pairwise(path):
+                    found.setdefault(upper, set()).add(lower)
+            below = {upper: sorted(lowers) for upper, lowers in found.items()}
+            # Built once per content: `replace` drops it with the units it came from.
+            if units is self._units:
+                self._below = below
+        return below.get(code, [])
 
     def subtree(self, root: str) -> list[Unit]:
         """The root and every unit below it."""

@@ -18,6 +18,8 @@ from lingban_kit.params import OffsetQuery, OptionalYearQuery
 from lingban_projects.deps import CommandsDep, TreeDep
 from lingban_projects.projects import schemas as s
 from lingban_projects.projects.domain import Project
+from lingban_projects.projects.listing import list_page
+from lingban_projects.projects.repository import Where
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 MonthPath = Annotated[str, "YYYY-MM"]
@@ -54,14 +56,18 @@ async def list_projects(
     region: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: str | None = None,
     category: str | None = None,
+    own: Annotated[
+        bool,
+        Query(description="Only the projects of the unit `region` itself, not of those below it"),
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: OffsetQuery = 0,
 ) -> list[s.ProjectOut]:
+    """Ordered by unit code, then id; a page reads about its own size, whatever the region's."""
     root = region or principal.region_code
     principal.require_jurisdiction(root)
-    found = await commands.repo.search(
-        region_code=root, year=year, status=status, category=category, limit=limit, offset=offset
-    )
+    where = Where(root, year=year, status=status, category=category, unit_only=own)
+    found = await list_page(commands.repo, tree, where, limit, offset)
     public = principal.reads_public_view()
     return [s.ProjectOut.of(p, tree, public=public) for p in found]
 

@@ -5,8 +5,9 @@ below MongoDB's document limit). Updates are conditional on the version that
 was read, so two concurrent edits cannot both win: the loser gets a 409.
 
 Every query is a top-level AND of equalities that one index serves, because
-FerretDB on PostgreSQL pushes nothing else down (`$regex`, `$in`, ranges,
-sorts and limits run in Go over every row the equalities select). The filter
+FerretDB on PostgreSQL pushes nothing else down (`$regex`, `$in`, ranges
+and sorts run in Go over every row the equalities select; a limit without a
+sort stops reading there, patch 0005). The filter
 builders are module functions so tests can ask `explain` about the very
 filters the repository runs.
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import dataclasses
+from dataclasses import dataclass
 
 from pydantic import TypeAdapter
 from pymongo import ASCENDING
@@ -41,16 +44,37 @@ UNFLAGGED_INDEX = [("first_unflagged_month", ASCENDING)]
 UNFLAGGED_YEARS_BACK = 10
 # The list, coverage and status queries: any subset of these fields' equalities
 # is served by this one index on FerretDB (GIN); on MongoDB the (status) index
-# serves the status-only query of the hourly checks.
+# serves the status-only query of the hourly checks. `unit_code` serves a list's
+# "this unit's own projects" (`Where.unit_only`, with the region path first on MongoDB).
 SEARCH_INDEX = [
     (REGION_PATH, ASCENDING),
     ("year", ASCENDING),
     ("status", ASCENDING),
     ("category", ASCENDING),
+    ("unit_code", ASCENDING),
 ]
 STATUS_INDEX = [("status", ASCENDING)]
-# Replaced: nothing queries `unit_code` by equality any more.
-_OLD_INDEXES = ("unit_code_1_year_1",)
+# Replaced: (unit_code, year) by the region path; the four-field search index by the
+# one above that also serves a unit's own projects.
+_OLD_INDEXES = ("unit_code_1_year_1", "region_path_1_year_1_status_1_category_1")
+
+
+@dataclass(frozen=True)
+class Where:
+    """What a list selects: a region's subtree (or only the unit `region` itself) and
+    optionally one year, status and category."""
+
+    region: str
+    year: int | None = None
+    status: str | None = None
+    category: str | None = None
+    unit_only: bool = False
+
+    def within(self, region: str) -> Where:
+        return dataclasses.replace(self, region=region, unit_only=False)
+
+    def own(self) -> Where:
+        return dataclasses.replace(self, unit_only=True)
 
 
 class ProjectRepository(abc.ABC):
@@ -69,16 +93,9 @@ class ProjectRepository(abc.ABC):
         """Store the new state and its pending events if nobody saved since `expected_version`."""
 
     @abc.abstractmethod
-    async def search(
-        self,
-        *,
-        region_code: str,
-        year: int | None = None,
-        status: str | None = None,
-        category: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> list[Project]: ...
+    async def matching(self, where: Where, cap: int | None = None) -> list[Project]:
+        """The projects `where` selects, in no particular order; at most `cap` of them
+        (the read stops there), or all."""
 
     @abc.abstractmethod
     async def units_with_projects(self, region_code: str, year: int) -> set[str]: ...
@@ -94,13 +111,14 @@ class ProjectRepository(abc.ABC):
 
 async def ensure_indexes(runtime: ServiceRuntime) -> None:
     coll = runtime.db[PROJECTS_COLLECTION]
+    # The new ones first: a replica still running the old queries keeps an index.
+    await coll.create_index(SEARCH_INDEX)
+    await coll.create_index(STATUS_INDEX)
+    await coll.create_index(UNFLAGGED_INDEX)
     for name in _OLD_INDEXES:
         # Never created, or dropped by another replica already: nothing to do.
         with contextlib.suppress(OperationFailure):
             await coll.drop_index(name)
-    await coll.create_index(SEARCH_INDEX)
-    await coll.create_index(STATUS_INDEX)
-    await coll.create_index(UNFLAGGED_INDEX)
 
 
 async def backfill_region_path(runtime: ServiceRuntime) -> None:
@@ -200,6 +218,14 @@ def search_filter(
     return query
 
 
+def where_filter(where: Where) -> Document:
+    """The filter of `Where`: the region's subtree, or only the unit itself."""
+    query = search_filter(where.region, where.year, where.status, where.category)
+    if where.unit_only:
+        query["unit_code"] = where.region
+    return query
+
+
 def coverage_filter(region_code: str, year: int) -> Document:
     """Projects of a region subtree and year (which units have one)."""
     return search_filter(region_code, year)
@@ -246,24 +272,11 @@ class MongoProjectRepository(ProjectRepository):
         )
         return from_document(doc) if doc else None
 
-    async def search(
-        self,
-        *,
-        region_code: str,
-        year: int | None = None,
-        status: str | None = None,
-        category: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> list[Project]:
-        query = search_filter(region_code, year, status, category)
-        # Sorting and paging run over the rows the indexed equalities select.
-        cursor = (
-            self.collection.find(query, {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
-            .sort([("unit_code", ASCENDING), ("_id", ASCENDING)])
-            .skip(offset)
-            .limit(limit)
-        )
+    async def matching(self, where: Where, cap: int | None = None) -> list[Project]:
+        cursor = self.collection.find(where_filter(where), {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
+        if cap is not None:
+            # Unsorted, so the read stops after `cap` rows (FerretDB sorts in Go over all).
+            cursor = cursor.limit(cap)
         return [from_document(d) async for d in cursor]
 
     async def units_with_projects(self, region_code: str, year: int) -> set[str]:
