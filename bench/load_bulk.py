@@ -68,7 +68,10 @@ class HeldProjects(ProjectRepository):
     async def save(self, project: domain.Project, expected_version: int) -> None:
         self.held[project.id] = project
 
-    async def matching(self, where: Where, cap: int | None = None) -> list[domain.Project]:
+    async def matching(self, where: Where) -> list[domain.Project]:
+        raise NotImplementedError("the bulk preload only runs commands")
+
+    async def count_at_most(self, where: Where, cap: int) -> int:
         raise NotImplementedError("the bulk preload only runs commands")
 
     async def units_with_projects(self, region_code: str, year: int) -> set[str]:

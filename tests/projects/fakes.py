@@ -17,8 +17,8 @@ class FakeProjectRepository(ProjectRepository):
         self.projects: dict[str, Project] = {}
         self.published: list[str] = []  # event types, in the order they were stored
         self.reads = 0  # `get` calls: each is a round trip to the database
-        self.list_reads = 0  # `matching` calls
-        self.rows_read = 0  # projects they returned
+        self.list_reads = 0  # `matching` and `count_at_most` calls
+        self.rows_read = 0  # projects `matching` returned
 
     def _store(self, project: Project) -> None:
         self.published += [e.type for e in project.pending_events]
@@ -40,9 +40,8 @@ class FakeProjectRepository(ProjectRepository):
         stored = self.projects.get(project_id)
         return copy.deepcopy(stored) if stored else None
 
-    async def matching(self, where: Where, cap: int | None = None) -> list[Project]:
-        self.list_reads += 1
-        found = [
+    def _selected(self, where: Where) -> list[Project]:
+        return [
             p
             for p in self.projects.values()
             if (
@@ -54,8 +53,16 @@ class FakeProjectRepository(ProjectRepository):
             and (where.status is None or p.status.value == where.status)
             and (where.category is None or p.declaration.category == where.category)
         ]
-        self.rows_read += len(found[:cap])
-        return found[:cap]
+
+    async def matching(self, where: Where) -> list[Project]:
+        self.list_reads += 1
+        found = self._selected(where)
+        self.rows_read += len(found)
+        return found
+
+    async def count_at_most(self, where: Where, cap: int) -> int:
+        self.list_reads += 1
+        return min(len(self._selected(where)), cap)
 
     async def units_with_projects(self, region_code: str, year: int) -> set[str]:
         return {

@@ -4,10 +4,11 @@ The database cannot sort for us cheaply (FerretDB sorts in Go, after reading eve
 matching project in full: a city-wide list of 25,000 projects took 48 s). But unit
 codes nest (`lingban_contracts.regions`), so "sorted by unit" is a walk of the region
 codes in order: a region's own projects, then each region one level below, in code
-order. The walk reads a subtree whole when it holds few matches — a probe that reads
-at most `PROBE + 1` of them, unsorted, says so — and otherwise its own projects and
-then each region below, and stops once the page is full. A page therefore costs about
-its offset plus limit in projects read, and a handful of queries per level.
+order. The walk reads a subtree whole when that reads little more than the page still
+needs — a probe counts its matches up to that many, reading only ids — and otherwise
+reads its own projects and then each region below, and stops once the page is full.
+A page therefore reads about its offset plus limit in projects, and a few queries per
+level.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from lingban_contracts.divisions import DivisionTree
 from lingban_projects.projects.domain import Project
 from lingban_projects.projects.repository import ProjectRepository, Where
 
-# A subtree with at most this many matches is read in one query and sorted here.
+# A subtree is read whole, without descending, when it holds at most this many matches
+# more than the page still needs (fewer queries for a few extra projects read)...
+SLACK = 20
+# ...or at most this many in all: deep pages descend rather than read huge subtrees.
 PROBE = 100
 
 
@@ -46,13 +50,14 @@ class _Walk:
     async def collect(self, where: Where) -> None:
         """Append `where`'s projects in order, stopping once `want` are found."""
         below = [] if where.unit_only else self.tree.regions_below(where.region)
-        if not below:
-            self.found += sorted(await self.repo.matching(where), key=_order)
-            return
-        few = await self.repo.matching(where, cap=self.probe + 1)
-        if len(few) <= self.probe:
-            self.found += sorted(few, key=_order)
-            return
+        if below:
+            whole = min(self.probe, self.want - len(self.found) + SLACK)
+            if await self.repo.count_at_most(where, whole + 1) > whole:
+                await self._descend(where, below)
+                return
+        self.found += sorted(await self.repo.matching(where), key=_order)
+
+    async def _descend(self, where: Where, below: list[str]) -> None:
         self.found += sorted(await self.repo.matching(where.own()), key=_order)
         for region in below:
             if len(self.found) >= self.want:

@@ -93,9 +93,12 @@ class ProjectRepository(abc.ABC):
         """Store the new state and its pending events if nobody saved since `expected_version`."""
 
     @abc.abstractmethod
-    async def matching(self, where: Where, cap: int | None = None) -> list[Project]:
-        """The projects `where` selects, in no particular order; at most `cap` of them
-        (the read stops there), or all."""
+    async def matching(self, where: Where) -> list[Project]:
+        """The projects `where` selects, in no particular order."""
+
+    @abc.abstractmethod
+    async def count_at_most(self, where: Where, cap: int) -> int:
+        """How many projects `where` selects, counting no further than `cap`."""
 
     @abc.abstractmethod
     async def units_with_projects(self, region_code: str, year: int) -> set[str]: ...
@@ -272,12 +275,15 @@ class MongoProjectRepository(ProjectRepository):
         )
         return from_document(doc) if doc else None
 
-    async def matching(self, where: Where, cap: int | None = None) -> list[Project]:
+    async def matching(self, where: Where) -> list[Project]:
         cursor = self.collection.find(where_filter(where), {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
-        if cap is not None:
-            # Unsorted, so the read stops after `cap` rows (FerretDB sorts in Go over all).
-            cursor = cursor.limit(cap)
         return [from_document(d) async for d in cursor]
+
+    async def count_at_most(self, where: Where, cap: int) -> int:
+        # Ids of an unsorted find: the read stops after `cap` rows (patch 0005 on FerretDB,
+        # whose `count` would read every match), and only ids travel back.
+        cursor = self.collection.find(where_filter(where), {"_id": 1}).limit(cap)
+        return len(await cursor.to_list())
 
     async def units_with_projects(self, region_code: str, year: int) -> set[str]:
         query = coverage_filter(region_code, year)
