@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from devstack import mongo as devstack_mongo
 from lingban_contracts import Actor
 from lingban_contracts.divisions import Level, default_tree
 from lingban_contracts.events.projects import StageTask
@@ -44,7 +45,6 @@ from lingban_projects.projects.repository import PROJECTS_COLLECTION, MongoProje
 YEAR = 2031
 NOW = datetime(YEAR, 2, 1, tzinfo=UTC)
 ACTOR = Actor(id="bench", name="基准测试")
-FERRETDB_BINARY = Path(".devstack/cache/bin/lingban-ferretdb")
 
 
 def _declaration(rng: random.Random, year: int) -> Declaration:
@@ -184,13 +184,12 @@ def _free_port() -> int:
 
 
 def start_sqlite_ferretdb() -> tuple[subprocess.Popen[bytes], str, Path]:
-    if not FERRETDB_BINARY.is_file():
-        sys.exit(f"{FERRETDB_BINARY} is missing: run `make up` or `make test` once to build it")
+    binary = devstack_mongo.ensure_ferretdb_binary("sqlite")  # built with its SQLite backend
     folder = Path(tempfile.mkdtemp(prefix="lingban-bench-sqlite-"))
     port = _free_port()
     process = subprocess.Popen(
         [
-            str(FERRETDB_BINARY),
+            str(binary),
             "-listen-addr",
             f"127.0.0.1:{port}",
             "-sqlite-dir",

@@ -19,7 +19,7 @@ def binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     built.parent.mkdir()
     built.write_bytes(b"")
     os.utime(built, (1_000.0, 1_000.0))
-    monkeypatch.setattr(mongo, "ensure_ferretdb_binary", lambda: built)
+    monkeypatch.setattr(mongo, "ensure_ferretdb_binary", lambda backend=None: built)
     return built
 
 
@@ -40,3 +40,39 @@ def test_a_server_started_after_the_build_is_kept(binary: Path) -> None:
 
 def test_a_mongod_is_never_restarted_for_it(binary: Path) -> None:
     assert not mongo.older_than_its_build(record("/usr/bin/mongod", started_at=1.0))
+
+
+def test_each_backend_has_its_own_binary() -> None:
+    postgresql = mongo._ferretdb_binary("postgresql")
+    sqlite = mongo._ferretdb_binary("sqlite")
+    assert postgresql.name == mongo.FERRETDB_BINARY
+    assert sqlite != postgresql
+    # Only the PostgreSQL build leaves the SQLite backend (and its modules) out.
+    assert "-tags=ferretdb_no_sqlite" in mongo.go_flags("postgresql")
+    assert "-tags=ferretdb_no_sqlite" not in mongo.go_flags("sqlite")
+
+
+def test_a_binary_of_an_older_recipe_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout whose binary predates a change to how it is built gets a new one,
+    although no file under infra/ferretdb changed."""
+    monkeypatch.setattr(paths, "cache_dir", lambda: tmp_path)
+    built: list[list[str]] = []
+
+    def build(argv: list[str], **_: object) -> None:
+        built.append(argv)
+        Path(argv[argv.index("-o") + 1]).write_bytes(b"new")
+
+    monkeypatch.setattr(mongo.commands, "require_tool", lambda *_: "go")
+    monkeypatch.setattr(mongo, "_prepare_build", lambda *_: tmp_path)
+    monkeypatch.setattr(mongo.commands, "run_build", build)
+    binary = mongo._ferretdb_binary("postgresql")
+    binary.parent.mkdir(parents=True)
+    binary.write_bytes(b"old")  # newer than every source, but of no known recipe
+
+    assert mongo.ensure_ferretdb_binary("postgresql").read_bytes() == b"new"
+    assert len(built) == 1
+    # Built once: the next call finds it current.
+    assert mongo.ensure_ferretdb_binary("postgresql").read_bytes() == b"new"
+    assert len(built) == 1

@@ -1,8 +1,8 @@
 """The Go unit tests of our FerretDB wrapper's write serializer (infra/ferretdb/*_test.go).
 
 What decides which writes may run side by side (write_keys.go) and the locks
-that enforce it (write_locks.go) are tested in Go, in the same vendored build
-devstack makes; the end-to-end guarantee is checked on the running server by
+that enforce it (write_locks.go) are tested in Go, in the same build devstack
+makes; the end-to-end guarantee is checked on the running server by
 tests/kit/test_mongo_guards_and_leases.py. Only where devstack builds FerretDB
 (no `mongod` on PATH): a real MongoDB has no serializer to test.
 """
@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from devstack import mongo, paths
+from devstack import mongo
 
 pytestmark = pytest.mark.skipif(
     shutil.which("mongod") is not None, reason="a real mongod is used: no FerretDB wrapper"
@@ -23,13 +23,12 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_the_write_serializer_go_tests_pass() -> None:
-    mongo.ensure_ferretdb_binary()  # (re)builds the vendored tree when sources changed
-    build = paths.cache_dir() / "ferretdb-build"
+    mongo.ensure_ferretdb_binary("postgresql")  # (re)builds the folder when sources changed
     go = shutil.which("go")
     assert go is not None, "Go is needed to build FerretDB, so it is on PATH here"
     result = subprocess.run(
-        [go, "test", "-mod=vendor", "-count=1", "."],
-        cwd=build,
+        [go, "test", *mongo.go_flags("postgresql"), "-count=1", "."],
+        cwd=mongo.ferretdb_build_dir(),
         env={**os.environ, "CGO_ENABLED": "0"},
         capture_output=True,
         text=True,

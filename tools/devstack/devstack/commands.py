@@ -39,6 +39,29 @@ def run_build(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> None:
+    """Run a build step, saying it still runs; its output only when it fails."""
+    _build_step(argv, what=what, cwd=cwd, env=env, separate_stderr=False)
+
+
+def capture_build(
+    argv: Sequence[str],
+    *,
+    what: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Like `run_build`, and return its standard output (progress on stderr stays out)."""
+    return _build_step(argv, what=what, cwd=cwd, env=env, separate_stderr=True)
+
+
+def _build_step(
+    argv: Sequence[str],
+    *,
+    what: str,
+    cwd: Path | None,
+    env: Mapping[str, str] | None,
+    separate_stderr: bool,
+) -> str:
     done = threading.Event()
     heartbeat = threading.Thread(target=_heartbeat, args=(what, done), daemon=True)
     heartbeat.start()
@@ -49,7 +72,7 @@ def run_build(
             env=None if env is None else dict(env),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.PIPE if separate_stderr else subprocess.STDOUT,
             text=True,
             timeout=BUILD_TIMEOUT_SECONDS,
             check=False,
@@ -60,5 +83,7 @@ def run_build(
         done.set()
         heartbeat.join()
     if result.returncode != 0:
-        tail = "\n".join(result.stdout.splitlines()[-40:])
+        output = result.stdout + (result.stderr or "")
+        tail = "\n".join(output.splitlines()[-40:])
         raise DevstackError(f"{what} failed (exit {result.returncode}): {' '.join(argv)}\n{tail}")
+    return result.stdout

@@ -5,12 +5,16 @@ backend (DEVSTACK_FERRETDB_BACKEND=sqlite) needs no other server but uses no
 secondary index, so every filter scans its collection. FerretDB cannot be
 `go install`-ed (its own command panics without the version files of a release
 build), so `infra/ferretdb/` wraps the embeddable package in a tiny `main`.
-The build vendors the modules and applies `infra/ferretdb/patches/` (indexed
-equality filters on PostgreSQL), once, into `.devstack/cache/bin/`.
+The build copies FerretDB's module next to it, applies `infra/ferretdb/patches/`
+(indexed equality filters on PostgreSQL, …) and points the wrapper's module at the
+copy, once, into `.devstack/cache/bin/`. One binary per backend: the PostgreSQL one
+is built without the SQLite backend (`ferretdb_no_sqlite`), so a first `make up`
+neither downloads nor compiles the pure-Go SQLite (half of FerretDB's modules).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -60,47 +64,96 @@ def _apply_patches(module_dir: Path) -> None:
         )
 
 
-def _ferretdb_binary() -> Path:
-    return paths.cache_dir() / "bin" / FERRETDB_BINARY
+# Build tags per backend: FerretDB leaves out what the tag names.
+_BUILD_TAGS = {"postgresql": "ferretdb_no_sqlite", "sqlite": ""}
+# Where the patched copy of FerretDB's module sits in the build folder.
+_MODULE_COPY = "ferretdb"
+# Changed whenever how the binary is built changes, so existing checkouts rebuild.
+_RECIPE = "module copy + tags, 2026-11-27"
 
 
-def ensure_ferretdb_binary() -> Path:
-    """Our FerretDB binary, (re)built with Go when missing or older than its sources."""
+def _ferretdb_binary(backend: str) -> Path:
+    name = FERRETDB_BINARY if backend == "postgresql" else f"{FERRETDB_BINARY}-{backend}"
+    return paths.cache_dir() / "bin" / name
+
+
+def ferretdb_build_dir() -> Path:
+    """The wrapper's module with the patched FerretDB, as the last build left it."""
+    return paths.cache_dir() / "ferretdb-build"
+
+
+def go_flags(backend: str) -> list[str]:
+    """The flags a build (or `go test`) in `ferretdb_build_dir()` needs for `backend`."""
+    return ["-mod=mod", "-buildvcs=false", f"-tags={_BUILD_TAGS[backend]}"]
+
+
+def ensure_ferretdb_binary(backend: str | None = None) -> Path:
+    """Our FerretDB binary for `backend` (default: the configured one), (re)built with Go
+    when missing or older than its sources."""
+    backend = backend or ferretdb_backend()
     source = _ferretdb_sources()
-    binary = _ferretdb_binary()
+    binary = _ferretdb_binary(backend)
     inputs = [*source.glob("*.go"), source / "go.mod", source / "go.sum", *_patches()]
     with file_lock(paths.cache_dir() / "locks" / f"{FERRETDB_BINARY}.lock"):
         newest_input = max(path.stat().st_mtime for path in inputs)
-        if binary.is_file() and binary.stat().st_mtime >= newest_input:
+        recipe = binary.with_name(binary.name + ".recipe")
+        made_by = recipe.read_text() if recipe.is_file() else ""
+        if binary.is_file() and binary.stat().st_mtime >= newest_input and made_by == _RECIPE:
             return binary
         go = commands.require_tool(
             "go", "to build FerretDB (Go 1.24 or newer), unless `mongod` is on PATH"
         )
         say(
-            f"building FerretDB into {binary} with Go (only when missing or infra/ferretdb changed; 1-2 minutes cold)"
+            f"building FerretDB ({backend}) into {binary} with Go "
+            "(only when missing or infra/ferretdb changed; 1-3 minutes cold)"
         )
-        build = paths.created(paths.cache_dir() / "ferretdb-build")
-        shutil.rmtree(build)
-        build.mkdir()
-        for path in [*source.glob("*.go"), source / "go.mod", source / "go.sum"]:
-            shutil.copy2(path, build / path.name)
-        # FerretDB's SQLite driver is pure Go: without cgo no C compiler is needed.
-        env = {**os.environ, "CGO_ENABLED": "0"}
-        commands.run_build(
-            [go, "mod", "vendor"], what="fetching FerretDB's modules", cwd=build, env=env
-        )
-        _apply_patches(build / "vendor" / FERRETDB_MODULE)
+        build = _prepare_build(go, source)
         paths.created(binary.parent)
         partial = binary.with_name(binary.name + ".partial")
         commands.run_build(
-            # No VCS stamping: it needs git to trust the checkout, and adds nothing here.
-            [go, "build", "-mod=vendor", "-buildvcs=false", "-o", str(partial), "."],
-            what="building FerretDB with Go",
+            # Module mode: Go downloads only the modules this backend's packages import.
+            [go, "build", *go_flags(backend), "-o", str(partial), "."],
+            what="building FerretDB with Go (and downloading the modules it needs)",
             cwd=build,
-            env=env,
+            env=_go_env(),
         )
         partial.replace(binary)
+        recipe.write_text(_RECIPE)
         return binary
+
+
+def _go_env() -> dict[str, str]:
+    # FerretDB's SQLite driver is pure Go: without cgo no C compiler is needed.
+    return {**os.environ, "CGO_ENABLED": "0"}
+
+
+def _prepare_build(go: str, source: Path) -> Path:
+    """A fresh build folder: the wrapper, and a patched copy of FerretDB it builds with."""
+    build = paths.created(ferretdb_build_dir())
+    shutil.rmtree(build)
+    build.mkdir()
+    for path in [*source.glob("*.go"), source / "go.mod", source / "go.sum"]:
+        shutil.copy2(path, build / path.name)
+    listing = commands.capture_build(
+        [go, "mod", "download", "-json", FERRETDB_MODULE],
+        what="fetching FerretDB's source",
+        cwd=build,
+        env=_go_env(),
+    )
+    module_dir = Path(json.loads(listing)["Dir"])
+    copy = build / _MODULE_COPY
+    # The module cache is read-only; plain file copies are writable, for the patches.
+    shutil.copytree(module_dir, copy, copy_function=shutil.copyfile)
+    for folder, _, _ in os.walk(copy):
+        os.chmod(folder, 0o755)
+    _apply_patches(copy)
+    commands.run_build(
+        [go, "mod", "edit", f"-replace={FERRETDB_MODULE}=./{_MODULE_COPY}"],
+        what="pointing the build at the patched FerretDB",
+        cwd=build,
+        env=_go_env(),
+    )
+    return build
 
 
 def _server_argv(profile: Profile) -> tuple[str, list[str]]:
@@ -116,9 +169,10 @@ def _server_argv(profile: Profile) -> tuple[str, list[str]]:
     # Its own folder: SQLite files must never be mixed with a mongod data folder.
     # With PostgreSQL it only holds FerretDB's private socket.
     data_dir = run_dir / "ferretdb-data"
-    argv = [str(ensure_ferretdb_binary()), "-listen-addr", f"{HOST}:{profile.mongo_port}",
+    backend = ferretdb_backend()
+    argv = [str(ensure_ferretdb_binary(backend)), "-listen-addr", f"{HOST}:{profile.mongo_port}",
             "-sqlite-dir", str(data_dir)]  # fmt: skip
-    if ferretdb_backend() == "sqlite":
+    if backend == "sqlite":
         return "FerretDB (SQLite)", argv
     return "FerretDB (PostgreSQL)", [*argv, "-postgresql-url", postgres.connection_url(profile)]
 
@@ -126,10 +180,11 @@ def _server_argv(profile: Profile) -> tuple[str, list[str]]:
 def older_than_its_build(record: processes.ProcessRecord) -> bool:
     """Whether a running server is our FerretDB, started before its binary was (re)built
     from the current infra/ferretdb (this call rebuilds it when the sources changed)."""
-    binary = _ferretdb_binary()
-    if not record.argv or Path(record.argv[0]) != binary:
+    built = {_ferretdb_binary(backend): backend for backend in BACKENDS}
+    backend = built.get(Path(record.argv[0])) if record.argv else None
+    if backend is None:
         return False  # a mongod
-    return ensure_ferretdb_binary().stat().st_mtime > record.started_at
+    return ensure_ferretdb_binary(backend).stat().st_mtime > record.started_at
 
 
 def ensure_running(profile: Profile) -> tuple[processes.ProcessRecord, bool]:
