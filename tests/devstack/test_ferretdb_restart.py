@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack import mongo, paths
+from devstack import commands, mongo, paths
 from devstack.processes import ProcessRecord
 
 
@@ -64,9 +64,9 @@ def test_a_binary_of_an_older_recipe_is_rebuilt(
         built.append(argv)
         Path(argv[argv.index("-o") + 1]).write_bytes(b"new")
 
-    monkeypatch.setattr(mongo.commands, "require_tool", lambda *_: "go")
+    monkeypatch.setattr(commands, "require_tool", lambda *_: "go")
     monkeypatch.setattr(mongo, "_prepare_build", lambda *_: tmp_path)
-    monkeypatch.setattr(mongo.commands, "run_build", build)
+    monkeypatch.setattr(commands, "run_build", build)
     binary = mongo._ferretdb_binary("postgresql")
     binary.parent.mkdir(parents=True)
     binary.write_bytes(b"old")  # newer than every source, but of no known recipe
