@@ -40,7 +40,8 @@ class FakeProjectRepository(ProjectRepository):
         stored = self.projects.get(project_id)
         return copy.deepcopy(stored) if stored else None
 
-    def _selected(self, where: Where) -> list[Project]:
+    def selected(self, where: Where) -> list[Project]:
+        """What `where` selects, unordered (uncounted: for the tests' own reference)."""
         return [
             p
             for p in self.projects.values()
@@ -56,13 +57,13 @@ class FakeProjectRepository(ProjectRepository):
 
     async def matching(self, where: Where) -> list[Project]:
         self.list_reads += 1
-        found = self._selected(where)
+        found = self.selected(where)
         self.rows_read += len(found)
         return found
 
     async def count_at_most(self, where: Where, cap: int) -> int:
         self.list_reads += 1
-        return min(len(self._selected(where)), cap)
+        return min(len(self.selected(where)), cap)
 
     async def units_with_projects(self, region_code: str, year: int) -> set[str]:
         return {

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import pytest
 
 from lingban_contracts.divisions import Level, default_tree
-from lingban_contracts.regions import in_subtree
 from lingban_kit.auth import Role
 from lingban_projects.projects.domain import Project, Status
 from lingban_projects.projects.listing import list_page
@@ -29,18 +28,7 @@ STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.IN_EXECUTION)
 
 def reference(repo: FakeProjectRepository, where: Where) -> list[Project]:
     """Every match, sorted: what the list showed before it learned to walk."""
-    found = [
-        p
-        for p in repo.projects.values()
-        if (
-            p.unit_code == where.region
-            if where.unit_only
-            else in_subtree(p.unit_code, where.region)
-        )
-        and (where.year is None or p.year == where.year)
-        and (where.status is None or p.status.value == where.status)
-    ]
-    return sorted(found, key=lambda p: (p.unit_code, p.id))
+    return sorted(repo.selected(where), key=lambda p: (p.unit_code, p.id))
 
 
 def filled(seed: int, count: int, units: list[str]) -> FakeProjectRepository:
