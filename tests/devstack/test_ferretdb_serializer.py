@@ -9,7 +9,6 @@ tests/kit/test_mongo_guards_and_leases.py. Only where devstack builds FerretDB
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 
@@ -29,7 +28,7 @@ def test_the_write_serializer_go_tests_pass() -> None:
     result = subprocess.run(
         [go, "test", *mongo.go_flags("postgresql"), "-count=1", "."],
         cwd=mongo.ferretdb_build_dir(),
-        env={**os.environ, "CGO_ENABLED": "0"},
+        env=mongo.go_env(),
         capture_output=True,
         text=True,
         timeout=300,

@@ -115,14 +115,15 @@ def ensure_ferretdb_binary(backend: str | None = None) -> Path:
             [go, "build", *go_flags(backend), "-o", str(partial), "."],
             what="building FerretDB with Go (and downloading the modules it needs)",
             cwd=build,
-            env=_go_env(),
+            env=go_env(),
         )
         partial.replace(binary)
         recipe.write_text(_RECIPE)
         return binary
 
 
-def _go_env() -> dict[str, str]:
+def go_env() -> dict[str, str]:
+    """The environment of a build (or `go test`) in `ferretdb_build_dir()`."""
     # FerretDB's SQLite driver is pure Go: without cgo no C compiler is needed.
     return {**os.environ, "CGO_ENABLED": "0"}
 
@@ -138,7 +139,7 @@ def _prepare_build(go: str, source: Path) -> Path:
         [go, "mod", "download", "-json", FERRETDB_MODULE],
         what="fetching FerretDB's source",
         cwd=build,
-        env=_go_env(),
+        env=go_env(),
     )
     module_dir = Path(json.loads(listing)["Dir"])
     copy = build / _MODULE_COPY
@@ -151,7 +152,7 @@ def _prepare_build(go: str, source: Path) -> Path:
         [go, "mod", "edit", f"-replace={FERRETDB_MODULE}=./{_MODULE_COPY}"],
         what="pointing the build at the patched FerretDB",
         cwd=build,
-        env=_go_env(),
+        env=go_env(),
     )
     return build
 
