@@ -20,6 +20,7 @@ import httpx
 from lingban_contracts.divisions import DivisionTree, Level, Unit, default_tree
 from lingban_kit.auth import Role, issue_dev_token
 from lingban_kit.mongo import Database
+from lingban_projects.projects.repository import unpacked
 from lingban_projects.settings import DEFAULT_CATEGORIES
 
 PRELOAD_MARK = "（压测预置）"
@@ -321,7 +322,8 @@ class Project:
         return project
 
     @classmethod
-    def of_document(cls, doc: dict[str, Any]) -> Project:
+    def of_document(cls, stored: dict[str, Any]) -> Project:
+        doc = unpacked(stored)
         stages = doc.get("stages") or []
         return cls(
             id=str(doc["_id"]),
@@ -336,16 +338,14 @@ class Project:
         )
 
 
-# Only what the benchmark needs of each stored project (dotted projections keep it small).
+# Only what the benchmark needs of each stored project (the lists are stored as text).
 PROJECTION = {
     "unit_code": 1,
     "status": 1,
     "version": 1,
     "title": 1,
-    "stages.month": 1,
-    "stages.completed_on": 1,
-    "stages.reports.percent": 1,
-    "weekly_reports.week": 1,
+    "stages": 1,
+    "weekly_reports": 1,
 }
 
 

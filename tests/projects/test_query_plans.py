@@ -25,15 +25,18 @@ from lingban_kit.regions import REGION_PATH, region_path, within
 from lingban_projects.projects.domain import Project, Status
 from lingban_projects.projects.listing import list_page
 from lingban_projects.projects.repository import (
+    PACKED,
     PROJECTS_COLLECTION,
     MongoProjectRepository,
     Where,
     backfill_first_unflagged_month,
     coverage_filter,
+    pack_stored_lists,
     search_filter,
     status_filter,
     to_document,
     unflagged_filter,
+    unpacked,
     where_filter,
 )
 from tests.auth import auth
@@ -259,6 +262,71 @@ async def test_projects_in_execution_stored_before_the_month_field_are_backfille
         await database[MIGRATIONS_COLLECTION].find_one({"_id": "projects.first_unflagged_month"})
         == marker
     )
+
+
+@pytest.mark.integration
+async def test_a_project_stores_its_lists_as_text_and_reads_nested_ones_stored_before(
+    database: Database,
+) -> None:
+    """FerretDB keeps a type schema beside every nested value: the long lists are stored
+    as JSON text. A project stored before that, with nested lists, reads the same, is
+    packed once by the background checks, and stays packed at its next change."""
+    clock = FixedClock(datetime(2026, 2, 9, 2, tzinfo=UTC))
+    projects = database[PROJECTS_COLLECTION]
+    repo = MongoProjectRepository(database)
+    packed, legacy = in_execution_since_march(clock), in_execution_since_march(clock)
+    month = packed.stages[0].month
+    packed.report_stage(
+        month,
+        status=StageStatus.DONE,
+        percent=100,
+        narrative="完成，附照片",
+        attachments=(),
+        today=date(2026, 12, 1),
+        actor=principal(Role.VILLAGE_SECRETARY).actor,
+        now=clock.now(),
+    )
+    await repo.add(packed)
+    stored = await projects.find_one({"_id": packed.id})
+    assert stored is not None
+    assert all(isinstance(stored[key], str) for key in PACKED)
+    assert "完成，附照片" in stored["stages"]  # readable text, not escapes
+    read = await repo.get(packed.id)
+    assert read is not None
+    assert to_document(read) == to_document(packed)
+
+    await projects.insert_one(unpacked(to_document(legacy)))  # as an earlier version stored it
+    old = await repo.get(legacy.id)
+    assert old is not None
+    assert to_document(old) == to_document(legacy)
+    # The background checks pack it once; what it reads stays the same.
+    await pack_stored_lists(database)
+    repacked = await projects.find_one({"_id": legacy.id})
+    assert repacked is not None
+    assert all(isinstance(repacked[key], str) for key in PACKED)
+    assert repacked["version"] == legacy.version
+    old = await repo.get(legacy.id)
+    assert old is not None
+    assert to_document(old) == to_document(legacy)
+    marker = await database[MIGRATIONS_COLLECTION].find_one({"_id": "projects.packed_lists"})
+    assert marker is not None
+    assert marker["changed"] == 1
+
+    version = old.version
+    old.submit_weekly_report(
+        "2026-W07",
+        ("清淤",),
+        "本周完成排水沟清淤",
+        principal(Role.VILLAGE_SECRETARY).actor,
+        clock.now(),
+    )
+    await repo.save(old, version)
+    resaved = await projects.find_one({"_id": legacy.id})
+    assert resaved is not None
+    assert all(isinstance(resaved[key], str) for key in PACKED)
+    again = await repo.get(legacy.id)
+    assert again is not None
+    assert to_document(again) == to_document(old)
 
 
 @pytest.mark.integration

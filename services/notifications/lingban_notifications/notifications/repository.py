@@ -115,7 +115,8 @@ def id_filter(notification_id: str) -> Document:
 
 
 def due_filter(now: datetime) -> Document:
-    """Dispatcher: index (open, next_due_at) serves `open`; the time is checked on those."""
+    """Dispatcher: index (open, next_due_at) serves `open`; the time is checked on those
+    (by PostgreSQL on our FerretDB, infra/ferretdb/patches/0008)."""
     return {"open": True, "next_due_at": {"$lte": now}}
 
 
@@ -134,7 +135,8 @@ def inbox_filter(recipient_id: str, *, unread_only: bool, month: str | None = No
 
 
 def awaiting_ack_filter(sent_before: datetime) -> Document:
-    """Acknowledgement escalation: index (awaiting_ack); the time is checked on those."""
+    """Acknowledgement escalation: index (awaiting_ack); the time is checked on those
+    (by PostgreSQL on our FerretDB, patch 0008: not every flagged notice is decoded)."""
     return {"awaiting_ack": True, "first_sent_at": {"$lte": sent_before}}
 
 
@@ -419,6 +421,8 @@ class MongoNotificationRepository(NotificationRepository):
     ) -> list[Notification]:
         # Per recipient (a user reads a few inboxes): its months newest first, one
         # equality query each, until the page's end is reached; then merged newest first.
+        # On our FerretDB each month's query returns only what the page still needs,
+        # sorted by PostgreSQL (patch 0007), not the whole month.
         window = offset + limit
 
         async def newest(recipient_id: str) -> list[Document]:

@@ -14,6 +14,7 @@ from lingban_projects.deps import CommandsDep, TreeDep
 from lingban_projects.projects.repository import (
     MongoProjectRepository,
     backfill_first_unflagged_month,
+    pack_stored_lists,
 )
 from lingban_projects.projects.schemas import DailyChecksOut
 from lingban_projects.projects.service import ProjectCommands
@@ -48,6 +49,7 @@ def daily_checks_loop(clock: Clock) -> BackgroundLoop:
             wake_relay=runtime.wake_relay,
         )
         await backfill_first_unflagged_month(runtime.db)  # once: projects stored before it
+        await pack_stored_lists(runtime.db)  # once: projects stored with nested lists
         return await commands.run_daily_checks()
 
     return leased_loop("daily-checks", interval, run)
