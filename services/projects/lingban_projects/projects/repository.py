@@ -1,15 +1,16 @@
 """All project queries live here; state and its events are written in one update.
 
 The aggregate is stored whole as one document (a year of reports stays far
-below MongoDB's document limit), its long lists packed as JSON text (`PACKED`). Updates are conditional on the version that
-was read, so two concurrent edits cannot both win: the loser gets a 409.
+below MongoDB's document limit), its long lists packed as JSON text (`PACKED`).
+Updates are conditional on the version that was read, so two concurrent edits
+cannot both win: the loser gets a 409.
 
 Every query is a top-level AND of equalities that one index serves, because
-FerretDB on PostgreSQL pushes nothing else down (`$regex`, `$in`, ranges
-and sorts run in Go over every row the equalities select; a limit without a
-sort stops reading there, patch 0005). The filter
-builders are module functions so tests can ask `explain` about the very
-filters the repository runs.
+FerretDB on PostgreSQL pushes little else down (`$regex`, `$in` and ranges
+other than on dates run in Go over every row the equalities select; a limit
+without a sort stops reading there, patch 0005; a sorted page of equalities is
+sorted by PostgreSQL, patch 0007). The filter builders are module functions so
+tests can ask `explain` about the very filters the repository runs.
 """
 
 from __future__ import annotations
