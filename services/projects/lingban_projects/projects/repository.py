@@ -19,6 +19,7 @@ import abc
 import contextlib
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter
@@ -203,23 +204,14 @@ async def backfill_first_unflagged_month(db: Database) -> None:
     missing, so a command that changed the project meanwhile (and stored its own
     value) wins. Once only: in a rolling upgrade, a project an older replica takes into
     execution after this ran has no field until its next write by a current one."""
-    coll = db[PROJECTS_COLLECTION]
+    query = {**status_filter(Status.IN_EXECUTION), "first_unflagged_month": {"$exists": False}}
 
     async def migrate() -> int:
-        query = {**status_filter(Status.IN_EXECUTION), "first_unflagged_month": {"$exists": False}}
-        # The ids first: no writes while the (full-read) cursor is open.
-        ids = [d["_id"] async for d in coll.find(query, {"_id": 1})]
-        changed = 0
-        for project_id in ids:
-            doc = await coll.find_one({"_id": project_id}, {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
-            if doc is None:
-                continue
-            result = await coll.update_one(
-                {"_id": project_id, "version": doc["version"], **query},
-                {"$set": {"first_unflagged_month": from_document(doc).first_unflagged_month}},
-            )
-            changed += result.modified_count
-        return changed
+        return await _rewrite_each(
+            db[PROJECTS_COLLECTION],
+            query,
+            lambda doc: {"first_unflagged_month": from_document(doc).first_unflagged_month},
+        )
 
     await run_once(db, f"{PROJECTS_COLLECTION}.first_unflagged_month", migrate)
 
@@ -227,31 +219,42 @@ async def backfill_first_unflagged_month(db: Database) -> None:
 async def pack_stored_lists(db: Database) -> None:
     """Store the `PACKED` lists of projects written before as text (once, idempotent).
 
-    Each read and rewritten on its own, only if its version is still the one read (a
-    project changed meanwhile was stored packed by that change). Slow once at a
-    province's scale (every project read twice, written once): run by the background
+    Each read and rewritten on its own, only if its version is still the one read and
+    it is still nested (a project changed meanwhile was stored packed by that change).
+    Slow once at a province's scale (finding them reads every project: a type test is
+    not pushed down; then each is read again and written): run by the background
     checks, not at start. A project an older replica stores nested afterwards reads the
     same and is packed at its next change."""
-    coll = db[PROJECTS_COLLECTION]
+
+    def packed_lists(doc: Document) -> Document:
+        packed = to_document(from_document(doc))
+        return {key: packed[key] for key in PACKED}
 
     async def migrate() -> int:
-        # The ids first (a type test is not pushed down: every project is read once).
-        query = {"stages": {"$type": "array"}}
-        ids = [d["_id"] async for d in coll.find(query, {"_id": 1})]
-        changed = 0
-        for project_id in ids:
-            doc = await coll.find_one({"_id": project_id}, {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
-            if doc is None or isinstance(doc.get("stages"), str):
-                continue
-            packed = to_document(from_document(doc))
-            result = await coll.update_one(
-                {"_id": project_id, "version": doc["version"]},
-                {"$set": {key: packed[key] for key in PACKED}},
-            )
-            changed += result.modified_count
-        return changed
+        return await _rewrite_each(
+            db[PROJECTS_COLLECTION], {"stages": {"$type": "array"}}, packed_lists
+        )
 
     await run_once(db, f"{PROJECTS_COLLECTION}.packed_lists", migrate)
+
+
+async def _rewrite_each(
+    coll: Collection, query: Document, fields: Callable[[Document], Document]
+) -> int:
+    """`$set` `fields(stored project)` on each project matching `query`, one at a time,
+    only if its version is still the one read and it still matches; how many changed."""
+    # The ids first: no writes while the (full-read) cursor is open.
+    ids = [d["_id"] async for d in coll.find(query, {"_id": 1})]
+    changed = 0
+    for project_id in ids:
+        doc = await coll.find_one({"_id": project_id}, {OUTBOX_FIELD: 0, PENDING_FLAG: 0})
+        if doc is None:
+            continue
+        result = await coll.update_one(
+            {"_id": project_id, "version": doc["version"], **query}, {"$set": fields(doc)}
+        )
+        changed += result.modified_count
+    return changed
 
 
 def from_document(doc: Document) -> Project:
