@@ -229,3 +229,65 @@ async def test_a_near_limit_deeply_nested_record_is_dead_lettered_and_the_next_o
     assert header(dead, "dlt_reason") == "poison"
     assert header(dead, "dlt_value_omitted") == str(len(poison))
     assert dead.value == b""
+
+
+async def test_a_gathering_consumer_takes_a_trickle_of_records_in_one_batch(
+    infra: Endpoints,
+) -> None:
+    """With `gather_ms`, the broker holds each fetch until the time is up (or a full
+    batch is there): records sent one by one come in one or two batches, not one each."""
+    bootstrap = infra.kafka_bootstrap_servers
+    service = f"g{uuid.uuid4().hex[:8]}"
+    await ensure_topics(
+        bootstrap, [(PROJECTS.name, PROJECTS.partitions), (dead_letter_topic(service), 1)], 1
+    )
+    group = await group_at_end(bootstrap, f"{service}-group", [PROJECTS.name])
+    key = uuid.uuid4().hex
+    batches: list[list[str]] = []
+    arrived = asyncio.Condition()
+
+    async def handler(events: Sequence[Envelope]) -> None:
+        mine = [str(e.data["title"]) for e in events if e.aggregate_id == key]
+        if mine:
+            async with arrived:
+                batches.append(mine)
+                arrived.notify_all()
+
+    async def handled(count: int) -> None:
+        async with arrived:
+            await asyncio.wait_for(arrived.wait_for(lambda: sum(map(len, batches)) >= count), 30)
+
+    producer = new_producer(bootstrap, "test")
+    await producer.start()
+    consumer = BatchEventConsumer(
+        service=service,
+        handler=handler,
+        event_types={DECLARED},
+        producer=producer,
+        max_attempts=2,
+        backoff_seconds=0.01,
+    )
+    task = asyncio.create_task(
+        run_batch_consumer(
+            consumer, bootstrap=bootstrap, topics=[PROJECTS.name], group_id=group, gather_ms=2000
+        )
+    )
+    try:
+        # The consumer is in its group and fetching once the first one is handled.
+        await send_records(producer, [encode_record(project_declared(key, title="first"))])
+        await handled(1)
+        batches.clear()
+        for i in range(8):  # a trickle: one record every ~50 ms, each its own request
+            await send_records(
+                producer, [encode_record(project_declared(key, title=f"t{i}", version=i + 2))]
+            )
+            await asyncio.sleep(0.05)
+        await handled(8)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await producer.stop()
+    assert sorted(t for batch in batches for t in batch) == [f"t{i}" for i in range(8)]
+    # Without gathering each fetch is answered as soon as a record is there: ~8 batches.
+    assert len(batches) <= 2, batches

@@ -67,18 +67,32 @@ def test_known_children_serve_a_sum_only_if_they_are_what_its_last_sum_used_or_n
     assert known.children(rollup("r", a=2)) is None
 
 
+def test_a_document_read_again_with_fewer_fields_is_still_known_whole() -> None:
+    known = KnownDocs()
+    known.learn({**rollup("r", a=1), "sums_into": "q", "kind": "rollup"})
+    known.learn(child("r", 1, parent="q"))  # the same rev, read as q's child
+    assert (known.get("r") or {}).get("summed") == pack_summed({"a": 1})
+    assert known.children({**rollup("q", r=1)}) is not None  # still q's child
+    known.learn(child("r", 2, parent="q"))  # a later rev: nothing of the old one holds
+    assert "summed" not in (known.get("r") or {})
+
+
 @dataclass
 class ChildReads(monitoring.CommandListener):
-    """Finds of roll-up children (`sums_into` equalities), while `on`."""
+    """Finds of roll-up children (`sums_into` equalities) and of roll-ups themselves
+    (by `_id`), while `on`."""
 
     on: bool = False
     reads: list[str] = field(default_factory=list)
+    rollup_reads: list[str] = field(default_factory=list)
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if self.on and event.command_name == "find":
             query = event.command.get("filter") or {}
             if set(query) == {"sums_into"}:
                 self.reads.append(str(query["sums_into"]))
+            if set(query) == {"_id"} and str(query["_id"]).startswith(("r:", ALL)):
+                self.rollup_reads.append(str(query["_id"]))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -126,6 +140,8 @@ async def test_a_writer_that_knows_the_children_sums_without_reading_them(
     await writer.apply(events[-20:], models)  # more events of the same projects
     recorder.on = False
     assert recorder.reads == []
+    # It wrote the roll-ups last too: it writes them on what it knows, reading none.
+    assert recorder.rollup_reads == []
     await assert_figures_are_those_of_the_documents(models)
 
     # Another writer changes units of the same roll-ups, and ours gets a batch again
@@ -136,6 +152,8 @@ async def test_a_writer_that_knows_the_children_sums_without_reading_them(
     await writer.apply(events[-20:], models)
     recorder.on = False
     assert recorder.reads
+    # Its compare-and-sets on the roll-ups the other writer changed failed: it read them.
+    assert recorder.rollup_reads
     await assert_figures_are_those_of_the_documents(models)
 
 

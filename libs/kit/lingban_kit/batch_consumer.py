@@ -39,6 +39,9 @@ from lingban_kit.retry import is_transient
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[Sequence[Envelope]], Awaitable[None]]
+# With `gather_ms`: what a fetch waits for unless the time is up first (a batch of a
+# thousand events of a few hundred bytes to a few KB each: a backlog fills it at once).
+GATHER_MIN_BYTES = 1024 * 1024
 
 
 class BatchEventConsumer:
@@ -131,10 +134,20 @@ async def run_batch_consumer(
     group_id: str,
     max_records: int = 1000,
     poll_timeout_ms: int = 200,
+    gather_ms: int = 0,
     on_batch_done: Callable[[int], None] | None = None,
     security: KafkaSecurity | None = None,
 ) -> None:
-    """Poll, handle, commit, until cancelled."""
+    """Poll, handle, commit, until cancelled.
+
+    `gather_ms`: how long the broker may hold a fetch to gather records (Kafka's
+    `fetch.max.wait.ms`, with a `fetch.min.bytes` of a full batch, so a backlog is
+    answered at once). A handler with a cost per batch (reporting's roll-ups) then
+    pays it once per that many milliseconds of events, not once per few events.
+    """
+    gathering = (
+        {"fetch_max_wait_ms": gather_ms, "fetch_min_bytes": GATHER_MIN_BYTES} if gather_ms else {}
+    )
     kafka = new_consumer(
         *topics,
         bootstrap=bootstrap,
@@ -144,6 +157,7 @@ async def run_batch_consumer(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=max_records,
+        **gathering,
     )
     await kafka.start()
     pauses = consumer.single.outage_delays()

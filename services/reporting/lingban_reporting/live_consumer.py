@@ -72,5 +72,6 @@ async def consume(runtime: ServiceRuntime) -> None:
         group_id=settings.consumer_group or default_consumer_group(runtime.service),
         max_records=settings.consumer_batch_size,
         poll_timeout_ms=settings.consumer_poll_ms,
+        gather_ms=settings.consumer_gather_ms,
         security=runtime.kafka_security,
     )

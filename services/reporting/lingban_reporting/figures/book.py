@@ -462,18 +462,31 @@ class FigureBook:
 
     async def _sum_rollup(self, collection: Collection, doc_id: str, known: KnownDocs) -> None:
         """Write a roll-up as the sum of its children as stored (compare-and-set on `rev`):
-        as known, when that is at least what its last sum used (`known.py`), else as read."""
+        as known, when that is at least what its last sum used (`known.py`), else as read.
+
+        The roll-up itself is taken as known too (usually this book wrote it last): the
+        compare-and-set fails if anyone wrote it since, and then it is read. One read
+        less per roll-up and batch, on the path every event's freshness takes. Only
+        "nothing to change" is never decided on a known copy: a newer one may differ.
+        """
+        remembered = known.get(doc_id)
+        if remembered is not None and not remembered.keys() >= set(ROLLUP_CONTENT):
+            remembered = None  # known only as another roll-up's child (`SUMMED`'s fields)
         for _ in range(MAX_ROUNDS):
-            current = await collection.find_one(id_filter(doc_id))
+            current = remembered or await collection.find_one(id_filter(doc_id))
             children = known.children(current)
             if children is None:
                 children = [d async for d in collection.find(children_query(doc_id), SUMMED)]
                 known.learn_children(doc_id, children)
             content = rollup_content(self.layout, doc_id, children)
             if content_of(current, ROLLUP_CONTENT) == content:
+                if remembered is not None:
+                    remembered = None  # make sure, as stored
+                    continue
                 if current is not None:
                     known.learn(current)
                 return
+            remembered = None  # from here on, a lost race reads it
             try:
                 if current is None:
                     await collection.insert_one({"_id": doc_id, "rev": 1, **content})

@@ -15,8 +15,10 @@ last sum that found nothing to change) and any child at its final rev R, whose
 writer summed afterwards. If that writer's sum came after the last write, it
 found nothing to change: the roll-up already recorded the child at R. If it came
 before, it wrote the roll-up recording R (or found it recording R), and the last
-write was a compare-and-set on a rev read after that: it saw R recorded, so it
-used the child at R (known at R, or read). A child it did not know of, or knew
+write was a compare-and-set on the rev stored at that moment, later than that sum's:
+it saw R recorded, so it used the child at R (known at R, or read). That holds
+whether the writer read the roll-up or knew it: a rev names one content, since
+every write of a figure document is a compare-and-set that raises its rev. A child it did not know of, or knew
 under another parent (moved by `relocate`), does not match the recorded
 children: it reads them. The recorded revs also close a gap the plain re-read
 had: a sum that "found nothing to change" only because a child went back to an
@@ -50,9 +52,17 @@ class KnownDocs:
         if known is not None:
             if int(known["rev"]) > int(doc["rev"]):
                 return
+            if int(known["rev"]) == int(doc["rev"]):
+                # The same stored document, perhaps read with fewer fields (a roll-up
+                # read as another's child): keep every field known of it.
+                doc = known | doc
             self._children.get(str(known.get("sums_into")), set()).discard(doc_id)
         self._docs[doc_id] = doc
         self._children.setdefault(str(doc.get("sums_into")), set()).add(doc_id)
+
+    def get(self, doc_id: str) -> Doc | None:
+        """The document as last known stored (a later rev may exist)."""
+        return self._docs.get(doc_id)
 
     def forget(self, doc_id: str) -> None:
         known = self._docs.pop(doc_id, None)
