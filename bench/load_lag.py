@@ -38,7 +38,7 @@ from aiokafka.errors import KafkaError
 
 from bench.load_world import Api, unit_of, unit_side
 from lingban_contracts.topics import PROJECTS
-from lingban_kit.kafka import new_admin, new_consumer
+from lingban_kit.kafka import new_admin, new_consumer, stop_consumer
 from lingban_kit.mongo import Database
 from lingban_kit.outbox import PENDING_FLAG
 from lingban_notifications.notifications.repository import NOTIFICATIONS
@@ -112,7 +112,7 @@ class CommittedWatch:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.consumer.stop()
+        await stop_consumer(self.consumer)
         await self.admin.close()
 
     def track(self, project_id: str, version: int, accepted: float) -> None:
@@ -256,7 +256,7 @@ class ConsumerLag:
         await self.consumer.start()
 
     async def close(self) -> None:
-        await self.consumer.stop()
+        await stop_consumer(self.consumer)
         await self.admin.close()
 
     async def measure(self) -> dict[str, int | None]:

@@ -13,7 +13,7 @@ from aiokafka import TopicPartition
 from devstack.infra import Endpoints
 from lingban_contracts import KafkaRecord
 from lingban_contracts.topics import dead_letter_topic
-from lingban_kit.kafka import new_consumer, new_producer
+from lingban_kit.kafka import new_consumer, new_producer, stop_consumer
 from tests.faults.lag import admin_security, partitions
 
 Offsets = dict[TopicPartition, int]
@@ -49,7 +49,7 @@ async def end_offsets(infra: Endpoints, topics: Sequence[str]) -> Offsets:
     try:
         return {tp: int(end) for tp, end in (await consumer.end_offsets(tps)).items()}
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer)
 
 
 async def committed(infra: Endpoints, group: str, tps: Sequence[TopicPartition]) -> Offsets:
@@ -102,7 +102,7 @@ async def read_range(infra: Endpoints, start: Offsets, end: Offsets) -> list[Sto
                 if messages and messages[-1].offset + 1 >= stop:
                     remaining.pop(tp, None)
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer)
     return found
 
 

@@ -24,6 +24,7 @@ from lingban_kit.kafka import (
     new_producer,
     record_size,
     send_records,
+    stop_consumer,
 )
 from lingban_kit.testing import collect, end_offsets, group_at_end, header
 from tests.events import project_declared
@@ -291,3 +292,13 @@ async def test_a_gathering_consumer_takes_a_trickle_of_records_in_one_batch(
     assert sorted(t for batch in batches for t in batch) == [f"t{i}" for i in range(8)]
     # Without gathering each fetch is answered as soon as a record is there: ~8 batches.
     assert len(batches) <= 2, batches
+
+
+async def test_a_consumer_without_a_group_stops_in_the_turn_it_started(infra: Endpoints) -> None:
+    """`stop_consumer` right after `start()`, nothing awaited in between (offsets of a
+    topic whose partitions are not known yet): aiokafka's own `stop()` then raised
+    `CancelledError` now and then, failing whatever asked."""
+    for _ in range(5):
+        consumer = new_consumer(bootstrap=infra.kafka_bootstrap_servers, enable_auto_commit=False)
+        await consumer.start()
+        await stop_consumer(consumer)

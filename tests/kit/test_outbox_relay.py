@@ -11,7 +11,13 @@ from devstack.infra import Endpoints
 from lingban_contracts import decode_record
 from lingban_contracts.topics import PROJECTS
 from lingban_kit.mongo import Database, apply_if_newer
-from lingban_kit.outbox import outbox_fields, push_events, with_events
+from lingban_kit.outbox import (
+    KNOWN_OUTBOXES,
+    outbox_fields,
+    push_events,
+    update_with_events,
+    with_events,
+)
 from lingban_kit.testing import collect, end_offsets, header
 from tests.events import project_declared
 from tests.kit.relays import relay_for
@@ -164,3 +170,88 @@ async def test_events_pushed_while_publishing_stay_pending(
     doc = await database["projects"].find_one({"_id": first.aggregate_id})
     assert doc is not None
     assert (doc["outbox"], doc["outbox_pending"]) == ([], False)
+
+
+async def test_a_write_that_found_the_outbox_empty_is_published_without_a_read(
+    infra: Endpoints,
+    database: Database,
+    producer: AIOKafkaProducer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = project_declared(title="v1")
+    second = project_declared(first.aggregate_id, title="v2", version=2)
+    third = project_declared(first.aggregate_id, title="v3", version=3)
+    projects = database["projects"]
+    await projects.insert_one({"_id": first.aggregate_id, "version": 0})
+    since = await end_offsets(infra.kafka_bootstrap_servers, PROJECTS.name)
+    relay = relay_for(database, producer)
+    read = projects.find_one
+
+    async def no_read(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the relay read a document whose outbox it knew")
+
+    # 1. A command's write over an empty outbox: published from what the write left.
+    assert await update_with_events(
+        projects, {"_id": first.aggregate_id, "version": 0}, {"$set": {"version": 1}}, [first]
+    )
+    relay.wake("projects", first.aggregate_id)
+    monkeypatch.setattr(relay.collections[0], "find_one", no_read)
+    assert await relay.drain_hinted() == 1
+    monkeypatch.setattr(relay.collections[0], "find_one", read)
+
+    # 2. Known, but another process appended since: ours go out first, theirs stay
+    # pending (the clear matches only exactly ours) and go out after.
+    assert await update_with_events(
+        projects, {"_id": first.aggregate_id, "version": 1}, {"$set": {"version": 2}}, [second]
+    )
+    await projects.update_one(
+        {"_id": first.aggregate_id}, with_events({"$set": {"version": 3}}, [third])
+    )
+    relay.wake("projects", first.aggregate_id)
+    assert await relay.drain_hinted() == 1
+    doc = await projects.find_one({"_id": first.aggregate_id})
+    assert doc is not None
+    assert ([e["id"] for e in doc["outbox"]], doc["outbox_pending"]) == ([third.id], True)
+    assert await relay.drain_once() == 1
+
+    records = await collect(
+        infra.kafka_bootstrap_servers,
+        PROJECTS.name,
+        since,
+        match=lambda r: r.key == first.aggregate_id.encode(),
+        until=lambda f: len(f) >= 3,
+    )
+    assert [header(r, "ce_id") for r in records] == [first.id, second.id, third.id]
+    doc = await projects.find_one({"_id": first.aggregate_id})
+    assert doc is not None
+    assert (doc["outbox"], doc["outbox_pending"]) == ([], False)
+
+
+async def test_a_write_over_pending_events_is_not_known_and_the_relay_reads_it(
+    infra: Endpoints, database: Database, producer: AIOKafkaProducer
+) -> None:
+    first = project_declared(title="v1")
+    second = project_declared(first.aggregate_id, title="v2", version=2)
+    projects = database["projects"]
+    await projects.insert_one({"_id": first.aggregate_id, "version": 0})
+    since = await end_offsets(infra.kafka_bootstrap_servers, PROJECTS.name)
+    assert await update_with_events(
+        projects, {"_id": first.aggregate_id, "version": 0}, {"$set": {"version": 1}}, [first]
+    )
+    # Before the relay came round, the next command: both events wait, ours is not
+    # all there is, and the relay must read the document to publish them in order.
+    assert await update_with_events(
+        projects, {"_id": first.aggregate_id, "version": 1}, {"$set": {"version": 2}}, [second]
+    )
+    assert KNOWN_OUTBOXES.take(projects, first.aggregate_id) is None
+    relay = relay_for(database, producer)
+    relay.wake("projects", first.aggregate_id)
+    assert await relay.drain_hinted() == 2
+    records = await collect(
+        infra.kafka_bootstrap_servers,
+        PROJECTS.name,
+        since,
+        match=lambda r: r.key == first.aggregate_id.encode(),
+        until=lambda f: len(f) >= 2,
+    )
+    assert [header(r, "ce_id") for r in records] == [first.id, second.id]

@@ -46,6 +46,19 @@ def new_consumer(
     )
 
 
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+    """Stop a consumer, also one stopped in the same turn of the loop that started it.
+
+    aiokafka 0.14's consumer without a group starts a background task at the end of
+    `start()` and, on `stop()`, cancels it and awaits it: cancelled before its first
+    step, the task never reaches its own `except CancelledError`, and `stop()` raises
+    `CancelledError` (seen when nothing was awaited in between: offsets of a topic whose
+    partitions were not known yet). One turn of the loop lets it start first.
+    """
+    await asyncio.sleep(0)
+    await consumer.stop()
+
+
 async def ensure_topics(
     bootstrap: str,
     topics: Iterable[tuple[str, int]],

@@ -155,6 +155,56 @@ def outbox_room(adding: int, limit: int | None = None) -> Document:
     return {f"{OUTBOX_FIELD}.{max(limit - adding, 0)}": {"$exists": False}}
 
 
+# The filter part that holds when the outbox holds nothing: a write under it leaves
+# exactly its own events there.
+EMPTY_OUTBOX = {f"{OUTBOX_FIELD}.0": {"$exists": False}}
+
+
+class KnownOutboxes:
+    """What this process's own writes left in an outbox, where it knows exactly.
+
+    A write that found the outbox empty (`EMPTY_OUTBOX` in its condition) leaves
+    exactly its own events there, first in line: any later write appends after
+    them. The relay, named that document by the writer, publishes those events
+    from here instead of reading the document back (a project is ~10 KB that
+    FerretDB decodes whole, for every command), and clears the outbox only if it
+    still holds exactly them, as always. Whatever this does not know (another
+    write since, another process, a restart) the relay reads as before, so at
+    worst a stale entry publishes events once more (at-least-once, as a crash
+    between publishing and clearing does), never out of order or lost.
+    """
+
+    # Entries are taken by the relay within milliseconds; beyond this many, something
+    # else relays (another replica holds the lease): start afresh.
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str, Any], list[Any]] = {}
+
+    @staticmethod
+    def _key(collection: Collection, doc_id: Any) -> tuple[str, str, Any]:
+        return (collection.database.name, collection.name, doc_id)
+
+    def learn(self, collection: Collection, doc_id: Any, entries: list[Any]) -> None:
+        if len(self._entries) >= self.LIMIT:
+            self._entries.clear()
+        self._entries[self._key(collection, doc_id)] = entries
+
+    def forget(self, collection: Collection, doc_id: Any) -> None:
+        self._entries.pop(self._key(collection, doc_id), None)
+
+    def take(self, collection: Collection, doc_id: Any) -> list[Any] | None:
+        return self._entries.pop(self._key(collection, doc_id), None)
+
+    def forget_collection(self, collection: Collection) -> None:
+        prefix = (collection.database.name, collection.name)
+        for key in [k for k in self._entries if k[:2] == prefix]:
+            del self._entries[key]
+
+
+KNOWN_OUTBOXES = KnownOutboxes()
+
+
 async def update_with_events(
     collection: Collection,
     query: Document,
@@ -173,10 +223,19 @@ async def update_with_events(
     if not envelopes:
         result = await collection.update_one(query, update)
         return result.matched_count > 0
-    result = await collection.update_one(
-        {**query, **outbox_room(len(envelopes), limit)}, with_events(update, envelopes)
-    )
+    pushing = with_events(update, envelopes)
+    doc_id = query.get("_id")
+    if doc_id is not None:
+        # Usually the relay has cleared the outbox since the last write: then this
+        # write leaves exactly its events, and the relay needs no read to publish them.
+        result = await collection.update_one({**query, **EMPTY_OUTBOX}, pushing)
+        if result.matched_count > 0:
+            KNOWN_OUTBOXES.learn(collection, doc_id, pushing["$push"][OUTBOX_FIELD]["$each"])
+            return True
+    result = await collection.update_one({**query, **outbox_room(len(envelopes), limit)}, pushing)
     if result.matched_count > 0:
+        if doc_id is not None:
+            KNOWN_OUTBOXES.forget(collection, doc_id)  # more than ours in it now
         return True
     # Tell a full outbox apart from the caller's own condition (a version).
     if await collection.find_one({**query, f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1}):
@@ -283,6 +342,8 @@ class OutboxRelay:
             # Another replica relays. Its poll finds the documents our writes
             # named; keeping the hints would only wake this loop again at once.
             self._hints.clear()
+            for collection in self.collections:
+                KNOWN_OUTBOXES.forget_collection(collection)
             return full
         if self._hints and not full:
             await self.drain_hinted()
@@ -307,12 +368,21 @@ class OutboxRelay:
             published = 0
             for name, ids in by_collection.items():
                 collection = self._by_name[name]
+                known = {i: KNOWN_OUTBOXES.take(collection, i) for i in ids}
+                docs: list[Document] = [
+                    {"_id": i, OUTBOX_FIELD: entries}
+                    for i, entries in known.items()
+                    if entries is not None
+                ]
                 found = await asyncio.gather(
-                    *(collection.find_one({"_id": i}, {OUTBOX_FIELD: 1}) for i in ids)
+                    *(
+                        collection.find_one({"_id": i}, {OUTBOX_FIELD: 1})
+                        for i, entries in known.items()
+                        if entries is None
+                    )
                 )
-                published += await self._publish_documents(
-                    collection, [doc for doc in found if doc is not None]
-                )
+                docs += [doc for doc in found if doc is not None]
+                published += await self._publish_documents(collection, docs)
         except BaseException:
             self._hints |= hints  # retried at the next cycle; the poll would find them too
             raise
@@ -364,6 +434,7 @@ class OutboxRelay:
         outgoing: list[_Outgoing] = []
         outage: BaseException | None = None
         for doc in docs:
+            KNOWN_OUTBOXES.forget(collection, doc["_id"])  # read or taken: no longer news
             entries = doc.get(OUTBOX_FIELD, [])
             if not entries:
                 await self._lower_flag(collection, doc["_id"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from aiokafka import TopicPartition
 
-from lingban_kit.kafka import new_admin, new_consumer
+from lingban_kit.kafka import new_admin, new_consumer, stop_consumer
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
     try:
         return dict(await consumer.end_offsets(tps)) if tps else {}
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer)
 
 
 async def collect(
@@ -81,7 +81,7 @@ async def collect(
             await asyncio.sleep(0)
         return found
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer)
 
 
 def header(record: Record, name: str) -> str | None:
@@ -106,5 +106,5 @@ async def group_at_end(bootstrap: str, group: str, topics: list[str]) -> str:
         ends = await consumer.end_offsets(tps)
         await consumer.commit(dict(ends))
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer)
     return group

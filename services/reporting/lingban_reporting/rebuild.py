@@ -34,7 +34,7 @@ from aiokafka import TopicPartition
 
 from lingban_contracts import DecodeError, Envelope, decode_record
 from lingban_kit import mongo
-from lingban_kit.kafka import new_consumer
+from lingban_kit.kafka import new_consumer, stop_consumer
 from lingban_kit.mongo import Database
 from lingban_kit.testing import partitions_of
 from lingban_reporting.live_consumer import topics_of
@@ -118,7 +118,7 @@ async def _log_bounds(bootstrap: str, topics: list[str]) -> tuple[Offsets, Offse
             {_key(tp): int(offset) for tp, offset in ends.items()},
         )
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer)
 
 
 class HistoryIncomplete(RuntimeError):

@@ -44,7 +44,7 @@ async def read_offsets(bootstrap_servers: str) -> Offsets:
 
     As the Kafka principal of the environment's settings (`make up` sets the admin's).
     """
-    from lingban_kit.kafka import new_admin, new_consumer
+    from lingban_kit.kafka import new_admin, new_consumer, stop_consumer
 
     admin = new_admin(bootstrap_servers)
     consumer = new_consumer(bootstrap=bootstrap_servers)
@@ -65,7 +65,7 @@ async def read_offsets(bootstrap_servers: str) -> Offsets:
                     ends[(group, tp.topic, tp.partition)] = end[tp]
             return committed, ends
         finally:
-            await consumer.stop()
+            await stop_consumer(consumer)
     finally:
         await admin.close()
 
