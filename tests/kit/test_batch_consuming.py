@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import CommitFailedError
 
 from devstack.infra import Endpoints
 from lingban_contracts import Envelope, KafkaRecord, encode_record
 from lingban_contracts.topics import PROJECTS, dead_letter_topic
-from lingban_kit.batch_consumer import BatchEventConsumer, run_batch_consumer
+from lingban_kit.batch_consumer import BatchEventConsumer, BatchHandler, run_batch_consumer
 from lingban_kit.kafka import (
     MAX_REQUEST_BYTES,
     ensure_topics,
@@ -31,6 +31,19 @@ from tests.events import project_declared
 
 pytestmark = pytest.mark.integration
 DECLARED = "lingban.projects.project-declared.v1"
+
+
+def declared_consumer(
+    service: str, handler: BatchHandler, producer: AIOKafkaProducer, max_attempts: int
+) -> BatchEventConsumer:
+    return BatchEventConsumer(
+        service=service,
+        handler=handler,
+        event_types={DECLARED},
+        producer=producer,
+        max_attempts=max_attempts,
+        backoff_seconds=0.01,
+    )
 
 
 async def test_batches_dead_letter_only_the_bad_records(infra: Endpoints) -> None:
@@ -68,14 +81,7 @@ async def test_batches_dead_letter_only_the_bad_records(infra: Endpoints) -> Non
         + [encode_record(failing), poison]
         + [encode_record(e) for e in good[3:]],
     )
-    consumer = BatchEventConsumer(
-        service=service,
-        handler=handler,
-        event_types={DECLARED},
-        producer=producer,
-        max_attempts=2,
-        backoff_seconds=0.01,
-    )
+    consumer = declared_consumer(service, handler, producer, 2)
     task = asyncio.create_task(
         run_batch_consumer(consumer, bootstrap=bootstrap, topics=[PROJECTS.name], group_id=group)
     )
@@ -142,14 +148,7 @@ async def test_a_refused_commit_does_not_stop_the_batch_consumer(
 
     producer = new_producer(bootstrap, "test")
     await producer.start()
-    consumer = BatchEventConsumer(
-        service=service,
-        handler=handler,
-        event_types={DECLARED},
-        producer=producer,
-        max_attempts=1,
-        backoff_seconds=0.01,
-    )
+    consumer = declared_consumer(service, handler, producer, 1)
     await group_at_end(bootstrap, f"{service}-group", [PROJECTS.name])
     monkeypatch.setattr(AIOKafkaConsumer, "commit", refuse_first_commit)
     task = asyncio.create_task(
@@ -202,14 +201,7 @@ async def test_a_near_limit_deeply_nested_record_is_dead_lettered_and_the_next_o
     dlt_since = await end_offsets(bootstrap, dead_letter_topic(service))
     await producer.send_and_wait(PROJECTS.name, poison, key=key.encode(), headers=headers)
     await send_records(producer, [encode_record(after)])
-    consumer = BatchEventConsumer(
-        service=service,
-        handler=handler,
-        event_types={DECLARED},
-        producer=producer,
-        max_attempts=1,
-        backoff_seconds=0.01,
-    )
+    consumer = declared_consumer(service, handler, producer, 1)
     task = asyncio.create_task(
         run_batch_consumer(consumer, bootstrap=bootstrap, topics=[PROJECTS.name], group_id=group)
     )
@@ -260,14 +252,7 @@ async def test_a_gathering_consumer_takes_a_trickle_of_records_in_one_batch(
 
     producer = new_producer(bootstrap, "test")
     await producer.start()
-    consumer = BatchEventConsumer(
-        service=service,
-        handler=handler,
-        event_types={DECLARED},
-        producer=producer,
-        max_attempts=2,
-        backoff_seconds=0.01,
-    )
+    consumer = declared_consumer(service, handler, producer, 2)
     task = asyncio.create_task(
         run_batch_consumer(
             consumer, bootstrap=bootstrap, topics=[PROJECTS.name], group_id=group, gather_ms=2000

@@ -25,6 +25,18 @@ from tests.kit.relays import relay_for
 pytestmark = pytest.mark.integration
 
 
+async def published_ids(infra: Endpoints, since: dict[Any, int], key: str, count: int) -> list[str]:
+    """The event ids published under `key` since `since`, once `count` are there."""
+    records = await collect(
+        infra.kafka_bootstrap_servers,
+        PROJECTS.name,
+        since,
+        match=lambda r: r.key == key.encode(),
+        until=lambda f: len(f) >= count,
+    )
+    return [header(r, "ce_id") or "" for r in records]
+
+
 async def test_relay_publishes_in_order_with_aggregate_key_then_clears(
     infra: Endpoints, database: Database, producer: AIOKafkaProducer
 ) -> None:
@@ -214,14 +226,11 @@ async def test_a_write_that_found_the_outbox_empty_is_published_without_a_read(
     assert ([e["id"] for e in doc["outbox"]], doc["outbox_pending"]) == ([third.id], True)
     assert await relay.drain_once() == 1
 
-    records = await collect(
-        infra.kafka_bootstrap_servers,
-        PROJECTS.name,
-        since,
-        match=lambda r: r.key == first.aggregate_id.encode(),
-        until=lambda f: len(f) >= 3,
-    )
-    assert [header(r, "ce_id") for r in records] == [first.id, second.id, third.id]
+    assert await published_ids(infra, since, first.aggregate_id, 3) == [
+        first.id,
+        second.id,
+        third.id,
+    ]
     doc = await projects.find_one({"_id": first.aggregate_id})
     assert doc is not None
     assert (doc["outbox"], doc["outbox_pending"]) == ([], False)
@@ -247,11 +256,4 @@ async def test_a_write_over_pending_events_is_not_known_and_the_relay_reads_it(
     relay = relay_for(database, producer)
     relay.wake("projects", first.aggregate_id)
     assert await relay.drain_hinted() == 2
-    records = await collect(
-        infra.kafka_bootstrap_servers,
-        PROJECTS.name,
-        since,
-        match=lambda r: r.key == first.aggregate_id.encode(),
-        until=lambda f: len(f) >= 2,
-    )
-    assert [header(r, "ce_id") for r in records] == [first.id, second.id]
+    assert await published_ids(infra, since, first.aggregate_id, 2) == [first.id, second.id]
