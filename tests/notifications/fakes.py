@@ -55,7 +55,8 @@ class FakeNotificationRepository(NotificationRepository):
         for n, rev in self.items.values():
             due = n.next_due_at
             held = self.claims.get(n.id)
-            if n.open and due is not None and due <= now and (held is None or held[1] <= now):
+            free = held is None or held[1] <= now or held[0] == holder  # ours: left over
+            if n.open and due is not None and due <= now and free:
                 self.claims[n.id] = (holder, now + hold)
                 claimed.append((copy.deepcopy(n), rev))
         return claimed[:limit]

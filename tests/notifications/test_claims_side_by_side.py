@@ -43,3 +43,20 @@ async def test_two_replicas_claiming_at_once_split_the_due_notices(database: Dat
     assert holders == {**dict.fromkeys(a, "replica-a"), **dict.fromkeys(b, "replica-b")}
     # Everything is claimed now: a third replica takes nothing.
     assert await repo.claim_due(now, "replica-c", HOLD, limit) == []
+
+
+async def test_a_claim_left_by_a_failed_pass_is_taken_back_by_its_holder_at_once(
+    database: Database,
+) -> None:
+    """A pass that claimed and then failed before releasing (its answer lost with the
+    database) must not hold the notice back for the whole hold: the same dispatcher's
+    next pass takes it back; another dispatcher still waits for the claim to lapse."""
+    await ensure_notification_indexes(database)
+    repo = MongoNotificationRepository(database)
+    now = datetime.now(UTC)
+    await repo.add(notice(SECRETARY, "2026-W01", at=now - timedelta(minutes=1)))
+    [(first, _)] = await repo.claim_due(now, "replica-a:loop", HOLD, 10)
+    # Nothing released: the pass died here.
+    assert await repo.claim_due(now, "replica-b:loop", HOLD, 10) == []
+    [(again, _)] = await repo.claim_due(now, "replica-a:loop", HOLD, 10)
+    assert again.id == first.id

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -164,6 +165,9 @@ class Wiring:
         )
 
     def dispatcher(self, holder: str | None = None) -> Dispatcher:
+        """A dispatcher with a claim holder of its own (this replica's, and unique to it):
+        a holder takes its own claims back (`claim_due`), so two dispatchers must not
+        share one (the background loop and a `tick` request run side by side)."""
         s = self.settings
         return Dispatcher(
             self.repo,
@@ -171,7 +175,7 @@ class Wiring:
             self.senders,
             Retry(s.max_attempts, timedelta(seconds=s.retry_backoff_seconds)),
             self.clock,
-            holder or self.holder,
+            holder or f"{self.holder}:{uuid.uuid4().hex[:8]}",
             timedelta(seconds=s.claim_seconds),
         )
 

@@ -379,16 +379,22 @@ class MongoNotificationRepository(NotificationRepository):
         self, now: datetime, holder: str, hold: timedelta, limit: int
     ) -> list[tuple[Notification, int]]:
         candidates = await self.collection.find(
-            due_filter(now), {"_id": 1, "claim_until": 1}
+            due_filter(now), {"_id": 1, "claim": 1, "claim_until": 1}
         ).to_list(limit * 4)
         # Claims expire on the database's clock, not this replica's: `claim_until` was
         # written by another replica, and one running ahead would take live claims
         # (a second send) (R12). `now` (this replica's) only says what is due.
         claim_now = await database_time(self.collection)
+        # A claim of our own is free to us: a holder is one dispatcher, one pass at a
+        # time, so ours is left over from a pass that failed before it released it (a
+        # claim whose answer was lost with the database). Waiting for it to lapse held
+        # that notice back for the whole hold (minutes).
         free = [
             c["_id"]
             for c in candidates
-            if c.get("claim_until") is None or c["claim_until"] <= claim_now
+            if c.get("claim_until") is None
+            or c["claim_until"] <= claim_now
+            or c.get("claim") == holder
         ]
         gate = asyncio.Semaphore(CLAIM_CONCURRENCY)
 
@@ -398,7 +404,11 @@ class MongoNotificationRepository(NotificationRepository):
                     {
                         "_id": notification_id,
                         "open": True,
-                        "$or": [{"claim_until": None}, {"claim_until": {"$lte": claim_now}}],
+                        "$or": [
+                            {"claim_until": None},
+                            {"claim_until": {"$lte": claim_now}},
+                            {"claim": holder},
+                        ],
                     },
                     {"$set": {"claim": holder, "claim_until": claim_now + hold}},
                     # No projection: FerretDB's findAndModify does not implement one.
