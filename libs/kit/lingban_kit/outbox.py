@@ -238,7 +238,7 @@ async def update_with_events(
             KNOWN_OUTBOXES.forget(collection, doc_id)  # more than ours in it now
         return True
     # Tell a full outbox apart from the caller's own condition (a version).
-    if await collection.find_one({**query, f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1}):
+    if await collection.find_one({**query, **ANY_PENDING}, {"_id": 1}):
         raise outbox_full(limit)
     return False
 

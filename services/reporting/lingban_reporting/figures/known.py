@@ -15,14 +15,15 @@ last sum that found nothing to change) and any child at its final rev R, whose
 writer summed afterwards. If that writer's sum came after the last write, it
 found nothing to change: the roll-up already recorded the child at R. If it came
 before, it wrote the roll-up recording R (or found it recording R), and the last
-write was a compare-and-set on the rev stored at that moment, later than that sum's:
-it saw R recorded, so it used the child at R (known at R, or read). That holds
-whether the writer read the roll-up or knew it: a rev names one content, since
-every write of a figure document is a compare-and-set that raises its rev. A child it did not know of, or knew
-under another parent (moved by `relocate`), does not match the recorded
-children: it reads them. The recorded revs also close a gap the plain re-read
-had: a sum that "found nothing to change" only because a child went back to an
-earlier value now differs in the recorded rev, so it is written.
+write was a compare-and-set on the rev stored at that moment, later than that
+sum's: it saw R recorded, so it used the child at R (known at R, or read). That
+holds whether the writer read the roll-up or knew it: a rev names one content,
+since every write of a figure document is a compare-and-set that raises its rev.
+A child it did not know of, or knew under another parent (moved by `relocate`),
+does not match the recorded children: it reads them. The recorded revs also
+close a gap the plain re-read had: a sum that "found nothing to change" only
+because a child went back to an earlier value now differs in the recorded rev,
+so it is written.
 """
 
 from __future__ import annotations
