@@ -53,3 +53,21 @@ def ratio(a: Summary | None, b: Summary | None, field: str = "p50") -> float | N
         return None
     bottom = float(getattr(b, field))
     return float(getattr(a, field)) / bottom if bottom > 0 else None
+
+
+def windows(samples: Iterable[tuple[float, float]], width: float) -> list[tuple[float, Summary]]:
+    """(offset from the first due time, summary) per `width` seconds of due time, from
+    (due, latency) pairs in seconds: a burst shows as its windows, not only in the tail."""
+    pairs = sorted(samples)
+    if not pairs:
+        return []
+    begin = pairs[0][0]
+    buckets: dict[int, list[float]] = {}
+    for due, latency in pairs:
+        buckets.setdefault(int((due - begin) // width), []).append(latency)
+    out: list[tuple[float, Summary]] = []
+    for index, latencies in sorted(buckets.items()):
+        summary = summarize(latencies)
+        assert summary is not None  # every bucket has a latency
+        out.append((index * width, summary))
+    return out

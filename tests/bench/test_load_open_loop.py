@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bench.load_open_loop import Outcome, run_open_loop
-from bench.load_stats import percentile, ratio, summarize
+from bench.load_stats import percentile, ratio, summarize, windows
 
 
 async def test_requests_start_on_schedule_while_earlier_ones_still_run() -> None:
@@ -86,3 +86,15 @@ def test_percentiles_are_nearest_rank_in_milliseconds() -> None:
     assert summarize([]) is None
     assert ratio(summary, summarize([0.025])) == pytest.approx(2.0)
     assert ratio(summary, None) is None
+
+
+def test_windows_split_latencies_by_due_time_so_a_burst_shows() -> None:
+    # (due, latency): a quiet first 10 s, a slow second window, one late straggler.
+    samples = [(100.0 + i, 0.010) for i in range(10)]
+    samples += [(110.0 + i / 2, 0.500) for i in range(20)]
+    samples += [(135.0, 0.020)]
+    out = windows(reversed(samples), 10.0)
+    assert [start for start, _ in out] == [0.0, 10.0, 30.0]
+    assert [w.count for _, w in out] == [10, 20, 1]
+    assert [w.p50 for _, w in out] == pytest.approx([10.0, 500.0, 20.0])
+    assert windows([], 10.0) == []

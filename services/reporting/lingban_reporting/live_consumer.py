@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Sequence
 
 from lingban_contracts import REGISTRY, Envelope
@@ -19,6 +22,8 @@ from lingban_reporting.read_models.generations import (
 )
 from lingban_reporting.read_models.restamp import backfill_region_paths
 from lingban_reporting.settings import ReportingSettings
+
+log = logging.getLogger(__name__)
 
 
 def topics_of(event_types: list[str]) -> list[str]:
@@ -55,6 +60,8 @@ async def consume(runtime: ServiceRuntime) -> None:
     async def apply(events: Sequence[Envelope]) -> None:
         await projector.apply(events)
 
+    # Beside the consumer, not before it: events are folded from the first second on.
+    warming = asyncio.create_task(warm(projector))
     consumer = BatchEventConsumer(
         service=runtime.service,
         handler=apply,
@@ -65,13 +72,29 @@ async def consume(runtime: ServiceRuntime) -> None:
         outage_backoff_seconds=settings.consumer_outage_backoff_seconds,
         outage_backoff_max_seconds=settings.consumer_outage_backoff_max_seconds,
     )
-    await run_batch_consumer(
-        consumer,
-        bootstrap=settings.kafka_bootstrap_servers,
-        topics=topics_of(projector.event_types()),
-        group_id=settings.consumer_group or default_consumer_group(runtime.service),
-        max_records=settings.consumer_batch_size,
-        poll_timeout_ms=settings.consumer_poll_ms,
-        gather_ms=settings.consumer_gather_ms,
-        security=runtime.kafka_security,
-    )
+    try:
+        await run_batch_consumer(
+            consumer,
+            bootstrap=settings.kafka_bootstrap_servers,
+            topics=topics_of(projector.event_types()),
+            group_id=settings.consumer_group or default_consumer_group(runtime.service),
+            max_records=settings.consumer_batch_size,
+            poll_timeout_ms=settings.consumer_poll_ms,
+            gather_ms=settings.consumer_gather_ms,
+            security=runtime.kafka_security,
+        )
+    finally:
+        warming.cancel()
+
+
+async def warm(projector: Projector) -> None:
+    """The figure book's warm-up (`FigureBook.warm`); without it each unit-year is
+    loaded on its first batch, as before."""
+    started = time.monotonic()
+    try:
+        units = await projector.warm()
+    except Exception:  # the first batches load what they need themselves
+        log.warning("figure book warm-up failed; units load on first touch", exc_info=True)
+        return
+    seconds = round(time.monotonic() - started, 1)
+    log.info("figure book warmed", extra={"unit_years": units, "seconds": seconds})

@@ -64,6 +64,10 @@ class Projector:
     def event_types(self) -> list[str]:
         return sorted({*self._route, *self._tree_handlers})
 
+    async def warm(self) -> int:
+        """Load the figure book of the active generation ahead of its batches."""
+        return await self.figures.warm(await self.pointer.get())
+
     def forget(self) -> None:
         for projection in self.projections:
             projection.forget()

@@ -76,6 +76,8 @@ Change = tuple[str, str, Doc | None, Doc, bool]
 MAX_ROUNDS = 10
 # Documents' contributions kept in memory per generation; beyond, start afresh.
 STATE_LIMIT = 500_000
+# The warm-up at start loads whole years, newest first, while under this many.
+WARM_LIMIT = STATE_LIMIT // 2
 CONTENT = ("kind", "year", "code", "sums_into", "counts", "covered", "applied", "as_of")
 ROLLUP_CONTENT = (*CONTENT, "summed")
 # What a roll-up's sum reads of its children, and what it knows them by (`known.py`).
@@ -114,6 +116,13 @@ def unit_queries(model: str, year: int, code: str) -> list[Doc]:
         # Closed in `year`, whatever year they were opened in (found by status).
         queries.append({"unit_code": code, "status": "closed"})
     return queries
+
+
+def year_queries(model: str, year: int) -> list[Doc]:
+    """`unit_queries` of every unit of the year at once (the warm-up's scans)."""
+    if model == RECTIFICATIONS:
+        return [{"year": year}, {"status": "closed"}]
+    return [{"year": year}]
 
 
 def children_query(doc_id: str) -> Doc:
@@ -265,6 +274,48 @@ class FigureBook:
             async for doc in models.collection(model).find({}, projection):
                 keys |= contribution(model, doc).units()
         await self._settle(models, {key: {} for key in keys}, settled=False)
+
+    async def warm(self, models: ReadModels) -> int:
+        """Load the states of the unit-years with a figure document ahead of their first
+        batch: one scan per read model and year, newest year first, while fewer than
+        `WARM_LIMIT` documents are loaded. Returns the unit-years loaded.
+
+        On first touch a unit-year costs a few queries of its own (`_load_unit`); after a
+        restart every batch touched new ones, and the lag to reporting was minutes long.
+        Run beside the consumer: a unit a batch loaded (or wrote) meanwhile keeps the
+        batch's state (each is the state as stored). The figure documents are read
+        before the read models, as `_load_unit` does and for the same reason: a writer
+        that changes documents after these reads also writes the figure document, so
+        the compare-and-set on the rev read here fails and the unit is loaded again.
+        """
+        states = self._states.setdefault(models.generation, {})
+        stored: dict[UnitKey, Doc] = {}
+        async for doc in models.figures.find({"kind": "unit"}):
+            stored[(int(doc["year"]), str(doc["code"]))] = doc
+        loaded = documents = 0
+        for year in sorted({year for year, _ in stored}, reverse=True):
+            fresh = {key: UnitState(doc) for key, doc in stored.items() if key[0] == year}
+            for model in ALL_MODELS:
+                projection = dict.fromkeys(FIELDS[model], 1)
+                seen: set[str] = set()
+                for query in year_queries(model, year):
+                    async for doc in models.collection(model).find(query, projection):
+                        doc_id = str(doc["_id"])
+                        if doc_id in seen:
+                            continue
+                        seen.add(doc_id)
+                        found = contribution(model, doc)
+                        for key in found.units() & fresh.keys():
+                            fresh[key].put((model, doc_id), part_of(found, key))
+                            documents += 1
+            for key, state in fresh.items():
+                state.read_back = True
+                if key not in states:
+                    states[key] = state
+                    loaded += 1
+            if documents >= WARM_LIMIT:
+                break
+        return loaded
 
     async def _settle(
         self,

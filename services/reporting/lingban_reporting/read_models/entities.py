@@ -4,8 +4,10 @@ A batch of events is grouped by aggregate; each aggregate's document is taken
 from a write-through cache, every event is folded into it in memory, and the
 changed documents go to the database in unordered bulk `insert` and `update`
 commands. A document the cache lacks is first taken to be new (inserted
-unread); if it exists, the insert collides and it is read by `_id` (a few
-lookups at a time) and folded again.
+unread), unless its own aggregate's events in the batch begin after the
+aggregate's first (`probably_stored`): that one is read by `_id` first (a few
+lookups at a time). A guess that was wrong costs a round: an insert that
+collides is read and folded again; a read that finds nothing is inserted.
 
 Concurrency guard: each write is a compare-and-set on the document's `rev`
 (`{_id, rev: <what we read>}`, upserting). If another writer (a second replica
@@ -103,7 +105,10 @@ class EntityProjection:
             # First round: a document the cache lacks is taken to be new and inserted
             # unread (most are: the cache holds every document written since the
             # start); one that exists makes the insert collide, and is read next round.
-            read = await self._load(collection, cache, list(pending), traits, round_number > 0)
+            likely = {doc_id for doc_id, batch in pending.items() if probably_stored(doc_id, batch)}
+            read = await self._load(
+                collection, cache, list(pending), traits, round_number > 0, likely
+            )
             for doc_id in pending:
                 if before.get(doc_id) is None:
                     before[doc_id] = cache.get(doc_id)
@@ -125,9 +130,11 @@ class EntityProjection:
         ids: list[str],
         traits: ServerTraits,
         read_missing: bool,
+        likely: set[str],
     ) -> set[str]:
-        """Reads what the cache lacks (if asked); returns the ids read (or checked) now."""
-        missing = [doc_id for doc_id in ids if doc_id not in cache] if read_missing else []
+        """Reads what the cache lacks (all if `read_missing`, else the `likely` stored);
+        returns the ids read (or checked) now."""
+        missing = [i for i in ids if i not in cache and (read_missing or i in likely)]
         cache.update(await find_by_ids(collection, missing))
         if traits.compare_and_set:
             return set(missing)
@@ -194,6 +201,16 @@ class EntityProjection:
                 cache[doc_id] = doc
                 stored[doc_id] = (doc, True)
         return stored, conflicts
+
+
+def probably_stored(doc_id: str, events: Sequence[Envelope]) -> bool:
+    """Whether the document's own aggregate had events before these: then it was folded
+    before, and is read rather than inserted blind. A blind insert of a stored document
+    fails, and FerretDB then redoes its command one document at a time: after a restart
+    (an empty cache) every event of an earlier document did that. Documents keyed by
+    another id than their events' aggregate are inserted blind."""
+    own = [e.aggregate_version for e in events if e.aggregate_id == doc_id]
+    return bool(own) and min(own) > 1
 
 
 def id_filter(doc_id: str) -> Doc:
