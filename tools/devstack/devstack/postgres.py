@@ -178,6 +178,22 @@ def _server_argv(bin_dir: Path, folder: Path, profile: Profile) -> list[str]:
         # commit synchronously, which costs nothing there (no fsync).
         "synchronous_commit": "off",
         "log_min_messages": "warning",
+        # FerretDB indexes a field with GIN, and GIN keeps the entries of dead row
+        # versions until a vacuum (a B-tree drops them on first visit). Flags that
+        # flip within seconds (a notice's `open`, every outbox's `outbox_pending`)
+        # left thousands behind, which each due-notice query and outbox poll visited
+        # in the table: 33 ms each against 0.1 ms after a vacuum, which took 0.5 s.
+        # So vacuum after 1 % of a table changed, not 20 %, and look every 10 s.
+        "autovacuum_naptime": "10s",
+        "autovacuum_vacuum_scale_factor": "0.01",
+        "autovacuum_vacuum_threshold": "200",
+        # Every table is one `_jsonb` column of whole documents, plus an expression per
+        # indexed field: ANALYZE detoasts each sampled document (300 × this target) for
+        # every expression. At the default 100 an autoanalyze of the projects took
+        # 4.7 s of a core, every 90 s under load, and commands slowed while it ran;
+        # at 20, 1.1 s. The plans FerretDB's queries get (a GIN index for the fields
+        # asked, or none) need no finer statistics.
+        "default_statistics_target": "20",
     }
     if not profile.durable:
         # Test data is thrown away: no fsync at all. And a test's collections
