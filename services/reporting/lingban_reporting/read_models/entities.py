@@ -104,7 +104,8 @@ class EntityProjection:
         for round_number in range(MAX_CONFLICT_ROUNDS):
             # First round: a document the cache lacks is taken to be new and inserted
             # unread (most are: the cache holds every document written since the
-            # start); one that exists makes the insert collide, and is read next round.
+            # start), unless its aggregate had earlier events: that one is read first
+            # (and inserted if not found). An insert that collides is read next round.
             likely = {doc_id for doc_id, batch in pending.items() if probably_stored(doc_id, batch)}
             read = await self._load(
                 collection, cache, list(pending), traits, round_number > 0, likely
