@@ -28,7 +28,7 @@ text (`packing.py`): FerretDB's cost follows the fields it decodes.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -123,6 +123,21 @@ def year_queries(model: str, year: int) -> list[Doc]:
     if model == RECTIFICATIONS:
         return [{"year": year}, {"status": "closed"}]
     return [{"year": year}]
+
+
+async def contributions(
+    models: ReadModels, model: str, queries: list[Doc]
+) -> AsyncIterator[tuple[str, Contribution]]:
+    """Each document of `model` the queries find (once, however many find it), with its
+    contribution: read with the fields the contributions use only."""
+    projection = dict.fromkeys(FIELDS[model], 1)
+    seen: set[str] = set()
+    for query in queries:
+        async for doc in models.collection(model).find(query, projection):
+            doc_id = str(doc["_id"])
+            if doc_id not in seen:
+                seen.add(doc_id)
+                yield doc_id, contribution(model, doc)
 
 
 def children_query(doc_id: str) -> Doc:
@@ -270,9 +285,8 @@ class FigureBook:
         """Write every figure document of a generation whose documents predate them."""
         keys: set[UnitKey] = set()
         for model in ALL_MODELS:
-            projection = dict.fromkeys(FIELDS[model], 1)
-            async for doc in models.collection(model).find({}, projection):
-                keys |= contribution(model, doc).units()
+            async for _, found in contributions(models, model, [{}]):
+                keys |= found.units()
         await self._settle(models, {key: {} for key in keys}, settled=False)
 
     async def warm(self, models: ReadModels) -> int:
@@ -296,18 +310,10 @@ class FigureBook:
         for year in sorted({year for year, _ in stored}, reverse=True):
             fresh = {key: UnitState(doc) for key, doc in stored.items() if key[0] == year}
             for model in ALL_MODELS:
-                projection = dict.fromkeys(FIELDS[model], 1)
-                seen: set[str] = set()
-                for query in year_queries(model, year):
-                    async for doc in models.collection(model).find(query, projection):
-                        doc_id = str(doc["_id"])
-                        if doc_id in seen:
-                            continue
-                        seen.add(doc_id)
-                        found = contribution(model, doc)
-                        for key in found.units() & fresh.keys():
-                            fresh[key].put((model, doc_id), part_of(found, key))
-                            documents += 1
+                async for doc_id, found in contributions(models, model, year_queries(model, year)):
+                    for key in found.units() & fresh.keys():
+                        fresh[key].put((model, doc_id), part_of(found, key))
+                        documents += 1
             for key, state in fresh.items():
                 state.read_back = True
                 if key not in states:
@@ -398,14 +404,10 @@ class FigureBook:
             return state
         state.read_back = True
         for model in ALL_MODELS:
-            projection = dict.fromkeys(FIELDS[model], 1)
-            seen: set[str] = set()
-            for query in unit_queries(model, year, code):
-                async for doc in models.collection(model).find(query, projection):
-                    doc_id = str(doc["_id"])
-                    if doc_id not in seen:
-                        seen.add(doc_id)
-                        state.put((model, doc_id), part_of(contribution(model, doc), key))
+            async for doc_id, found in contributions(
+                models, model, unit_queries(model, year, code)
+            ):
+                state.put((model, doc_id), part_of(found, key))
         return state
 
     async def _write_units(
