@@ -26,6 +26,7 @@ from lingban_reporting.ledgers.labels import (
     zh,
 )
 from lingban_reporting.overview.lists import rectification_status
+from lingban_reporting.projects.state import weeks_reported
 
 Doc = dict[str, Any]
 
@@ -108,7 +109,7 @@ PROJECTS = Ledger(
         Column("状态", 10, lambda d, _c: zh(STATUS_ZH, d.get("status"))),
         Column("阶段完成", 10, _stages),
         Column("逾期阶段", 18, lambda d, _c: _joined(d.get("overdue_months"), "、")),
-        Column("周报数", 8, lambda d, _c: len(d.get("weeks", []))),
+        Column("周报数", 8, lambda d, _c: len(weeks_reported(d))),
         Column("已验收", 8, lambda d, _c: yes_no(d.get("completed"))),
         Column("评价等次", 10, lambda d, _c: zh(RATING_ZH, d.get("rating"))),
         Column("评价得分", 10, _field("total")),

@@ -19,6 +19,7 @@ from lingban_reporting.ledgers.labels import (
     yes_no,
     zh,
 )
+from lingban_reporting.projects.state import declared_form
 
 Doc = dict[str, Any]
 
@@ -68,7 +69,7 @@ def _review(doc: Doc) -> str:
 
 
 def declaration_form(doc: Doc, ctx: Context) -> Form:
-    form = doc.get("form") or {}
+    form = declared_form(doc)
     announcement = doc.get("announcement") or {}
     period = f"{announcement['starts_on']} 至 {announcement['ends_on']}" if announcement else ""
     rating = zh(RATING_ZH, doc.get("rating"))

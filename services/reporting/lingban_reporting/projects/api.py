@@ -16,7 +16,7 @@ from lingban_kit.params import OffsetQuery
 from lingban_reporting.deps import ModelsDep, ScopeDep, TreeDep
 from lingban_reporting.ledgers.labels import RATING_ZH, zh
 from lingban_reporting.projects.repository import MongoProjectReadRepository, ProjectFilter
-from lingban_reporting.projects.state import STATUS_ZH
+from lingban_reporting.projects.state import STATUS_ZH, weeks_reported
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 KIND_ZH: dict[str, str] = {k.value: v for k, v in PROJECT_KIND_ZH.items()}
@@ -137,7 +137,7 @@ class ProjectView(BaseModel):
             rating_zh=zh(RATING_ZH, doc.get("rating")) or None,
             model_case=bool(doc.get("model_case")),
             completed=bool(doc.get("completed")),
-            weekly_reports=len(doc.get("weeks", [])),
+            weekly_reports=len(weeks_reported(doc)),
             version=doc.get("version", 0),
             updated_at=doc.get("updated_at"),
         )

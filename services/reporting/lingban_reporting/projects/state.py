@@ -6,7 +6,8 @@ shuffled deliveries all converge on the same document:
   evaluation) carry the version of the event that set them and are only
   replaced by a newer one (a per-field aggregate version guard);
 - facts that only accumulate (stages struck off, stages flagged overdue,
-  weekly reports, versions seen) are sets, so applying one twice is a no-op;
+  weekly reports, versions seen) are sets, so applying one twice is a no-op
+  (the weeks and the versions are stored packed in one string each);
 - derived figures (stages done, overdue months, ...) are recomputed from
   those sets after every fold, never incremented.
 - objections and change requests are maps by their id, each event setting
@@ -36,6 +37,8 @@ from lingban_contracts.statuses import (
     ProjectStatus,
     stage_lagging,
 )
+from lingban_reporting.read_models.packed import pack, unpack
+from lingban_reporting.read_models.tracking import mark_seen
 
 DECLARED = event_type(ev.ProjectDeclared)
 REVISED = event_type(ev.ProjectRevised)
@@ -106,6 +109,8 @@ def _months(stage_tasks: list[dict[str, Any]]) -> list[str]:
 
 
 # What the printed declaration form (申报表) shows besides title and category.
+# Lists of small documents stored packed (`read_models/packed.py`): read here only.
+PACKED_LISTS = ("last_reports",)
 FORM_FIELDS = (
     "problem",
     "expected_goals",
@@ -128,7 +133,7 @@ def _set_form(doc: Doc, version: int, form: dict[str, Any]) -> None:
         doc["category"] = form["category"]
         # Declared before kinds existed: a secretary project.
         doc["kind"] = form.get("kind") or ProjectKind.SECRETARY_PROJECT.value
-        doc["form"] = {name: form.get(name) for name in FORM_FIELDS}
+        doc["form"] = pack({name: form.get(name) for name in FORM_FIELDS})
     _set_plan(doc, version, _months(form["stage_tasks"]), form["lead_secretary"], form["deadline"])
 
 
@@ -145,6 +150,20 @@ def _add(doc: Doc, key: str, value: Any) -> None:
     values = set(doc.get(key, []))
     values.add(value)
     doc[key] = sorted(values)
+
+
+def declared_form(doc: Doc) -> dict[str, Any]:
+    """The declaration form as last declared (stored packed, `read_models/packed.py`)."""
+    form: dict[str, Any] = unpack(doc.get("form")) or {}
+    return form
+
+
+def weeks_reported(doc: Doc) -> set[str]:
+    """The ISO weeks with a weekly report. Stored as one sorted, comma-joined string
+    (like `seen`, see `read_models/tracking.py`: FerretDB's cost is per field), or an
+    array in documents written before that."""
+    value = doc.get("weeks") or ""
+    return set(value) if isinstance(value, list) else set(value.split(",")) - {""}
 
 
 def new_doc(event: Envelope, township_code: str | None) -> Doc:
@@ -172,7 +191,7 @@ def new_doc(event: Envelope, township_code: str | None) -> Doc:
         "last_reports": [],
         "objections": [],
         "change_requests": [],
-        "weeks": [],
+        "weeks": "",
         "form": None,
         "review": None,
         "review_version": 0,
@@ -186,7 +205,7 @@ def new_doc(event: Envelope, township_code: str | None) -> Doc:
         "declared_at": None,
         "updated_at": None,
         "version": 0,
-        "seen": [],
+        "seen": "",
     }
 
 
@@ -240,7 +259,9 @@ def fold(doc: Doc, event: Envelope) -> None:
     elif kind == CHANGE_APPROVED:
         _set_form(doc, version, data["form"])
     elif kind == WEEKLY_REPORT:
-        _add(doc, "weeks", data["week"])
+        weeks = weeks_reported(doc)
+        if data["week"] not in weeks:
+            doc["weeks"] = ",".join(sorted({*weeks, data["week"]}))
     elif kind == COMPLETION_ACCEPTED:
         # Accepted is final (only evaluation follows), so the first time is the time.
         if doc.get("completed_at") is None or event.time < doc["completed_at"]:
@@ -278,8 +299,7 @@ def fold(doc: Doc, event: Envelope) -> None:
     if status is not None and version > doc.get("status_version", 0):
         doc["status"] = status.value
         doc["status_version"] = version
-    if version not in doc["seen"]:
-        _add(doc, "seen", version)
+    mark_seen(doc, version)
     doc["version"] = max(doc.get("version", 0), version)
     if doc.get("updated_at") is None or event.time > doc["updated_at"]:
         doc["updated_at"] = event.time
@@ -287,7 +307,7 @@ def fold(doc: Doc, event: Envelope) -> None:
 
 
 def _items(doc: Doc, key: str, id_key: str = "id") -> dict[str, Doc]:
-    return {str(item[id_key]): item for item in doc.get(key) or []}
+    return {str(item[id_key]): item for item in unpack(doc.get(key)) or []}
 
 
 def _merge(doc: Doc, key: str, item_id: str, id_key: str = "id", **fields: Any) -> None:
@@ -297,7 +317,8 @@ def _merge(doc: Doc, key: str, item_id: str, id_key: str = "id", **fields: Any) 
     document the fold started from must stay as it was (a changed copy is written)."""
     items = _items(doc, key, id_key)
     items[item_id] = {**items.get(item_id, {id_key: item_id}), **fields}
-    doc[key] = [items[i] for i in sorted(items)]
+    merged = [items[i] for i in sorted(items)]
+    doc[key] = pack(merged) if key in PACKED_LISTS else merged
 
 
 def _derive(doc: Doc) -> None:
@@ -323,7 +344,6 @@ def _derive(doc: Doc) -> None:
     doc["withdrawn"] = not live
     doc["objections_open"] = sum(1 for o in doc.get("objections") or [] if "outcome" not in o)
     doc["completed"] = doc.get("completed_at") is not None
-    doc["applied_events"] = len(doc["seen"])
 
 
 def as_of(doc: Doc) -> datetime | None:
