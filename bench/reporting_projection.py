@@ -5,8 +5,9 @@
 
 Replays a generated year (scale 1.0 = 25,000 projects with their monthly
 stage reports and weekly reports, plus inspections, rectifications, problems
-and visits) through `Projector.apply` in batches, exactly as the live batch
-consumer does (decoding excluded), into a scratch database. Then, in the same
+and visits) in batches, exactly as the rebuild does (`projector.Replay`: each
+batch's figures settled while the next one's documents are written; decoding
+excluded), into a scratch database. Then, in the same
 run and on the same server, it bulk-upserts documents of the same size by
 `_id` (the fastest a read model could possibly be written, one write per
 record) and prints both rates side by side. Last, it times the dashboard's
@@ -43,7 +44,7 @@ from lingban_contracts.divisions import Level, default_tree
 from lingban_kit import mongo
 from lingban_reporting.figures.book import Change
 from lingban_reporting.overview.service import Reports
-from lingban_reporting.projector import Projector
+from lingban_reporting.projector import Projector, Replay
 from lingban_reporting.read_models.generations import ReadModels, ensure_indexes
 from lingban_reporting.read_models.server import server_traits
 from lingban_reporting.synthetic import events_by_week, plan_year
@@ -156,15 +157,15 @@ async def project(
     projector.figures.apply = timed_apply  # type: ignore[method-assign]
     models = ReadModels(db, "bench")
     await ensure_indexes(models)  # as the service has them (writes pay for them too)
+    replay = Replay(projector, models)  # as the rebuild replays a year
     events = written = 0
     elapsed = 0.0
+    traffic.on = True  # a batch's figures are settled while the next is written
     for week in weeks:
         for i in range(0, len(week), batch_size):
             batch = week[i : i + batch_size]
             started = time.perf_counter()
-            traffic.on = True
-            written += await projector.apply(batch, models)
-            traffic.on = False
+            written += await replay.apply(batch)
             elapsed += time.perf_counter() - started
             events += len(batch)
         print(
@@ -173,6 +174,10 @@ async def project(
             file=sys.stderr,
             flush=True,
         )
+    started = time.perf_counter()
+    written += await replay.drain()
+    elapsed += time.perf_counter() - started
+    traffic.on = False
     print(file=sys.stderr)
     return events, elapsed, written
 

@@ -8,7 +8,9 @@
    offset 0: retention or deleted records took the oldest events.
 2. Replays every partition from offset 0 to the target into the fresh
    generation's collections, in batches, saving the next offsets to the
-   checkpoint (`reporting_meta`, `_id: "rebuild"`) after each batch. Killed
+   checkpoint (`reporting_meta`, `_id: "rebuild"`) after each batch (once its
+   figures are settled: they are settled while the next batch is written,
+   `projector.Replay`). Killed
    or crashed, the next run continues from the checkpoint; a batch applied
    twice changes nothing (the folds are idempotent).
 3. Moves the `active_generation` pointer (one document write): readers
@@ -38,7 +40,7 @@ from lingban_kit.kafka import new_consumer, stop_consumer
 from lingban_kit.mongo import Database
 from lingban_kit.testing import partitions_of
 from lingban_reporting.live_consumer import topics_of
-from lingban_reporting.projector import Projector
+from lingban_reporting.projector import Projector, Replay
 from lingban_reporting.read_models.generations import (
     META,
     PointerCache,
@@ -159,6 +161,10 @@ async def _replay(
     consumer = new_consumer(
         bootstrap=bootstrap, enable_auto_commit=False, max_poll_records=batch_size
     )
+    replay = Replay(projector, models)
+    # The batch whose figures are being settled: its end position and record count,
+    # reported (checkpointed) only once it is settled.
+    settling: tuple[Offsets, int] | None = None
     await consumer.start()
     try:
         consumer.assign([_tp(k) for k in todo])
@@ -185,9 +191,15 @@ async def _replay(
                 if records and position[key] >= target[key]:
                     consumer.pause(tp)
             if count:
-                await projector.apply(events, models)
-                await on_batch(dict(position), count)
+                await replay.apply(events)
+                if settling is not None:
+                    await on_batch(*settling)
+                settling = (dict(position), count)
+        await replay.drain()
+        if settling is not None:
+            await on_batch(*settling)
     finally:
+        await replay.cancel()
         await consumer.stop()
 
 
