@@ -38,7 +38,7 @@ from lingban_contracts.statuses import (
     stage_lagging,
 )
 from lingban_reporting.read_models.packed import pack, unpack
-from lingban_reporting.read_models.tracking import mark_seen
+from lingban_reporting.read_models.tracking import track
 
 DECLARED = event_type(ev.ProjectDeclared)
 REVISED = event_type(ev.ProjectRevised)
@@ -299,10 +299,7 @@ def fold(doc: Doc, event: Envelope) -> None:
     if status is not None and version > doc.get("status_version", 0):
         doc["status"] = status.value
         doc["status_version"] = version
-    mark_seen(doc, version)
-    doc["version"] = max(doc.get("version", 0), version)
-    if doc.get("updated_at") is None or event.time > doc["updated_at"]:
-        doc["updated_at"] = event.time
+    track(doc, event)
     _derive(doc)
 
 
