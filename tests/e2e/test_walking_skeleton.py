@@ -95,12 +95,18 @@ async def test_declared_project_flows_to_every_service(
         assert view["unit_code"] == VILLAGE
         assert view["status"] == "draft"
         assert view["version"] == 1
-        listed = await http.get(
-            f"{platform['reporting']}/v1/projects",
-            params={"region": "340881103000", "year": 2026},
-            headers=leader,
-        )
-        assert project_id in [p["id"] for p in listed.json()["items"]]
+
+        # A region's list is planned from its figure documents, which are settled just
+        # after the project's own document is written: the list may trail the view.
+        async def listed() -> bool:
+            answer = await http.get(
+                f"{platform['reporting']}/v1/projects",
+                params={"region": "340881103000", "year": 2026},
+                headers=leader,
+            )
+            return project_id in [p["id"] for p in answer.json()["items"]]
+
+        assert await eventually(listed), "the township's project list never showed it"
 
         # Supervision and notifications consumed it too (their metrics say so).
         for name in ("supervision", "notifications"):
