@@ -15,8 +15,8 @@ and the notifications flagged `awaiting_ack`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -24,6 +24,7 @@ from lingban_contracts.divisions import DivisionTree
 from lingban_contracts.events.supervision import RectificationStatus
 from lingban_kit.clock import LOCAL_ZONE, Clock
 from lingban_kit.leases import Lease
+from lingban_kit.loop_turns import LoopTurns
 from lingban_kit.mongo import Database, Document
 from lingban_notifications.directory.repository import Directory
 from lingban_notifications.metrics import LAST_TICK
@@ -73,8 +74,25 @@ CATCH_UP_DAYS = 7
 # refiles are the projects whose events arrive right then. In commands of 500, an event
 # for one of them waited for the whole command (seconds under load: the inbox lag).
 REFILE_CHUNK = 16
-# About a millisecond each: a sweep of a province's projects must not hold the loop.
-YIELD_EVERY = 100
+# Due subjects per chunk of a tick (whole townships, so a chunk may hold more).
+CHUNK = 200
+
+
+def by_township(due: list[Filed], tree: DivisionTree, size: int = CHUNK) -> Iterator[list[Filed]]:
+    """The due subjects in chunks of about `size`, each township's all in one chunk
+    (a project of no township: its unit's)."""
+    groups: dict[str, list[Filed]] = {}
+    for filed in due:
+        township = tree.township_of(filed.subject.unit_code)
+        groups.setdefault(township.code if township else filed.subject.unit_code, []).append(filed)
+    chunk: list[Filed] = []
+    for code in sorted(groups):
+        chunk += groups[code]
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def live_subject_filters() -> list[Document]:
@@ -97,9 +115,17 @@ class Scheduler:
     tree: DivisionTree
     clock: Clock
     lease: Lease
+    chunk_size: int = CHUNK
 
     async def tick(self) -> list[Notification]:
-        """Evaluate once if this replica holds the lease; returns what it created."""
+        """Evaluate once if this replica holds the lease; returns what it created.
+
+        The due projects are taken a few whole townships at a time: evaluated, their
+        reminders created, then filed under their next slot. A township's monthly
+        card lists all of its projects, so a chunk never splits one. Between chunks
+        the lease is renewed; should another replica hold it by then, this tick stops
+        and what it did not reach stays filed where it was, for that replica to read.
+        """
         if not await self.lease.acquire():
             return []
         now = self.clock.now()
@@ -107,18 +133,32 @@ class Scheduler:
         evaluator = Evaluator(rules, self.tree, await self.directory.all())
         key = sweep_key(rules, evaluator.directory, self.tree)
         due = await self.due_subjects(now, key, slot_times(rules))
-        # An event files a project whatever its status; only the live ones owe reminders.
-        subjects = [f.subject for f in due if f.subject.status in LIVE]
-        rectifications = await self.open_rectifications()
-        intents = evaluator.evaluate(
+        # Every rule reads one kind of subject: the other kinds are evaluated once.
+        created = await self.planner.create(
+            evaluator.evaluate(
+                now,
+                [],
+                await self.open_rectifications(),
+                await waiting_tasks(self.db),
+                await stationing_subjects(self.db, now.astimezone(LOCAL_ZONE).date()),
+                await planned_inspections(self.db),
+            ),
             now,
-            subjects,
-            rectifications,
-            await waiting_tasks(self.db),
-            await stationing_subjects(self.db, now.astimezone(LOCAL_ZONE).date()),
-            await planned_inspections(self.db),
         )
-        created = await self.planner.create(intents, now)
+        turns = LoopTurns()
+        for chunk in by_township(due, self.tree, self.chunk_size):
+            if not await self.lease.hold():
+                log.warning("scheduler lease lost mid-tick; another replica goes on")
+                return created
+            # An event files a project whatever its status; only the live ones owe reminders.
+            subjects = [f.subject for f in chunk if f.subject.status in LIVE]
+            created += await self.planner.create(evaluator.evaluate(now, subjects), now)
+            # Only now that their reminders exist: file each subject under its next slot.
+            moves: list[tuple[Filed, str | None]] = []
+            for filed in chunk:
+                moves.append((filed, next_due_slot(evaluator, filed.subject, now)))
+                await turns.take()  # a sweep: the consumer and requests run meanwhile
+            await self._refile(moves)
         # Unsigned notices escalate on working days only: one left over a holiday
         # is escalated on the next working day (the query is "sent before").
         today = now.astimezone(LOCAL_ZONE).date()
@@ -130,13 +170,6 @@ class Scheduler:
             created += await self.planner.create([i for i, _ in pairs], now)
             for original in {n.id: n for _, n in pairs}.values():
                 await self._mark_escalated(original.id)
-        # Only now that their reminders exist: file each subject under its next slot.
-        moves: list[tuple[Filed, str | None]] = []
-        for n, filed in enumerate(due, 1):
-            moves.append((filed, next_due_slot(evaluator, filed.subject, now)))
-            if n % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # a full sweep: let the consumer and requests run
-        await self._refile(moves)
         await self.db[STATE].update_one(
             {"_id": "scheduler"},
             {
