@@ -78,7 +78,7 @@ REFILE_CHUNK = 16
 CHUNK = 200
 
 
-def by_township(due: list[Filed], tree: DivisionTree, size: int = CHUNK) -> Iterator[list[Filed]]:
+def by_township(due: list[Filed], tree: DivisionTree, size: int) -> Iterator[list[Filed]]:
     """The due subjects in chunks of about `size`, each township's all in one chunk
     (a project of no township: its unit's)."""
     groups: dict[str, list[Filed]] = {}
