@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.leases import database_time
@@ -48,6 +48,9 @@ from lingban_notifications.notifications.domain import (
 NOTIFICATIONS = "notifications"
 # `existing_keys` looks keys up by `_id`, this many at a time.
 LOOKUP_CONCURRENCY = 32
+# `add_many` inserts this many notices per command.
+INSERTS_PER_COMMAND = 100
+DUPLICATE_KEY = 11000
 # `claim_due` claims this many notices at once (each claim is one conditional write).
 CLAIM_CONCURRENCY = 8
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
@@ -63,6 +66,11 @@ class NotificationRepository(abc.ABC):
     @abc.abstractmethod
     async def add(self, n: Notification) -> bool:
         """Insert; False when a notification with the same dedupe key exists."""
+
+    async def add_many(self, notices: list[Notification]) -> list[Notification]:
+        """Insert each; returns those inserted (one whose dedupe key exists is refused).
+        One at a time here; a repository that can batch the inserts does."""
+        return [n for n in notices if await self.add(n)]
 
     @abc.abstractmethod
     async def existing_keys(self, keys: list[str]) -> set[str]:
@@ -211,6 +219,11 @@ _LISTED: set[tuple[str, str, str]] = set()
 _LISTED_MAX = 100_000
 
 
+def new_document(n: Notification) -> Document:
+    """A notice as first inserted: its state and its events to publish, one write."""
+    return to_document(n, rev=1) | outbox_fields(n.pending_events)
+
+
 def _released(update: Document) -> Document:
     return {**update, "$unset": {"claim": "", "claim_until": ""}}
 
@@ -314,22 +327,48 @@ class MongoNotificationRepository(NotificationRepository):
         self.months: Collection = db[INBOX_MONTHS]
 
     async def add(self, n: Notification) -> bool:
-        # The month is listed before the notice is written: a crash in between
-        # leaves a listed month with nothing in it (one empty read), never a notice
-        # that no page would reach.
-        listed = (self.collection.database.name, n.recipient_id, inbox_month(n.created_at))
-        if listed not in _LISTED:
-            await _list_month(self.months, n.recipient_id, listed[2])
-            if len(_LISTED) >= _LISTED_MAX:
-                _LISTED.clear()
-            _LISTED.add(listed)
-        doc = to_document(n, rev=1) | outbox_fields(n.pending_events)
+        await self._list_months([n])
         try:
-            await self.collection.insert_one(doc)
+            await self.collection.insert_one(new_document(n))
         except DuplicateKeyError:
             return False
         n.pending_events.clear()
         return True
+
+    async def add_many(self, notices: list[Notification]) -> list[Notification]:
+        """Unordered bulk inserts: a sweep creates thousands of notices, and one round
+        trip each was most of its time (docs/performance.md). A crash part way leaves
+        some inserted; the next tick finds their keys and inserts the rest."""
+        added: list[Notification] = []
+        for start in range(0, len(notices), INSERTS_PER_COMMAND):
+            chunk = notices[start : start + INSERTS_PER_COMMAND]
+            await self._list_months(chunk)
+            refused: set[int] = set()
+            try:
+                await self.collection.insert_many([new_document(n) for n in chunk], ordered=False)
+            except BulkWriteError as failed:
+                for error in failed.details.get("writeErrors", []):
+                    if error.get("code") != DUPLICATE_KEY:
+                        raise
+                    refused.add(int(error["index"]))  # another replica created it
+            for index, n in enumerate(chunk):
+                if index not in refused:
+                    n.pending_events.clear()
+                    added.append(n)
+        return added
+
+    async def _list_months(self, notices: list[Notification]) -> None:
+        """A notice's inbox month is listed before the notice is written: a crash in
+        between leaves a listed month with nothing in it (one empty read), never a
+        notice that no page would reach."""
+        for n in notices:
+            listed = (self.collection.database.name, n.recipient_id, inbox_month(n.created_at))
+            if listed in _LISTED:
+                continue
+            await _list_month(self.months, n.recipient_id, listed[2])
+            if len(_LISTED) >= _LISTED_MAX:
+                _LISTED.clear()
+            _LISTED.add(listed)
 
     async def existing_keys(self, keys: list[str]) -> set[str]:
         # One `_id` lookup per key (`{_id: {$in: …}}` would read the whole

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lingban_contracts.events.notifications import Channel
+from lingban_kit.loop_turns import LoopTurns
+from lingban_notifications.directory.domain import Recipient
 from lingban_notifications.directory.role_inbox import RoleInbox
 from lingban_notifications.metrics import CREATED, UNLISTED
 from lingban_notifications.notifications.domain import Notification
@@ -38,7 +40,8 @@ class Planner:
         keys = sorted({i.dedupe_key for i in intents} - self.known) if look_up else []
         self.known |= await self.repo.existing_keys(keys) if keys else set()
         done = set(self.known)
-        created: list[Notification] = []
+        turns = LoopTurns()  # thousands of notices render on a Monday's sweep
+        fresh: list[tuple[Notification, Recipient]] = []
         for intent in intents:
             if intent.dedupe_key in done:
                 continue
@@ -69,15 +72,25 @@ class Planner:
                 channels=channels,
                 now=now,
             )
-            # Another replica may have inserted the same key since we looked.
-            if await self.repo.add(n):
-                created.append(n)
-                CREATED.labels(rule.id).inc()
-                if isinstance(r, RoleInbox):
-                    UNLISTED.labels(rule.id).inc()
-                    log.warning(
-                        "notice sent to a role inbox: the unit has no directory entry",
-                        extra={"recipient": r.id, "unit_code": r.unit_code, "rule": rule.id},
-                    )
-            self.known.add(intent.dedupe_key)
+            fresh.append((n, r))
+            await turns.take()
+        # Another replica may have inserted some of the same keys since we looked:
+        # those are refused, and only the others count as created.
+        created = await self.repo.add_many([n for n, _ in fresh])
+        # Known once stored (inserted now, or refused as existing); a failed insert
+        # raised above, and the next tick looks those keys up again.
+        self.known |= {n.dedupe_key for n, _ in fresh}
+        recipients = {n.id: r for n, r in fresh}
+        for n in created:
+            CREATED.labels(n.rule_id).inc()
+            if isinstance(recipients[n.id], RoleInbox):
+                UNLISTED.labels(n.rule_id).inc()
+                log.warning(
+                    "notice sent to a role inbox: the unit has no directory entry",
+                    extra={
+                        "recipient": n.recipient_id,
+                        "unit_code": n.unit_code,
+                        "rule": n.rule_id,
+                    },
+                )
         return created
