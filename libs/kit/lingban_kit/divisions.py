@@ -17,14 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from lingban_contracts import Envelope
 from lingban_contracts.divisions import DivisionTree, Unit, default_tree, load_tree, tree_file
 from lingban_contracts.events import divisions as dev
 from lingban_contracts.registry import REGISTRY, event_type
 from lingban_kit.consumer import HandlerTable
-from lingban_kit.mongo import Database, Document
+from lingban_kit.mongo import Database, Document, insert_new
 from lingban_kit.runtime import BackgroundLoop, ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ _GENERATION_ID = "tree"
 SEED_VERSION = 0
 REFRESH_SECONDS = 2.0
 EVENT_TYPES = tuple(event_type(m) for m in (dev.UnitRegistered, dev.UnitUpdated, dev.UnitMerged))
-_DUPLICATE_KEY = 11000
 
 
 def unit_document(unit: Unit, version: int) -> Document:
@@ -76,13 +75,7 @@ async def seed(db: Database, tree: DivisionTree) -> int:
     if await db[COLLECTION].find_one({}, {"_id": 1}) is not None:
         return 0
     docs = [unit_document(u, SEED_VERSION) for u in tree.all_units()]
-    try:
-        result = await db[COLLECTION].insert_many(docs, ordered=False)
-        inserted = len(result.inserted_ids)
-    except BulkWriteError as exc:
-        if any(e.get("code") != _DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-            raise
-        inserted = int(exc.details.get("nInserted", 0))
+    inserted = len(docs) - len(await insert_new(db[COLLECTION], docs))
     await bump_generation(db)
     return inserted
 

@@ -12,11 +12,13 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 Document = dict[str, Any]
 Collection = AsyncCollection[Document]
 Database = AsyncDatabase[Document]
+
+DUPLICATE_KEY = 11000
 
 
 def connect(uri: str) -> AsyncMongoClient[Document]:
@@ -37,6 +39,22 @@ async def upsert_one(collection: Collection, query: Document, update: Document) 
         await collection.update_one(query, update, upsert=True)
     except DuplicateKeyError:
         await collection.update_one(query, update, upsert=True)
+
+
+async def insert_new(collection: Collection, docs: list[Document]) -> set[int]:
+    """Insert the documents unordered; returns the positions refused because a
+    unique key (the `_id`) exists already, as when another replica inserted the
+    same document first. Any other write error raises."""
+    if not docs:
+        return set()
+    try:
+        await collection.insert_many(docs, ordered=False)
+    except BulkWriteError as failed:
+        errors = failed.details.get("writeErrors", [])
+        if any(error.get("code") != DUPLICATE_KEY for error in errors):
+            raise
+        return {int(error["index"]) for error in errors}
+    return set()
 
 
 async def apply_if_newer(

@@ -31,12 +31,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from lingban_contracts.events.notifications import Channel
 from lingban_kit.leases import database_time
 from lingban_kit.migrations import run_once
-from lingban_kit.mongo import Collection, Database, Document, upsert_one
+from lingban_kit.mongo import Collection, Database, Document, insert_new, upsert_one
 from lingban_kit.outbox import OUTBOX_FIELD, PENDING_FLAG, outbox_fields, with_events
 from lingban_notifications.notifications.domain import (
     Delivery,
@@ -50,7 +50,6 @@ NOTIFICATIONS = "notifications"
 LOOKUP_CONCURRENCY = 32
 # `add_many` inserts this many notices per command.
 INSERTS_PER_COMMAND = 100
-DUPLICATE_KEY = 11000
 # `claim_due` claims this many notices at once (each claim is one conditional write).
 CLAIM_CONCURRENCY = 8
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
@@ -343,14 +342,8 @@ class MongoNotificationRepository(NotificationRepository):
         for start in range(0, len(notices), INSERTS_PER_COMMAND):
             chunk = notices[start : start + INSERTS_PER_COMMAND]
             await self._list_months(chunk)
-            refused: set[int] = set()
-            try:
-                await self.collection.insert_many([new_document(n) for n in chunk], ordered=False)
-            except BulkWriteError as failed:
-                for error in failed.details.get("writeErrors", []):
-                    if error.get("code") != DUPLICATE_KEY:
-                        raise
-                    refused.add(int(error["index"]))  # another replica created it
+            # Refused: another replica created those since we looked.
+            refused = await insert_new(self.collection, [new_document(n) for n in chunk])
             for index, n in enumerate(chunk):
                 if index not in refused:
                     n.pending_events.clear()
