@@ -20,6 +20,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
@@ -64,9 +65,9 @@ def notices(count: int, now: datetime) -> list[Notification]:
     ]
 
 
-async def timed(label: str, run: object) -> float:
+async def timed(label: str, run: Awaitable[object]) -> float:
     started = time.perf_counter()
-    await run  # type: ignore[misc]
+    await run
     seconds = time.perf_counter() - started
     print(f"  {label}: {seconds:.2f} s", file=sys.stderr)
     return seconds

@@ -78,8 +78,17 @@ async def sign_out(page: Page) -> None:
 
 
 async def pick_option(page: Page, select: str, text: str) -> None:
-    await page.click(f'[data-test="{select}"]')
-    await page.locator(".el-select-dropdown__item:visible", has_text=text).first.click()
+    """Open the select and click its option showing `text`.
+
+    The option is looked up in this select's own list, the listbox its combobox
+    controls: a dropdown opened just before may still be closing, with an item of the
+    same text that stays "visible" long enough for a page-wide lookup to take it."""
+    select_box = page.locator(f'[data-test="{select}"]').first
+    await select_box.click()
+    listbox = await select_box.locator('[role="combobox"]').get_attribute("aria-controls")
+    assert listbox, f"select {select!r} names no listbox"
+    options = page.locator(f'[id="{listbox}"] .el-select-dropdown__item', has_text=text)
+    await options.first.click()
 
 
 async def confirm(page: Page) -> None:
