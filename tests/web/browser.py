@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.web.conftest import Workbench
 
@@ -77,16 +77,20 @@ async def sign_out(page: Page) -> None:
     await expect(page).to_have_url(re.compile(r"/sign-in"))
 
 
-async def pick_option(page: Page, select: str, text: str) -> None:
-    """Open the select and click its option showing `text`.
+async def pick_option(page: Page, select: str, text: str | re.Pattern[str]) -> None:
+    """Open the select `data-test=select` and click its option showing `text`."""
+    await pick_from(page, page.locator(f'[data-test="{select}"]').first, text)
+
+
+async def pick_from(page: Page, select_box: Locator, text: str | re.Pattern[str]) -> None:
+    """Open `select_box` (an el-select) and click its option showing `text`.
 
     The option is looked up in this select's own list, the listbox its combobox
     controls: a dropdown opened just before may still be closing, with an item of the
     same text that stays "visible" long enough for a page-wide lookup to take it."""
-    select_box = page.locator(f'[data-test="{select}"]').first
     await select_box.click()
     listbox = await select_box.locator('[role="combobox"]').get_attribute("aria-controls")
-    assert listbox, f"select {select!r} names no listbox"
+    assert listbox, "the select names no listbox"
     options = page.locator(f'[id="{listbox}"] .el-select-dropdown__item', has_text=text)
     await options.first.click()
 

@@ -35,6 +35,7 @@ from tests.web.browser import (
     WENCHANG,
     field,
     loaded,
+    pick_from,
     pick_option,
     sign_in,
     sign_out,
@@ -71,8 +72,7 @@ async def member_departments(workbench: Workbench) -> None:
 
 async def pick_in(page: Page, scope: Locator, select: str, text: str) -> None:
     """Pick an option of a select inside one task row (every row has the same fields)."""
-    await scope.locator(f'[data-test="{select}"]').click()
-    await page.locator(".el-select-dropdown__item:visible", has_text=text).first.click()
+    await pick_from(page, scope.locator(f'[data-test="{select}"]'), text)
 
 
 async def fill_task(page: Page, row: Locator, content: str, owner: str, deadline: date) -> None:

@@ -28,6 +28,7 @@ from tests.web.browser import (
     WENCHANG_SECRETARY,
     field,
     loaded,
+    pick_option,
     sign_in,
     snap,
 )
@@ -126,12 +127,7 @@ async def test_the_review_judges_each_criterion_and_the_meeting_picks_the_projec
     await page.fill(field("meeting-chair"), "文昌街道党委书记")
     # The project's list is closed first: its options name 南铺社区 too.
     await expect(page.locator(f'[data-test="project-option-{project_id}"]')).to_be_hidden()
-    await page.click('[data-test="meeting-units"]')
-    await (
-        page.locator(".el-select-dropdown__item:visible")
-        .filter(has_text=re.compile(r"^南铺社区$"))
-        .click()
-    )
+    await pick_option(page, "meeting-units", re.compile(r"^南铺社区$"))
     await page.keyboard.press("Escape")
     await snap(page, artefacts, "dispatch-meeting-project-pick-form")
     await page.click('[data-test="send"]')

@@ -30,6 +30,7 @@ from tests.web.browser import (
     WENCHANG,
     field,
     loaded,
+    pick_from,
     sign_in,
     sign_out,
     size_of,
@@ -273,10 +274,8 @@ async def test_the_organisation_department_sets_up_a_roster_and_its_household_co
     await loaded(page)
     first = page.locator('[data-test="form-line"]').first
     await first.locator(field("line-name")).fill("赵建国")
-    await first.locator('[data-test="line-village"]').click()
-    await page.locator(".el-select-dropdown__item:visible", has_text="畈坝社区").click()
-    await first.locator('[data-test="line-weekday"]').click()
-    await page.locator(".el-select-dropdown__item:visible", has_text="周三").click()
+    await pick_from(page, first.locator('[data-test="line-village"]'), "畈坝社区")
+    await pick_from(page, first.locator('[data-test="line-weekday"]'), "周三")
     await snap(page, artefacts, "stationing-roster-form")
     await page.click('[data-test="form-save"]')
     # The second line, left empty, is not sent; the roster opens with the one person.
