@@ -38,31 +38,35 @@ from lingban_notifications.notifications.repository import (
 RECIPIENTS = 500  # a province's secretaries a sweep reaches, roughly one notice each per rule
 
 
+def notice(
+    number: int, now: datetime, channels: tuple[Channel, ...] = (Channel.INBOX, Channel.SMS)
+) -> Notification:
+    """A sweep's weekly-report warning to one of `RECIPIENTS` secretaries."""
+    return Notification.create(
+        rule_id="weekly-report-missing",
+        kind="deadline_warning",
+        recipient_id=f"secretary:{number % RECIPIENTS:06d}",
+        recipient_kind="secretary",
+        recipient_name="书记",
+        unit_code=f"{number % RECIPIENTS:012d}",
+        subject_type="project",
+        subject_id=f"p{number}",
+        subject_unit_code=f"{number % RECIPIENTS:012d}",
+        period="2026-W48",
+        title={"zh": "本周周报未报", "en": "Weekly report missing"},
+        body={
+            "zh": "项目本周尚未提交周报，请于今日内提交。" * 3,
+            "en": "Report due today." * 3,
+        },
+        link=f"https://lingban.example/projects/p{number}",
+        requires_ack=False,
+        channels=list(channels),
+        now=now,
+    )
+
+
 def notices(count: int, now: datetime) -> list[Notification]:
-    return [
-        Notification.create(
-            rule_id="weekly-report-missing",
-            kind="deadline_warning",
-            recipient_id=f"secretary:{n % RECIPIENTS:06d}",
-            recipient_kind="secretary",
-            recipient_name="书记",
-            unit_code=f"{n % RECIPIENTS:012d}",
-            subject_type="project",
-            subject_id=f"p{n}",
-            subject_unit_code=f"{n % RECIPIENTS:012d}",
-            period="2026-W48",
-            title={"zh": "本周周报未报", "en": "Weekly report missing"},
-            body={
-                "zh": "项目本周尚未提交周报，请于今日内提交。" * 3,
-                "en": "Report due today." * 3,
-            },
-            link=f"https://lingban.example/projects/p{n}",
-            requires_ack=False,
-            channels=[Channel.INBOX, Channel.SMS],
-            now=now,
-        )
-        for n in range(count)
-    ]
+    return [notice(n, now) for n in range(count)]
 
 
 async def timed(label: str, run: Awaitable[object]) -> float:

@@ -36,6 +36,10 @@ from lingban_kit.testing import group_at_end
 from lingban_notifications.app import create_app
 from lingban_notifications.directory.demo import demo_directory
 from lingban_notifications.directory.domain import Recipient
+from lingban_notifications.notifications.repository import (
+    MongoNotificationRepository,
+    ensure_notification_indexes,
+)
 from lingban_notifications.settings import NotificationsSettings
 from lingban_notifications.wiring import Wiring
 from tests.notifications.builders import CITY, TOWNSHIP, VILLAGE, local
@@ -227,3 +231,10 @@ async def notif(
 
 def at(api: NotificationsApi, when: datetime) -> None:
     api.clock.set(when)
+
+
+@pytest.fixture
+async def repo(database: mongo.Database) -> MongoNotificationRepository:
+    """The notifications repository on a fresh test database, with its indexes."""
+    await ensure_notification_indexes(database)
+    return MongoNotificationRepository(database)

@@ -49,14 +49,15 @@ class FakeNotificationRepository(NotificationRepository):
         return True
 
     async def claim_due(
-        self, now: datetime, holder: str, hold: timedelta, limit: int
+        self, now: datetime, holder: str, hold: timedelta, limit: int, *, put_off: bool = True
     ) -> list[tuple[Notification, int]]:
         claimed = []
         for n, rev in self.items.values():
             due = n.next_due_at
             held = self.claims.get(n.id)
             free = held is None or held[1] <= now or held[0] == holder  # ours: left over
-            if n.open and due is not None and due <= now and free:
+            wanted = n.due_soon or (put_off and n.open)
+            if wanted and due is not None and due <= now and free:
                 self.claims[n.id] = (holder, now + hold)
                 claimed.append((copy.deepcopy(n), rev))
         return claimed[:limit]

@@ -13,7 +13,7 @@ from lingban_notifications.notifications.repository import (
     INSERTS_PER_COMMAND,
     MongoNotificationRepository,
 )
-from tests.notifications.test_query_plans import NOW, SECRETARY, notice, repo  # noqa: F401
+from tests.notifications.test_query_plans import NOW, SECRETARY, notice
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +21,7 @@ OTHER = "secretary:340881001002"
 
 
 async def test_a_bulk_insert_refuses_the_existing_keys_and_inserts_the_rest(
-    repo: MongoNotificationRepository,  # noqa: F811
+    repo: MongoNotificationRepository,
 ) -> None:
     weeks = [f"2026-W{n:02d}" for n in range(1, 53)]
     earlier = notice(SECRETARY, weeks[1])

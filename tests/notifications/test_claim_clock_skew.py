@@ -13,22 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lingban_kit.mongo import Database
 from lingban_notifications.notifications.repository import (
     MongoNotificationRepository,
-    ensure_notification_indexes,
 )
 from tests.notifications.test_query_plans import SECRETARY, notice
 
 pytestmark = pytest.mark.integration
 
 SKEW = timedelta(minutes=10)
-
-
-@pytest.fixture
-async def repo(database: Database) -> MongoNotificationRepository:
-    await ensure_notification_indexes(database)
-    return MongoNotificationRepository(database)
 
 
 async def test_a_replica_ahead_takes_no_claim_another_replica_holds(

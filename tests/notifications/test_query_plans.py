@@ -38,11 +38,11 @@ from lingban_notifications.notifications.repository import (
     NOTIFICATIONS,
     MongoNotificationRepository,
     awaiting_ack_filter,
+    backfill_due_soon,
     backfill_flags,
     backfill_inbox_months,
     dead_letter_filter,
     due_filter,
-    ensure_notification_indexes,
     id_filter,
     inbox_filter,
     inbox_month,
@@ -68,7 +68,12 @@ OTHER_TOWNSHIP = "340881002000"
 
 
 def notice(
-    recipient: str, period: str, *, at: Any = NOW, requires_ack: bool = False
+    recipient: str,
+    period: str,
+    *,
+    at: Any = NOW,
+    requires_ack: bool = False,
+    channels: tuple[Channel, ...] = (Channel.INBOX,),
 ) -> Notification:
     return Notification.create(
         rule_id="r",
@@ -85,7 +90,7 @@ def notice(
         body={"zh": "正文", "en": "body"},
         link="l",
         requires_ack=requires_ack,
-        channels=[Channel.INBOX],
+        channels=list(channels),
         now=at,
     )
 
@@ -93,12 +98,6 @@ def notice(
 def delivered(n: Notification, at: Any) -> Notification:
     n.mark_sent(Channel.INBOX, at)
     return n
-
-
-@pytest.fixture
-async def repo(database: Database) -> MongoNotificationRepository:
-    await ensure_notification_indexes(database)
-    return MongoNotificationRepository(database)
 
 
 # ---- planner, dispatcher -------------------------------------------------------------
@@ -427,10 +426,11 @@ async def test_notices_and_contacts_stored_before_the_flags_are_found_after_a_st
 
         # Once per database: the markers are there, and a second run changes nothing.
         markers = await db[MIGRATIONS_COLLECTION].find({}).to_list(None)
-        assert len(markers) == 3
+        assert len(markers) == 4
         before = await db[NOTIFICATIONS].find({}, {"outbox": 0}).to_list(None)
         await db[MIGRATIONS_COLLECTION].delete_many({})  # even forced to run again
         await backfill_flags(db)
+        await backfill_due_soon(db)
         await backfill_inbox_months(db)
         await backfill_ancestors(db)
         assert await db[NOTIFICATIONS].find({}, {"outbox": 0}).to_list(None) == before

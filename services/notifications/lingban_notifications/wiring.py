@@ -39,6 +39,7 @@ from lingban_notifications.notifications.domain import Retry
 from lingban_notifications.notifications.repository import (
     NOTIFICATIONS,
     MongoNotificationRepository,
+    backfill_due_soon,
     backfill_flags,
     backfill_inbox_months,
     ensure_notification_indexes,
@@ -256,6 +257,7 @@ class Wiring:
     async def migrate(self, runtime: ServiceRuntime) -> None:
         """Derived fields for documents written before they existed (once per database)."""
         await backfill_flags(runtime.db)
+        await backfill_due_soon(runtime.db)
         await backfill_inbox_months(runtime.db)
         await backfill_ancestors(runtime.db)
 

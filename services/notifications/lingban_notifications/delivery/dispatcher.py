@@ -21,6 +21,12 @@
 - A pass stops starting sends once half its claim time is gone and gives the
   rest back at once, so no claim lapses while this replica still holds it in
   memory (a lapsed claim lets another replica send the same message).
+- A pass reads only the notices due soon; what was put off (quiet hours, a long
+  backoff: domain.PUT_OFF) waits for a full pass, at most `full_pass_every`
+  apart on this dispatcher's clock. Overnight or after a gateway outage many
+  notices wait, and every pass read each of them (docs/performance.md). A full
+  pass that claimed a whole batch leaves the next one full too, so the notices of
+  a quiet-hours end go out batch after batch, not one batch a minute.
 """
 
 from __future__ import annotations
@@ -85,12 +91,24 @@ class Dispatcher:
     batch_size: int = 200
     # For notices to a unit's role inbox (directory/role_inbox.py): no contact entry.
     tree: DivisionTree = field(default_factory=default_tree)
+    # At most PUT_OFF: a put-off notice is at most this late however the passes fall.
+    full_pass_every: timedelta = timedelta(minutes=1)
+    _last_full: datetime | None = field(default=None, init=False)
+
+    def _full_pass_due(self, now: datetime) -> bool:
+        last = self._last_full  # a clock set back (tests, a corrected clock): full too
+        return last is None or not last <= now < last + self.full_pass_every
 
     async def run_once(self) -> int:
         """One pass over what is due now; returns how many notifications it handled."""
         started = time.monotonic()
         now = self.clock.now()
-        claimed = await self.repo.claim_due(now, self.holder, self.hold, self.batch_size)
+        full = self._full_pass_due(now)
+        claimed = await self.repo.claim_due(
+            now, self.holder, self.hold, self.batch_size, put_off=full
+        )
+        if full and len(claimed) < self.batch_size:
+            self._last_full = now  # every put-off notice due by `now` was claimable
         if not claimed:
             return 0
         contacts = await self.directory.all()
@@ -114,7 +132,8 @@ class Dispatcher:
                     and recipient.quiet_hours is not None
                     and recipient.quiet_hours.contains(now)
                 ):
-                    early[n.id].append(_defer(channel, recipient.quiet_hours.ends_after(now)))
+                    until = recipient.quiet_hours.ends_after(now)
+                    early[n.id].append(_defer(channel, until, now))
                     DELIVERIES.labels(channel.value, "deferred").inc()
                 elif channel is Channel.INBOX:
                     # The inbox shows each notice on its own, and "sending" it is this
@@ -229,8 +248,8 @@ def _stage(channel: Channel, key: str) -> Outcome:
     return lambda n: n.stage(channel, key)
 
 
-def _defer(channel: Channel, until: datetime) -> Outcome:
-    return lambda n: n.defer(channel, until)
+def _defer(channel: Channel, until: datetime, now: datetime) -> Outcome:
+    return lambda n: n.defer(channel, until, now)
 
 
 def _skip(channel: Channel) -> Outcome:

@@ -36,6 +36,10 @@ class DeliveryStatus(enum.StrEnum):
 
 
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+# A next attempt at least this far off when it was decided (quiet hours, a long retry
+# backoff) is "put off": the dispatcher looks for it only in its full pass, at most
+# `Dispatcher.full_pass_every` apart, not on every pass (docs/notifications.md).
+PUT_OFF = timedelta(minutes=5)
 
 
 @dataclass
@@ -51,6 +55,11 @@ class Delivery:
     # before the first attempt and kept for every later one, so a message re-sent
     # after a crash or a lost answer carries the key the gateway has seen.
     key: str | None = None
+    # The next attempt was put off (see PUT_OFF) when it was decided.
+    put_off: bool = False
+
+    def reschedule(self, at: datetime, now: datetime) -> None:
+        self.next_attempt_at, self.put_off = at, at - now >= PUT_OFF
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,11 @@ class Notification:
         return min(due) if due else None
 
     @property
+    def due_soon(self) -> bool:
+        """Open with a delivery that was not put off: the dispatcher's every pass reads it."""
+        return any(d.status in OPEN and not d.put_off for d in self.deliveries.values())
+
+    @property
     def has_dead(self) -> bool:
         return any(d.status is DeliveryStatus.DEAD for d in self.deliveries.values())
 
@@ -217,7 +231,7 @@ class Notification:
         d.status = DeliveryStatus.DEAD if dead else DeliveryStatus.FAILED
         next_at = None if dead else now + retry.delay(d.attempts)
         if next_at is not None:
-            d.next_attempt_at = next_at
+            d.reschedule(next_at, now)
         self._record(
             ev.NotificationFailed(
                 **self._ids(channel),
@@ -237,9 +251,9 @@ class Notification:
         if d.status in OPEN and d.key is None:
             d.key = key
 
-    def defer(self, channel: Channel, until: datetime) -> None:
+    def defer(self, channel: Channel, until: datetime, now: datetime) -> None:
         """Quiet hours: try again later without counting an attempt."""
-        self.deliveries[channel].next_attempt_at = until
+        self.deliveries[channel].reschedule(until, now)
 
     def skip(self, channel: Channel, reason: str) -> None:
         d = self.deliveries[channel]
@@ -252,7 +266,8 @@ class Notification:
                 message=f"{channel.value} 渠道不是死信，无需重放",
                 message_en=f"The {channel.value} delivery is not dead-lettered",
             )
-        d.status, d.attempts, d.next_attempt_at = DeliveryStatus.PENDING, 0, now
+        d.status, d.attempts = DeliveryStatus.PENDING, 0
+        d.reschedule(now, now)
 
     # ---- the recipient --------------------------------------------------------
     def mark_read(self, now: datetime) -> bool:

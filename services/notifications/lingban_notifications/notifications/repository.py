@@ -97,8 +97,10 @@ class NotificationRepository(abc.ABC):
 
     @abc.abstractmethod
     async def claim_due(
-        self, now: datetime, holder: str, hold: timedelta, limit: int
-    ) -> list[tuple[Notification, int]]: ...
+        self, now: datetime, holder: str, hold: timedelta, limit: int, *, put_off: bool = True
+    ) -> list[tuple[Notification, int]]:
+        """Claim up to `limit` notices due by `now`; with `put_off` false, only those
+        due soon (`Notification.due_soon`): what was put off is left unread."""
 
     @abc.abstractmethod
     async def inbox(
@@ -121,8 +123,14 @@ def id_filter(notification_id: str) -> Document:
     return {"_id": notification_id}
 
 
+def due_soon_filter(now: datetime) -> Document:
+    """Dispatcher, every pass: index (due_soon, next_due_at) serves `due_soon`; the time
+    is checked on those (few: what was put off for later is not among them)."""
+    return {"due_soon": True, "next_due_at": {"$lte": now}}
+
+
 def due_filter(now: datetime) -> Document:
-    """Dispatcher: index (open, next_due_at) serves `open`; the time is checked on those
+    """Dispatcher, full pass: index (open, next_due_at) serves `open`; the time is checked on those
     (by PostgreSQL on our FerretDB, infra/ferretdb/patches/0008)."""
     return {"open": True, "next_due_at": {"$lte": now}}
 
@@ -156,6 +164,7 @@ async def ensure_notification_indexes(db: Database) -> None:
     # Uniqueness only (the `_id`, derived from the key, already refuses a copy).
     await coll.create_index("dedupe_key", unique=True)
     await coll.create_index([("open", ASCENDING), ("next_due_at", ASCENDING)])
+    await coll.create_index([("due_soon", ASCENDING), ("next_due_at", ASCENDING)])
     await coll.create_index([("recipient_id", ASCENDING), ("created_at", DESCENDING)])
     await coll.create_index([("recipient_id", ASCENDING), ("unread", ASCENDING)])
     await coll.create_index([("recipient_id", ASCENDING), ("inbox_month", ASCENDING)])
@@ -184,6 +193,23 @@ async def _backfill_flags(coll: Collection) -> int:
         )
         fixed += result.modified_count
     return fixed
+
+
+DUE_SOON_MIGRATION = "notification-due-soon-v1"
+
+
+async def backfill_due_soon(db: Database) -> None:
+    """Give open notifications written before `due_soon` existed the flag, once per
+    database: as due soon (nothing of theirs was marked put off), so every pass reads
+    them until their next write sets it right."""
+    await run_once(db, DUE_SOON_MIGRATION, lambda: _backfill_due_soon(db[NOTIFICATIONS]))
+
+
+async def _backfill_due_soon(coll: Collection) -> int:
+    result = await coll.update_many(
+        {"open": True, "due_soon": {"$exists": False}}, {"$set": {"due_soon": True}}
+    )
+    return result.modified_count
 
 
 INBOX_MONTHS_MIGRATION = "notification-inbox-months-v1"
@@ -260,6 +286,7 @@ def to_document(n: Notification, rev: int) -> Document:
                 "sent_at": d.sent_at,
                 "digest_id": d.digest_id,
                 "key": d.key,
+                "put_off": d.put_off,
             }
             for c, d in n.deliveries.items()
         },
@@ -271,6 +298,7 @@ def to_document(n: Notification, rev: int) -> Document:
         "rev": rev,
         # Denormalised for the indexed queries below.
         "open": n.open,
+        "due_soon": n.due_soon,
         "next_due_at": n.next_due_at,
         "has_dead": n.has_dead,
         "in_inbox": n.in_inbox,
@@ -309,6 +337,7 @@ def from_document(doc: Document) -> Notification:
                 sent_at=_dt(d.get("sent_at")),
                 digest_id=d.get("digest_id"),
                 key=d.get("key"),
+                put_off=d.get("put_off", False),
             )
             for c, d in doc["deliveries"].items()
         },
@@ -408,10 +437,11 @@ class MongoNotificationRepository(NotificationRepository):
         return result.matched_count > 0
 
     async def claim_due(
-        self, now: datetime, holder: str, hold: timedelta, limit: int
+        self, now: datetime, holder: str, hold: timedelta, limit: int, *, put_off: bool = True
     ) -> list[tuple[Notification, int]]:
         candidates = await self.collection.find(
-            due_filter(now), {"_id": 1, "claim": 1, "claim_until": 1}
+            due_filter(now) if put_off else due_soon_filter(now),
+            {"_id": 1, "claim": 1, "claim_until": 1},
         ).to_list(limit * 4)
         # Claims expire on the database's clock, not this replica's: `claim_until` was
         # written by another replica, and one running ahead would take live claims
