@@ -83,6 +83,18 @@ def test_rendering_pastes_values_verbatim_and_caps_the_length() -> None:
     assert titles["en"] == "L:"  # a missing value renders empty
 
 
+def test_a_quoted_value_has_its_own_quotes_made_single() -> None:
+    """GB/T 15834: quotes inside quotes are single; text outside quotes is verbatim."""
+    returned = load_rules().by_id("project-returned")
+    assert returned is not None
+    title = "“三步桥街”人居环境治理示范点"
+    titles, bodies = render(returned.template, {"project_title": title, "reasons": "“措施”不具体"})
+    assert titles["zh"] == "项目被退回：“三步桥街”人居环境治理示范点"  # the title quotes nothing
+    assert "：“‘三步桥街’人居环境治理示范点” 被上级退回" in bodies["zh"]
+    assert "“‘三步桥街’人居环境治理示范点” was returned" in bodies["en"]
+    assert "理由：“措施”不具体" in bodies["zh"]  # not inside the template's quotes
+
+
 @pytest.mark.integration
 async def test_put_rules_refuses_a_format_spec_with_a_422_naming_rule_and_placeholder(
     notif: NotificationsApi,

@@ -15,6 +15,11 @@ import string
 TITLE_LIMIT = 500
 BODY_LIMIT = 20_000
 _ELLIPSIS = "…"
+# Quotes inside quotes are single (GB/T 15834-2011, 4.1.3): a project titled
+# `“三步桥街”人居环境治理示范点` pasted into `“{project_title}”` must not read
+# `““三步桥街”人居环境治理示范点”`.
+_OPEN_QUOTE = "“"
+_INNER_QUOTES = str.maketrans({"“": "‘", "”": "’"})
 
 
 class TemplateSyntaxProblem(ValueError):
@@ -52,11 +57,17 @@ def placeholders(text: str) -> set[str]:
 
 
 def substitute(text: str, values: dict[str, str], limit: int) -> str:
-    """Paste values into `{name}`s (missing ones render empty), at most `limit` characters."""
+    """Paste values into `{name}`s (missing ones render empty), at most `limit` characters.
+
+    A value the template opens a quote for has its own double quotes made single.
+    """
     out: list[str] = []
     size = 0
     for literal, name in _pieces(text):
-        for part in (literal, values.get(name, "") if name is not None else ""):
+        value = str(values.get(name, "")) if name is not None else ""
+        if literal.endswith(_OPEN_QUOTE):
+            value = value.translate(_INNER_QUOTES)
+        for part in (literal, value):
             out.append(str(part)[: limit - size + 1])
             size += len(out[-1])
             if size > limit:
