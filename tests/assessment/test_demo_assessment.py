@@ -61,7 +61,7 @@ def evaluated(pid: str, unit: str, total: float, rating: Rating) -> dict[str, An
     return {
         "id": pid,
         "unit_code": unit,
-        "declaration": {"title": "板凳议事会"},
+        "declaration": {"title": "“板凳”议事会"},
         "status": "evaluated",
         "evaluation": {"rating": rating.value, "total": total, "model_case": False},
     }
@@ -144,7 +144,8 @@ async def test_the_demo_assessment_part(infra: Endpoints) -> None:
                 await http.get("/v1/model-cases", params={"year": 2026}, headers=leader)
             ).json()
             assert sorted(c["kind"] for c in library) == ["model_township", "project"]
-            assert any("板凳议事会" in c["title"] for c in library)
+            # The title quotes the project's, whose own quotes become single.
+            assert any(c["title"].endswith("“‘板凳’议事会”") for c in library)
             assert first.added == api.writes
 
             again = await load_assessment(AppApi(http, loop), tree, date(2026, 12, 31), projects)

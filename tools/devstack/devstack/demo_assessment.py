@@ -33,6 +33,7 @@ from devstack.demo import YEAR, PartResult, demo_today
 from devstack.demo_api import Api
 from lingban_contracts.divisions import DivisionTree, Level, Unit
 from lingban_kit.auth import Role
+from lingban_kit.quotes import inner, quoted
 
 SCHEME: dict[str, Any] = {
     "year": YEAR,
@@ -114,8 +115,8 @@ def _cases(
                 "unit_code": best["unit_code"],
                 "project_id": best["id"],
                 "year": YEAR,
-                "title": f"{name}“{_title(best)}”",
-                "summary": f"{name}书记领办“{_title(best)}”，年底评价"
+                "title": f"{name}{quoted(_title(best))}",
+                "summary": f"{name}书记领办{quoted(_title(best))}，年底评价"
                 f"{best['evaluation']['total']}分，形成可复制推广的经验做法。",
             }
         )
@@ -206,12 +207,14 @@ def _load(api: Api, tree: DivisionTree, today: date, projects: list[dict[str, An
             api.call("POST", "/v1/assessments/talks", _talker(api, tree, first, org), talk)
             added += 1
 
+    # Keyed by the title with every quote single: a stack loaded before the titles'
+    # nested quotes were made single (`“矛盾纠纷“三调联动””`) holds the same case.
     existing = {
-        c["title"]: c
+        inner(c["title"]): c
         for c in api.call("GET", f"/v1/model-cases?year={YEAR}&region={city.code}", org)
     }
     for case in _cases(tree, evaluated, view):
-        current = existing.get(case["title"])
+        current = existing.get(inner(case["title"]))
         if current is None:
             current = api.call("POST", "/v1/model-cases", org, case)
             added += 1

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import string
 
+from lingban_kit import quotes
+
 TITLE_LIMIT = 500
 BODY_LIMIT = 20_000
 _ELLIPSIS = "…"
-# Quotes inside quotes are single (GB/T 15834-2011, 4.1.3): a project titled
-# `“三步桥街”人居环境治理示范点` pasted into `“{project_title}”` must not read
-# `““三步桥街”人居环境治理示范点”`.
-_OPEN_QUOTE = "“"
-_INNER_QUOTES = str.maketrans({"“": "‘", "”": "’"})
 
 
 class TemplateSyntaxProblem(ValueError):
@@ -59,14 +56,15 @@ def placeholders(text: str) -> set[str]:
 def substitute(text: str, values: dict[str, str], limit: int) -> str:
     """Paste values into `{name}`s (missing ones render empty), at most `limit` characters.
 
-    A value the template opens a quote for has its own double quotes made single.
+    A value the template opens a quote for has its own double quotes made single
+    (`“{project_title}”`; see `lingban_kit.quotes`).
     """
     out: list[str] = []
     size = 0
     for literal, name in _pieces(text):
         value = str(values.get(name, "")) if name is not None else ""
-        if literal.endswith(_OPEN_QUOTE):
-            value = value.translate(_INNER_QUOTES)
+        if literal.endswith(quotes.OPEN):
+            value = quotes.inner(value)
         for part in (literal, value):
             out.append(str(part)[: limit - size + 1])
             size += len(out[-1])
