@@ -49,18 +49,28 @@ class FakeNotificationRepository(NotificationRepository):
         return True
 
     async def claim_due(
-        self, now: datetime, holder: str, hold: timedelta, limit: int, *, put_off: bool = True
+        self,
+        now: datetime,
+        holder: str,
+        hold: timedelta,
+        limit: int,
+        *,
+        put_off: bool = True,
+        recipient_id: str | None = None,
     ) -> list[tuple[Notification, int]]:
-        claimed = []
+        claimed: list[tuple[Notification, int]] = []
         for n, rev in self.items.values():
             due = n.next_due_at
             held = self.claims.get(n.id)
             free = held is None or held[1] <= now or held[0] == holder  # ours: left over
-            wanted = n.due_soon or (put_off and n.open)
-            if wanted and due is not None and due <= now and free:
+            if recipient_id is not None:
+                wanted = n.open and n.recipient_id == recipient_id
+            else:
+                wanted = n.due_soon or (put_off and n.open)
+            if wanted and due is not None and due <= now and free and len(claimed) < limit:
                 self.claims[n.id] = (holder, now + hold)
                 claimed.append((copy.deepcopy(n), rev))
-        return claimed[:limit]
+        return claimed
 
     async def inbox(
         self, recipient_ids: list[str], *, unread_only: bool, limit: int, offset: int

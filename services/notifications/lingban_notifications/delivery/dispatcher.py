@@ -4,7 +4,9 @@
   notification; a replica that dies mid-send loses its claim after `hold`.
 - Several due notices for one recipient on one channel (not the inbox) go out
   as one digest message, e.g. the overdue warnings of a morning, or what piled
-  up during the recipient's quiet hours.
+  up during the recipient's quiet hours. A pass gathers each digest's recipient's
+  other due notices too (`gather_limit`): a batch holds a few of each of a sweep's
+  recipients, and one digest per pass was a dozen SMS to a secretary on a Monday.
 - Quiet hours defer e-mail, SMS and webhooks (not the inbox) to their end.
 - A failure is retried with exponential backoff; after the last attempt the
   delivery is dead-lettered (listed and replayed through the operations API).
@@ -35,7 +37,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -93,6 +95,9 @@ class Dispatcher:
     tree: DivisionTree = field(default_factory=default_tree)
     # At most PUT_OFF: a put-off notice is at most this late however the passes fall.
     full_pass_every: timedelta = timedelta(minutes=1)
+    # A digest gathers its recipient's other due notices, up to this many more per
+    # pass: a Monday's sweep gives a secretary hundreds, a batch holds a few of each.
+    gather_limit: int = 1000
     _last_full: datetime | None = field(default=None, init=False)
 
     def _full_pass_due(self, now: datetime) -> bool:
@@ -112,6 +117,8 @@ class Dispatcher:
         if not claimed:
             return 0
         contacts = await self.directory.all()
+        more, digesting = await self._gather(claimed, contacts, now)
+        claimed += more
         state = {n.id: _Claimed(n, rev) for n, rev in claimed}
         early: dict[str, list[Outcome]] = {n.id: [] for n, _ in claimed}
         # (recipient, channel, the key stored by an earlier attempt or None) → notices
@@ -143,6 +150,8 @@ class Dispatcher:
                     # Other channels reach out: one digest per recipient, recorded at once;
                     # what an earlier attempt keyed goes out again as that message.
                     staged = n.deliveries[channel].key
+                    if staged is None and recipient.id not in digesting:
+                        continue  # stays due for the pass that gathers this recipient
                     groups.setdefault((recipient.id, channel, staged), []).append(n.id)
                     state[n.id].groups_left += 1
         keys = {}
@@ -184,6 +193,56 @@ class Dispatcher:
                 item.groups_left = 0
                 await self._record(item, [])
         return len(claimed)
+
+    async def _gather(
+        self,
+        claimed: list[tuple[Notification, int]],
+        contacts: Mapping[str, Recipient],
+        now: datetime,
+    ) -> tuple[list[tuple[Notification, int]], set[str]]:
+        """The recipients whose new digests go out in this pass, each with the rest of
+        its due notices claimed (`gather_limit` more in all; the first recipient always).
+
+        A batch is the oldest due notices, whoever they are for: a sweep's thousands
+        would give each secretary one digest per pass that holds a few of theirs, a
+        dozen SMS in a Monday morning. A recipient not gathered now keeps those
+        channels due, unstaged, for a later pass, which gathers it (the batch's
+        first recipient is always gathered, so every pass makes progress)."""
+        wanting: dict[str, None] = {}  # in the batch's order
+        for n, _ in claimed:
+            recipient = contacts.get(n.recipient_id)  # stand-ins: the inbox only
+            if recipient is not None and any(
+                self._new_digest(n, channel, recipient, now) for channel in n.due_channels(now)
+            ):
+                wanting.setdefault(recipient.id)
+        have = {n.id for n, _ in claimed}
+        more: list[tuple[Notification, int]] = []
+        digesting: set[str] = set()
+        for recipient_id in wanting:
+            room = self.gather_limit - len(more)
+            if digesting and room <= 0:
+                break
+            held = sum(1 for n, _ in claimed if n.recipient_id == recipient_id)
+            found = await self.repo.claim_due(
+                now, self.holder, self.hold, max(room, 0) + held, recipient_id=recipient_id
+            )
+            more += [(n, rev) for n, rev in found if n.id not in have]
+            have |= {n.id for n, _ in found}
+            digesting.add(recipient_id)
+        return more, digesting
+
+    def _new_digest(
+        self, n: Notification, channel: Channel, recipient: Recipient, now: datetime
+    ) -> bool:
+        """Would this pass start a new message to `recipient` on `channel` for `n`?"""
+        sender = self.senders.get(channel)
+        return (
+            channel is not Channel.INBOX
+            and sender is not None
+            and sender.configured
+            and not (recipient.quiet_hours is not None and recipient.quiet_hours.contains(now))
+            and n.deliveries[channel].key is None
+        )
 
     def _stand_in(self, n: Notification) -> Recipient | None:
         """An inbox-only recipient for a notice to no directory entry: a unit's role

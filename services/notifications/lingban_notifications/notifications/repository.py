@@ -97,10 +97,18 @@ class NotificationRepository(abc.ABC):
 
     @abc.abstractmethod
     async def claim_due(
-        self, now: datetime, holder: str, hold: timedelta, limit: int, *, put_off: bool = True
+        self,
+        now: datetime,
+        holder: str,
+        hold: timedelta,
+        limit: int,
+        *,
+        put_off: bool = True,
+        recipient_id: str | None = None,
     ) -> list[tuple[Notification, int]]:
         """Claim up to `limit` notices due by `now`; with `put_off` false, only those
-        due soon (`Notification.due_soon`): what was put off is left unread."""
+        due soon (`Notification.due_soon`): what was put off is left unread. With
+        `recipient_id`, only that recipient's (a digest gathering its notices)."""
 
     @abc.abstractmethod
     async def inbox(
@@ -133,6 +141,12 @@ def due_filter(now: datetime) -> Document:
     """Dispatcher, full pass: index (open, next_due_at) serves `open`; the time is checked on those
     (by PostgreSQL on our FerretDB, infra/ferretdb/patches/0008)."""
     return {"open": True, "next_due_at": {"$lte": now}}
+
+
+def recipient_due_filter(recipient_id: str, now: datetime) -> Document:
+    """A digest gathering one recipient's due notices: index (recipient_id, open); the
+    time is checked on that recipient's open notices (few but in a sweep)."""
+    return {"recipient_id": recipient_id, "open": True, "next_due_at": {"$lte": now}}
 
 
 def inbox_month(at: datetime) -> str:
@@ -168,6 +182,8 @@ async def ensure_notification_indexes(db: Database) -> None:
     await coll.create_index([("recipient_id", ASCENDING), ("created_at", DESCENDING)])
     await coll.create_index([("recipient_id", ASCENDING), ("unread", ASCENDING)])
     await coll.create_index([("recipient_id", ASCENDING), ("inbox_month", ASCENDING)])
+    # A digest gathering a recipient's due notices: its open ones, not its year's history.
+    await coll.create_index([("recipient_id", ASCENDING), ("open", ASCENDING)])
     await coll.create_index("awaiting_ack")
     await coll.create_index("has_dead")
 
@@ -437,11 +453,21 @@ class MongoNotificationRepository(NotificationRepository):
         return result.matched_count > 0
 
     async def claim_due(
-        self, now: datetime, holder: str, hold: timedelta, limit: int, *, put_off: bool = True
+        self,
+        now: datetime,
+        holder: str,
+        hold: timedelta,
+        limit: int,
+        *,
+        put_off: bool = True,
+        recipient_id: str | None = None,
     ) -> list[tuple[Notification, int]]:
+        if recipient_id is not None:
+            query = recipient_due_filter(recipient_id, now)
+        else:
+            query = due_filter(now) if put_off else due_soon_filter(now)
         candidates = await self.collection.find(
-            due_filter(now) if put_off else due_soon_filter(now),
-            {"_id": 1, "claim": 1, "claim_until": 1},
+            query, {"_id": 1, "claim": 1, "claim_until": 1}
         ).to_list(limit * 4)
         # Claims expire on the database's clock, not this replica's: `claim_until` was
         # written by another replica, and one running ahead would take live claims
