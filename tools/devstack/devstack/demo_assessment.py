@@ -109,14 +109,15 @@ def _cases(
         best = evaluated[0]
         unit = tree.get(best["unit_code"])
         name = unit.name if unit else best["unit_code"]
+        title = quoted(_title(best))
         cases.append(
             {
                 "kind": "project",
                 "unit_code": best["unit_code"],
                 "project_id": best["id"],
                 "year": YEAR,
-                "title": f"{name}{quoted(_title(best))}",
-                "summary": f"{name}书记领办{quoted(_title(best))}，年底评价"
+                "title": f"{name}{title}",
+                "summary": f"{name}书记领办{title}，年底评价"
                 f"{best['evaluation']['total']}分，形成可复制推广的经验做法。",
             }
         )

@@ -37,6 +37,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -117,7 +118,7 @@ class Dispatcher:
         if not claimed:
             return 0
         contacts = await self.directory.all()
-        more, digesting = await self._gather(claimed, contacts, now)
+        more, postponed = await self._gather(claimed, contacts, now)
         claimed += more
         state = {n.id: _Claimed(n, rev) for n, rev in claimed}
         early: dict[str, list[Outcome]] = {n.id: [] for n, _ in claimed}
@@ -150,7 +151,7 @@ class Dispatcher:
                     # Other channels reach out: one digest per recipient, recorded at once;
                     # what an earlier attempt keyed goes out again as that message.
                     staged = n.deliveries[channel].key
-                    if staged is None and recipient.id not in digesting:
+                    if staged is None and recipient.id in postponed:
                         continue  # stays due for the pass that gathers this recipient
                     groups.setdefault((recipient.id, channel, staged), []).append(n.id)
                     state[n.id].groups_left += 1
@@ -200,8 +201,9 @@ class Dispatcher:
         contacts: Mapping[str, Recipient],
         now: datetime,
     ) -> tuple[list[tuple[Notification, int]], set[str]]:
-        """The recipients whose new digests go out in this pass, each with the rest of
-        its due notices claimed (`gather_limit` more in all; the first recipient always).
+        """The rest of the due notices of the recipients whose new digests go out in this
+        pass (`gather_limit` more in all; the first recipient always), and the
+        recipients whose new digests wait for a later pass.
 
         A batch is the oldest due notices, whoever they are for: a sweep's thousands
         would give each secretary one digest per pass that holds a few of theirs, a
@@ -216,20 +218,21 @@ class Dispatcher:
             ):
                 wanting.setdefault(recipient.id)
         have = {n.id for n, _ in claimed}
+        held = Counter(n.recipient_id for n, _ in claimed)
         more: list[tuple[Notification, int]] = []
-        digesting: set[str] = set()
+        gathered: list[str] = []
         for recipient_id in wanting:
-            room = self.gather_limit - len(more)
-            if digesting and room <= 0:
+            if gathered and len(more) >= self.gather_limit:
                 break
-            held = sum(1 for n, _ in claimed if n.recipient_id == recipient_id)
+            room = max(self.gather_limit - len(more), 0)
             found = await self.repo.claim_due(
-                now, self.holder, self.hold, max(room, 0) + held, recipient_id=recipient_id
+                now, self.holder, self.hold, room + held[recipient_id], recipient_id=recipient_id
             )
             more += [(n, rev) for n, rev in found if n.id not in have]
             have |= {n.id for n, _ in found}
-            digesting.add(recipient_id)
-        return more, digesting
+            gathered.append(recipient_id)
+        # Only a recipient found wanting can wait: any other digest goes out as before.
+        return more, set(wanting).difference(gathered)
 
     def _new_digest(
         self, n: Notification, channel: Channel, recipient: Recipient, now: datetime

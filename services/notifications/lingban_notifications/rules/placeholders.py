@@ -62,7 +62,7 @@ def substitute(text: str, values: dict[str, str], limit: int) -> str:
     out: list[str] = []
     size = 0
     for literal, name in _pieces(text):
-        value = str(values.get(name, "")) if name is not None else ""
+        value = values.get(name, "") if name is not None else ""
         if literal.endswith(quotes.OPEN):
             value = quotes.inner(value)
         for part in (literal, value):
